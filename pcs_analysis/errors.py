@@ -1,0 +1,43 @@
+"""Exceptions raised by pcs_analysis. Each carries a message a user can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class PcsError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class RulebookError(PcsError):
+    """A rulebook file is missing, malformed or inconsistent (names the file and the key)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while validating an input table."""
+
+    file: str
+    column: str | None
+    rows: tuple[int, ...]
+    message: str
+
+    def describe(self, *, max_rows: int = 10) -> str:
+        where = self.file if self.column is None else f"{self.file}, column '{self.column}'"
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows[:max_rows])
+            more = len(self.rows) - max_rows
+            rows = f"rows {shown}" + (f" and {more} more" if more > 0 else "")
+            return f"{where}, {rows}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+class DataValidationError(PcsError):
+    """Input tables failed validation; `problems` lists every problem found, not just the first."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = tuple(problems)
+        lines = [f"{len(self.problems)} problem(s) in the input data:"]
+        lines += [f"  - {p.describe()}" for p in self.problems]
+        super().__init__("\n".join(lines))

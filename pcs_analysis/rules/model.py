@@ -1,0 +1,144 @@
+"""The typed rulebook: frozen dataclasses built from the TOML files by `load_rules`.
+
+Scenario analysis changes a rulebook with `dataclasses.replace`, never by editing files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+MetricKind = Literal[
+    "tenant_count_growth",
+    "certified_people",
+    "active_usage_growth",
+    "deployment_growth",
+]
+METRIC_KINDS: tuple[str, ...] = (
+    "tenant_count_growth",
+    "certified_people",
+    "active_usage_growth",
+    "deployment_growth",
+)
+CATEGORIES: tuple[str, ...] = ("performance", "skilling", "customer_success")
+
+
+@dataclass(frozen=True)
+class Qualification:
+    """What it takes to qualify in an area: the total bar and the per-metric minimum."""
+
+    min_total_points: float
+    min_metric_points: float
+    min_metric_comparison: Literal["gt", "ge"]
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """When data become visible: month M on `performance_day_of_month` of M+1; a
+    certification `skilling_lag_days` after it is earned."""
+
+    performance_day_of_month: int
+    skilling_lag_days: int
+
+
+@dataclass(frozen=True)
+class SeatBand:
+    """A tenant is in the band when one eligible workload has paid units in [min, max]."""
+
+    name: str
+    min_paid_units: int
+    max_paid_units: int | None = None
+    #: Promotion rule: a tenant in the band during this many months before the month scored
+    #: stays eligible for it even when it has grown past `max_paid_units`.
+    promoted_within_months: int | None = None
+
+
+@dataclass(frozen=True)
+class Certification:
+    name: str
+    key: str
+    retires_on: dt.date | None = None
+    #: Last day on which a certification earned before retirement still counts.
+    counts_through: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    """An association option of a metric on a track (for example CPOR): the association
+    types it pools and the value that earns the metric's maximum."""
+
+    name: str | None
+    associations: tuple[str, ...]
+    full_marks_at: float
+
+
+@dataclass(frozen=True)
+class TrackRule:
+    track: str
+    options: tuple[Option, ...]
+    seat_band: SeatBand | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    kind: str
+    category: str
+    max_points: float
+    tracks: Mapping[str, TrackRule]
+    #: Normalised keys of the eligible workloads (tenant metrics).
+    workloads: frozenset[str] = frozenset()
+    workload_set: str | None = None
+    #: Eligible certifications (people metrics).
+    certifications: tuple[Certification, ...] = ()
+    certification_level: str | None = None
+    # Kind-specific settings (see the rulebook comments for their meaning).
+    credit_from_association: bool = True
+    active_share_min: float | None = None
+    active_share_basis: Literal["any_workload", "pooled"] = "any_workload"
+    exclude_active_at_association_within_months: int | None = None
+
+
+@dataclass(frozen=True)
+class AreaRules:
+    area: str
+    title: str
+    sources: tuple[str, ...]
+    track_selection: str
+    tracks: tuple[str, ...]
+    metrics: tuple[Metric, ...]
+    qualification: Qualification
+    workload_names: Mapping[str, str] = field(default_factory=dict)
+
+    def metric(self, name: str) -> Metric:
+        for metric in self.metrics:
+            if metric.name == name:
+                return metric
+        raise KeyError(f"area '{self.area}' has no metric '{name}'")
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """Every rule of one published version: program-wide settings and the areas it covers."""
+
+    version: str
+    title: str
+    sources: tuple[str, ...]
+    qualification: Qualification
+    refresh: Refresh
+    window_months_before_current: int
+    association_types: tuple[str, ...]
+    certification_prefixes: tuple[str, ...]
+    #: key of an old name -> key of the rulebook name
+    workload_aliases: Mapping[str, str]
+    certification_aliases: Mapping[str, str]
+    areas: Mapping[str, AreaRules]
+
+    def area(self, name: str) -> AreaRules:
+        try:
+            return self.areas[name]
+        except KeyError:
+            known = ", ".join(self.areas) or "none"
+            raise KeyError(f"rulebook {self.version} has no area '{name}' (it has: {known})") from None
