@@ -22,13 +22,16 @@ class Problem:
     column: str | None
     rows: tuple[int, ...]
     message: str
+    #: What the numbers in `rows` count: "line" (CSV line, the header is line 1) or "row".
+    label: str = "row"
 
     def describe(self, *, max_rows: int = 10) -> str:
         where = self.file if self.column is None else f"{self.file}, column '{self.column}'"
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[:max_rows])
             more = len(self.rows) - max_rows
-            rows = f"rows {shown}" + (f" and {more} more" if more > 0 else "")
+            noun = self.label if len(self.rows) == 1 else f"{self.label}s"
+            rows = f"{noun} {shown}" + (f" and {more} more" if more > 0 else "")
             return f"{where}, {rows}: {self.message}"
         return f"{where}: {self.message}"
 
