@@ -21,10 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	rm -rf reports/demo.tmp && mkdir -p reports
-	$(BIN)/pcs score data/sample --as-of $(AS_OF) --out reports/demo.tmp
-	rm -rf reports/demo && mv reports/demo.tmp reports/demo
-	$(BIN)/pcs summary reports/demo
+	$(BIN)/pcs score data/sample --as-of $(AS_OF) --out reports/demo
 
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadscope
@@ -37,7 +34,7 @@ bench: setup
 
 # Regenerate the committed sample data and its golden results (never edit them by hand).
 sample-data: setup
-	$(BIN)/pcs sample-data data/sample --partners 50 --seed 7
+	$(BIN)/pcs sample-data data/sample --partners 50 --seed 11
 
 golden: setup
 	$(BIN)/python -m tests.golden --write
@@ -46,4 +43,4 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis reports/demo reports/demo.tmp bench/data bench/out
+	rm -rf $(VENV) .pytest_cache .hypothesis reports/demo bench/data bench/out

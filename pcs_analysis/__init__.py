@@ -1,0 +1,25 @@
+"""pcs-analysis: compute, explain and plan Microsoft's Partner Capability Score.
+
+`import pcs_analysis as pcs` gives the public API:
+
+>>> import pcs_analysis as pcs
+>>> data = pcs.read_data(pcs.SAMPLE_DIR)
+>>> result = pcs.score(data, as_of="2026-11-21")
+>>> result.summary.columns[:3]
+['partner_id', 'partner_name', 'as_of']
+"""
+
+from .config import AREAS, DEFAULT_RULES_VERSION, SAMPLE_DIR
+from .errors import DataValidationError, PcsError, Problem, RulebookError
+from .explain import Explanation, explain
+from .io import PartnerData, read_data, validate_frame
+from .rules import Rulebook, list_versions, load_rules
+from .sample import SampleData, generate_sample, write_sample
+from .scoring import ScoreResult, score
+
+__all__ = [
+    "AREAS", "DEFAULT_RULES_VERSION", "SAMPLE_DIR", "DataValidationError", "Explanation",
+    "PartnerData", "PcsError", "Problem", "Rulebook", "RulebookError", "SampleData",
+    "ScoreResult", "explain", "generate_sample", "list_versions", "load_rules", "read_data",
+    "score", "validate_frame", "write_sample",
+]

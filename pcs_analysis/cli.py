@@ -1,0 +1,145 @@
+"""The `pcs` command: a thin wrapper over the Python API.
+
+Every command prints errors as one clear message (no traceback unless `--debug`) and exits
+with 2 on bad input (data, rulebook, arguments) and 1 on anything unexpected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+
+from .errors import PcsError
+
+app = typer.Typer(
+    name="pcs",
+    help="Compute, explain and plan Microsoft's Partner Capability Score from Partner Center data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_state = {"debug": False}
+
+DataDir = Annotated[Path, typer.Argument(help="Folder with usage, certifications (and optional "
+                                         "enrollments, partners) as CSV or Parquet.")]
+AsOf = Annotated[str, typer.Option("--as-of", help="The day the score is shown (YYYY-MM-DD).")]
+Rules = Annotated[str | None, typer.Option("--rules", help="Rulebook version (default: newest).")]
+NoLag = Annotated[bool, typer.Option("--no-lag", help="Score 'as if current': the month before "
+                                     "--as-of and no skilling lag.")]
+Areas = Annotated[list[str] | None, typer.Option("--area", help="Only this area (repeatable).")]
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+    _state["debug"] = debug
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (PcsError, KeyError, ValueError) as exc:
+            if _state["debug"]:
+                raise
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(2) from None
+    return wrapper
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PcsError(f"--as-of: not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _write_outputs(out: Path, frames: dict[str, pl.DataFrame]) -> None:
+    """Write every file to a staging folder first, then move them into `out` together."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, frame in frames.items():
+            frame.write_csv(staging / f"{name}.csv", date_format="%Y-%m-%d")
+        out.mkdir(parents=True, exist_ok=True)
+        for name in frames:
+            (staging / f"{name}.csv").replace(out / f"{name}.csv")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@app.command("score")
+@_friendly
+def score_cmd(data_dir: DataDir, as_of: AsOf,
+              out: Annotated[Path, typer.Option("--out", help="Folder for scores.csv, summary.csv "
+                                                "and options.csv.")],
+              rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
+              quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the summary.")] = False
+              ) -> None:
+    """Score every partner: OUT/scores.csv (per metric), OUT/summary.csv (per area)."""
+    from . import api
+
+    result = api.score_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area)
+    _write_outputs(out, {"scores": result.scores, "summary": result.summary, "options": result.options})
+    if not quiet:
+        from .display import format_summary
+
+        typer.echo(format_summary(result.summary))
+        typer.echo(f"\nwrote {out / 'scores.csv'}, {out / 'summary.csv'} and {out / 'options.csv'}")
+
+
+@app.command("explain")
+@_friendly
+def explain_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")],
+                as_of: AsOf, rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
+                out: Annotated[Path | None, typer.Option("--out", help="Also write the explanation "
+                                                         "tables as CSV into this folder.")] = None
+                ) -> None:
+    """Explain one partner's score: which tenant and person counted where, and why not."""
+    from . import api
+    from .display import format_explanation
+
+    e = api.explain_folder(data_dir, partner_id, as_of=_date(as_of), rules_version=rules,
+                           lag=not no_lag, areas=area)
+    if out is not None:
+        _write_outputs(out, {"explain_tenants": e.tenants, "explain_people": e.people,
+                             "explain_ignored": e.ignored, "scores": e.result.scores,
+                             "summary": e.result.summary})
+    typer.echo(format_explanation(e))
+    if out is not None:
+        typer.echo(f"\nwrote the explanation tables to {out}")
+
+
+@app.command("sample-data")
+@_friendly
+def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to (re)create.")],
+                    partners: Annotated[int, typer.Option("--partners", min=1)] = 50,
+                    seed: Annotated[int, typer.Option("--seed")] = 11,
+                    last_month: Annotated[str, typer.Option("--last-month", help="Last month of "
+                                                            "usage data (YYYY-MM-01).")] = "2026-10-01",
+                    months: Annotated[int, typer.Option("--months", min=13)] = 26) -> None:
+    """Generate deterministic synthetic data in the canonical format."""
+    from .sample import generate_sample, write_sample
+
+    sample = generate_sample(partners=partners, seed=seed, last_month=_date(last_month), months=months)
+    write_sample(sample, out_dir)
+    typer.echo(f"wrote {sample.usage.height} usage rows, {sample.certifications.height} "
+               f"certifications for {partners} partners to {out_dir}")
+
+
+def main() -> None:
+    """Entry point of the `pcs` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,103 @@
+"""Plain-text renderings of results for terminals (one decimal for points, nothing else rounded)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .explain import Explanation
+
+
+def _table(headers: list[str], rows: list[list[str]], *, right: set[int] = frozenset()) -> str:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def _clip(text: str | None, width: int) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def points(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def format_summary(summary: pl.DataFrame) -> str:
+    """A readable table of a summary: one line per partner x area.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> s = pl.DataFrame({"partner_id": ["P1"], "partner_name": ["A"], "area": ["modern_work"],
+    ...     "track": ["smb"], "total": [70.25], "is_qualified": [True], "missing_metrics": [""],
+    ...     "points_to_qualify": [0.0], "other_track_total": [12.0], "month": [dt.date(2026, 10, 1)]})
+    >>> print(format_summary(s).splitlines()[2])
+    P1       A     modern_work  smb     70.3  yes                               12.0  2026-10
+    """
+    rows = [
+        [r["partner_id"], _clip(r["partner_name"], 32), r["area"], r["track"], points(r["total"]),
+         "yes" if r["is_qualified"] else "no",
+         _clip((r["missing_metrics"] or "").replace(";", ", "), 40)
+         or (points(r["points_to_qualify"]) + " pts short" if r["points_to_qualify"] else ""),
+         points(r["other_track_total"]), r["month"].strftime("%Y-%m")]
+        for r in summary.iter_rows(named=True)
+    ]
+    headers = ["partner", "name", "area", "track", "total", "qualified", "missing / short by",
+               "other track", "month"]
+    table = _table(headers, rows, right={4, 7})
+    qualified = int(summary["is_qualified"].sum()) if summary.height else 0
+    return f"{table}\n\n{qualified} of {summary.height} partner x area rows qualify."
+
+
+def format_explanation(e: Explanation) -> str:
+    """The metric-by-metric story of one partner's score."""
+    out = [f"Partner {e.partner_id}: score shown on {e.as_of}"]
+    for s in e.result.summary.iter_rows(named=True):
+        verdict = "QUALIFIED" if s["is_qualified"] else "not qualified"
+        out.append(f"\n== {s['area']} (data month {s['month']:%Y-%m}) - {s['track']} track "
+                   f"({s['track_basis']}): {points(s['total'])} points, {verdict}")
+        if s["missing_metrics"]:
+            out.append(f"   metrics at or below the minimum: {s['missing_metrics'].replace(';', ', ')}")
+        if s["other_track"]:
+            out.append(f"   {s['other_track']} track: {points(s['other_track_total'])} points")
+        scores = e.result.scores.filter((pl.col("area") == s["area"]) & (pl.col("track") == s["track"]))
+        for m in scores.iter_rows(named=True):
+            option = f" via {m['option']}" if m["option"] else ""
+            out.append(f"   - {m['metric']}: value {m['value']:g}{option} -> "
+                       f"{points(m['points'])} of {m['max_points']:g} points")
+            out += _metric_lines(e, s["area"], s["track"], m["metric"], m["option"])
+    return "\n".join(out)
+
+
+def _metric_lines(e: Explanation, area: str, track: str, metric: str, option: str | None) -> list[str]:
+    people = e.people.filter((pl.col("area") == area) & (pl.col("metric") == metric)) \
+        if e.people.height else e.people
+    if people.height:
+        counted = people.filter(pl.col("is_counted"))
+        lines = [f"       counted: {', '.join(counted['person_id'].to_list()) or 'nobody'}"]
+        for r in people.filter(~pl.col("is_counted")).iter_rows(named=True):
+            lines.append(f"       not counted: {r['person_id']} ({r['certification']}): {r['why']}")
+        return lines
+    if not e.tenants.height:
+        return []
+    rows = e.tenants.filter((pl.col("area") == area) & (pl.col("metric") == metric)
+                            & (pl.col("track") == track)
+                            & (pl.col("option").eq_missing(pl.lit(option, pl.String))))
+    lines = []
+    for period in ("current", "baseline"):
+        part = rows.filter(pl.col("period") == period)
+        counted = part.filter(pl.col("is_counted"))
+        total = counted["contribution"].sum()
+        label = "scored month" if period == "current" else "baseline"
+        lines.append(f"       {label}: {counted.height} counted row(s), {total:+g}")
+        for r in part.filter(~pl.col("is_counted")).head(5).iter_rows(named=True):
+            what = r["tenant_id"] + (f" / {r['workload']}" if r["workload"] else "")
+            lines.append(f"         not counted: {what}: {r['why']}")
+        hidden = part.filter(~pl.col("is_counted")).height - 5
+        if hidden > 0:
+            lines.append(f"         ... and {hidden} more (see explain_tenants.csv)")
+    return lines

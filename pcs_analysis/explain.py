@@ -1,0 +1,199 @@
+"""Explanations: the tenant-level and person-level rows behind every metric of a partner.
+
+They are the very contribution rows the scores are summed from (see `metrics`), restricted to
+one partner, with each reason code turned into a sentence, plus the usage rows no metric could
+use (ineligible workload or association type).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from .io import PartnerData
+from .metrics import PERSON_KINDS, build_context, compute_contributions
+from .periods import month_start_expr, parse_date, snapshots
+from .rules import AreaRules, Metric, Rulebook, SeatBand, load_rules
+from .scoring import ScoreResult, score
+from .tenants import prepare_usage
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything behind one partner's scores on one day.
+
+    Attributes
+    ----------
+    result
+        The partner's scores and summary (a `ScoreResult` of this partner alone).
+    tenants
+        One row per tenant (x workload for usage growth) x metric x track x option x period:
+        whether it counted, why not, and what it added to the metric's value.
+    people
+        One row per person x eligible certification x metric: whether it counted and why not.
+    ignored
+        Usage rows of the scored and baseline months that no option of a metric accepts, with
+        the reason (workload or association type not eligible).
+    """
+
+    partner_id: str
+    as_of: dt.date
+    result: ScoreResult
+    tenants: pl.DataFrame
+    people: pl.DataFrame
+    ignored: pl.DataFrame
+
+
+def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
+            rules: Rulebook | None = None, areas: list[str] | None = None,
+            lag: bool = True) -> Explanation:
+    """Explain one partner's score: which tenant and person counted where, and why not.
+
+    Examples
+    --------
+    >>> from pcs_analysis import read_data
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> data = read_data(SAMPLE_DIR)
+    >>> e = explain(data, data.partner_ids()[0], as_of="2026-11-21")
+    >>> {"metric", "tenant_id", "is_counted", "why"} <= set(e.tenants.columns)
+    True
+    """
+    rules = rules or load_rules()
+    day = parse_date(as_of)
+    if partner_id not in data.partner_ids():
+        raise KeyError(f"partner '{partner_id}' does not appear in {data.source or 'the data'}")
+    mine = data.only_partners([partner_id])
+    area_names = list(areas) if areas is not None else list(rules.areas)
+    result = score(mine, as_of=day, rules=rules, areas=area_names, lag=lag)
+    points_in_time = snapshots([day], rules.refresh, lag=lag)
+    tenants, people, ignored = [], [], []
+    for name in area_names:
+        area = rules.area(name)
+        ctx = build_context(mine, rules, area, points_in_time)
+        contributions = compute_contributions(ctx)
+        for metric in area.metrics:
+            frame = contributions[metric.name].with_columns(pl.lit(name).alias("area"))
+            if metric.kind in PERSON_KINDS:
+                people.append(frame.with_columns(_person_reason().alias("why")))
+            else:
+                tenants.append(frame.with_columns(_tenant_reason(metric).alias("why")))
+        ignored.append(_ignored_rows(mine, rules, area, points_in_time))
+    return Explanation(
+        partner_id=partner_id,
+        as_of=day,
+        result=result,
+        tenants=_finish_tenants(tenants),
+        people=_finish_people(people),
+        ignored=pl.concat(ignored).collect() if ignored else pl.DataFrame(),
+    )
+
+
+def _finish_tenants(frames: list[pl.LazyFrame]) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame()
+    return (
+        pl.concat(frames).with_columns(
+            month_start_expr(pl.col("month_index")).alias("month"),
+            month_start_expr(pl.col("assoc_month")).alias("association_month"),
+        )
+        .sort("area", "metric", "track", "option", "tenant_id", "workload", "period",
+              descending=[False, False, False, False, False, False, True], nulls_last=True)
+        .select("partner_id", "as_of", "area", "metric", "track", "option", "period", "month",
+                "tenant_id", "workload", "is_counted", "contribution", "why", "reason",
+                "active", "paid", "share", "max_paid", "association_month")
+        .collect()
+    )
+
+
+def _finish_people(frames: list[pl.LazyFrame]) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame()
+    return (
+        pl.concat(frames)
+        .sort("area", "metric", "person_id", "certification", "earned_on")
+        .select("partner_id", "as_of", "area", "metric", "person_id", "certification",
+                "earned_on", "expires_on", "is_counted", "contribution", "why", "reason")
+        .collect()
+    )
+
+
+def _band_text(band: SeatBand | None) -> str:
+    if band is None:
+        return ""
+    if band.max_paid_units is None:
+        return f"at least {band.min_paid_units}"
+    return f"{band.min_paid_units} to {band.max_paid_units}"
+
+
+def _tenant_reason(metric: Metric) -> pl.Expr:
+    bands = {track: _band_text(rule.seat_band) for track, rule in metric.tracks.items()}
+    band = pl.col("track").replace_strict(bands, default="")
+    share_pct = (pl.col("share").fill_null(0.0) * 100).round(1)
+    needed = f"{(metric.active_share_min or 0) * 100:g}%"
+    return (
+        pl.when(pl.col("reason") == "counted").then(
+            pl.when(pl.col("period") == "current").then(pl.lit("counted in the scored month"))
+            .otherwise(pl.lit("counted in the baseline month (subtracted)")))
+        .when(pl.col("reason") == "seat_band").then(pl.format(
+            "outside the {} seat band: largest eligible workload has {} paid units (band: {})",
+            pl.col("track"), pl.col("max_paid").cast(pl.Int64), band))
+        .when(pl.col("reason") == "not_associated_yet").then(pl.format(
+            "association began in {}, after this month", month_start_expr(pl.col("assoc_month"))))
+        .when(pl.col("reason") == "below_active_share").then(pl.format(
+            "{}% of paid licences active; a deployment needs {}", share_pct, pl.lit(needed)))
+        .when(pl.col("reason") == "active_at_association").then(pl.format(
+            "associated in {} and already at {} active then: excluded for {} months",
+            month_start_expr(pl.col("assoc_month")), pl.lit(needed),
+            pl.lit(metric.exclude_active_at_association_within_months)))
+        .otherwise(pl.col("reason"))
+    )
+
+
+def _person_reason() -> pl.Expr:
+    return (
+        pl.when(pl.col("reason") == "counted").then(pl.lit("counted"))
+        .when(pl.col("reason") == "person_already_counted")
+        .then(pl.lit("person already counted for this metric by another certification"))
+        .when(pl.col("reason") == "within_refresh_lag")
+        .then(pl.format("earned {}: not yet visible (skilling refresh lag)", pl.col("earned_on")))
+        .when(pl.col("reason") == "not_yet_earned").then(pl.format("earned later, on {}", pl.col("earned_on")))
+        .when(pl.col("reason") == "expired").then(pl.format("expired on {}", pl.col("expires_on")))
+        .when(pl.col("reason") == "retired")
+        .then(pl.lit("retired certification, past the date it counts through"))
+        .when(pl.col("reason") == "earned_after_retirement")
+        .then(pl.lit("earned after the certification retired"))
+        .otherwise(pl.col("reason"))
+    )
+
+
+def _ignored_rows(data: PartnerData, rules: Rulebook, area: AreaRules,
+                  points_in_time: pl.DataFrame) -> pl.LazyFrame:
+    """Usage rows in the scored or baseline month that a tenant metric cannot use."""
+    usage = prepare_usage(data, rules)
+    months = points_in_time.select(
+        "as_of", pl.concat_list(pl.col("month_index"), pl.col("month_index") - 12).alias("month_index")
+    ).explode("month_index").lazy()
+    usage = usage.join(months, on="month_index", how="inner")
+    frames = []
+    for metric in area.metrics:
+        if metric.kind in PERSON_KINDS:
+            continue
+        for track, rule in metric.tracks.items():
+            accepted = sorted({a for o in rule.options for a in o.associations})
+            workload_ok = pl.col("workload_key").is_in(sorted(metric.workloads))
+            association_ok = pl.col("association").is_in(accepted)
+            why = (
+                pl.when(~workload_ok).then(pl.format("workload '{}' is not eligible", pl.col("workload")))
+                .otherwise(pl.format("association type {} is not eligible (accepted: {})",
+                                     pl.col("association"), pl.lit(", ".join(accepted))))
+            )
+            frames.append(usage.filter(~workload_ok | ~association_ok).select(
+                "partner_id", "as_of", pl.lit(area.area).alias("area"),
+                pl.lit(metric.name).alias("metric"), pl.lit(track).alias("track"),
+                month_start_expr(pl.col("month_index")).alias("month"), "tenant_id", "workload",
+                "association", why.alias("why")))
+    if not frames:
+        return pl.LazyFrame()
+    return pl.concat(frames).sort("metric", "track", "tenant_id", "workload", "month")

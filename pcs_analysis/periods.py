@@ -1,0 +1,83 @@
+"""Time: which data month and which skilling day a score shown on a given date uses.
+
+Scoring never reads the clock; `as_of` is always an argument. Months are handled as integer
+month indexes (year * 12 + month - 1) so that "the same month last year" is `m - 12`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import polars as pl
+
+from .rules import Refresh
+
+
+def month_index(day: dt.date) -> int:
+    """Examples
+    --------
+    >>> month_index(dt.date(2025, 1, 31)) - month_index(dt.date(2024, 1, 1))
+    12
+    """
+    return day.year * 12 + day.month - 1
+
+
+def month_start(index: int) -> dt.date:
+    """The first day of month `index` (the inverse of `month_index`)."""
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_index_expr(expr: pl.Expr) -> pl.Expr:
+    return (expr.dt.year().cast(pl.Int32) * 12 + expr.dt.month().cast(pl.Int32) - 1)
+
+
+def month_start_expr(expr: pl.Expr) -> pl.Expr:
+    return pl.date(expr // 12, expr % 12 + 1, 1)
+
+
+def parse_date(text: str | dt.date) -> dt.date:
+    if isinstance(text, dt.date):
+        return text
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def scored_month(as_of: dt.date, refresh: Refresh, *, lag: bool = True) -> int:
+    """The month index Partner Center shows on `as_of`: the latest month M whose data are
+    published by then (M appears on `refresh.performance_day_of_month` of M+1). Without the lag,
+    the month before `as_of`.
+
+    Examples
+    --------
+    >>> from pcs_analysis.rules import load_rules
+    >>> r = load_rules().refresh
+    >>> month_start(scored_month(dt.date(2026, 11, 21), r))
+    datetime.date(2026, 10, 1)
+    >>> month_start(scored_month(dt.date(2026, 11, 19), r))
+    datetime.date(2026, 9, 1)
+    """
+    current = month_index(as_of)
+    if not lag or as_of.day >= refresh.performance_day_of_month:
+        return current - 1
+    return current - 2
+
+
+def snapshots(as_of: Iterable[dt.date] | dt.date, refresh: Refresh, *, lag: bool = True) -> pl.DataFrame:
+    """The evaluation points of a scoring run, one row per `as_of` date.
+
+    Columns: `as_of` (the day the score is shown), `month_index` (the data month scored),
+    `skill_cutoff` (a certification counts when earned on or before this day).
+    """
+    days = [as_of] if isinstance(as_of, dt.date) else list(as_of)
+    lag_days = refresh.skilling_lag_days if lag else 0
+    return pl.DataFrame(
+        {
+            "as_of": days,
+            "month_index": [scored_month(d, refresh, lag=lag) for d in days],
+            "skill_cutoff": [d - dt.timedelta(days=lag_days) for d in days],
+        },
+        schema={"as_of": pl.Date, "month_index": pl.Int32, "skill_cutoff": pl.Date},
+    )

@@ -1,0 +1,315 @@
+"""A deterministic generator of realistic synthetic data in the canonical format.
+
+Partners come in shapes an analyst meets: enterprise-heavy, SMB-heavy and mixed customer
+bases, partners close to the 70-point bar, a partner missing one metric, certifications about
+to expire, associations that begin mid-year, churned customers, tenants that grow or shrink
+across a seat band, legacy workload names and certification names written in several ways.
+Everything is drawn from one seeded numpy generator, vectorized over tenants and months, so
+the same code makes the 50-partner sample and the benchmark's 20,000 partners.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from .io import validate_frame
+from .periods import month_index, month_start
+from .schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, USAGE
+
+#: The shapes of partner the generator cycles through.
+ARCHETYPES = (
+    "enterprise", "smb", "mixed", "near_bar", "no_advanced", "expiring_certs",
+    "newly_associated", "churning", "band_movers", "small",
+)
+
+_WORKLOADS = (
+    # (name in the data, weight); legacy names appear too, resolved by the rulebook's aliases
+    ("Exchange Online", 10), ("Teams", 10), ("SharePoint Online", 7), ("Microsoft 365 Apps", 7),
+    ("Intune", 5), ("Teams Phone", 3), ("Viva Engage", 2), ("M365 Copilot", 3),
+    ("Microsoft Entra ID P1", 3), ("Windows 365", 1), ("Teams Premium", 1),
+    ("ProPlus", 2), ("Yammer", 1), ("Power BI Pro", 2),
+)
+_INTERMEDIATE = (
+    "Microsoft 365 Certified: Teams Administrator Associate",
+    "Teams Administrator Associate",
+    "Microsoft Certified: Identity and Access Administrator Associate",
+    "Microsoft 365 Certified: Endpoint Administrator Associate",
+    "Microsoft 365 Certified: Modern Desktop Administrator Associate",
+    "Microsoft 365 Certified: Collaboration Communications Systems Engineer Associate",
+    "microsoft 365 certified:  copilot and agent administration fundamentals",
+    "Microsoft 365 Fundamentals",
+)
+_ADVANCED = (
+    "Microsoft 365 Certified: Enterprise Administrator Expert",
+    "Teams Meetings and Meeting Rooms Technical Assessment",
+)
+_OTHER = (
+    "Microsoft Certified: Azure Administrator Associate",
+    "Microsoft Certified: Azure Solutions Architect Expert",
+    "Microsoft Certified: Power BI Data Analyst Associate",
+)
+_NAMES = (
+    "Contoso Cloud Services", "Fabrikam Consulting", "Müller & Söhne IT GmbH",
+    "<Northwind> \"Digital\" Partners", "Société Générale d'Informatique", "Tailspin Toys IT",
+    "O'Brien & Daughters", "Adatum Corporation", "Woodgrove Tech", "Łódź Systemy Sp. z o.o.",
+    "北京云科技有限公司", "Proseware, Inc.", "Litware <script>alert(1)</script>", "Lucerne Publishing",
+    "Coho Winery IT", "Wide World Importers", "Alpine Ski House", "Bellows College Labs",
+    "Trey Research", "Fourth Coffee Digital", "Humongous Insurance IT", "Margie's Travel Tech",
+    "Nod Publishers", "Relecloud", "VanArsdel Ltd.", "Wingtip Toys", "Graphic Design Institute",
+    "School of Fine Art IT", "Consolidated Messenger", "Blue Yonder Airlines IT",
+)
+
+
+@dataclass(frozen=True)
+class SampleData:
+    usage: pl.DataFrame
+    certifications: pl.DataFrame
+    partners: pl.DataFrame
+    enrollments: pl.DataFrame
+
+
+def generate_sample(*, partners: int = 50, seed: int = 11, last_month: dt.date = dt.date(2026, 10, 1),
+                    months: int = 26, tenants_per_partner: float = 12.0,
+                    workloads_per_tenant: float = 2.6) -> SampleData:
+    """Generate a synthetic dataset in the canonical format.
+
+    Parameters
+    ----------
+    partners
+        Number of partners.
+    seed
+        Random seed: the same arguments always give the same data.
+    last_month
+        The last month with usage data; `months` months end there.
+    tenants_per_partner, workloads_per_tenant
+        Average sizes (the benchmark uses smaller tenants per partner and more partners).
+
+    Examples
+    --------
+    >>> s = generate_sample(partners=3, seed=1)
+    >>> s.partners.height, s.usage["partner_id"].n_unique()
+    (3, 3)
+    """
+    if partners < 1:
+        raise ValueError("partners must be at least 1")
+    rng = np.random.default_rng(seed)
+    last = month_index(last_month)
+    first = last - months + 1
+    ids = np.array([f"P{i + 1:0{max(3, len(str(partners)))}d}" for i in range(partners)])
+    kinds = np.array([ARCHETYPES[i % len(ARCHETYPES)] for i in range(partners)])
+    # How strongly each partner is growing: drives new customers, adoption and skilling.
+    momentum = rng.beta(2.0, 1.6, partners)
+    fixed = {"near_bar": 0.62, "small": 0.15, "churning": 0.3, "no_advanced": 0.8}
+    momentum = np.array([fixed.get(k, m) for k, m in zip(kinds, momentum, strict=True)])
+    usage = _usage(rng, ids, kinds, momentum, first, last, tenants_per_partner, workloads_per_tenant)
+    certs = _certifications(rng, ids, kinds, momentum, last)
+    table = _partners(rng, ids, kinds)
+    enrol = _enrollments(rng, ids, last)
+    return SampleData(
+        usage=validate_frame(usage, USAGE, file="generated usage"),
+        certifications=validate_frame(certs, CERTIFICATIONS, file="generated certifications"),
+        partners=validate_frame(table, PARTNERS, file="generated partners"),
+        enrollments=validate_frame(enrol, ENROLLMENTS, file="generated enrollments"),
+    )
+
+
+def _usage(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray, momentum: np.ndarray,
+           first: int, last: int,
+           tenants_per_partner: float, workloads_per_tenant: float) -> pl.DataFrame:
+    n_months = last - first + 1
+    scale = {"small": 0.35, "enterprise": 0.8, "smb": 1.3}
+    counts = np.maximum(2, rng.poisson([tenants_per_partner * scale.get(k, 1.0) for k in kinds]))
+    partner = np.repeat(np.arange(len(ids)), counts)
+    kind = kinds[partner]
+    drive = momentum[partner]
+    n = len(partner)
+    # Customer size: share of enterprise-sized tenants depends on the partner's shape.
+    ent_share = np.select([kind == "enterprise", kind == "smb", kind == "small"], [0.85, 0.08, 0.2], 0.45)
+    is_ent = rng.random(n) < ent_share
+    seats = np.where(is_ent, np.exp(rng.uniform(np.log(320), np.log(4000), n)),
+                     np.exp(rng.uniform(np.log(6), np.log(290), n)))
+    movers = (kind == "band_movers") | (rng.random(n) < 0.08)
+    seats = np.where(movers, rng.uniform(200, 420, n), seats)
+    growth = rng.normal(0.12, 0.25, n)  # yearly growth of paid units
+    # Activity share: from a start level towards an end level over the data window.
+    act0 = rng.uniform(0.05, 0.55, n)
+    act1 = np.clip(act0 + rng.normal(0.05 + 0.35 * drive, 0.15, n), 0.02, 0.98)
+    # Start and end of the relationship (months relative to the first month).
+    recent = rng.random(n) < 0.1 + 0.5 * drive
+    start = np.where(recent, rng.integers(n_months - 12, n_months, n),
+                     np.where(rng.random(n) < 0.75, 0, rng.integers(0, n_months - 12, n)))
+    start = np.where((kind == "newly_associated") & (rng.random(n) < 0.6),
+                     rng.integers(n_months - 12, n_months, n), start)
+    churn_p = np.where(kind == "churning", 0.45, 0.1)
+    end = np.where(rng.random(n) < churn_p, rng.integers(1, n_months, n), n_months)
+    end = np.maximum(end, start + 1)
+    # New customers start with low adoption and ramp up from their first month.
+    act0 = np.where(start > 0, rng.uniform(0.02, 0.3, n), act0)
+    # Association: CPOR / DPOR mostly for enterprise tenants, CSP mostly for SMB tenants.
+    assoc_ent = np.array(["CPOR", "DPOR", "PAL", "CSP_T1"])
+    assoc_smb = np.array(["CSP_T1", "CSP_T2", "CPOR", "DPOR", "PAL"])
+    association = np.where(
+        is_ent, assoc_ent[rng.choice(4, n, p=[0.5, 0.38, 0.06, 0.06])],
+        assoc_smb[rng.choice(5, n, p=[0.35, 0.2, 0.33, 0.06, 0.06])])
+    known_start = (start > 0) | (rng.random(n) < 0.3)
+    assoc_day = rng.integers(1, 29, n)
+    tenants = pl.DataFrame({
+        "t": np.arange(n), "partner_id": ids[partner],
+        "tenant_id": [f"{ids[p]}-T{i:03d}" for p, i in zip(partner, _within(partner), strict=True)],
+        "seats": seats, "growth": growth, "act0": act0, "act1": act1,
+        "start": start, "end": end, "association": association,
+        "assoc_known": known_start, "assoc_day": assoc_day,
+    })
+    # A second association on some tenants (for example CPOR on top of CSP).
+    second = rng.random(n) < 0.1
+    extra = tenants.filter(pl.Series(second)).with_columns(
+        pl.when(pl.col("association") == "CPOR").then(pl.lit("DPOR")).otherwise(pl.lit("CPOR"))
+        .alias("association"))
+    tenants = pl.concat([tenants, extra])
+    # Workloads per tenant.
+    names = np.array([w for w, _ in _WORKLOADS])
+    weights = np.array([w for _, w in _WORKLOADS], dtype=float)
+    k = np.clip(rng.poisson(workloads_per_tenant - 1, n) + 1, 1, len(names))
+    picks = [rng.choice(len(names), size=kk, replace=False, p=weights / weights.sum()) for kk in k]
+    chosen = np.concatenate(picks)
+    tw = pl.DataFrame({"t": np.repeat(np.arange(n), k), "workload": names[chosen],
+                       "wscale": rng.uniform(0.5, 1.0, int(k.sum()))})
+    months = pl.DataFrame({"m": np.arange(n_months, dtype=np.int32)})
+    rows = tenants.join(tw, on="t").join(months, how="cross").filter(
+        (pl.col("m") >= pl.col("start")) & (pl.col("m") < pl.col("end")))
+    noise = rng.normal(1.0, 0.04, rows.height)
+    frac = (pl.col("m") - pl.col("start")) / (n_months - 1 - pl.col("start")).clip(lower_bound=1)
+    paid = (pl.col("seats") * pl.col("wscale").sqrt()
+            * (1 + pl.col("growth")).clip(lower_bound=0.2).pow(pl.col("m") / 12) * pl.Series(noise))
+    main = pl.col("wscale") > 0.75  # the tenant's main workloads carry its full seat count
+    paid = pl.when(main).then(pl.col("seats") * (1 + pl.col("growth")).clip(lower_bound=0.2)
+                              .pow(pl.col("m") / 12) * pl.Series(noise)).otherwise(paid)
+    share = pl.col("act0") + (pl.col("act1") - pl.col("act0")) * frac
+    rows = rows.with_columns(paid.round().cast(pl.Int64).clip(lower_bound=1).alias("paid_units"))
+    rows = rows.with_columns(
+        (pl.col("paid_units") * (share * pl.Series(rng.normal(1.0, 0.05, rows.height))).clip(0, 1))
+        .round().cast(pl.Int64).alias("active_units"),
+        pl.date(
+            (pl.col("start") + first) // 12, (pl.col("start") + first) % 12 + 1, pl.col("assoc_day")
+        ).alias("associated_on"),
+    )
+    # Legacy names in the early months only (as Partner Center renamed workloads over time).
+    legacy = {"Microsoft 365 Apps": "ProPlus", "Viva Engage": "Yammer"}
+    rows = rows.with_columns(
+        pl.when((pl.col("m") < n_months // 3) & pl.col("workload").is_in(list(legacy)))
+        .then(pl.col("workload").replace(legacy)).otherwise(pl.col("workload")).alias("workload"),
+        pl.when(pl.col("assoc_known")).then(pl.col("associated_on")).alias("associated_on"),
+        month_expr(pl.col("m") + first).alias("month"),
+        pl.when(pl.col("seats") > 300).then(pl.lit("Enterprise")).otherwise(pl.lit("SMB"))
+        .alias("customer_segment"),
+        pl.lit(None, pl.Float64).alias("revenue_usd"),
+    )
+    rows = rows.unique(subset=["tenant_id", "month", "workload", "association"], keep="first",
+                       maintain_order=True)
+    return rows.select(USAGE.column_names).sort("partner_id", "tenant_id", "month", "workload",
+                                                 "association")
+
+
+def month_expr(index: pl.Expr) -> pl.Expr:
+    return pl.date(index // 12, index % 12 + 1, 1)
+
+
+def _within(group: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal values of a sorted array."""
+    starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
+    return np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
+
+
+def _certifications(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray,
+                    momentum: np.ndarray, last: int) -> pl.DataFrame:
+    reference = month_start(last + 1)  # the month in which the sample is meant to be scored
+    people_mean = {"enterprise": 7, "smb": 4, "mixed": 5, "near_bar": 3, "no_advanced": 4,
+                   "expiring_certs": 5, "newly_associated": 4, "churning": 3, "band_movers": 4,
+                   "small": 1.5}
+    rows = []
+    for pid, kind, drive in zip(ids, kinds, momentum, strict=True):
+        n_people = max(1, int(rng.poisson(people_mean[kind] * (0.6 + drive))))
+        for person in range(n_people):
+            person_id = f"{pid.lower()}.person{person + 1:02d}@example.com"
+            held = []
+            if rng.random() < 0.8:
+                held.append(_INTERMEDIATE[rng.integers(len(_INTERMEDIATE))])
+            if kind != "no_advanced" and rng.random() < 0.2 + 0.4 * drive:
+                held.append(_ADVANCED[rng.integers(len(_ADVANCED))])
+            if rng.random() < 0.3:
+                held.append(_OTHER[rng.integers(len(_OTHER))])
+            for cert in dict.fromkeys(held):
+                earned = reference - dt.timedelta(days=int(rng.integers(5, 700)))
+                if "Fundamentals" in cert and "copilot" not in cert.lower():
+                    expires = None  # fundamentals do not expire
+                elif kind == "expiring_certs" and rng.random() < 0.6:
+                    expires = reference + dt.timedelta(days=int(rng.integers(1, 45)))
+                else:
+                    expires = reference + dt.timedelta(days=int(rng.integers(-120, 365)))
+                    if expires <= earned:
+                        expires = earned + dt.timedelta(days=365)
+                rows.append((pid, person_id, cert, earned, expires))
+    return pl.DataFrame(rows, schema=CERTIFICATIONS.column_names, orient="row").sort(
+        "partner_id", "person_id", "certification")
+
+
+def _partners(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray) -> pl.DataFrame:
+    names = [_NAMES[i % len(_NAMES)] + ("" if i < len(_NAMES) else f" {i // len(_NAMES) + 1}")
+             for i in range(len(ids))]
+    override = [None] * len(ids)
+    if len(ids) > 7:
+        override[7] = "smb"  # one partner that pins its Modern Work track
+    return pl.DataFrame({"partner_id": ids, "partner_name": names, "track_modern_work": override},
+                        schema={"partner_id": pl.String, "partner_name": pl.String,
+                                "track_modern_work": pl.String})
+
+
+def _enrollments(rng: np.random.Generator, ids: np.ndarray, last: int) -> pl.DataFrame:
+    enrolled = rng.random(len(ids)) < 0.3
+    rows = []
+    for pid, flag in zip(ids, enrolled, strict=True):
+        if not flag:
+            continue
+        day = int(rng.integers(1, 29))
+        enrolled_on = month_start(last - int(rng.integers(2, 11)))
+        enrolled_on = enrolled_on.replace(day=day)
+        rows.append((pid, "modern_work", enrolled_on, enrolled_on.replace(year=enrolled_on.year + 1)))
+    return pl.DataFrame(rows, schema=ENROLLMENTS.column_names, orient="row")
+
+
+def write_sample(sample: SampleData, folder: str | Path) -> Path:
+    """Write the tables as CSV files into `folder`, atomically (all files or none).
+
+    An existing folder is replaced as a whole once every file has been written.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        for name in ("usage", "certifications", "partners", "enrollments"):
+            getattr(sample, name).write_csv(staging / f"{name}.csv", date_format="%Y-%m-%d")
+        staging.chmod(0o755)
+        replace_dir(staging, folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return folder
+
+
+def replace_dir(staging: Path, target: Path) -> None:
+    """Move a fully written `staging` folder to `target`, replacing what was there."""
+    backup = None
+    if target.exists():
+        backup = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(backup)
+    staging.rename(target)
+    if backup is not None:
+        shutil.rmtree(backup)

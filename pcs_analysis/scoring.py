@@ -1,0 +1,216 @@
+"""Points, totals, qualification and track choice: one evaluator for every area.
+
+`score` computes every metric of every requested area for every partner and snapshot, then
+turns values into points (linear partial credit, capped; negative values earn 0), keeps the
+best association option of each metric, totals each track, decides qualification and keeps one
+track per area.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from .io import PartnerData
+from .metrics import build_context, compute_contributions, metric_values
+from .periods import month_start_expr, parse_date, snapshots
+from .rules import AreaRules, Qualification, Rulebook, load_rules
+
+#: Totals are rounded to this many decimals before comparisons, so that float noise in a sum
+#: of exact fractions (20/3 + 20/3 + ...) never flips a qualification.
+TOTAL_DECIMALS = 9
+
+SCORE_COLUMNS = [
+    "partner_id", "as_of", "month", "area", "track", "metric", "category", "option", "value",
+    "points", "max_points", "full_marks_at", "is_above_minimum", "rules_version",
+]
+SUMMARY_COLUMNS = [
+    "partner_id", "partner_name", "as_of", "month", "area", "track", "track_basis", "total",
+    "is_qualified", "missing_metrics", "points_to_qualify", "other_track", "other_track_total",
+    "other_track_is_qualified", "rules_version",
+]
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """The result of a scoring run.
+
+    Attributes
+    ----------
+    scores
+        One row per partner x snapshot x area x track x metric: the option that scored, its
+        value and points.
+    options
+        The same per association option (every option, not only the best).
+    summary
+        One row per partner x snapshot x area: the kept track, total and qualification.
+    """
+
+    scores: pl.DataFrame
+    options: pl.DataFrame
+    summary: pl.DataFrame
+    rules_version: str
+
+
+def score(
+    data: PartnerData,
+    *,
+    as_of: dt.date | str | Sequence[dt.date | str],
+    rules: Rulebook | None = None,
+    areas: Iterable[str] | None = None,
+    lag: bool = True,
+) -> ScoreResult:
+    """Score every partner in `data` as Partner Center would show it on `as_of`.
+
+    Parameters
+    ----------
+    data
+        Validated input tables (`read_data`).
+    as_of
+        The day (or days) the score is shown. The data month is the latest month published by
+        then; certifications count when valid that day and past the skilling lag.
+    rules
+        Rulebook; default: the newest version.
+    areas
+        Areas to score; default: every area the rulebook covers.
+    lag
+        False scores "as if current": the month before `as_of` and no skilling lag.
+
+    Examples
+    --------
+    >>> from pcs_analysis import read_data, score
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> result = score(read_data(SAMPLE_DIR), as_of="2026-11-21")
+    >>> result.summary.select("area", "track").row(0)[0]
+    'modern_work'
+    """
+    rules = rules or load_rules()
+    days = [parse_date(as_of)] if isinstance(as_of, str | dt.date) else [parse_date(d) for d in as_of]
+    points_in_time = snapshots(days, rules.refresh, lag=lag)
+    area_names = list(areas) if areas is not None else list(rules.areas)
+    partners = _partner_ids(data)
+    option_frames = []
+    for name in area_names:
+        area = rules.area(name)
+        ctx = build_context(data, rules, area, points_in_time)
+        values = metric_values(ctx, compute_contributions(ctx), partners)
+        option_frames.append(score_options(values, area).with_columns(pl.lit(name).alias("area")))
+    options = pl.concat(option_frames).collect() if option_frames else _empty_options()
+    options = options.with_columns(pl.lit(rules.version).alias("rules_version"))
+    best = best_options(options)
+    summary = summarize(best, rules, data, area_names)
+    order = ["partner_id", "as_of", "area_order", "track_order", "metric_order"]
+    area_order = pl.col("area").replace_strict({a: i for i, a in enumerate(area_names)},
+                                               return_dtype=pl.Int32).alias("area_order")
+    scores = best.with_columns(area_order).sort(order).select(SCORE_COLUMNS)
+    options = (options.with_columns(area_order)
+               .sort([*order, "option_order"]).select(SCORE_COLUMNS))
+    return ScoreResult(scores=scores, options=options, summary=summary, rules_version=rules.version)
+
+
+def _partner_ids(data: PartnerData) -> pl.LazyFrame:
+    frames = [data.usage, data.certifications, data.enrollments, data.partners]
+    return pl.concat([f.select("partner_id") for f in frames]).unique()
+
+
+def score_options(values: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
+    """Points of every option: linear partial credit, capped at the maximum; negatives earn 0."""
+    q = area.qualification
+    raw = pl.col("value").clip(lower_bound=0.0) * pl.col("max_points") / pl.col("full_marks_at")
+    points = pl.min_horizontal(raw, pl.col("max_points"))
+    return values.with_columns(points.alias("points")).with_columns(
+        above_minimum(pl.col("points"), q).alias("is_above_minimum"),
+        month_start_expr(pl.col("month_index")).alias("month"),
+    )
+
+
+def above_minimum(points: pl.Expr, qualification: Qualification) -> pl.Expr:
+    """Whether a metric's points meet the per-metric minimum of the qualification rule."""
+    if qualification.min_metric_comparison == "gt":
+        return points > qualification.min_metric_points
+    return points >= qualification.min_metric_points
+
+
+def best_options(options: pl.DataFrame) -> pl.DataFrame:
+    """The option that counts for each metric: most points, then highest value, then the
+    rulebook's order ("you can earn points only for one association type per metric")."""
+    keys = ["partner_id", "as_of", "area", "track", "metric"]
+    return (options.sort([*keys, "points", "value", "option_order"],
+                         descending=[False] * len(keys) + [True, True, False])
+            .group_by(keys, maintain_order=True).first())
+
+
+def summarize(best: pl.DataFrame, rules: Rulebook, data: PartnerData,
+              area_names: Sequence[str]) -> pl.DataFrame:
+    """One row per partner x snapshot x area with the kept track and its qualification."""
+    frames = []
+    names = _partner_names(data)
+    for name in area_names:
+        area = rules.area(name)
+        per_track = _track_totals(best.filter(pl.col("area") == name), area)
+        frames.append(_choose_track(per_track, area, data))
+    if not frames:
+        return pl.DataFrame(schema={c: pl.String for c in SUMMARY_COLUMNS})
+    summary = pl.concat(frames).join(names, on="partner_id", how="left")
+    area_order = {a: i for i, a in enumerate(area_names)}
+    return (summary.with_columns(pl.lit(rules.version).alias("rules_version"),
+                                 pl.col("area").replace_strict(area_order).alias("_area_order"))
+            .sort("partner_id", "as_of", "_area_order").select(SUMMARY_COLUMNS))
+
+
+def _track_totals(best: pl.DataFrame, area: AreaRules) -> pl.DataFrame:
+    q = area.qualification
+    ordered = best.sort("metric_order")
+    totals = ordered.group_by(["partner_id", "as_of", "month", "area", "track", "track_order"],
+                              maintain_order=True).agg(
+        pl.col("points").sum().round(TOTAL_DECIMALS).alias("total"),
+        pl.col("metric").filter(~pl.col("is_above_minimum")).alias("missing"),
+    )
+    return totals.with_columns(
+        ((pl.col("total") >= q.min_total_points) & (pl.col("missing").list.len() == 0))
+        .alias("is_qualified"),
+        pl.col("missing").list.join(";").alias("missing_metrics"),
+        (pl.lit(q.min_total_points) - pl.col("total")).clip(lower_bound=0.0)
+        .round(TOTAL_DECIMALS).alias("points_to_qualify"),
+    ).drop("missing")
+
+
+def _choose_track(per_track: pl.DataFrame, area: AreaRules, data: PartnerData) -> pl.DataFrame:
+    """Keep one track per partner: the partner's override, else the higher total (equal
+    totals: the qualified one, then the rulebook's order)."""
+    keys = ["partner_id", "as_of"]
+    override_col = f"track_{area.area}"
+    partners = data.partners.collect()
+    if override_col in partners.columns:
+        overrides = partners.select("partner_id", pl.col(override_col).alias("override")).drop_nulls()
+    else:
+        overrides = pl.DataFrame(schema={"partner_id": pl.String, "override": pl.String})
+    ranked = (
+        per_track.join(overrides, on="partner_id", how="left")
+        .with_columns((pl.col("track") == pl.col("override")).fill_null(False).alias("is_override"))
+        .sort([*keys, "is_override", "total", "is_qualified", "track_order"],
+              descending=[False, False, True, True, True, False])
+    )
+    kept = ranked.group_by(keys, maintain_order=True).first()
+    other = (ranked.group_by(keys, maintain_order=True).agg(pl.all().slice(1, 1).first())
+             .select(*keys, pl.col("track").alias("other_track"),
+                     pl.col("total").alias("other_track_total"),
+                     pl.col("is_qualified").alias("other_track_is_qualified")))
+    basis = (
+        pl.when(pl.col("is_override")).then(pl.lit("partner override"))
+        .when(pl.col("other_track").is_null()).then(pl.lit("only track"))
+        .when(pl.col("total") > pl.col("other_track_total")).then(pl.lit("higher total"))
+        .otherwise(pl.lit("equal totals"))
+    )
+    return kept.join(other, on=keys, how="left").with_columns(basis.alias("track_basis"))
+
+
+def _partner_names(data: PartnerData) -> pl.DataFrame:
+    return data.partners.select("partner_id", "partner_name").collect()
+
+
+def _empty_options() -> pl.DataFrame:
+    return pl.DataFrame(schema={c: pl.String for c in SCORE_COLUMNS})

@@ -1,0 +1,155 @@
+"""Tenant-level building blocks shared by the tenant metric kinds.
+
+Everything here is a polars LazyFrame over all partners, tenants and months at once:
+the usage rows restricted to a metric's eligible workloads and association options, the seat
+band of each tenant in each month, and the per-tenant (or per tenant x workload) monthly
+aggregates the metric kinds count.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .io import PartnerData
+from .names import canonical_key_expr
+from .periods import month_index_expr
+from .rules import AreaRules, Metric, Rulebook, SeatBand
+
+TENANT = ["partner_id", "tenant_id"]
+
+
+def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
+    """The usage table with matching keys and month indexes.
+
+    Adds `workload_key` (normalised, aliases resolved), `month_index`, `assoc_month` (month index
+    of `associated_on`, null when unknown) and `paid`/`active` (nulls read as 0).
+    """
+    return data.usage.select(
+        "partner_id",
+        "tenant_id",
+        "workload",
+        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases).alias("workload_key"),
+        "association",
+        month_index_expr(pl.col("month")).alias("month_index"),
+        month_index_expr(pl.col("associated_on")).alias("assoc_month"),
+        pl.col("paid_units").fill_null(0).alias("paid"),
+        pl.col("active_units").fill_null(0).alias("active"),
+    )
+
+
+def eligible_workload_rows(usage: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
+    """Usage rows of the metric's eligible workloads."""
+    return usage.filter(pl.col("workload_key").is_in(sorted(metric.workloads)))
+
+
+def option_map(metric: Metric) -> pl.DataFrame:
+    """One row per track x option x association type of a tenant metric."""
+    rows = [
+        {"track": track, "option": option.name, "association": association}
+        for track, rule in metric.tracks.items()
+        for option in rule.options
+        for association in option.associations
+    ]
+    return pl.DataFrame(rows, schema={"track": pl.String, "option": pl.String, "association": pl.String})
+
+
+def seat_bands(rows: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
+    """Whether each tenant is in each track's seat band, per month.
+
+    Columns: partner_id, tenant_id, month_index, track, in_band, is_promoted, max_paid.
+    A tenant is in a band when at least one eligible workload (under any association) has paid
+    units inside it; with a promotion rule, a tenant above the band that was inside it during
+    the previous `promoted_within_months` months stays in it.
+    """
+    per_month = rows.group_by([*TENANT, "month_index", "workload_key"]).agg(pl.col("paid").max())
+    frames = []
+    for track, rule in metric.tracks.items():
+        band = rule.seat_band
+        if band is None:
+            continue
+        frames.append(_band(per_month, band).with_columns(pl.lit(track).alias("track")))
+    return pl.concat(frames, how="vertical")
+
+
+def _band(per_month: pl.LazyFrame, band: SeatBand) -> pl.LazyFrame:
+    paid = pl.col("paid")
+    inside = paid >= band.min_paid_units
+    above = pl.lit(False)
+    if band.max_paid_units is not None:
+        inside = inside & (paid <= band.max_paid_units)
+        above = paid > band.max_paid_units
+    table = per_month.group_by([*TENANT, "month_index"]).agg(
+        inside.any().alias("in_raw_band"),
+        above.any().alias("is_above_band"),
+        paid.max().alias("max_paid"),
+    )
+    months = band.promoted_within_months
+    if not months:
+        return table.select(*TENANT, "month_index", pl.col("in_raw_band").alias("in_band"),
+                            pl.lit(False).alias("is_promoted"), "max_paid")
+    # Every month in which a tenant was inside the band makes it promotable for the next
+    # `months` months.
+    promotable = (
+        table.filter(pl.col("in_raw_band"))
+        .select(*TENANT, "month_index")
+        .with_columns(pl.int_ranges(1, months + 1, dtype=pl.Int32).alias("offset"))
+        .explode("offset")
+        .select(*TENANT, (pl.col("month_index") + pl.col("offset")).alias("month_index"))
+        .unique()
+        .with_columns(pl.lit(True).alias("was_in_band"))
+    )
+    promoted = (
+        pl.col("is_above_band") & ~pl.col("in_raw_band") & pl.col("was_in_band").fill_null(False)
+    )
+    return (
+        table.join(promotable, on=[*TENANT, "month_index"], how="left")
+        .select(*TENANT, "month_index", (pl.col("in_raw_band") | promoted).alias("in_band"),
+                promoted.alias("is_promoted"), "max_paid")
+    )
+
+
+def option_rows(rows: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
+    """Usage rows joined to the track x option they can count for (by association type).
+
+    Adds `track`, `option` and `is_associated` (the association had begun by that month).
+    Rows whose association type no option accepts are dropped here; `explain` reports them.
+    """
+    return rows.join(option_map(metric).lazy(), on="association", how="inner").with_columns(
+        (pl.col("assoc_month").is_null() | (pl.col("assoc_month") <= pl.col("month_index")))
+        .alias("is_associated")
+    )
+
+
+def tenant_option_months(rows: pl.LazyFrame, bands: pl.LazyFrame, metric: Metric,
+                         by_workload: bool = False) -> pl.LazyFrame:
+    """Monthly aggregates per tenant (or tenant x workload) x track x option.
+
+    Columns: the keys, month_index, in_band, max_paid, is_promoted, is_associated (some row's
+    association had begun), assoc_month (earliest association month of the associated rows),
+    active and paid (sums over associated rows), share (the activity share per
+    `metric.active_share_basis`, null without paid units).
+    """
+    keys = [*TENANT, *(["workload_key"] if by_workload else []), "track", "option", "month_index"]
+    ok = pl.col("is_associated")
+    per_row_share = pl.when(ok & (pl.col("paid") > 0)).then(pl.col("active") / pl.col("paid"))
+    paid_sum = pl.col("paid").filter(ok).sum()
+    pooled = pl.when(paid_sum > 0).then(pl.col("active").filter(ok).sum() / paid_sum)
+    share = per_row_share.max() if metric.active_share_basis == "any_workload" else pooled
+    aggregated = option_rows(rows, metric).group_by(keys).agg(
+        ok.any().alias("is_associated"),
+        pl.col("assoc_month").filter(ok).min().alias("assoc_month"),
+        pl.col("active").filter(ok).sum().alias("active"),
+        paid_sum.alias("paid"),
+        share.alias("share"),
+        *([pl.col("workload").first()] if by_workload else []),
+    )
+    return aggregated.join(bands, on=[*TENANT, "month_index", "track"], how="left").with_columns(
+        pl.col("in_band").fill_null(False),
+        pl.col("is_promoted").fill_null(False),
+    )
+
+
+def area_usage_rows(usage: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
+    """Usage rows of any workload the area's tenant metrics count."""
+    keys = sorted({w for m in area.metrics for w in m.workloads})
+    return usage.filter(pl.col("workload_key").is_in(keys))
