@@ -19,6 +19,7 @@ import polars as pl
 import typer
 
 from .errors import PcsError
+from .sample import DEFAULT_SEED
 
 app = typer.Typer(
     name="pcs",
@@ -124,7 +125,7 @@ def explain_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(hel
 @_friendly
 def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to (re)create.")],
                     partners: Annotated[int, typer.Option("--partners", min=1)] = 50,
-                    seed: Annotated[int, typer.Option("--seed")] = 11,
+                    seed: Annotated[int, typer.Option("--seed")] = DEFAULT_SEED,
                     last_month: Annotated[str, typer.Option("--last-month", help="Last month of "
                                                             "usage data (YYYY-MM-01).")] = "2026-10-01",
                     months: Annotated[int, typer.Option("--months", min=13)] = 26) -> None:

@@ -7,6 +7,10 @@ import polars as pl
 from .explain import Explanation
 
 
+NAME_WIDTH = 32
+MISSING_WIDTH = 40
+
+
 def _table(headers: list[str], rows: list[list[str]], *, right: set[int] = frozenset()) -> str:
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
@@ -39,9 +43,9 @@ def format_summary(summary: pl.DataFrame) -> str:
     P1       A     modern_work  smb     70.3  yes                               12.0  2026-10
     """
     rows = [
-        [r["partner_id"], _clip(r["partner_name"], 32), r["area"], r["track"], points(r["total"]),
+        [r["partner_id"], _clip(r["partner_name"], NAME_WIDTH), r["area"], r["track"], points(r["total"]),
          "yes" if r["is_qualified"] else "no",
-         _clip((r["missing_metrics"] or "").replace(";", ", "), 40)
+         _clip((r["missing_metrics"] or "").replace(";", ", "), MISSING_WIDTH)
          or (points(r["points_to_qualify"]) + " pts short" if r["points_to_qualify"] else ""),
          points(r["other_track_total"]), r["month"].strftime("%Y-%m")]
         for r in summary.iter_rows(named=True)

@@ -68,6 +68,10 @@ _NAMES = (
 )
 
 
+#: The seed of the committed sample (data/sample): chosen for a realistic spread of scores.
+DEFAULT_SEED = 11
+
+
 @dataclass(frozen=True)
 class SampleData:
     usage: pl.DataFrame
@@ -76,7 +80,7 @@ class SampleData:
     enrollments: pl.DataFrame
 
 
-def generate_sample(*, partners: int = 50, seed: int = 11, last_month: dt.date = dt.date(2026, 10, 1),
+def generate_sample(*, partners: int = 50, seed: int = DEFAULT_SEED, last_month: dt.date = dt.date(2026, 10, 1),
                     months: int = 26, tenants_per_partner: float = 12.0,
                     workloads_per_tenant: float = 2.6) -> SampleData:
     """Generate a synthetic dataset in the canonical format.

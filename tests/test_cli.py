@@ -1,0 +1,109 @@
+"""The `pcs` command run as a subprocess, bad inputs included."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pcs_analysis.config import SAMPLE_DIR
+
+PCS = [str(Path(sys.executable).with_name("pcs"))]
+
+
+def run(*args, check=True):
+    proc = subprocess.run([*PCS, *map(str, args)], capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def test_score_writes_scores_and_summary(tmp_path):
+    out = tmp_path / "out"
+    proc = run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", out)
+    scores = pl.read_csv(out / "scores.csv")
+    summary = pl.read_csv(out / "summary.csv")
+    assert {"partner_id", "month", "area", "track", "metric", "option", "value", "points",
+            "max_points", "rules_version"} <= set(scores.columns)
+    assert {"partner_id", "month", "area", "track", "total", "is_qualified", "missing_metrics",
+            "points_to_qualify", "rules_version"} <= set(summary.columns)
+    assert summary.height == 50 and scores.height == 50 * 2 * 5  # both tracks
+    assert set(scores["metric"]) == {"net_customer_adds", "intermediate_certifications",
+                                     "advanced_certifications", "usage_growth", "deployments"}
+    assert "qualify" in proc.stdout and "P001" in proc.stdout
+
+
+def test_score_with_older_rulebook_and_no_lag(tmp_path):
+    run("score", SAMPLE_DIR, "--as-of", "2026-11-05", "--rules", "2023-06", "--no-lag", "--out", tmp_path, "-q")
+    summary = pl.read_csv(tmp_path / "summary.csv", try_parse_dates=True)
+    assert summary["rules_version"].unique().to_list() == ["2023-06"]
+    assert str(summary["month"][0]) == "2026-10-01"
+
+
+def test_bad_input_exits_2_lists_every_problem_and_writes_nothing(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR, data)
+    usage = (data / "usage.csv").read_text().splitlines()
+    header, first = usage[0], usage[1].split(",")
+    bad = list(first)
+    bad[2] = "2026-13-01"            # month
+    bad[4] = "FOO"                   # association
+    bad[6] = "-3"                    # paid_units
+    usage += [",".join(bad), usage[1]]  # and a duplicate of line 2
+    (data / "usage.csv").write_text("\n".join(usage) + "\n")
+    (data / "certifications.csv").write_text(
+        (data / "certifications.csv").read_text().replace("earned_on", "earned"))
+    out = tmp_path / "out"
+    proc = run("score", data, "--as-of", "2026-11-21", "--out", out, check=False)
+    assert proc.returncode == 2
+    err = proc.stderr
+    n = len(usage)  # the line numbers of the two appended rows are n - 1 and n
+    assert f"usage.csv, column 'month', line {n - 1}" in err
+    assert f"column 'association', line {n - 1}" in err and "FOO" in err
+    assert f"column 'paid_units', line {n - 1}: must be 0 or more" in err
+    assert f"lines 2, {n}" in err and "duplicated key" in err
+    assert "certifications.csv, column 'earned_on': required column is missing" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_missing_table_and_unknown_rules_version(tmp_path):
+    proc = run("score", tmp_path, "--as-of", "2026-11-21", "--out", tmp_path / "o", check=False)
+    assert proc.returncode == 2 and "required table 'usage' not found" in proc.stderr
+    proc = run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--rules", "1999-01", "--out", tmp_path / "o",
+               check=False)
+    assert proc.returncode == 2 and "no such rulebook version '1999-01'" in proc.stderr
+    proc = run("score", SAMPLE_DIR, "--as-of", "21/11/2026", "--out", tmp_path / "o", check=False)
+    assert proc.returncode == 2 and "not a date" in proc.stderr
+
+
+def test_explain_prints_and_writes_the_rows_behind_every_metric(tmp_path):
+    proc = run("explain", SAMPLE_DIR, "P003", "--as-of", "2026-11-21", "--out", tmp_path)
+    assert "net_customer_adds" in proc.stdout and "counted" in proc.stdout
+    tenants = pl.read_csv(tmp_path / "explain_tenants.csv")
+    people = pl.read_csv(tmp_path / "explain_people.csv")
+    assert set(tenants["partner_id"]) == {"P003"} and set(people["partner_id"]) == {"P003"}
+    assert {"tenant_id", "metric", "track", "option", "period", "is_counted", "why"} <= set(tenants.columns)
+    unknown = run("explain", SAMPLE_DIR, "NOPE", "--as-of", "2026-11-21", check=False)
+    assert unknown.returncode == 2 and "partner 'NOPE' does not appear" in unknown.stderr
+
+
+def test_sample_data_is_deterministic(tmp_path):
+    run("sample-data", tmp_path / "a", "--partners", "5", "--seed", "3")
+    run("sample-data", tmp_path / "b", "--partners", "5", "--seed", "3")
+    for name in ("usage.csv", "certifications.csv", "partners.csv", "enrollments.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_committed_sample_is_what_the_generator_makes(tmp_path):
+    run("sample-data", tmp_path / "s", "--partners", "50", "--seed", "11")
+    for name in ("usage.csv", "certifications.csv", "partners.csv", "enrollments.csv"):
+        assert (tmp_path / "s" / name).read_bytes() == (SAMPLE_DIR / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("command", [[], ["score"], ["explain"], ["sample-data"]])
+def test_help(command):
+    proc = run(*command, "--help")
+    assert "Usage" in proc.stdout

@@ -1,0 +1,80 @@
+"""Rulebook loading, validation errors and the "no PCS number in code" rule."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pcs_analysis import RulebookError, list_versions, load_rules
+from pcs_analysis.config import PACKAGE_DIR, RULES_DIR
+
+
+def test_versions_and_default():
+    assert list_versions() == ["2023-06", "2026-05"]
+    assert load_rules().version == "2026-05"
+
+
+def test_modern_work_numbers(rules, rules_2023):
+    for r in (rules, rules_2023):
+        mw = r.area("modern_work")
+        assert [m.max_points for m in mw.metrics] == [20, 10, 15, 30, 25]
+        assert r.qualification.min_total_points == 70
+        assert (r.refresh.performance_day_of_month, r.refresh.skilling_lag_days) == (20, 10)
+        assert mw.metric("deployments").active_share_min == 0.40
+    assert "teams premium" in rules.area("modern_work").metric("usage_growth").workloads
+    assert "teams premium" not in rules.area("modern_work").metric("net_customer_adds").workloads
+    assert "viva engage" in rules_2023.area("modern_work").metric("net_customer_adds").workloads  # Yammer
+    assert rules.area("modern_work").metric("net_customer_adds").tracks["smb"].seat_band.promoted_within_months == 12
+    assert rules_2023.area("modern_work").metric("net_customer_adds").tracks["smb"].seat_band.promoted_within_months is None
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(RULES_DIR / "2026-05", target / "2026-05")
+    return target
+
+
+@pytest.mark.parametrize(("file", "old", "new", "message"), [
+    ("modern_work.toml", "max_points = 20", 'max_points = "twenty"', "metrics.net_customer_adds.max_points"),
+    ("modern_work.toml", 'kind = "deployment_growth"', 'kind = "magic"', "unknown metric kind 'magic'"),
+    ("modern_work.toml", 'associations = ["CPOR", "DPOR"]', 'associations = ["CPOR", "XPOR"]',
+     "unknown association type 'XPOR'"),
+    ("modern_work.toml", "active_share_min = 0.40", "active_share_mim = 0.40",
+     "metrics.deployments.active_share_mim"),
+    ("program.toml", "min_total_points = 70", "", "qualification.min_total_points': is required"),
+    ("program.toml", 'min_metric_comparison = "gt"', 'min_metric_comparison = "gte"', "must be 'gt' or 'ge'"),
+])
+def test_invalid_rulebooks_name_the_file_and_key(tmp_path, file, old, new, message):
+    base = _copy(tmp_path)
+    path = base / "2026-05" / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(RulebookError) as info:
+        load_rules("2026-05", rules_dir=base)
+    assert str(path) in str(info.value) and message in str(info.value)
+
+
+def test_malformed_toml(tmp_path):
+    base = _copy(tmp_path)
+    (base / "2026-05" / "modern_work.toml").write_text("area = \n")
+    with pytest.raises(RulebookError, match="not valid TOML"):
+        load_rules("2026-05", rules_dir=base)
+
+
+def test_no_pcs_number_is_written_in_the_scoring_code():
+    """Rules are data: the qualification bar, caps, thresholds and seat-band edges live in TOML."""
+    numbers = ["70", "300", "301", "40", "0.4", "0.40", "1000", "4000", "2000", "500", "25", "30", "15", "11"]
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in numbers) + r")(?![\w.])")
+    offenders = []
+    for path in sorted(PACKAGE_DIR.glob("*.py")) + sorted((PACKAGE_DIR / "rules").glob("*.py")):
+        if path.name in {"sample.py"}:  # synthetic data, not rules
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#")[0]
+            if ">>>" in line or "..." in line.strip()[:4]:
+                continue
+            if pattern.search(re.sub(r"(\"[^\"]*\"|'[^']*')", "", code)):
+                offenders.append(f"{path.name}:{n}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
