@@ -68,9 +68,9 @@ def test_no_pcs_number_is_written_in_the_scoring_code():
     numbers = ["70", "300", "301", "40", "0.4", "0.40", "1000", "4000", "2000", "500", "25", "30", "15", "11"]
     pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in numbers) + r")(?![\w.])")
     offenders = []
-    for path in sorted(PACKAGE_DIR.glob("*.py")) + sorted((PACKAGE_DIR / "rules").glob("*.py")):
-        if path.name in {"sample.py"}:  # synthetic data, not rules
-            continue
+    computing = ["io", "schemas", "names", "periods", "tenants", "metrics", "scoring", "explain", "api"]
+    paths = [PACKAGE_DIR / f"{m}.py" for m in computing] + sorted((PACKAGE_DIR / "rules").glob("*.py"))
+    for path in paths:
         for n, line in enumerate(path.read_text().splitlines(), 1):
             code = line.split("#")[0]
             if ">>>" in line or "..." in line.strip()[:4]:
