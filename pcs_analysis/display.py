@@ -40,7 +40,7 @@ def format_summary(summary: pl.DataFrame) -> str:
     ...     "track": ["smb"], "total": [70.25], "is_qualified": [True], "missing_metrics": [""],
     ...     "points_to_qualify": [0.0], "other_track_total": [12.0], "month": [dt.date(2026, 10, 1)]})
     >>> print(format_summary(s).splitlines()[2])
-    P1       A     modern_work  smb     70.3  yes                               12.0  2026-10
+    P1       A     modern_work  smb     70.2  yes                                   12.0  2026-10
     """
     rows = [
         [r["partner_id"], _clip(r["partner_name"], NAME_WIDTH), r["area"], r["track"], points(r["total"]),
