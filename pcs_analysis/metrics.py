@@ -26,6 +26,7 @@ from .names import canonical_key_expr
 from .rules import AreaRules, Metric, Rulebook
 from .tenants import (
     TENANT,
+    area_usage_rows,
     eligible_workload_rows,
     prepare_usage,
     seat_bands,
@@ -47,6 +48,8 @@ PERSON_COLUMNS = {
 
 #: Reason codes of contribution rows (explain turns them into sentences).
 COUNTED = "counted"
+#: "The same month last year": metric formulas compare month M with M - YEAR.
+YEAR = 12
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,15 @@ class Context:
 
 def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
                   snapshots: pl.DataFrame) -> Context:
-    usage = prepare_usage(data, rules)
+    """Prepare the inputs once per area: usage restricted to the months the snapshots need
+    (the scored months, the year before them, and the seat-band look-back) and materialized,
+    so every metric reads the same prepared table."""
+    lookback = max([m.tracks[t].seat_band.promoted_within_months or 0
+                    for m in area.metrics for t in m.tracks if m.tracks[t].seat_band] or [0])
+    first = snapshots["month_index"].min() - YEAR - lookback
+    last = snapshots["month_index"].max()
+    usage = (area_usage_rows(prepare_usage(data, rules), area)
+             .filter(pl.col("month_index").is_between(first, last)).collect().lazy())
     certifications = data.certifications.with_columns(
         canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
                            prefixes=rules.certification_prefixes).alias("certification_key")
@@ -101,7 +112,7 @@ def tenant_count_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
         .otherwise(pl.lit(COUNTED))
     )
     frames = []
-    for period, back, sign in (("current", 0, 1.0), ("baseline", 12, -1.0)):
+    for period, back, sign in (("current", 0, 1.0), ("baseline", YEAR, -1.0)):
         frames.append(
             _at_snapshot(table, ctx.snapshots, months_back=back).with_columns(
                 pl.lit(period).alias("period"),
@@ -127,12 +138,12 @@ def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     table = tenant_option_months(rows, seat_bands(rows, metric), metric, by_workload=True)
     keys = [*TENANT, "workload_key", "track", "option"]
     current = _at_snapshot(table, ctx.snapshots, months_back=0)
-    baseline_month = pl.col("month_index") - 12
+    baseline_month = pl.col("month_index") - YEAR
     if metric.credit_from_association:
         baseline_month = pl.max_horizontal(baseline_month, pl.col("assoc_month"))
     from_current = current.select(*keys, "as_of", baseline_month.alias("base_month"))
     lost = (
-        _at_snapshot(table, ctx.snapshots, months_back=12)
+        _at_snapshot(table, ctx.snapshots, months_back=YEAR)
         .join(current.select(*keys, "as_of"), on=[*keys, "as_of"], how="anti")
         .select(*keys, "as_of", pl.col("month_index").alias("base_month"))
     )
@@ -185,7 +196,7 @@ def deployment_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
         )
     else:
         current = current.with_columns(pl.lit(False).alias("is_excluded"))
-    baseline = _at_snapshot(table, ctx.snapshots, months_back=12).with_columns(
+    baseline = _at_snapshot(table, ctx.snapshots, months_back=YEAR).with_columns(
         pl.lit(False).alias("is_excluded"))
     reason = (
         pl.when(~pl.col("in_band")).then(pl.lit("seat_band"))

@@ -61,6 +61,8 @@ def seat_bands(rows: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
     units inside it; with a promotion rule, a tenant above the band that was inside it during
     the previous `promoted_within_months` months stays in it.
     """
+    # Paid units are a fact of the tenant's workload: one figure per tenant x workload x month
+    # (the largest, should association rows disagree).
     per_month = rows.group_by([*TENANT, "month_index", "workload_key"]).agg(pl.col("paid").max())
     frames = []
     for track, rule in metric.tracks.items():
@@ -78,34 +80,25 @@ def _band(per_month: pl.LazyFrame, band: SeatBand) -> pl.LazyFrame:
     if band.max_paid_units is not None:
         inside = inside & (paid <= band.max_paid_units)
         above = paid > band.max_paid_units
-    table = per_month.group_by([*TENANT, "month_index"]).agg(
-        inside.any().alias("in_raw_band"),
-        above.any().alias("is_above_band"),
-        paid.max().alias("max_paid"),
-    )
+    table = per_month.with_columns(inside.alias("in_raw_band"), above.alias("is_above_band")).group_by(
+        [*TENANT, "month_index"]).agg(
+        pl.col("in_raw_band").any(), pl.col("is_above_band").any(), paid.max().alias("max_paid"))
     months = band.promoted_within_months
     if not months:
         return table.select(*TENANT, "month_index", pl.col("in_raw_band").alias("in_band"),
                             pl.lit(False).alias("is_promoted"), "max_paid")
-    # Every month in which a tenant was inside the band makes it promotable for the next
-    # `months` months.
-    promotable = (
-        table.filter(pl.col("in_raw_band"))
-        .select(*TENANT, "month_index")
-        .with_columns(pl.int_ranges(1, months + 1, dtype=pl.Int32).alias("offset"))
-        .explode("offset")
-        .select(*TENANT, (pl.col("month_index") + pl.col("offset")).alias("month_index"))
-        .unique()
-        .with_columns(pl.lit(True).alias("was_in_band"))
+    # The latest earlier month in which the tenant was inside the band: promotable for
+    # `months` months after it.
+    last_inside = (
+        pl.when(pl.col("in_raw_band")).then(pl.col("month_index"))
+        .shift(1).forward_fill().over(TENANT, order_by="month_index")
     )
     promoted = (
-        pl.col("is_above_band") & ~pl.col("in_raw_band") & pl.col("was_in_band").fill_null(False)
+        pl.col("is_above_band") & ~pl.col("in_raw_band")
+        & (pl.col("month_index") - last_inside <= months).fill_null(False)
     )
-    return (
-        table.join(promotable, on=[*TENANT, "month_index"], how="left")
-        .select(*TENANT, "month_index", (pl.col("in_raw_band") | promoted).alias("in_band"),
-                promoted.alias("is_promoted"), "max_paid")
-    )
+    return table.select(*TENANT, "month_index", (pl.col("in_raw_band") | promoted).alias("in_band"),
+                        promoted.alias("is_promoted"), "max_paid")
 
 
 def option_rows(rows: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
@@ -131,18 +124,24 @@ def tenant_option_months(rows: pl.LazyFrame, bands: pl.LazyFrame, metric: Metric
     """
     keys = [*TENANT, *(["workload_key"] if by_workload else []), "track", "option", "month_index"]
     ok = pl.col("is_associated")
-    per_row_share = pl.when(ok & (pl.col("paid") > 0)).then(pl.col("active") / pl.col("paid"))
-    paid_sum = pl.col("paid").filter(ok).sum()
-    pooled = pl.when(paid_sum > 0).then(pl.col("active").filter(ok).sum() / paid_sum)
-    share = per_row_share.max() if metric.active_share_basis == "any_workload" else pooled
-    aggregated = option_rows(rows, metric).group_by(keys).agg(
-        ok.any().alias("is_associated"),
-        pl.col("assoc_month").filter(ok).min().alias("assoc_month"),
-        pl.col("active").filter(ok).sum().alias("active"),
-        paid_sum.alias("paid"),
-        share.alias("share"),
-        *([pl.col("workload").first()] if by_workload else []),
+    # Mask first, then aggregate with plain sum/min/max/any (the fast group-by path).
+    masked = option_rows(rows, metric).with_columns(
+        pl.when(ok).then(pl.col("active")).otherwise(0).alias("active"),
+        pl.when(ok).then(pl.col("paid")).otherwise(0).alias("paid"),
+        pl.when(ok).then(pl.col("assoc_month")).alias("assoc_month"),
+        pl.when(ok & (pl.col("paid") > 0)).then(pl.col("active") / pl.col("paid")).alias("row_share"),
     )
+    pooled = pl.when(pl.col("paid") > 0).then(pl.col("active") / pl.col("paid"))
+    aggregated = masked.group_by(keys).agg(
+        ok.any().alias("is_associated"),
+        pl.col("assoc_month").min(),
+        pl.col("active").sum(),
+        pl.col("paid").sum(),
+        pl.col("row_share").max(),
+        *([pl.col("workload").first()] if by_workload else []),
+    ).with_columns(
+        (pl.col("row_share") if metric.active_share_basis == "any_workload" else pooled).alias("share")
+    ).drop("row_share")
     return aggregated.join(bands, on=[*TENANT, "month_index", "track"], how="left").with_columns(
         pl.col("in_band").fill_null(False),
         pl.col("is_promoted").fill_null(False),

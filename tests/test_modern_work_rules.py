@@ -227,3 +227,11 @@ def test_qualification_needs_the_total_and_every_metric_above_zero(rules):
 def test_every_partner_appears_even_without_usage(rules):
     data = make_data([usage_row("T1", M, 500, 1)], [cert_row("a", CERT, "2025-01-01", partner="P2")])
     assert score(data, as_of=AS_OF, rules=rules).summary["partner_id"].to_list() == ["P1", "P2"]
+
+
+def test_paid_units_are_one_figure_per_tenant_workload_month(rules):
+    # Two association rows of the same workload disagree (250 vs 350 paid): the tenant's figure
+    # is 350, so it is Enterprise-sized, not SMB, in that month.
+    rows = [usage_row("T1", M, 250, 10, association="CPOR"), usage_row("T1", M, 350, 10, association="CSP_T1")]
+    assert nca(rows, rules, "smb") == 0
+    assert nca(rows, rules, "enterprise") == 1
