@@ -143,6 +143,9 @@ def _read_table(folder: Path, schema: TableSchema,
                                   f"{schema.name}.csv or {schema.name}.parquet)")]
         return None, []
     path = present[0]
+    typed = _read_typed(path, schema, vocabularies)
+    if typed is not None:
+        return typed, []
     try:
         if path.suffix == ".csv":
             raw = pl.read_csv(path, infer_schema=False)
@@ -155,6 +158,56 @@ def _read_table(folder: Path, schema: TableSchema,
         return None, [Problem(str(path), None, (), f"cannot be read: {exc}")]
     typed, problems = _validate(raw, schema, str(path), vocabularies, row_offset=offset, label=label)
     return (None if problems else typed), problems
+
+
+_DTYPES = {"str": pl.String, "date": pl.Date, "month": pl.Date, "int": pl.Int64, "float": pl.Float64}
+
+
+def _read_typed(path: Path, schema: TableSchema,
+                vocabularies: Mapping[str, set[str]]) -> pl.DataFrame | None:
+    """Fast path for clean files: read with the schema's types and check the typed values.
+
+    Returns None at the first sign of trouble; the caller then validates every value as text,
+    which finds and describes every problem.
+    """
+    try:
+        if path.suffix == ".csv":
+            names = pl.read_csv(path, n_rows=0).columns
+            dtypes = {c.name: _DTYPES[c.type] for c in schema.columns if c.name in names}
+            frame = pl.read_csv(path, schema_overrides=dtypes, infer_schema=False)
+        else:
+            frame = pl.read_parquet(path)
+        if set(frame.columns) != set(schema.column_names):
+            return None  # missing, unknown or extra (override) columns: the careful path decides
+        frame = frame.select(pl.col(c.name).cast(_DTYPES[c.type], strict=True) for c in schema.columns)
+    except Exception:  # any parse or cast failure: let the careful path report it
+        return None
+    normalized = []
+    for c in schema.columns:
+        col = pl.col(c.name)
+        if c.type == "str":
+            col = col.str.strip_chars()
+            col = pl.when(col == "").then(None).otherwise(col)
+            if c.vocabulary == "associations":
+                col = col.str.to_uppercase()
+        normalized.append(col.alias(c.name))
+    frame = frame.select(normalized)
+    bad = []
+    for c in schema.columns:
+        col = pl.col(c.name)
+        if not c.nullable:
+            bad.append(col.is_null().any())
+        if c.min_value is not None:
+            bad.append((col < c.min_value).any())
+        if c.type == "month":
+            bad.append((col.dt.day() != 1).any())
+        if c.vocabulary is not None:
+            bad.append((col.is_not_null() & ~col.is_in(sorted(vocabularies[c.vocabulary]))).any())
+    if bad and any(frame.select(b.alias(f"_check{i}") for i, b in enumerate(bad)).row(0)):
+        return None
+    if _key_problems(frame, schema, str(path), 1, "row") or _row_rules(frame, schema, str(path), 1, "row"):
+        return None
+    return frame
 
 
 def _validate(raw: pl.DataFrame, schema: TableSchema, file: str,
@@ -251,7 +304,7 @@ def _key_problems(typed: pl.DataFrame, schema: TableSchema, file: str, row_offse
     if schema is CERTIFICATIONS:
         keyed = keyed.with_columns(pl.col("certification").str.to_lowercase().str.replace_all(r"\s+", " "))
     keyed = keyed.drop_nulls(key)
-    dupes = keyed.filter(pl.len().over(key) > 1)["__row"].sort().to_list()
+    dupes = keyed.filter(pl.struct(key).is_duplicated())["__row"].sort().to_list()
     if not dupes:
         return []
     return [Problem(file, ", ".join(key), tuple(dupes),
