@@ -61,6 +61,15 @@ class Context:
     snapshots: pl.LazyFrame
     rules: Rulebook
     area: AreaRules
+    #: Seat bands per (workload list, track bands), computed once and shared by the metrics.
+    bands: dict[tuple, pl.LazyFrame]
+
+    def seat_bands(self, metric: Metric) -> pl.LazyFrame:
+        return self.bands[band_key(metric)]
+
+
+def band_key(metric: Metric) -> tuple:
+    return (metric.workload_set, tuple((t, r.seat_band) for t, r in metric.tracks.items()))
 
 
 def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
@@ -78,8 +87,13 @@ def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
         canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
                            prefixes=rules.certification_prefixes).alias("certification_key")
     )
+    bands: dict[tuple, pl.LazyFrame] = {}
+    for metric in area.metrics:
+        if metric.workloads and band_key(metric) not in bands:
+            rows = eligible_workload_rows(usage, metric)
+            bands[band_key(metric)] = seat_bands(rows, metric).collect().lazy()
     return Context(usage=usage, certifications=certifications, snapshots=snapshots.lazy(),
-                   rules=rules, area=area)
+                   rules=rules, area=area, bands=bands)
 
 
 def _tenant_frame(frame: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
@@ -105,7 +119,7 @@ def tenant_count_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     and it has an eligible association that had begun by that month.
     """
     rows = eligible_workload_rows(ctx.usage, metric)
-    table = tenant_option_months(rows, seat_bands(rows, metric), metric)
+    table = tenant_option_months(rows, ctx.seat_bands(metric), metric)
     reason = (
         pl.when(~pl.col("in_band")).then(pl.lit("seat_band"))
         .when(~pl.col("is_associated")).then(pl.lit("not_associated_yet"))
@@ -135,7 +149,7 @@ def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     baseline month is measured from its association month instead.
     """
     rows = eligible_workload_rows(ctx.usage, metric)
-    table = tenant_option_months(rows, seat_bands(rows, metric), metric, by_workload=True)
+    table = tenant_option_months(rows, ctx.seat_bands(metric), metric, by_workload=True)
     keys = [*TENANT, "workload_key", "track", "option"]
     current = _at_snapshot(table, ctx.snapshots, months_back=0)
     baseline_month = pl.col("month_index") - YEAR
@@ -179,7 +193,7 @@ def deployment_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     already at the share in its association month is excluded.
     """
     rows = eligible_workload_rows(ctx.usage, metric)
-    table = tenant_option_months(rows, seat_bands(rows, metric), metric)
+    table = tenant_option_months(rows, ctx.seat_bands(metric), metric)
     keys = [*TENANT, "track", "option"]
     active_enough = pl.col("share").fill_null(0.0) >= metric.active_share_min
     current = _at_snapshot(table, ctx.snapshots, months_back=0)
