@@ -84,8 +84,9 @@ def main() -> int:
     args = parser.parse_args()
 
     start = time.perf_counter()
+    cached = (DATA / f"p{args.partners}-s{args.seed}" / "usage.parquet").exists()
     folder = generate(args.partners, args.seed)
-    generated = time.perf_counter() - start
+    generated = "reused from `bench/data/`" if cached else f"generated in {time.perf_counter() - start:.1f} s"
     rows = pl.scan_parquet(folder / "usage.parquet").select(pl.len()).collect().item()
     out_dir = ROOT / "bench" / "out"
     pcs = str(Path(sys.executable).with_name("pcs"))
@@ -110,7 +111,7 @@ Python {platform.python_version()}, polars {pl.__version__}). Timings are wall-c
 run each; peak memory is the max RSS of the measured process.
 
 Data: {args.partners:,} generated partners (seed {args.seed}), {rows:,} usage rows (Parquet),
-generated in {generated:.1f} s (cached in `bench/data/`).
+{generated}.
 
 | measurement | time | peak memory |
 |---|---|---|

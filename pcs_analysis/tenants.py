@@ -24,12 +24,14 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
     Adds `workload_key` (normalised, aliases resolved), `month_index`, `assoc_month` (month index
     of `associated_on`, null when unknown) and `paid`/`active` (nulls read as 0).
     """
+    # Categorical keys: cheaper to hash, join and hold than strings (outputs cast back).
     return data.usage.select(
-        "partner_id",
-        "tenant_id",
-        "workload",
-        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases).alias("workload_key"),
-        "association",
+        pl.col("partner_id").cast(pl.Categorical),
+        pl.col("tenant_id").cast(pl.Categorical),
+        pl.col("workload").cast(pl.Categorical),
+        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases)
+        .cast(pl.Categorical).alias("workload_key"),
+        pl.col("association").cast(pl.Categorical),
         month_index_expr(pl.col("month")).alias("month_index"),
         month_index_expr(pl.col("associated_on")).alias("assoc_month"),
         pl.col("paid_units").fill_null(0).alias("paid"),
@@ -39,7 +41,7 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
 
 def eligible_workload_rows(usage: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
     """Usage rows of the metric's eligible workloads."""
-    return usage.filter(pl.col("workload_key").is_in(sorted(metric.workloads)))
+    return usage.filter(pl.col("workload_key").cast(pl.String).is_in(sorted(metric.workloads)))
 
 
 def option_map(metric: Metric) -> pl.DataFrame:
@@ -107,7 +109,8 @@ def option_rows(rows: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
     Adds `track`, `option` and `is_associated` (the association had begun by that month).
     Rows whose association type no option accepts are dropped here; `explain` reports them.
     """
-    return rows.join(option_map(metric).lazy(), on="association", how="inner").with_columns(
+    options = option_map(metric).lazy().with_columns(pl.col("association").cast(pl.Categorical))
+    return rows.join(options, on="association", how="inner").with_columns(
         (pl.col("assoc_month").is_null() | (pl.col("assoc_month") <= pl.col("month_index")))
         .alias("is_associated")
     )
@@ -151,4 +154,4 @@ def tenant_option_months(rows: pl.LazyFrame, bands: pl.LazyFrame, metric: Metric
 def area_usage_rows(usage: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
     """Usage rows of any workload the area's tenant metrics count."""
     keys = sorted({w for m in area.metrics for w in m.workloads})
-    return usage.filter(pl.col("workload_key").is_in(keys))
+    return usage.filter(pl.col("workload_key").cast(pl.String).is_in(keys))
