@@ -6,7 +6,6 @@ import polars as pl
 
 from .explain import Explanation
 
-
 NAME_WIDTH = 32
 MISSING_WIDTH = 40
 

@@ -46,7 +46,7 @@ def test_bad_input_exits_2_lists_every_problem_and_writes_nothing(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(SAMPLE_DIR, data)
     usage = (data / "usage.csv").read_text().splitlines()
-    header, first = usage[0], usage[1].split(",")
+    first = usage[1].split(",")
     bad = list(first)
     bad[2] = "2026-13-01"            # month
     bad[4] = "FOO"                   # association

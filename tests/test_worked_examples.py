@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pcs_analysis.scoring import score, score_options
-from tests.builders import AS_OF, M, BASE, make_data, metric, steady, usage_row
+from tests.builders import AS_OF, make_data, metric, steady
 
 
 def _points(rules, metric_name, track, value, option):
