@@ -138,6 +138,71 @@ def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to (re)
                f"certifications for {partners} partners to {out_dir}")
 
 
+rules_app = typer.Typer(help="Inspect the rulebooks and what changed between versions.",
+                        no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("list")
+@_friendly
+def rules_list_cmd() -> None:
+    """The rulebook versions shipped with the package."""
+    from .config import DEFAULT_RULES_VERSION
+    from .rules import list_versions, load_rules
+
+    for version in list_versions():
+        rules = load_rules(version)
+        default = " (default)" if version == DEFAULT_RULES_VERSION else ""
+        typer.echo(f"{version}{default}  {rules.title}  areas: {', '.join(rules.areas)}")
+
+
+@rules_app.command("show")
+@_friendly
+def rules_show_cmd(version: Annotated[str, typer.Argument(help="Rulebook version, e.g. 2026-05.")],
+                   area: Annotated[str | None, typer.Argument(help="Only this area.")] = None,
+                   out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None
+                   ) -> None:
+    """Every setting of a rulebook: thresholds, maxima, seat bands, workloads, certifications."""
+    from .display import format_rules
+    from .rules import load_rules
+    from .rules.inspect import rules_table
+
+    table = rules_table(load_rules(version), area)
+    if out is not None:
+        _write_file(out, table)
+    typer.echo(format_rules(table))
+
+
+@rules_app.command("diff")
+@_friendly
+def rules_diff_cmd(old: Annotated[str, typer.Argument(help="The older version.")],
+                   new: Annotated[str, typer.Argument(help="The newer version.")],
+                   area: Annotated[str | None, typer.Option("--area", help="Only this area.")] = None,
+                   out: Annotated[Path | None, typer.Option("--out", help="Also write the changes as CSV.")] = None
+                   ) -> None:
+    """What changed between two rulebook versions, per area, metric and setting."""
+    from .display import format_rules_diff
+    from .rules import load_rules
+    from .rules.inspect import diff_rules
+
+    changes = diff_rules(load_rules(old), load_rules(new), area)
+    if out is not None:
+        _write_file(out, changes)
+    typer.echo(format_rules_diff(changes, old, new))
+
+
+def _write_file(path: Path, frame: pl.DataFrame) -> None:
+    """Write one CSV atomically (a temporary file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with open(handle, "wb") as stream:
+            frame.write_csv(stream)
+        Path(tmp).replace(path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
 def main() -> None:
     """Entry point of the `pcs` console script."""
     try:

@@ -104,3 +104,41 @@ def _metric_lines(e: Explanation, area: str, track: str, metric: str, option: st
         if hidden > 0:
             lines.append(f"         ... and {hidden} more (see explain_tenants.csv)")
     return lines
+
+
+def _scope(row: dict) -> str:
+    parts = [row["area"] or "program", row["metric"], row["track"], row["option"]]
+    return " / ".join(p for p in parts if p)
+
+
+def format_rules(table: pl.DataFrame) -> str:
+    """A rulebook table grouped by scope: one line per setting, lists on one line."""
+    lines: list[str] = []
+    current = None
+    grouped = table.group_by(["area", "metric", "track", "option", "setting"], maintain_order=True).agg(
+        pl.col("value"))
+    for row in grouped.iter_rows(named=True):
+        scope = _scope(row)
+        if scope != current:
+            lines.append(f"\n[{scope}]")
+            current = scope
+        values = [v for v in row["value"] if v != ""] or ["(none)"]
+        lines.append(f"  {row['setting']}: {', '.join(values)}")
+    return "\n".join(lines).lstrip("\n")
+
+
+def format_rules_diff(changes: pl.DataFrame, old: str, new: str) -> str:
+    """The changes between two rulebooks, one line each."""
+    if not changes.height:
+        return f"no differences between {old} and {new}"
+    lines = [f"{changes.height} change(s) from {old} to {new}:"]
+    for row in changes.iter_rows(named=True):
+        scope = _scope(row)
+        if row["change"] == "added":
+            what = f"+ {row['new']}"
+        elif row["change"] == "removed":
+            what = f"- {row['old']}"
+        else:
+            what = f"{row['old'] or '(none)'} -> {row['new'] or '(none)'}"
+        lines.append(f"  {scope}: {row['setting']}: {what}")
+    return "\n".join(lines)

@@ -107,3 +107,17 @@ def test_committed_sample_is_what_the_generator_makes(tmp_path):
 def test_help(command):
     proc = run(*command, "--help")
     assert "Usage" in proc.stdout
+
+
+def test_rules_list_show_and_diff(tmp_path):
+    listed = run("rules", "list").stdout
+    assert "2023-06" in listed and "2026-05 (default)" in listed
+    shown = run("rules", "show", "2026-05", "modern_work", "--out", tmp_path / "rules.csv").stdout
+    assert "[modern_work / usage_growth / enterprise / DPOR]" in shown and "full_marks_at: 4000" in shown
+    assert pl.read_csv(tmp_path / "rules.csv").height > 100
+    diff = run("rules", "diff", "2023-06", "2026-05", "--out", tmp_path / "diff.csv").stdout
+    assert "modern_work / usage_growth: workload: + Teams Premium" in diff
+    assert "workload: Yammer -> Viva Engage" in diff
+    assert set(pl.read_csv(tmp_path / "diff.csv")["change"]) == {"added", "removed", "changed"}
+    bad = run("rules", "show", "2026-05", "moon", check=False)
+    assert bad.returncode == 2 and "has no area 'moon'" in bad.stderr

@@ -81,3 +81,45 @@ def test_no_pcs_number_is_written_in_the_scoring_code():
             if pattern.search(re.sub(r"(\"[^\"]*\"|'[^']*')", "", code)):
                 offenders.append(f"{path.name}:{n}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_rules_table_lists_every_number_of_an_area(rules):
+    from pcs_analysis.rules.inspect import rules_table
+    t = rules_table(rules, "modern_work")
+
+    def values(metric, setting, track=""):
+        rows = t.filter((t["metric"] == metric) & (t["setting"] == setting) & (t["track"] == track))
+        return rows["value"].to_list()
+
+    assert values("deployments", "max_points") == ["25"]
+    assert values("deployments", "active_share_min") == ["0.4"]
+    assert values("usage_growth", "full_marks_at", "smb") == ["500", "2000"]
+    assert values("net_customer_adds", "seat_band_min_paid_units", "enterprise") == ["301"]
+    assert len(values("usage_growth", "workload")) == 22
+    program = rules_table(rules)
+    assert program.filter(program["setting"] == "min_total_points")["value"].to_list()[0] == "70"
+
+
+def test_diff_reports_added_removed_changed_and_nothing_else(rules, rules_2023):
+    import dataclasses
+
+    from pcs_analysis.rules.inspect import diff_rules
+    d = diff_rules(rules_2023, rules, "modern_work")
+    by = {(r["metric"], r["setting"], r["item"]): r for r in d.iter_rows(named=True)}
+    assert by[("usage_growth", "workload", "teams premium")]["change"] == "added"
+    assert ("net_customer_adds", "workload", "teams premium") not in by  # NCA list has no Teams Premium
+    assert by[("usage_growth", "workload", "teams platform")]["change"] == "removed"
+    assert by[("usage_growth", "workload", "viva engage")]["old"] == "Yammer"
+    assert by[("intermediate_certifications", "certification", "messaging administrator associate")]["change"] \
+        == "removed"
+    assert diff_rules(rules, rules).height == 0
+    # A threshold change shows as one changed row with the old and new value.
+    area = rules.area("modern_work")
+    ug = area.metric("usage_growth")
+    cpor = dataclasses.replace(ug.tracks["enterprise"].options[0], full_marks_at=1200)
+    track = dataclasses.replace(ug.tracks["enterprise"], options=(cpor, ug.tracks["enterprise"].options[1]))
+    ug2 = dataclasses.replace(ug, tracks={**ug.tracks, "enterprise": track})
+    area2 = dataclasses.replace(area, metrics=tuple(ug2 if m.name == "usage_growth" else m for m in area.metrics))
+    changed = diff_rules(rules, dataclasses.replace(rules, areas={"modern_work": area2}))
+    assert changed.select("metric", "track", "option", "setting", "change", "old", "new").rows() == [
+        ("usage_growth", "enterprise", "CPOR", "full_marks_at", "changed", "1000", "1200")]
