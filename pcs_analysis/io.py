@@ -17,7 +17,7 @@ from .errors import DataValidationError, PcsError, Problem
 from .rules import Rulebook, load_rules
 from .schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, TABLES, USAGE, Column, TableSchema
 
-_INT_RE = r"^[+-]?\d+$"
+_INT_RE = r"^[+-]?\d+(\.0*)?$"  # 12 or 12.0 (exports often write whole numbers as floats)
 _FLOAT_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 _MONTH_RE = r"^\d{4}-\d{2}(-01)?$"
@@ -177,6 +177,9 @@ def _read_typed(path: Path, schema: TableSchema,
             frame = pl.read_csv(path, schema_overrides=dtypes, infer_schema=False)
         else:
             frame = pl.read_parquet(path)
+            ints = [c.name for c in schema.columns if c.type == "int" and c.name in frame.columns]
+            if any(not (frame.schema[n].is_integer() or frame.schema[n] == pl.Null) for n in ints):
+                return None  # e.g. floats: a cast would truncate 1.5 silently
         if set(frame.columns) != set(schema.column_names):
             return None  # missing, unknown or extra (override) columns: the careful path decides
         frame = frame.select(pl.col(c.name).cast(_DTYPES[c.type], strict=True) for c in schema.columns)
@@ -281,7 +284,8 @@ def _parse(column: Column) -> pl.Expr:
     value = pl.when(value == "").then(None).otherwise(value)
     match column.type:
         case "int":
-            return value.cast(pl.Int64, strict=False)
+            number = value.cast(pl.Float64, strict=False)
+            return pl.when(number == number.floor()).then(number).cast(pl.Int64, strict=False)
         case "float":
             return value.cast(pl.Float64, strict=False)
         case "date":

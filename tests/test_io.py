@@ -48,3 +48,15 @@ def test_both_formats_present_is_an_error(tmp_path):
     pl.read_csv(SAMPLE_DIR / "usage.csv").write_parquet(tmp_path / "usage.parquet")
     with pytest.raises(DataValidationError, match="keep one"):
         read_data(tmp_path)
+
+
+def test_parquet_fractional_counts_are_reported_not_truncated(tmp_path):
+    shutil.copy(SAMPLE_DIR / "certifications.csv", tmp_path)
+    usage = pl.read_csv(SAMPLE_DIR / "usage.csv", try_parse_dates=True).head(5)
+    usage = usage.with_columns(pl.col("active_units").cast(pl.Float64))
+    usage = usage.with_columns(pl.when(pl.int_range(pl.len()) == 2).then(1.5)
+                               .otherwise(pl.col("active_units")).alias("active_units"))
+    usage.write_parquet(tmp_path / "usage.parquet")
+    with pytest.raises(DataValidationError) as info:
+        read_data(tmp_path)
+    assert "usage.parquet, column 'active_units', row 3: expected a whole number (found: '1.5')" in str(info.value)
