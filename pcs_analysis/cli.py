@@ -138,6 +138,29 @@ def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to (re)
                f"certifications for {partners} partners to {out_dir}")
 
 
+import_app = typer.Typer(help="Convert downloaded files into the canonical tables.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("partner-center")
+@_friendly
+def import_partner_center_cmd(
+        src_dir: Annotated[Path, typer.Argument(help="Folder with OfficeUsage*.csv and TrainingCompletions*.csv "
+                                                "downloads from Partner Center Insights.")],
+        out_dir: Annotated[Path, typer.Argument(help="Canonical data folder to (re)create.")],
+        rules: Rules = None) -> None:
+    """Convert Partner Center Insights downloads into a canonical data folder for `pcs score`."""
+    from .partner_center import import_partner_center
+    from .rules import load_rules
+    from .sample import write_sample
+
+    sample, report = import_partner_center(src_dir, rules=load_rules(rules))
+    write_sample(sample, out_dir)
+    typer.echo(report.describe())
+    typer.echo(f"wrote {sample.usage.height} usage rows and {sample.certifications.height} certification rows "
+               f"to {out_dir}")
+
+
 rules_app = typer.Typer(help="Inspect the rulebooks and what changed between versions.",
                         no_args_is_help=True)
 app.add_typer(rules_app, name="rules")

@@ -172,10 +172,15 @@ def _load(version: str, base: Path) -> Rulebook:
     names_t = doc.get(data, "names", "", dict, {})
     prefixes = tuple(doc.get(names_t, "certification_prefixes", "names", list, []))
     aliases = doc.get(data, "aliases", "", dict, {})
-    doc.only(aliases, "aliases", {"workloads", "certifications"})
+    doc.only(aliases, "aliases", {"workloads", "certifications", "associations"})
     workload_aliases = alias_keys(doc.get(aliases, "workloads", "aliases", dict, {}))
     certification_aliases = alias_keys(doc.get(aliases, "certifications", "aliases", dict, {}),
                                        prefixes=prefixes)
+    association_aliases = {name_key(k): v for k, v in doc.get(aliases, "associations", "aliases", dict, {}).items()}
+    association_aliases.update({name_key(a): a for a in associations})
+    bad = sorted(v for v in association_aliases.values() if v not in associations)
+    if bad:
+        raise doc.fail("aliases.associations", f"maps to {bad[0]!r}, which is not in associations.types")
     rulebook = Rulebook(
         version=version,
         title=doc.get(data, "title", "", str),
@@ -188,6 +193,7 @@ def _load(version: str, base: Path) -> Rulebook:
         workload_aliases=workload_aliases,
         certification_aliases=certification_aliases,
         areas={},
+        association_aliases=association_aliases,
     )
     areas = {}
     for area in AREAS:

@@ -135,6 +135,8 @@ class Rulebook:
     workload_aliases: Mapping[str, str]
     certification_aliases: Mapping[str, str]
     areas: Mapping[str, AreaRules]
+    #: key of a Partner Center attribution type -> canonical association type
+    association_aliases: Mapping[str, str] = field(default_factory=dict)
 
     def area(self, name: str) -> AreaRules:
         try:

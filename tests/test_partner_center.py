@@ -1,0 +1,105 @@
+"""Importing Partner Center downloads (fixtures written in the documented formats)."""
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pcs_analysis import DataValidationError, PcsError, load_rules, score
+from pcs_analysis.io import PartnerData
+from pcs_analysis.partner_center import import_partner_center
+from tests.builders import AS_OF, metric
+
+FIXTURES = Path(__file__).parent / "fixtures" / "partner_center"
+PARTNER = "4455667"
+
+
+def _data(sample):
+    return PartnerData(usage=sample.usage.lazy(), certifications=sample.certifications.lazy(),
+                       enrollments=sample.enrollments.lazy(), partners=sample.partners.lazy())
+
+
+@pytest.fixture(scope="module")
+def imported():
+    return import_partner_center(FIXTURES, rules=load_rules())
+
+
+def test_duplicates_dropped_workloads_mapped_and_skips_reported(imported):
+    sample, report = imported
+    assert report.usage_rows_read == 10 and report.duplicate_rows_dropped == 2
+    assert report.skipped_workloads.rows() == [("Power BI Pro", 1)]
+    usage = sample.usage
+    assert usage.height == 7
+    assert sorted(set(usage["association"])) == ["CPOR", "CSP_T2", "DPOR", "PAL"]
+    assert usage.filter(pl.col("workload") == "ProPlus")["association"].to_list() == ["DPOR"]
+    assert usage["month"].max().isoformat() == "2026-10-01"   # 10/1/2026 and ISO with time parsed
+    assert sample.partners.filter(pl.col("partner_id") == "7788990")["partner_name"][0] \
+        == "Société Générale d'Informatique"
+
+
+def test_people_identified_by_mcpid_or_email_and_counted_once(imported):
+    sample, report = imported
+    certs = sample.certifications.filter(pl.col("partner_id") == PARTNER)
+    # Ana's e-mail-only row resolves to her MCPID; Ben has only an e-mail; his repeated row merges.
+    assert sorted(set(certs["person_id"])) == ["991001", "991003", "ben.okafor@contoso.example"]
+    assert report.people_merged_by_email == 1 and report.repeated_certification_rows == 1
+    assert certs.filter(pl.col("person_id") == "991001").height == 2
+    elodie = sample.certifications.filter(pl.col("partner_id") == "7788990")
+    assert elodie["earned_on"][0].isoformat() == "2026-11-02" and elodie["expires_on"][0] is None
+
+
+def test_imported_data_scores(imported):
+    sample, _ = imported
+    result = score(_data(sample), as_of=AS_OF, rules=load_rules())
+    # Enterprise: tenant 1 in both months (net 0) + tenant 2 new via DPOR -> 1 net add.
+    assert metric(result, "net_customer_adds", "enterprise", partner=PARTNER) == (1, 4)
+    # Usage growth CPOR: 900 - 300 on tenant 1 (Power BI Pro is not a Modern Work workload).
+    assert metric(result, "usage_growth", "enterprise", partner=PARTNER, option="CPOR") == (600, 18)
+    # SMB: tenant 3 (CSP Tier 2) grows 70 users; the PAL tenant counts nowhere.
+    assert metric(result, "usage_growth", "smb", partner=PARTNER, option="CSP")[0] == 70
+    # People: Ana (intermediate + advanced), Ben (intermediate); Chen's Modern Work cert expired.
+    assert metric(result, "intermediate_certifications", "enterprise", partner=PARTNER)[0] == 2
+    assert metric(result, "advanced_certifications", "enterprise", partner=PARTNER)[0] == 1
+    # Élodie earned hers on 11/2/2026: visible on 2026-11-21, past the 10-day lag.
+    assert metric(result, "intermediate_certifications", "smb", partner="7788990")[0] == 1
+
+
+def test_bad_downloads_are_reported_with_file_column_and_lines(tmp_path):
+    shutil.copytree(FIXTURES, tmp_path / "src")
+    office = tmp_path / "src" / "OfficeUsage_2026-10.csv"
+    lines = office.read_text().splitlines()
+    lines[3] = lines[3].replace(",CPOR,0", ",Reseller of Record,0")          # line 4
+    lines[6] = lines[6].replace(",650,400,", ",650,4x0,")                    # line 7
+    lines.append(lines[8])                                                   # line 12 repeats line 9
+    office.write_text("\n".join(lines) + "\n")
+    training = tmp_path / "src" / "TrainingCompletions.csv"
+    training.write_text(training.read_text().replace("IcMCP", "IcMCPX"))
+    with pytest.raises(DataValidationError) as info:
+        import_partner_center(tmp_path / "src", rules=load_rules())
+    text = str(info.value)
+    assert "OfficeUsage_2026-10.csv, column 'PartnerAttributionType', line 4: unknown attribution type" in text
+    assert "'Reseller of Record'" in text
+    assert "column 'MonthlyActiveUsers', line 7: expected a whole number" in text
+    assert "TrainingCompletions.csv, column 'IcMCPX': unknown column" in text
+    assert "TrainingCompletions.csv, column 'IcMCP': required column is missing" in text
+    lines.pop()
+    office.write_text("\n".join(lines).replace("Reseller of Record", "CPOR").replace("4x0", "400") + "\n")
+    training.write_text(training.read_text().replace("IcMCPX", "IcMCP"))
+    office.write_text(office.read_text() + lines[8] + "\n")
+    with pytest.raises(DataValidationError, match=r"lines 9, 12: the same tenant, workload, month"):
+        import_partner_center(tmp_path / "src", rules=load_rules())
+
+
+def test_empty_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(PcsError, match="no OfficeUsage"):
+        import_partner_center(tmp_path)
+
+
+def test_cli_import_then_score(tmp_path):
+    from tests.test_cli import run
+    proc = run("import", "partner-center", FIXTURES, tmp_path / "canonical")
+    assert "skipped workload 'Power BI Pro' (1 rows)" in proc.stdout
+    run("score", tmp_path / "canonical", "--as-of", "2026-11-21", "--out", tmp_path / "out", "-q")
+    summary = pl.read_csv(tmp_path / "out" / "summary.csv", schema_overrides={"partner_id": pl.String})
+    assert sorted(summary["partner_id"]) == [PARTNER, "7788990"]
