@@ -90,11 +90,7 @@ def read_data(folder: str | Path, *, rules: Rulebook | None = None) -> PartnerDa
     if not folder.is_dir():
         raise PcsError(f"{folder}: data folder not found")
     rules = rules or load_rules()
-    vocabularies = {
-        "associations": set(rules.association_types),
-        "areas": set(AREAS),
-        "tracks": {t for a in rules.areas.values() for t in a.tracks},
-    }
+    vocabularies = _vocabularies(rules)
     problems: list[Problem] = []
     frames: dict[str, pl.DataFrame] = {}
     for schema in TABLES:
@@ -121,12 +117,26 @@ def validate_frame(frame: pl.DataFrame, schema: TableSchema, *, file: str = "<fr
     that builds tables in memory (sample data, imports, what-if scenarios).
     """
     rules = rules or load_rules()
-    vocabularies = {"associations": set(rules.association_types), "areas": set(AREAS),
-                    "tracks": {t for a in rules.areas.values() for t in a.tracks}}
+    vocabularies = _vocabularies(rules)
     typed, problems = _validate(frame, schema, file, vocabularies, row_offset=1, label="row")
     if problems:
         raise DataValidationError(problems)
     return typed
+
+
+def _vocabularies(rules: Rulebook) -> dict[str, set[str]]:
+    return {
+        "associations": set(rules.association_types),
+        "areas": set(AREAS),
+        "tracks": {t for a in rules.areas.values() for t in a.tracks},
+        "products": set(rules.products),
+    }
+
+
+def _with_optional_columns(frame: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
+    """Add the optional columns a file does not have, as empty values."""
+    absent = [c.name for c in schema.columns if not c.required and c.name not in frame.columns]
+    return frame.with_columns(pl.lit(None, pl.String).alias(n) for n in absent)
 
 
 def _read_table(folder: Path, schema: TableSchema,
@@ -174,9 +184,10 @@ def _read_typed(path: Path, schema: TableSchema,
         if path.suffix == ".csv":
             names = pl.read_csv(path, n_rows=0).columns
             dtypes = {c.name: _DTYPES[c.type] for c in schema.columns if c.name in names}
-            frame = pl.read_csv(path, schema_overrides=dtypes, infer_schema=False)
+            frame = _with_optional_columns(pl.read_csv(path, schema_overrides=dtypes, infer_schema=False), schema)
         else:
             frame = pl.read_parquet(path)
+            frame = _with_optional_columns(frame, schema)
             ints = [c.name for c in schema.columns if c.type == "int" and c.name in frame.columns]
             if any(not (frame.schema[n].is_integer() or frame.schema[n] == pl.Null) for n in ints):
                 return None  # e.g. floats: a cast would truncate 1.5 silently
@@ -193,6 +204,8 @@ def _read_typed(path: Path, schema: TableSchema,
             col = pl.when(col == "").then(None).otherwise(col)
             if c.vocabulary == "associations":
                 col = col.str.to_uppercase()
+            if c.vocabulary == "products":
+                col = col.str.to_lowercase()
         normalized.append(col.alias(c.name))
     frame = frame.select(normalized)
     bad = []
@@ -217,6 +230,7 @@ def _validate(raw: pl.DataFrame, schema: TableSchema, file: str,
               vocabularies: Mapping[str, set[str]], *, row_offset: int,
               label: str) -> tuple[pl.DataFrame, list[Problem]]:
     problems: list[Problem] = []
+    raw = _with_optional_columns(raw, schema)
     names = raw.columns
     missing = [c.name for c in schema.columns if c.name not in names]
     for name in missing:
@@ -296,6 +310,8 @@ def _parse(column: Column) -> pl.Expr:
         case _:
             if column.vocabulary == "associations":
                 return value.str.to_uppercase()
+            if column.vocabulary == "products":
+                return value.str.to_lowercase()
             return value
 
 

@@ -222,6 +222,7 @@ def _office_usage(raw: pl.DataFrame, path: Path, rules: Rulebook,
         pl.col("active").cast(pl.Int64).cast(pl.String).alias("active_units"),
         pl.lit(None, pl.String).alias("revenue_usd"),
         pl.col("CustomerSegment").str.strip_chars().alias("customer_segment"),
+        pl.lit("m365").alias("product"),
         "__source", "__line",
     )
     names = parsed.select(pl.col("PGAMpnId").str.strip_chars().alias("partner_id"),

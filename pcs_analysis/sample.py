@@ -215,6 +215,7 @@ def _usage(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray, momentu
         pl.when(pl.col("seats") > 300).then(pl.lit("Enterprise")).otherwise(pl.lit("SMB"))
         .alias("customer_segment"),
         pl.lit(None, pl.Float64).alias("revenue_usd"),
+        pl.lit("m365").alias("product"),
     )
     rows = rows.unique(subset=["tenant_id", "month", "workload", "association"], keep="first",
                        maintain_order=True)

@@ -15,9 +15,12 @@ class Column:
     nullable: bool = False
     #: Smallest allowed value (numbers).
     min_value: float | None = None
-    #: Name of a closed vocabulary the values must belong to ("associations", "areas", "tracks").
+    #: Name of a closed vocabulary the values must belong to ("associations", "areas", "tracks",
+    #: "products").
     vocabulary: str | None = None
     meaning: str = ""
+    #: An optional column may be absent from a file; it is then read as empty.
+    required: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ USAGE = TableSchema(
                meaning="ACR for Azure services, billed revenue for Dynamics/Power Platform"),
         Column("customer_segment", "str", nullable=True,
                meaning="Microsoft's segment for the customer (SMB, Enterprise, ...)"),
+        Column("product", "str", nullable=True, required=False, vocabulary="products",
+               meaning="azure, m365 or dynamics: the product family of the workload (optional)"),
     ),
 )
 

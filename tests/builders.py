@@ -19,7 +19,7 @@ def usage_row(tenant: str, month: str, paid: int, active: int, *, partner: str =
               associated_on: str | None = None) -> dict:
     return {"partner_id": partner, "tenant_id": tenant, "month": month, "workload": workload,
             "association": association, "associated_on": associated_on, "paid_units": paid,
-            "active_units": active, "revenue_usd": None, "customer_segment": None}
+            "active_units": active, "revenue_usd": None, "customer_segment": None, "product": "m365"}
 
 
 def cert_row(person: str, certification: str, earned_on: str, expires_on: str | None = None, *,

@@ -60,3 +60,11 @@ def test_parquet_fractional_counts_are_reported_not_truncated(tmp_path):
     with pytest.raises(DataValidationError) as info:
         read_data(tmp_path)
     assert "usage.parquet, column 'active_units', row 3: expected a whole number (found: '1.5')" in str(info.value)
+
+
+def test_the_product_column_is_optional(tmp_path):
+    shutil.copy(SAMPLE_DIR / "certifications.csv", tmp_path)
+    pl.read_csv(SAMPLE_DIR / "usage.csv").drop("product").write_csv(tmp_path / "usage.csv")
+    usage = read_data(tmp_path).usage.collect()
+    assert usage["product"].null_count() == usage.height
+    assert usage.drop("product").equals(read_data(SAMPLE_DIR).usage.collect().drop("product"))

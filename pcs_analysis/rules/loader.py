@@ -153,7 +153,7 @@ def _load(version: str, base: Path) -> Rulebook:
     doc = _Doc(folder / "program.toml")
     data = doc.data
     doc.only(data, "", {"version", "title", "sources", "qualification", "refresh", "window",
-                        "associations", "names", "aliases"})
+                        "associations", "products", "names", "aliases"})
     if doc.get(data, "version", "", str) != version:
         raise doc.fail("version", f"says {data['version']!r} but the folder is '{version}'")
     qualification = _qualification(doc, doc.get(data, "qualification", "", dict), "qualification")
@@ -194,6 +194,7 @@ def _load(version: str, base: Path) -> Rulebook:
         certification_aliases=certification_aliases,
         areas={},
         association_aliases=association_aliases,
+        products=doc.strings(doc.get(data, "products", "", dict), "types", "products"),
     )
     areas = {}
     for area in AREAS:

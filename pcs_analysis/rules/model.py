@@ -137,6 +137,8 @@ class Rulebook:
     areas: Mapping[str, AreaRules]
     #: key of a Partner Center attribution type -> canonical association type
     association_aliases: Mapping[str, str] = field(default_factory=dict)
+    #: product families of the usage table's `product` column
+    products: tuple[str, ...] = ()
 
     def area(self, name: str) -> AreaRules:
         try:
