@@ -102,7 +102,7 @@ def _finish_tenants(frames: list[pl.LazyFrame]) -> pl.DataFrame:
               descending=[False, False, False, False, False, False, True], nulls_last=True)
         .select("partner_id", "as_of", "area", "metric", "track", "option", "period", "month",
                 "tenant_id", "workload", "is_counted", "contribution", "why", "reason",
-                "active", "paid", "share", "max_paid", "association_month")
+                "active", "paid", "share", "max_paid", "revenue", "association_month")
         .collect()
     )
 
@@ -112,8 +112,8 @@ def _finish_people(frames: list[pl.LazyFrame]) -> pl.DataFrame:
         return pl.DataFrame()
     return (
         pl.concat(frames)
-        .sort("area", "metric", "person_id", "certification", "earned_on")
-        .select("partner_id", "as_of", "area", "metric", "person_id", "certification",
+        .sort("area", "metric", "step", "person_id", "certification", "earned_on", nulls_last=False)
+        .select("partner_id", "as_of", "area", "metric", "step", "person_id", "certification",
                 "earned_on", "expires_on", "is_counted", "contribution", "why", "reason")
         .collect()
     )

@@ -117,9 +117,17 @@ def _partner_ids(data: PartnerData) -> pl.LazyFrame:
 
 
 def score_options(values: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
-    """Points of every option: linear partial credit, capped at the maximum; negatives earn 0."""
+    """Points of every option: linear partial credit, capped at the maximum; negatives earn 0.
+
+    Where a kind sets them, `base_points` are added (for example met prerequisite steps) and
+    `is_open = false` withholds the linear part (an unmet prerequisite or gate).
+    """
     q = area.qualification
-    raw = pl.col("value").clip(lower_bound=0.0) * pl.col("max_points") / pl.col("full_marks_at")
+    names = values.collect_schema().names()
+    base = pl.col("base_points") if "base_points" in names else pl.lit(0.0)
+    is_open = pl.col("is_open") if "is_open" in names else pl.lit(True)
+    linear = pl.col("value").clip(lower_bound=0.0) * pl.col("max_points") / pl.col("full_marks_at")
+    raw = base + pl.when(is_open).then(linear).otherwise(0.0)
     points = pl.min_horizontal(raw, pl.col("max_points"))
     return values.with_columns(points.alias("points")).with_columns(
         above_minimum(pl.col("points"), q).alias("is_above_minimum"),

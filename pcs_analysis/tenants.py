@@ -36,12 +36,24 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
         month_index_expr(pl.col("associated_on")).alias("assoc_month"),
         pl.col("paid_units").fill_null(0).alias("paid"),
         pl.col("active_units").fill_null(0).alias("active"),
+        pl.col("revenue_usd").fill_null(0.0).alias("revenue"),
+        pl.col("customer_segment"),
+        pl.col("product").cast(pl.Categorical),
     )
 
 
 def eligible_workload_rows(usage: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
-    """Usage rows of the metric's eligible workloads."""
-    return usage.filter(pl.col("workload_key").cast(pl.String).is_in(sorted(metric.workloads)))
+    """Usage rows of the metric's eligible workloads (a workload list, or product families minus
+    excluded workloads)."""
+    return usage.filter(eligible_workload_expr(metric))
+
+
+def eligible_workload_expr(metric: Metric) -> pl.Expr:
+    key = pl.col("workload_key").cast(pl.String)
+    if metric.products:
+        return pl.col("product").cast(pl.String).is_in(list(metric.products)) & ~key.is_in(
+            sorted(metric.excluded_workloads))
+    return key.is_in(sorted(metric.workloads))
 
 
 def option_map(metric: Metric) -> pl.DataFrame:
@@ -154,4 +166,6 @@ def tenant_option_months(rows: pl.LazyFrame, bands: pl.LazyFrame, metric: Metric
 def area_usage_rows(usage: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
     """Usage rows of any workload the area's tenant metrics count."""
     keys = sorted({w for m in area.metrics for w in m.workloads})
-    return usage.filter(pl.col("workload_key").cast(pl.String).is_in(keys))
+    products = sorted({p for m in area.metrics for p in m.products})
+    return usage.filter(pl.col("workload_key").cast(pl.String).is_in(keys)
+                        | pl.col("product").cast(pl.String).is_in(products))

@@ -23,6 +23,7 @@ from .model import (
     Refresh,
     Rulebook,
     SeatBand,
+    TrackClassification,
     TrackRule,
 )
 
@@ -40,6 +41,22 @@ _KIND_KEYS: dict[str, dict[str, bool]] = {
         "active_share_basis": False,
         "exclude_active_at_association_within_months": False,
     },
+    "certified_people_in_steps": {"certifications": True, "steps": True},
+    "revenue_customer_growth": {"products": True, "exclude_workloads": False, "revenue_months": True},
+    "revenue_growth_percent": {"products": True, "exclude_workloads": False, "growth_basis": False,
+                               "min_baseline_revenue_usd": False, "gate_applies_to": False},
+    "distinct_services": {"products": True, "exclude_workloads": False, "lookback_months": False},
+}
+#: Keys a metric's track table may hold, per kind.
+_TRACK_KEYS: dict[str, set[str]] = {
+    "tenant_count_growth": {"seat_band", "associations", "options", "full_marks_at"},
+    "active_usage_growth": {"seat_band", "associations", "options", "full_marks_at"},
+    "deployment_growth": {"seat_band", "associations", "options", "full_marks_at"},
+    "certified_people": {"full_marks_at"},
+    "certified_people_in_steps": {"prerequisite_people", "prerequisite_points", "points_per_person"},
+    "revenue_customer_growth": {"associations", "full_marks_at", "min_revenue_usd"},
+    "revenue_growth_percent": {"associations", "full_marks_at"},
+    "distinct_services": {"associations", "full_marks_at"},
 }
 _COMMON_METRIC_KEYS = {"kind", "category", "max_points", "tracks"}
 
@@ -222,15 +239,30 @@ def _qualification(doc: _Doc, table: Mapping[str, Any], path: str) -> Qualificat
 
 def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     data = doc.data
-    doc.only(data, "", {"area", "title", "sources", "track_selection", "tracks", "seat_bands",
-                        "workloads", "certifications", "metrics", "qualification"})
+    doc.only(data, "", {"area", "title", "sources", "track_selection", "track_classification", "tracks",
+                        "seat_bands", "workloads", "certifications", "metrics", "qualification"})
     area = doc.get(data, "area", "", str)
     if area != doc.path.stem:
         raise doc.fail("area", f"says {area!r} but the file is '{doc.path.name}'")
     tracks = doc.strings(data, "tracks", "")
     selection = doc.get(data, "track_selection", "", str)
-    if selection not in ("higher_total",):
-        raise doc.fail("track_selection", f"unknown track selection {selection!r} (known: higher_total)")
+    if selection not in ("higher_total", "customer_segment_share"):
+        raise doc.fail("track_selection", f"unknown track selection {selection!r} "
+                       "(known: higher_total, customer_segment_share)")
+    classification = None
+    if selection == "customer_segment_share":
+        table = doc.get(data, "track_classification", "", dict)
+        path = "track_classification"
+        doc.only(table, path, {"smb_share_min", "smb_segments", "product"})
+        classification = TrackClassification(
+            smb_share_min=doc.number(table, "smb_share_min", path, positive=True),
+            smb_segments=doc.strings(table, "smb_segments", path),
+            product=doc.get(table, "product", path, str),
+        )
+        if classification.product not in rulebook.products:
+            raise doc.fail(f"{path}.product", f"unknown product {classification.product!r}")
+        if set(tracks) != {classification.smb_track, classification.other_track}:
+            raise doc.fail("tracks", "customer_segment_share needs the tracks enterprise and smb")
     bands = {}
     for name, table in doc.get(data, "seat_bands", "", dict, {}).items():
         path = f"seat_bands.{name}"
@@ -278,6 +310,7 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
         metrics=tuple(metrics),
         qualification=qualification,
         workload_names=display,
+        classification=classification,
     )
 
 
@@ -339,6 +372,39 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], tracks: tuple[str, .
             raise doc.fail(f"{path}.certifications", f"no certification list {level!r} under [certifications]")
         settings["certification_level"] = level
         settings["certifications"] = cert_lists[level]
+    if "products" in keys:
+        products = doc.strings(table, "products", path)
+        unknown = [p for p in products if p not in rulebook.products]
+        if unknown:
+            known = ", ".join(rulebook.products)
+            raise doc.fail(f"{path}.products", f"unknown product {unknown[0]!r} (known: {known})")
+        settings["products"] = products
+        excluded = doc.get(table, "exclude_workloads", path, list, [])
+        settings["excluded_workloads"] = frozenset(
+            rulebook.workload_aliases.get(name_key(w), name_key(w)) for w in excluded)
+    if "steps" in keys:
+        levels = doc.strings(table, "steps", path)
+        for level in levels:
+            if level not in cert_lists:
+                raise doc.fail(f"{path}.steps", f"no certification list {level!r} under [certifications]")
+        settings["step_levels"] = levels
+        settings["steps"] = tuple(cert_lists[level] for level in levels)
+    if "revenue_months" in keys:
+        settings["revenue_months"] = doc.get(table, "revenue_months", path, int)
+        if settings["revenue_months"] < 1:
+            raise doc.fail(f"{path}.revenue_months", "must be 1 or more")
+    if "growth_basis" in keys:
+        basis = doc.get(table, "growth_basis", path, str, "month")
+        if basis not in ("month", "trailing_12"):
+            raise doc.fail(f"{path}.growth_basis", "must be 'month' or 'trailing_12'")
+        settings["growth_basis"] = basis
+        settings["min_baseline_revenue_usd"] = doc.number(table, "min_baseline_revenue_usd", path, default=0.0)
+        gate = doc.get(table, "gate_applies_to", path, str, "baseline")
+        if gate not in ("baseline", "current", "both"):
+            raise doc.fail(f"{path}.gate_applies_to", "must be 'baseline', 'current' or 'both'")
+        settings["gate_applies_to"] = gate
+    if "lookback_months" in keys:
+        settings["lookback_months"] = doc.get(table, "lookback_months", path, int, 12)
     if "credit_from_association" in keys:
         settings["credit_from_association"] = doc.get(table, "credit_from_association", path, bool, True)
     if "active_share_min" in keys:
@@ -360,7 +426,7 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], tracks: tuple[str, .
     track_rules = {}
     for track in tracks:
         track_rules[track] = _track(doc, f"{path}.tracks.{track}", track, track_tables[track],
-                                    kind, bands, rulebook)
+                                    kind, bands, rulebook, max_points)
     extra = sorted(set(track_tables) - set(tracks))
     if extra:
         raise doc.fail(f"{path}.tracks.{extra[0]}", "is not one of the area's tracks")
@@ -369,18 +435,30 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], tracks: tuple[str, .
 
 
 def _track(doc: _Doc, path: str, track: str, table: Any, kind: str,
-           bands: Mapping[str, SeatBand], rulebook: Rulebook) -> TrackRule:
+           bands: Mapping[str, SeatBand], rulebook: Rulebook, max_points: float) -> TrackRule:
     if not isinstance(table, dict):
         raise doc.fail(path, "expected a table")
-    tenant_metric = kind != "certified_people"
-    allowed = {"full_marks_at"} | ({"seat_band", "associations", "options"} if tenant_metric else set())
+    allowed = _TRACK_KEYS[kind]
     doc.only(table, path, allowed)
     band = None
-    if tenant_metric:
+    if "seat_band" in allowed:
         band_name = doc.get(table, "seat_band", path, str)
         if band_name not in bands:
             raise doc.fail(f"{path}.seat_band", f"no seat band {band_name!r} under [seat_bands]")
         band = bands[band_name]
+    extra: dict[str, Any] = {}
+    if "min_revenue_usd" in allowed:
+        extra["min_revenue_usd"] = float(doc.number(table, "min_revenue_usd", path, positive=True))
+    if "points_per_person" in allowed:
+        people = doc.get(table, "prerequisite_people", path, int)
+        if people < 1:
+            raise doc.fail(f"{path}.prerequisite_people", "must be 1 or more")
+        extra["prerequisite_people"] = people
+        extra["prerequisite_points"] = float(doc.number(table, "prerequisite_points", path))
+        per_person = doc.number(table, "points_per_person", path, positive=True)
+        # Linear points per person, expressed like every other option: the value for full marks.
+        options = (Option(name=None, associations=(), full_marks_at=max_points / per_person),)
+        return TrackRule(track=track, options=options, **extra)
     if "options" in table:
         if "associations" in table or "full_marks_at" in table:
             raise doc.fail(path, "give either options or associations + full_marks_at, not both")
@@ -391,11 +469,12 @@ def _track(doc: _Doc, path: str, track: str, table: Any, kind: str,
         if not options:
             raise doc.fail(f"{path}.options", "needs at least one option")
     else:
+        with_associations = "associations" in allowed
         spec = {k: table[k] for k in ("associations", "full_marks_at") if k in table}
-        if not tenant_metric:
+        if not with_associations:
             spec["associations"] = []
-        options = (_option(doc, path, None, spec, rulebook, allow_empty=not tenant_metric),)
-    return TrackRule(track=track, options=options, seat_band=band)
+        options = (_option(doc, path, None, spec, rulebook, allow_empty=not with_associations),)
+    return TrackRule(track=track, options=options, seat_band=band, **extra)
 
 
 def _option(doc: _Doc, path: str, name: str | None, spec: Any, rulebook: Rulebook,

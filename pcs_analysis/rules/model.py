@@ -10,17 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-MetricKind = Literal[
-    "tenant_count_growth",
-    "certified_people",
-    "active_usage_growth",
-    "deployment_growth",
-]
 METRIC_KINDS: tuple[str, ...] = (
     "tenant_count_growth",
     "certified_people",
+    "certified_people_in_steps",
     "active_usage_growth",
     "deployment_growth",
+    "revenue_customer_growth",
+    "revenue_growth_percent",
+    "distinct_services",
 )
 CATEGORIES: tuple[str, ...] = ("performance", "skilling", "customer_success")
 
@@ -79,6 +77,13 @@ class TrackRule:
     track: str
     options: tuple[Option, ...]
     seat_band: SeatBand | None = None
+    #: revenue_customer_growth: a customer counts with at least this revenue in one of the
+    #: metric's `revenue_months` months.
+    min_revenue_usd: float | None = None
+    #: certified_people_in_steps: people each prerequisite step needs, and the points a met
+    #: step earns (counted towards the metric's maximum).
+    prerequisite_people: int | None = None
+    prerequisite_points: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -94,11 +99,34 @@ class Metric:
     #: Eligible certifications (people metrics).
     certifications: tuple[Certification, ...] = ()
     certification_level: str | None = None
+    #: Product families whose rows count (instead of a workload list), minus excluded workloads.
+    products: tuple[str, ...] = ()
+    excluded_workloads: frozenset[str] = frozenset()
+    #: certified_people_in_steps: the prerequisite steps' certification lists, in order.
+    steps: tuple[tuple[Certification, ...], ...] = ()
+    step_levels: tuple[str, ...] = ()
     # Kind-specific settings (see the rulebook comments for their meaning).
+    revenue_months: int = 1
+    growth_basis: Literal["month", "trailing_12"] = "month"
+    min_baseline_revenue_usd: float = 0.0
+    gate_applies_to: Literal["baseline", "current", "both"] = "baseline"
+    lookback_months: int = 12
     credit_from_association: bool = True
     active_share_min: float | None = None
     active_share_basis: Literal["any_workload", "pooled"] = "any_workload"
     exclude_active_at_association_within_months: int | None = None
+
+
+@dataclass(frozen=True)
+class TrackClassification:
+    """customer_segment_share: a partner is SMB when at least `smb_share_min` of its customers
+    (tenants with `product` rows in the scored month) have a segment in `smb_segments`."""
+
+    smb_share_min: float
+    smb_segments: tuple[str, ...]
+    product: str
+    smb_track: str = "smb"
+    other_track: str = "enterprise"
 
 
 @dataclass(frozen=True)
@@ -111,6 +139,7 @@ class AreaRules:
     metrics: tuple[Metric, ...]
     qualification: Qualification
     workload_names: Mapping[str, str] = field(default_factory=dict)
+    classification: TrackClassification | None = None
 
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:

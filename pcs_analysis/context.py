@@ -1,0 +1,100 @@
+"""What every metric kind reads, and the helpers they share.
+
+Tenant contribution columns
+    partner_id, as_of, track, metric, option, period ("current" or "baseline"), month_index,
+    tenant_id, workload, is_counted, reason, contribution, active, paid, share, max_paid,
+    assoc_month, revenue
+Person contribution columns
+    partner_id, as_of, metric, step, person_id, certification, earned_on, expires_on, is_counted,
+    reason, contribution
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from .io import PartnerData
+from .names import canonical_key_expr
+from .rules import AreaRules, Metric, Rulebook
+from .tenants import area_usage_rows, eligible_workload_rows, prepare_usage, seat_bands
+
+TENANT_COLUMNS = {
+    "partner_id": pl.String, "as_of": pl.Date, "track": pl.String, "metric": pl.String,
+    "option": pl.String, "period": pl.String, "month_index": pl.Int32, "tenant_id": pl.String,
+    "workload": pl.String, "is_counted": pl.Boolean, "reason": pl.String,
+    "contribution": pl.Float64, "active": pl.Float64, "paid": pl.Float64, "share": pl.Float64,
+    "max_paid": pl.Float64, "assoc_month": pl.Int32, "revenue": pl.Float64,
+}
+PERSON_COLUMNS = {
+    "partner_id": pl.String, "as_of": pl.Date, "metric": pl.String, "step": pl.String,
+    "person_id": pl.String,
+    "certification": pl.String, "earned_on": pl.Date, "expires_on": pl.Date,
+    "is_counted": pl.Boolean, "reason": pl.String, "contribution": pl.Float64,
+}
+
+#: Reason codes of contribution rows (explain turns them into sentences).
+COUNTED = "counted"
+#: "The same month last year": metric formulas compare month M with M - YEAR.
+YEAR = 12
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every metric kind reads: prepared inputs and the snapshots to evaluate."""
+
+    usage: pl.LazyFrame
+    certifications: pl.LazyFrame
+    snapshots: pl.LazyFrame
+    rules: Rulebook
+    area: AreaRules
+    #: Seat bands per (workload list, track bands), computed once and shared by the metrics.
+    bands: dict[tuple, pl.LazyFrame]
+
+    def seat_bands(self, metric: Metric) -> pl.LazyFrame:
+        return self.bands[band_key(metric)]
+
+
+def band_key(metric: Metric) -> tuple:
+    return (metric.workload_set, tuple((t, r.seat_band) for t, r in metric.tracks.items()))
+
+
+def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
+                  snapshots: pl.DataFrame) -> Context:
+    """Prepare the inputs once per area: usage restricted to the months the snapshots need
+    (the scored months, the year before them, and the seat-band look-back) and materialized,
+    so every metric reads the same prepared table."""
+    lookback = max([m.tracks[t].seat_band.promoted_within_months or 0
+                    for m in area.metrics for t in m.tracks if m.tracks[t].seat_band] or [0])
+    first = snapshots["month_index"].min() - YEAR - lookback
+    last = snapshots["month_index"].max()
+    usage = (area_usage_rows(prepare_usage(data, rules), area)
+             .filter(pl.col("month_index").is_between(first, last)).collect().lazy())
+    certifications = data.certifications.with_columns(
+        canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
+                           prefixes=rules.certification_prefixes).alias("certification_key")
+    )
+    bands: dict[tuple, pl.LazyFrame] = {}
+    for metric in area.metrics:
+        if any(r.seat_band for r in metric.tracks.values()) and band_key(metric) not in bands:
+            rows = eligible_workload_rows(usage, metric)
+            bands[band_key(metric)] = seat_bands(rows, metric).collect().lazy()
+    return Context(usage=usage, certifications=certifications, snapshots=snapshots.lazy(),
+                   rules=rules, area=area, bands=bands)
+
+
+def tenant_frame(frame: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
+    """Select the tenant contribution columns, in order and with their types."""
+    frame = frame.with_columns(pl.lit(metric.name).alias("metric"))
+    missing = [c for c in TENANT_COLUMNS if c not in frame.collect_schema().names()]
+    frame = frame.with_columns(pl.lit(None).alias(c) for c in missing)
+    return frame.select(pl.col(c).cast(t) for c, t in TENANT_COLUMNS.items())
+
+
+def at_snapshot(table: pl.LazyFrame, snapshots: pl.LazyFrame, *, months_back: int) -> pl.LazyFrame:
+    """Rows of `table` in the month `months_back` before each snapshot's scored month."""
+    points = snapshots.select("as_of", (pl.col("month_index") - months_back).alias("month_index"))
+    return table.join(points, on="month_index", how="inner")
+
+

@@ -1,0 +1,128 @@
+"""Metric kinds over Microsoft 365 tenants: net customer adds, usage growth, deployments."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .context import COUNTED, YEAR, Context, at_snapshot, tenant_frame
+from .rules import Metric
+from .tenants import TENANT, eligible_workload_rows, tenant_option_months
+
+# --- tenant_count_growth: net customer adds ------------------------------------------------
+
+def tenant_count_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
+    """Qualifying tenants in the scored month minus qualifying tenants 12 months earlier.
+
+    A tenant qualifies on a track when one eligible workload puts it in the track's seat band
+    and it has an eligible association that had begun by that month.
+    """
+    rows = eligible_workload_rows(ctx.usage, metric)
+    table = tenant_option_months(rows, ctx.seat_bands(metric), metric)
+    reason = (
+        pl.when(~pl.col("in_band")).then(pl.lit("seat_band"))
+        .when(~pl.col("is_associated")).then(pl.lit("not_associated_yet"))
+        .otherwise(pl.lit(COUNTED))
+    )
+    frames = []
+    for period, back, sign in (("current", 0, 1.0), ("baseline", YEAR, -1.0)):
+        frames.append(
+            at_snapshot(table, ctx.snapshots, months_back=back).with_columns(
+                pl.lit(period).alias("period"),
+                reason.alias("reason"),
+                (pl.col("in_band") & pl.col("is_associated")).alias("is_counted"),
+            ).with_columns(
+                pl.when(pl.col("is_counted")).then(sign).otherwise(0.0).alias("contribution")
+            )
+        )
+    return tenant_frame(pl.concat(frames, how="diagonal_relaxed"), metric)
+
+
+# --- active_usage_growth: usage growth in active users ------------------------------------
+
+def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
+    """Eligible active units in the scored month minus those of the same month a year earlier,
+    per tenant x workload x option.
+
+    With `credit_from_association`, a tenant workload whose association began after the
+    baseline month is measured from its association month instead.
+    """
+    rows = eligible_workload_rows(ctx.usage, metric)
+    table = tenant_option_months(rows, ctx.seat_bands(metric), metric, by_workload=True)
+    keys = [*TENANT, "workload_key", "track", "option"]
+    current = at_snapshot(table, ctx.snapshots, months_back=0)
+    baseline_month = pl.col("month_index") - YEAR
+    if metric.credit_from_association:
+        baseline_month = pl.max_horizontal(baseline_month, pl.col("assoc_month"))
+    from_current = current.select(*keys, "as_of", baseline_month.alias("base_month"))
+    lost = (
+        at_snapshot(table, ctx.snapshots, months_back=YEAR)
+        .join(current.select(*keys, "as_of"), on=[*keys, "as_of"], how="anti")
+        .select(*keys, "as_of", pl.col("month_index").alias("base_month"))
+    )
+    baseline = (
+        pl.concat([from_current, lost])
+        .join(table, left_on=[*keys, "base_month"], right_on=[*keys, "month_index"], how="inner")
+        .rename({"base_month": "month_index"})
+    )
+    reason = (
+        pl.when(~pl.col("in_band")).then(pl.lit("seat_band"))
+        .when(~pl.col("is_associated")).then(pl.lit("not_associated_yet"))
+        .otherwise(pl.lit(COUNTED))
+    )
+    counted = pl.col("in_band") & pl.col("is_associated")
+    frames = [
+        frame.with_columns(pl.lit(period).alias("period"), reason.alias("reason"),
+                           counted.alias("is_counted"))
+        .with_columns(pl.when(pl.col("is_counted")).then(sign * pl.col("active").cast(pl.Float64))
+                      .otherwise(0.0).alias("contribution"))
+        for period, frame, sign in (("current", current, 1.0), ("baseline", baseline, -1.0))
+    ]
+    return tenant_frame(pl.concat(frames, how="diagonal_relaxed"), metric)
+
+
+# --- deployment_growth: deployments --------------------------------------------------------
+
+def deployment_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
+    """Tenants deployed in the scored month minus those deployed 12 months earlier.
+
+    A tenant is deployed on a track x option when it is in the seat band, associated, and its
+    active share of paid units reaches `active_share_min`. A current deployment whose
+    association began within `exclude_active_at_association_within_months` months and which was
+    already at the share in its association month is excluded.
+    """
+    rows = eligible_workload_rows(ctx.usage, metric)
+    table = tenant_option_months(rows, ctx.seat_bands(metric), metric)
+    keys = [*TENANT, "track", "option"]
+    active_enough = pl.col("share").fill_null(0.0) >= metric.active_share_min
+    current = at_snapshot(table, ctx.snapshots, months_back=0)
+    window = metric.exclude_active_at_association_within_months
+    if window:
+        at_association = table.select(*keys, pl.col("month_index").alias("assoc_month"),
+                                      pl.col("share").alias("share_at_association"))
+        recent = (pl.col("assoc_month") > pl.col("month_index") - window) & (
+            pl.col("assoc_month") <= pl.col("month_index"))
+        current = current.join(at_association, on=[*keys, "assoc_month"], how="left").with_columns(
+            (recent.fill_null(False)
+             & (pl.col("share_at_association").fill_null(0.0) >= metric.active_share_min))
+            .alias("is_excluded")
+        )
+    else:
+        current = current.with_columns(pl.lit(False).alias("is_excluded"))
+    baseline = at_snapshot(table, ctx.snapshots, months_back=YEAR).with_columns(
+        pl.lit(False).alias("is_excluded"))
+    reason = (
+        pl.when(~pl.col("in_band")).then(pl.lit("seat_band"))
+        .when(~pl.col("is_associated")).then(pl.lit("not_associated_yet"))
+        .when(~active_enough).then(pl.lit("below_active_share"))
+        .when(pl.col("is_excluded")).then(pl.lit("active_at_association"))
+        .otherwise(pl.lit(COUNTED))
+    )
+    frames = [
+        frame.with_columns(pl.lit(period).alias("period"), reason.alias("reason"))
+        .with_columns((pl.col("reason") == COUNTED).alias("is_counted"))
+        .with_columns(pl.when(pl.col("is_counted")).then(sign).otherwise(0.0).alias("contribution"))
+        for period, frame, sign in (("current", current, 1.0), ("baseline", baseline, -1.0))
+    ]
+    return tenant_frame(pl.concat(frames, how="diagonal_relaxed"), metric)
+
+
