@@ -16,6 +16,7 @@ import polars as pl
 
 from .io import PartnerData
 from .metrics import build_context, compute_contributions, metric_values
+from .tracks import classify_by_segment_share
 from .periods import month_start_expr, parse_date, snapshots
 from .rules import AreaRules, Qualification, Rulebook, load_rules
 
@@ -83,7 +84,7 @@ def score(
     --------
     >>> from pcs_analysis import read_data, score
     >>> from pcs_analysis.config import SAMPLE_DIR
-    >>> result = score(read_data(SAMPLE_DIR), as_of="2026-11-21")
+    >>> result = score(read_data(SAMPLE_DIR), as_of="2026-11-21", areas=["modern_work"])
     >>> result.summary.select("area", "track").row(0)[0]
     'modern_work'
     """
@@ -92,16 +93,18 @@ def score(
     points_in_time = snapshots(days, rules.refresh, lag=lag)
     area_names = list(areas) if areas is not None else list(rules.areas)
     partners = _partner_ids(data)
-    option_frames = []
+    option_frames, classifications = [], {}
     for name in area_names:
         area = rules.area(name)
         ctx = build_context(data, rules, area, points_in_time)
         values = metric_values(ctx, compute_contributions(ctx), partners)
         option_frames.append(score_options(values, area).with_columns(pl.lit(name).alias("area")))
+        if area.classification is not None:
+            classifications[name] = classify_by_segment_share(ctx).collect()
     options = pl.concat(option_frames).collect() if option_frames else _empty_options()
     options = options.with_columns(pl.lit(rules.version).alias("rules_version"))
     best = best_options(options)
-    summary = summarize(best, rules, data, area_names)
+    summary = summarize(best, rules, data, area_names, classifications)
     order = ["partner_id", "as_of", "area_order", "track_order", "metric_order"]
     area_order = pl.col("area").replace_strict({a: i for i, a in enumerate(area_names)},
                                                return_dtype=pl.Int32).alias("area_order")
@@ -151,15 +154,15 @@ def best_options(options: pl.DataFrame) -> pl.DataFrame:
             .group_by(keys, maintain_order=True).first())
 
 
-def summarize(best: pl.DataFrame, rules: Rulebook, data: PartnerData,
-              area_names: Sequence[str]) -> pl.DataFrame:
+def summarize(best: pl.DataFrame, rules: Rulebook, data: PartnerData, area_names: Sequence[str],
+              classifications: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
     """One row per partner x snapshot x area with the kept track and its qualification."""
     frames = []
     names = _partner_names(data)
     for name in area_names:
         area = rules.area(name)
         per_track = _track_totals(best.filter(pl.col("area") == name), area)
-        frames.append(_choose_track(per_track, area, data))
+        frames.append(_choose_track(per_track, area, data, (classifications or {}).get(name)))
     if not frames:
         return pl.DataFrame(schema={c: pl.String for c in SUMMARY_COLUMNS})
     summary = pl.concat(frames).join(names, on="partner_id", how="left")
@@ -186,10 +189,15 @@ def _track_totals(best: pl.DataFrame, area: AreaRules) -> pl.DataFrame:
     ).drop("missing")
 
 
-def _choose_track(per_track: pl.DataFrame, area: AreaRules, data: PartnerData) -> pl.DataFrame:
-    """Keep one track per partner: the partner's override, else the higher total (equal
-    totals: the qualified one, then the rulebook's order)."""
+def _choose_track(per_track: pl.DataFrame, area: AreaRules, data: PartnerData,
+                  classification: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Keep one track per partner: the partner's override, else Microsoft's classification where
+    the area has one and the data decide it, else the higher total (equal totals: the qualified
+    one, then the rulebook's order)."""
     keys = ["partner_id", "as_of"]
+    if classification is None:
+        classification = pl.DataFrame(schema={"partner_id": pl.String, "as_of": pl.Date,
+                                              "classified_track": pl.String, "smb_share": pl.Float64})
     override_col = f"track_{area.area}"
     partners = data.partners.collect()
     if override_col in partners.columns:
@@ -198,17 +206,25 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, data: PartnerData) -
         overrides = pl.DataFrame(schema={"partner_id": pl.String, "override": pl.String})
     ranked = (
         per_track.join(overrides, on="partner_id", how="left")
-        .with_columns((pl.col("track") == pl.col("override")).fill_null(False).alias("is_override"))
-        .sort([*keys, "is_override", "total", "is_qualified", "track_order"],
-              descending=[False, False, True, True, True, False])
+        .join(classification, on=keys, how="left")
+        .with_columns((pl.col("track") == pl.col("override")).fill_null(False).alias("is_override"),
+                      (pl.col("track") == pl.col("classified_track")).fill_null(False).alias("is_classified"))
+        .sort([*keys, "is_override", "is_classified", "total", "is_qualified", "track_order"],
+              descending=[False, False, True, True, True, True, False])
     )
     kept = ranked.group_by(keys, maintain_order=True).first()
     other = (ranked.group_by(keys, maintain_order=True).agg(pl.all().slice(1, 1).first())
              .select(*keys, pl.col("track").alias("other_track"),
                      pl.col("total").alias("other_track_total"),
                      pl.col("is_qualified").alias("other_track_is_qualified")))
+    share = (pl.col("smb_share") * 100).round(0).cast(pl.Int64)
+    minimum = f"{area.classification.smb_share_min * 100:g}%" if area.classification else ""
     basis = (
         pl.when(pl.col("is_override")).then(pl.lit("partner override"))
+        .when(pl.col("is_classified")).then(pl.format("customer segments: {}% SMB (SMB from {})", share,
+                                                      pl.lit(minimum)))
+        .when(pl.lit(area.classification is not None)).then(
+            pl.lit("customer segments unknown: both tracks scored, higher total shown"))
         .when(pl.col("other_track").is_null()).then(pl.lit("only track"))
         .when(pl.col("total") > pl.col("other_track_total")).then(pl.lit("higher total"))
         .otherwise(pl.lit("equal totals"))

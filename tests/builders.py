@@ -22,10 +22,23 @@ def usage_row(tenant: str, month: str, paid: int, active: int, *, partner: str =
             "active_units": active, "revenue_usd": None, "customer_segment": None, "product": "m365"}
 
 
+def azure_row(tenant: str, month: str, acr: float, *, service: str = "Azure SQL Database",
+              partner: str = "P1", association: str = "CSP_T1", segment: str | None = None) -> dict:
+    return {"partner_id": partner, "tenant_id": tenant, "month": month, "workload": service,
+            "association": association, "associated_on": None, "paid_units": None,
+            "active_units": None, "revenue_usd": acr, "customer_segment": segment, "product": "azure"}
+
+
 def cert_row(person: str, certification: str, earned_on: str, expires_on: str | None = None, *,
              partner: str = "P1") -> dict:
     return {"partner_id": partner, "person_id": person, "certification": certification,
             "earned_on": earned_on, "expires_on": expires_on}
+
+
+def score_modern_work(data, **kwargs):
+    """Score Modern Work only (the area the Modern Work tests are about)."""
+    from pcs_analysis.scoring import score
+    return score(data, areas=["modern_work"], **kwargs)
 
 
 def make_data(usage: list[dict] = (), certs: list[dict] = (), partners: list[dict] = ()) -> PartnerData:
@@ -49,11 +62,17 @@ def steady(tenant: str, paid: int, active_then: int, active_now: int, **kw) -> l
     return [usage_row(tenant, BASE, paid, active_then, **kw), usage_row(tenant, M, paid, active_now, **kw)]
 
 
-def metric(result, name: str, track: str, *, partner: str = "P1", option: str | None = "__best__"):
-    """(value, points) of a metric on a track; `option` picks one option from `options`."""
+def metric(result, name: str, track: str, *, partner: str = "P1", option: str | None = "__best__",
+           area: str | None = None):
+    """(value, points) of a metric on a track; `option` picks one option from `options`.
+    `area` defaults to the only area scored."""
     frame = result.scores if option == "__best__" else result.options
+    if area is None:
+        areas = frame["area"].unique().to_list()
+        assert len(areas) == 1, f"say which area: {areas}"
+        area = areas[0]
     rows = frame.filter((pl.col("partner_id") == partner) & (pl.col("metric") == name)
-                        & (pl.col("track") == track))
+                        & (pl.col("track") == track) & (pl.col("area") == area))
     if option != "__best__":
         rows = rows.filter(pl.col("option").eq_missing(pl.lit(option, pl.String)))
     assert rows.height == 1, rows

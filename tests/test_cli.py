@@ -29,9 +29,14 @@ def test_score_writes_scores_and_summary(tmp_path):
             "max_points", "rules_version"} <= set(scores.columns)
     assert {"partner_id", "month", "area", "track", "total", "is_qualified", "missing_metrics",
             "points_to_qualify", "rules_version"} <= set(summary.columns)
-    assert summary.height == 50 and scores.height == 50 * 2 * 5  # both tracks
-    assert set(scores["metric"]) == {"net_customer_adds", "intermediate_certifications",
-                                     "advanced_certifications", "usage_growth", "deployments"}
+    from pcs_analysis import load_rules
+    areas = load_rules().areas
+    assert set(summary["area"]) == set(areas) and summary.height == 50 * len(areas)
+    per_metric = sum(len(a.metrics) for a in areas.values())
+    assert scores.height == 50 * 2 * per_metric  # both tracks of every metric of every area
+    assert set(scores.filter(pl.col("area") == "modern_work")["metric"]) == {
+        "net_customer_adds", "intermediate_certifications", "advanced_certifications", "usage_growth",
+        "deployments"}
     assert "qualify" in proc.stdout and "P001" in proc.stdout
 
 

@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 from pcs_analysis.explain import explain
-from pcs_analysis.scoring import score
 from tests.builders import AS_OF, BASE, M, cert_row, make_data, metric, steady, usage_row
+from tests.builders import score_modern_work as score
 
 
 def nca(rows, rules, track):
@@ -95,7 +95,7 @@ def _deployment_rows(share_at_association):
 def test_deployment_already_active_at_association_is_excluded(rules):
     result = score(make_data(_deployment_rows(0.5)), as_of=AS_OF, rules=rules)
     assert metric(result, "deployments", "enterprise", option="CPOR")[0] == 0
-    e = explain(make_data(_deployment_rows(0.5)), "P1", as_of=AS_OF, rules=rules)
+    e = explain(make_data(_deployment_rows(0.5)), "P1", as_of=AS_OF, rules=rules, areas=["modern_work"])
     row = e.tenants.filter((pl.col("metric") == "deployments") & (pl.col("option") == "CPOR")
                            & (pl.col("track") == "enterprise") & (pl.col("period") == "current"))
     assert row["reason"].to_list() == ["active_at_association"]
@@ -169,7 +169,7 @@ def test_one_person_with_several_certifications_counts_once_per_metric(rules):
     result = score(make_data(certs=certs), as_of=AS_OF, rules=rules)
     assert metric(result, "intermediate_certifications", "enterprise") == (1, 2.5)
     assert metric(result, "advanced_certifications", "enterprise") == (1, 7.5)
-    people = explain(make_data(certs=certs), "P1", as_of=AS_OF, rules=rules).people
+    people = explain(make_data(certs=certs), "P1", as_of=AS_OF, rules=rules, areas=["modern_work"]).people
     inter = people.filter(pl.col("metric") == "intermediate_certifications")
     assert sorted(inter["reason"].to_list()) == ["counted", "person_already_counted"]
 

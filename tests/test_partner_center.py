@@ -53,16 +53,16 @@ def test_imported_data_scores(imported):
     sample, _ = imported
     result = score(_data(sample), as_of=AS_OF, rules=load_rules())
     # Enterprise: tenant 1 in both months (net 0) + tenant 2 new via DPOR -> 1 net add.
-    assert metric(result, "net_customer_adds", "enterprise", partner=PARTNER) == (1, 4)
+    assert metric(result, "net_customer_adds", "enterprise", partner=PARTNER, area="modern_work") == (1, 4)
     # Usage growth CPOR: 900 - 300 on tenant 1 (Power BI Pro is not a Modern Work workload).
-    assert metric(result, "usage_growth", "enterprise", partner=PARTNER, option="CPOR") == (600, 18)
+    assert metric(result, "usage_growth", "enterprise", partner=PARTNER, option="CPOR", area="modern_work") == (600, 18)
     # SMB: tenant 3 (CSP Tier 2) grows 70 users; the PAL tenant counts nowhere.
-    assert metric(result, "usage_growth", "smb", partner=PARTNER, option="CSP")[0] == 70
+    assert metric(result, "usage_growth", "smb", partner=PARTNER, option="CSP", area="modern_work")[0] == 70
     # People: Ana (intermediate + advanced), Ben (intermediate); Chen's Modern Work cert expired.
-    assert metric(result, "intermediate_certifications", "enterprise", partner=PARTNER)[0] == 2
-    assert metric(result, "advanced_certifications", "enterprise", partner=PARTNER)[0] == 1
+    assert metric(result, "intermediate_certifications", "enterprise", partner=PARTNER, area="modern_work")[0] == 2
+    assert metric(result, "advanced_certifications", "enterprise", partner=PARTNER, area="modern_work")[0] == 1
     # Élodie earned hers on 11/2/2026: visible on 2026-11-21, past the 10-day lag.
-    assert metric(result, "intermediate_certifications", "smb", partner="7788990")[0] == 1
+    assert metric(result, "intermediate_certifications", "smb", partner="7788990", area="modern_work")[0] == 1
 
 
 def test_bad_downloads_are_reported_with_file_column_and_lines(tmp_path):
@@ -102,4 +102,4 @@ def test_cli_import_then_score(tmp_path):
     assert "skipped workload 'Power BI Pro' (1 rows)" in proc.stdout
     run("score", tmp_path / "canonical", "--as-of", "2026-11-21", "--out", tmp_path / "out", "-q")
     summary = pl.read_csv(tmp_path / "out" / "summary.csv", schema_overrides={"partner_id": pl.String})
-    assert sorted(summary["partner_id"]) == [PARTNER, "7788990"]
+    assert sorted(summary["partner_id"].unique()) == [PARTNER, "7788990"]

@@ -4,8 +4,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pcs_analysis.scoring import score
 from tests.builders import AS_OF, cert_row, make_data, usage_row
+from tests.builders import score_modern_work as score
 
 MONTHS = ["2025-06-01", "2025-10-01", "2026-03-01", "2026-10-01"]
 ASSOCIATIONS = ["CPOR", "DPOR", "CSP_T1", "CSP_T2", "PAL"]

@@ -120,6 +120,6 @@ def test_diff_reports_added_removed_changed_and_nothing_else(rules, rules_2023):
     track = dataclasses.replace(ug.tracks["enterprise"], options=(cpor, ug.tracks["enterprise"].options[1]))
     ug2 = dataclasses.replace(ug, tracks={**ug.tracks, "enterprise": track})
     area2 = dataclasses.replace(area, metrics=tuple(ug2 if m.name == "usage_growth" else m for m in area.metrics))
-    changed = diff_rules(rules, dataclasses.replace(rules, areas={"modern_work": area2}))
+    changed = diff_rules(rules, dataclasses.replace(rules, areas={**rules.areas, "modern_work": area2}))
     assert changed.select("metric", "track", "option", "setting", "change", "old", "new").rows() == [
         ("usage_growth", "enterprise", "CPOR", "full_marks_at", "changed", "1000", "1200")]

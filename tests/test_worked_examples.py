@@ -8,8 +8,9 @@ deployments example computes with 4 CPOR deployments (the text says 3).
 import polars as pl
 import pytest
 
-from pcs_analysis.scoring import score, score_options
+from pcs_analysis.scoring import score_options
 from tests.builders import AS_OF, make_data, metric, steady
+from tests.builders import score_modern_work as score
 
 
 def _points(rules, metric_name, track, value, option):
