@@ -16,9 +16,9 @@ import polars as pl
 
 from .io import PartnerData
 from .metrics import build_context, compute_contributions, metric_values
-from .tracks import classify_by_segment_share
 from .periods import month_start_expr, parse_date, snapshots
 from .rules import AreaRules, Qualification, Rulebook, load_rules
+from .tracks import classify_by_segment_share
 
 #: Totals are rounded to this many decimals before comparisons, so that float noise in a sum
 #: of exact fractions (20/3 + 20/3 + ...) never flips a qualification.
