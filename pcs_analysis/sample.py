@@ -115,6 +115,12 @@ def generate_sample(*, partners: int = 50, seed: int = DEFAULT_SEED, last_month:
     momentum = np.array([fixed.get(k, m) for k, m in zip(kinds, momentum, strict=True)])
     usage = _usage(rng, ids, kinds, momentum, first, last, tenants_per_partner, workloads_per_tenant)
     certs = _certifications(rng, ids, kinds, momentum, last)
+    # Azure data come from a stream of their own, so adding them leaves the Microsoft 365 data
+    # of a seed unchanged.
+    azure_rng = np.random.default_rng([seed, 1])
+    usage = pl.concat([usage, _azure_usage(azure_rng, ids, kinds, momentum, first, last, tenants_per_partner)])
+    certs = pl.concat([certs, _azure_certifications(azure_rng, ids, momentum, last)]).sort(
+        "partner_id", "person_id", "certification")
     table = _partners(rng, ids, kinds)
     enrol = _enrollments(rng, ids, last)
     return SampleData(
@@ -221,6 +227,100 @@ def _usage(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray, momentu
                        maintain_order=True)
     return rows.select(USAGE.column_names).sort("partner_id", "tenant_id", "month", "workload",
                                                  "association")
+
+
+_AZURE_SERVICES = (
+    ("Virtual Machines", 10), ("Storage", 9), ("Azure SQL Database", 6), ("Azure App Service", 6),
+    ("Azure Monitor", 5), ("Key Vault", 5), ("Azure Kubernetes Service", 3), ("Azure Cosmos DB", 3),
+    ("Azure OpenAI", 3), ("Azure Databricks", 2), ("Azure Virtual Desktop", 2), ("Microsoft Sentinel", 2),
+    ("Azure Firewall", 2), ("Azure Backup", 3), ("Microsoft Defender for Cloud", 2),
+)
+_AZURE_CERTS = {
+    "admin": ("Microsoft Certified: Azure Administrator Associate",),
+    "architect": ("Microsoft Certified: Azure Solutions Architect Expert",),
+    "scoring": (
+        "Microsoft Certified: Azure Database Administrator Associate", "Microsoft Certified: Data Analyst Associate",
+        "Microsoft Certified: Fabric Data Engineer Associate", "Microsoft Certified: Azure AI Engineer Associate",
+        "Microsoft Certified: Azure Network Engineer Associate",
+        "Microsoft Certified: Windows Server Hybrid Administrator Associate",
+        "Microsoft Certified: Azure Virtual Desktop Specialty", "Microsoft Certified: Azure Developer Associate",
+        "Microsoft Certified: DevOps Engineer Expert", "GitHub Copilot", "GitHub Actions",
+    ),
+}
+
+
+def _azure_usage(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray, momentum: np.ndarray,
+                 first: int, last: int, tenants_per_partner: float) -> pl.DataFrame:
+    """Azure consumed revenue per tenant, service and month."""
+    n_months = last - first + 1
+    scale = {"small": 0.2, "enterprise": 0.7, "smb": 0.9}
+    counts = np.maximum(1, rng.poisson([tenants_per_partner * 0.45 * scale.get(k, 0.6) for k in kinds]))
+    partner = np.repeat(np.arange(len(ids)), counts)
+    drive = momentum[partner]
+    n = len(partner)
+    # Partners differ in how SMB-heavy their Azure customers are (so the 80 % rule splits them).
+    smb_share = np.clip(rng.beta(2, 2, len(ids)) + np.where(kinds == "smb", 0.45, 0.0), 0, 1)[partner]
+    is_smb = rng.random(n) < smb_share
+    base = np.exp(np.where(is_smb, rng.uniform(np.log(80), np.log(1500), n),
+                           rng.uniform(np.log(400), np.log(9000), n)))
+    growth = rng.normal(0.05 + 0.3 * drive, 0.2, n)
+    recent = rng.random(n) < 0.15 + 0.55 * drive
+    start = np.where(recent, rng.integers(n_months - 12, n_months, n),
+                     np.where(rng.random(n) < 0.8, 0, rng.integers(0, n_months - 12, n)))
+    end = np.where(rng.random(n) < 0.06, rng.integers(1, n_months, n), n_months)
+    end = np.maximum(end, start + 1)
+    associations = np.array(["CSP_T1", "CSP_T2", "DPOR", "PAL", "CPOR"])
+    association = associations[rng.choice(5, n, p=[0.3, 0.25, 0.2, 0.2, 0.05])]
+    tenants = pl.DataFrame({
+        "t": np.arange(n), "partner_id": ids[partner],
+        "tenant_id": [f"{ids[p]}-A{i:03d}" for p, i in zip(partner, _within(partner), strict=True)],
+        "base": base, "growth": growth, "start": start, "end": end, "association": association,
+        "customer_segment": np.where(is_smb, "SMB", "Enterprise"),
+    })
+    names = np.array([w for w, _ in _AZURE_SERVICES])
+    weights = np.array([w for _, w in _AZURE_SERVICES], dtype=float)
+    k = np.clip(rng.poisson(2.5 + 2 * drive), 1, len(names))
+    picks = [rng.choice(len(names), size=kk, replace=False, p=weights / weights.sum()) for kk in k]
+    tw = pl.DataFrame({"t": np.repeat(np.arange(n), k), "workload": names[np.concatenate(picks)],
+                       "share": rng.dirichlet(np.ones(3), int(k.sum()))[:, 0] + 0.05,
+                       "first_month": rng.integers(0, n_months, int(k.sum()))})
+    months = pl.DataFrame({"m": np.arange(n_months, dtype=np.int32)})
+    rows = tenants.join(tw, on="t").join(months, how="cross").filter(
+        (pl.col("m") >= pl.max_horizontal("start", pl.when(pl.col("share") < 0.15).then(pl.col("first_month"))
+                                          .otherwise(0))) & (pl.col("m") < pl.col("end")))
+    noise = pl.Series(rng.lognormal(0, 0.15, rows.height))
+    acr = pl.col("base") * pl.col("share") * (1 + pl.col("growth")).clip(lower_bound=0.2).pow(pl.col("m") / 12) * noise
+    rows = rows.with_columns(
+        acr.round(2).alias("revenue_usd"),
+        month_expr(pl.col("m") + first).alias("month"),
+        pl.lit(None, pl.Date).alias("associated_on"),
+        pl.lit(None, pl.Int64).alias("paid_units"),
+        pl.lit(None, pl.Int64).alias("active_units"),
+        pl.lit("azure").alias("product"),
+    )
+    return rows.select(USAGE.column_names).sort("partner_id", "tenant_id", "month", "workload", "association")
+
+
+def _azure_certifications(rng: np.random.Generator, ids: np.ndarray, momentum: np.ndarray, last: int) -> pl.DataFrame:
+    """Azure people: prerequisite steps (Administrator, Solutions Architect) and scoring steps."""
+    reference = month_start(last + 1)
+    rows = []
+    for pid, drive in zip(ids, momentum, strict=True):
+        for person in range(int(rng.poisson(2 + 9 * drive))):
+            person_id = f"{pid.lower()}.azure{person + 1:02d}@example.com"
+            held = []
+            if rng.random() < 0.75:
+                held.append(_AZURE_CERTS["admin"][0])
+            if rng.random() < 0.5:
+                held.append(_AZURE_CERTS["architect"][0])
+            for _ in range(int(rng.integers(1, 4))):
+                held.append(_AZURE_CERTS["scoring"][rng.integers(len(_AZURE_CERTS["scoring"]))])
+            for cert in dict.fromkeys(held):
+                earned = reference - dt.timedelta(days=int(rng.integers(15, 600)))
+                expires = max(earned + dt.timedelta(days=200),
+                              reference + dt.timedelta(days=int(rng.integers(-90, 330))))
+                rows.append((pid, person_id, cert, earned, expires))
+    return pl.DataFrame(rows, schema=CERTIFICATIONS.column_names, orient="row")
 
 
 def month_expr(index: pl.Expr) -> pl.Expr:
