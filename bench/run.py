@@ -2,7 +2,7 @@
 
 Each measurement runs in its own process so that its peak memory (max RSS) is its own:
 
-- score: `pcs score` on 20,000 generated partners (every step: read, validate, score, write);
+- score: `pcs score` on 20,000 generated partners (every step: read, validate, score every area, write);
 - floor: polars scanning the same usage file and grouping it once by partner and month;
 - loop: the same scoring called once per partner in a plain Python loop, on a 1,000-partner
   subset (data read once, outside the timing), compared per partner with the vectorized run.
@@ -117,7 +117,7 @@ Data: {args.partners:,} generated partners (seed {args.seed}), {rows:,} usage ro
 
 | measurement | time | peak memory |
 |---|---|---|
-| `pcs score` (read + validate + score Modern Work + write CSV), all partners | {score_s:.2f} s | {score_mb:,.0f} MB |
+| `pcs score` (read + validate + score every area of the rulebook + write CSV), all partners | {score_s:.2f} s | {score_mb:,.0f} MB |
 | floor: polars scan of the usage file, one group-by partner x month | {floor_s:.2f} s | {floor_mb:,.0f} MB |
 | per-partner Python loop over `score`, {args.loop_partners:,} partners | {loop_s:.2f} s | – |
 
