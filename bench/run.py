@@ -117,7 +117,8 @@ Data: {args.partners:,} generated partners (seed {args.seed}), {rows:,} usage ro
 
 | measurement | time | peak memory |
 |---|---|---|
-| `pcs score` (read + validate + score every area of the rulebook + write CSV), all partners | {score_s:.2f} s | {score_mb:,.0f} MB |
+| `pcs score` (read + validate + score every area of the rulebook + write CSV), all partners \
+| {score_s:.2f} s | {score_mb:,.0f} MB |
 | floor: polars scan of the usage file, one group-by partner x month | {floor_s:.2f} s | {floor_mb:,.0f} MB |
 | per-partner Python loop over `score`, {args.loop_partners:,} partners | {loop_s:.2f} s | – |
 

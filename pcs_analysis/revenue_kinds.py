@@ -15,7 +15,7 @@ def _monthly_revenue(ctx: Context, metric: Metric, *, by_workload: bool = False)
     keys = [*TENANT, *(["workload_key"] if by_workload else []), "track", "option", "month_index"]
     rows = option_rows(eligible_workload_rows(ctx.usage, metric), metric)
     return rows.group_by(keys).agg(
-        pl.when(pl.col("is_associated")).then(pl.col("revenue")).otherwise(0.0).sum().alias("revenue"),
+        pl.when(pl.col("is_associated")).then(pl.col("revenue_cents")).otherwise(0).sum().alias("revenue"),
         pl.col("is_associated").any(),
         *([pl.col("workload").first()] if by_workload else []),
     )
@@ -31,11 +31,16 @@ def _spread(table: pl.LazyFrame, keys: list[str], months: int, how: str) -> pl.L
     return spread.group_by([*keys, "month_index"]).agg(agg, pl.col("is_associated").any())
 
 
+def _in_dollars(table: pl.LazyFrame) -> pl.LazyFrame:
+    """Revenue is summed in whole cents (exact); dollars for comparisons and output."""
+    return table.with_columns((pl.col("revenue") / 100).alias("revenue"))
+
+
 def revenue_customer_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     """Customers with at least the track's `min_revenue_usd` in one of the last
     `revenue_months` months, in the scored month minus 12 months earlier."""
     keys = [*TENANT, "track", "option"]
-    table = _spread(_monthly_revenue(ctx, metric), keys, metric.revenue_months, "max")
+    table = _in_dollars(_spread(_monthly_revenue(ctx, metric), keys, metric.revenue_months, "max"))
     thresholds = pl.DataFrame({"track": list(metric.tracks),
                                "min_revenue": [r.min_revenue_usd for r in metric.tracks.values()]}).lazy()
     table = table.join(thresholds, on="track", how="left").with_columns(
@@ -56,7 +61,7 @@ def revenue_growth_percent(ctx: Context, metric: Metric) -> pl.LazyFrame:
     whole customer base by `percent_growth_values`."""
     keys = [*TENANT, "track", "option"]
     months = YEAR if metric.growth_basis == "trailing_12" else 1
-    table = _spread(_monthly_revenue(ctx, metric), keys, months, "sum")
+    table = _in_dollars(_spread(_monthly_revenue(ctx, metric), keys, months, "sum"))
     frames = [
         at_snapshot(table, ctx.snapshots, months_back=back).with_columns(
             pl.lit(period).alias("period"),
@@ -70,10 +75,12 @@ def revenue_growth_percent(ctx: Context, metric: Metric) -> pl.LazyFrame:
 
 def percent_growth_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:
     """Growth in percent of the baseline; the gate (`min_baseline_revenue_usd` on the baseline,
-    the current month or both) must hold for any points."""
+    the current month or both) must hold for any points. Sums are taken in whole cents."""
+    cents = (pl.col("contribution") * 100).round(0).cast(pl.Int64)
     sums = contributions.group_by("partner_id", "as_of", "track", "metric", "option").agg(
-        pl.col("contribution").filter(pl.col("period") == "current").sum().alias("current"),
-        (-pl.col("contribution").filter(pl.col("period") == "baseline").sum()).alias("baseline"))
+        cents.filter(pl.col("period") == "current").sum().alias("current"),
+        (-cents.filter(pl.col("period") == "baseline").sum()).alias("baseline"),
+    ).with_columns(pl.col("current") / 100, pl.col("baseline") / 100)
     minimum = metric.min_baseline_revenue_usd
     gate = {"baseline": pl.col("baseline") >= minimum, "current": pl.col("current") >= minimum,
             "both": (pl.col("baseline") >= minimum) & (pl.col("current") >= minimum)}[metric.gate_applies_to]
@@ -90,8 +97,8 @@ def distinct_services(ctx: Context, metric: Metric) -> pl.LazyFrame:
     window = per_month.join(ctx.snapshots.select("as_of", pl.col("month_index").alias("scored")), how="cross") \
         .filter((pl.col("month_index") > pl.col("scored") - metric.lookback_months)
                 & (pl.col("month_index") <= pl.col("scored")))
-    services = window.group_by("partner_id", "as_of", "track", "option", "workload_key").agg(
-        pl.col("revenue").sum(), pl.col("workload").first(), pl.col("scored").first().alias("month_index"))
+    services = _in_dollars(window.group_by("partner_id", "as_of", "track", "option", "workload_key").agg(
+        pl.col("revenue").sum(), pl.col("workload").first(), pl.col("scored").first().alias("month_index")))
     counted = pl.col("revenue") > 0
     return tenant_frame(services.with_columns(
         pl.lit("current").alias("period"), counted.alias("is_counted"),

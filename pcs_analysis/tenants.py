@@ -36,7 +36,9 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
         month_index_expr(pl.col("associated_on")).alias("assoc_month"),
         pl.col("paid_units").fill_null(0).alias("paid"),
         pl.col("active_units").fill_null(0).alias("active"),
-        pl.col("revenue_usd").fill_null(0.0).alias("revenue"),
+        # Whole cents: integer sums are exact and do not depend on the order of summation, so
+        # the same input always gives byte-identical results.
+        (pl.col("revenue_usd").fill_null(0.0) * 100).round(0).cast(pl.Int64).alias("revenue_cents"),
         pl.col("customer_segment"),
         pl.col("product").cast(pl.Categorical),
     )

@@ -17,6 +17,7 @@ INFRA_INT = "Microsoft Certified: Azure Network Engineer Associate"
 INFRA_ADV = "Microsoft Certified: Azure Virtual Desktop Specialty"
 DAI_INT = "Microsoft Certified: Azure Developer Associate"
 DAI_ADV = "GitHub Copilot"
+DATA_ENGINEER_2023 = "Microsoft Certified: Azure Data Engineer Associate"  # on the 2023 list only
 
 
 def people(cert, names):
@@ -132,3 +133,23 @@ def test_without_segments_both_tracks_are_scored_and_the_summary_says_why(rules)
     assert s["track"] == "smb" and "customer segments unknown" in s["track_basis"]
     # SMB: 3 customers (30) + one service (2); Enterprise: the service only.
     assert (s["total"], s["other_track_total"]) == (32, 2)
+
+
+# June 2023 (H1): one track; Data & AI's prerequisite steps in the other order (Solutions
+# Architect first); the 2023 examples give 3 x 4 = 12 and 2 x 4 = 8.
+@pytest.mark.parametrize(("certs", "points"), [
+    (people(ARCHITECT, "ab") + people(ADMIN, "ab") + people(DATA_AI, "cde"), 12),
+    (people(ARCHITECT, "ab") + people(ADMIN, "ab") + people(DATA_AI, "ab"), 8),
+    (people(ARCHITECT, "a") + people(ADMIN, "ab") + people(DATA_AI, "cde"), 0),
+    (people(ARCHITECT, "ab") + people(ADMIN, "ab") + people(DATA_ENGINEER_2023, "c"), 4),
+])
+def test_data_ai_2023_examples(rules_2023, certs, points):
+    assert skilling(rules_2023, "data_ai", "intermediate_certifications", "enterprise", certs) == points
+
+
+def test_2023_azure_areas_have_one_track_and_the_1000_dollar_customer(rules_2023):
+    rows = [azure_row("T1", M, 600, segment="SMB"), azure_row("T2", M, 1500, segment="SMB")]
+    result = azure(rows, rules_2023)
+    assert metric(result, "net_customer_adds", "enterprise")[0] == 1
+    s = result.summary.row(0, named=True)
+    assert (s["track"], s["track_basis"], s["other_track"]) == ("enterprise", "only track", None)

@@ -126,3 +126,10 @@ def test_rules_list_show_and_diff(tmp_path):
     assert set(pl.read_csv(tmp_path / "diff.csv")["change"]) == {"added", "removed", "changed"}
     bad = run("rules", "show", "2026-05", "moon", check=False)
     assert bad.returncode == 2 and "has no area 'moon'" in bad.stderr
+
+
+def test_the_same_input_gives_byte_identical_outputs(tmp_path):
+    for run_dir in ("a", "b"):
+        run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / run_dir, "-q")
+    for name in ("scores.csv", "summary.csv", "options.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
