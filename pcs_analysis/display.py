@@ -80,10 +80,16 @@ def _metric_lines(e: Explanation, area: str, track: str, metric: str, option: st
     people = e.people.filter((pl.col("area") == area) & (pl.col("metric") == metric)) \
         if e.people.height else e.people
     if people.height:
-        counted = people.filter(pl.col("is_counted"))
-        lines = [f"       counted: {', '.join(counted['person_id'].to_list()) or 'nobody'}"]
-        for r in people.filter(~pl.col("is_counted")).iter_rows(named=True):
-            lines.append(f"       not counted: {r['person_id']} ({r['certification']}): {r['why']}")
+        lines = []
+        steps = people["step"].unique().to_list() if "step" in people.columns else [None]
+        steps.sort(key=lambda step: (step == "scoring", step or ""))  # prerequisite steps first
+        for step in steps:
+            part = people.filter(pl.col("step").eq_missing(pl.lit(step, pl.String))) if step else people
+            counted = part.filter(pl.col("is_counted"))["person_id"].to_list()
+            label = f"{step}: " if step else ""
+            lines.append(f"       {label}counted: {', '.join(counted) or 'nobody'} ({len(counted)})")
+            for r in part.filter(~pl.col("is_counted")).iter_rows(named=True):
+                lines.append(f"         not counted: {r['person_id']} ({r['certification']}): {r['why']}")
         return lines
     if not e.tenants.height:
         return []
