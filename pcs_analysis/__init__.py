@@ -12,14 +12,14 @@
 from .config import AREAS, DEFAULT_RULES_VERSION, SAMPLE_DIR
 from .errors import DataValidationError, PcsError, Problem, RulebookError
 from .explain import Explanation, explain
-from .io import PartnerData, read_data, validate_frame
+from .io import CanonicalTables, PartnerData, read_data, validate_frame
 from .rules import Rulebook, list_versions, load_rules
-from .sample import SampleData, generate_sample, write_sample
+from .sample import generate_sample
 from .scoring import ScoreResult, score
 
 __all__ = [
-    "AREAS", "DEFAULT_RULES_VERSION", "SAMPLE_DIR", "DataValidationError", "Explanation",
-    "PartnerData", "PcsError", "Problem", "Rulebook", "RulebookError", "SampleData",
+    "AREAS", "CanonicalTables", "DEFAULT_RULES_VERSION", "SAMPLE_DIR", "DataValidationError", "Explanation",
+    "PartnerData", "PcsError", "Problem", "Rulebook", "RulebookError",
     "ScoreResult", "explain", "generate_sample", "list_versions", "load_rules", "read_data",
-    "score", "validate_frame", "write_sample",
+    "score", "validate_frame",
 ]

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-import polars as pl
 import typer
 
 from .errors import PcsError
+from .output import write_csv, write_csvs
 from .sample import DEFAULT_SEED
 
 app = typer.Typer(
@@ -65,20 +63,6 @@ def _date(text: str) -> dt.date:
         raise PcsError(f"--as-of: not a date YYYY-MM-DD: {text!r}") from None
 
 
-def _write_outputs(out: Path, frames: dict[str, pl.DataFrame]) -> None:
-    """Write every file to a staging folder first, then move them into `out` together."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, frame in frames.items():
-            frame.write_csv(staging / f"{name}.csv", date_format="%Y-%m-%d")
-        out.mkdir(parents=True, exist_ok=True)
-        for name in frames:
-            (staging / f"{name}.csv").replace(out / f"{name}.csv")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 @app.command("score")
 @_friendly
 def score_cmd(data_dir: DataDir, as_of: AsOf,
@@ -91,7 +75,7 @@ def score_cmd(data_dir: DataDir, as_of: AsOf,
     from . import api
 
     result = api.score_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area)
-    _write_outputs(out, {"scores": result.scores, "summary": result.summary, "options": result.options})
+    write_csvs(out, {"scores": result.scores, "summary": result.summary, "options": result.options})
     if not quiet:
         from .display import format_summary
 
@@ -113,7 +97,7 @@ def explain_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(hel
     e = api.explain_folder(data_dir, partner_id, as_of=_date(as_of), rules_version=rules,
                            lag=not no_lag, areas=area)
     if out is not None:
-        _write_outputs(out, {"explain_tenants": e.tenants, "explain_people": e.people,
+        write_csvs(out, {"explain_tenants": e.tenants, "explain_people": e.people,
                              "explain_ignored": e.ignored, "scores": e.result.scores,
                              "summary": e.result.summary})
     typer.echo(format_explanation(e))
@@ -130,10 +114,10 @@ def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to (re)
                                                             "usage data (YYYY-MM-01).")] = "2026-10-01",
                     months: Annotated[int, typer.Option("--months", min=13)] = 26) -> None:
     """Generate deterministic synthetic data in the canonical format."""
-    from .sample import generate_sample, write_sample
+    from .sample import generate_sample
 
     sample = generate_sample(partners=partners, seed=seed, last_month=_date(last_month), months=months)
-    write_sample(sample, out_dir)
+    sample.write(out_dir)
     typer.echo(f"wrote {sample.usage.height} usage rows, {sample.certifications.height} "
                f"certifications for {partners} partners to {out_dir}")
 
@@ -152,12 +136,10 @@ def import_partner_center_cmd(
     """Convert Partner Center Insights downloads into a canonical data folder for `pcs score`."""
     from .partner_center import import_partner_center
     from .rules import load_rules
-    from .sample import write_sample
-
-    sample, report = import_partner_center(src_dir, rules=load_rules(rules))
-    write_sample(sample, out_dir)
+    tables, report = import_partner_center(src_dir, rules=load_rules(rules))
+    tables.write(out_dir)
     typer.echo(report.describe())
-    typer.echo(f"wrote {sample.usage.height} usage rows and {sample.certifications.height} certification rows "
+    typer.echo(f"wrote {tables.usage.height} usage rows and {tables.certifications.height} certification rows "
                f"to {out_dir}")
 
 
@@ -192,7 +174,7 @@ def rules_show_cmd(version: Annotated[str, typer.Argument(help="Rulebook version
 
     table = rules_table(load_rules(version), area)
     if out is not None:
-        _write_file(out, table)
+        write_csv(out, table)
     typer.echo(format_rules(table))
 
 
@@ -210,20 +192,8 @@ def rules_diff_cmd(old: Annotated[str, typer.Argument(help="The older version.")
 
     changes = diff_rules(load_rules(old), load_rules(new), area)
     if out is not None:
-        _write_file(out, changes)
+        write_csv(out, changes)
     typer.echo(format_rules_diff(changes, old, new))
-
-
-def _write_file(path: Path, frame: pl.DataFrame) -> None:
-    """Write one CSV atomically (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with open(handle, "wb") as stream:
-            frame.write_csv(stream)
-        Path(tmp).replace(path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def main() -> None:

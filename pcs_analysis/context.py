@@ -98,3 +98,33 @@ def at_snapshot(table: pl.LazyFrame, snapshots: pl.LazyFrame, *, months_back: in
     return table.join(points, on="month_index", how="inner")
 
 
+
+
+def eligibility_reason(*more: tuple[pl.Expr, str]) -> pl.Expr:
+    """The reason code of a tenant row: outside the seat band, not yet associated, then the
+    kind's own conditions (`(is_failing, code)` pairs, in order), else counted."""
+    reason = pl.when(~pl.col("in_band")).then(pl.lit("seat_band")).when(~pl.col("is_associated")).then(
+        pl.lit("not_associated_yet"))
+    for failing, code in more:
+        reason = reason.when(failing).then(pl.lit(code))
+    return reason.otherwise(pl.lit(COUNTED))
+
+
+def signed_periods(current: pl.LazyFrame, baseline: pl.LazyFrame, *, reason: pl.Expr,
+                   value: pl.Expr) -> pl.LazyFrame:
+    """Contribution rows of a year-on-year metric: rows whose `reason` is counted add `value`
+    in the scored month and subtract it in the baseline month."""
+    frames = [
+        frame.with_columns(pl.lit(period).alias("period"), reason.alias("reason"))
+        .with_columns((pl.col("reason") == COUNTED).alias("is_counted"))
+        .with_columns(pl.when(pl.col("is_counted")).then(sign * value).otherwise(0.0).alias("contribution"))
+        for period, frame, sign in (("current", current, 1.0), ("baseline", baseline, -1.0))
+    ]
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def year_on_year(table: pl.LazyFrame, snapshots: pl.LazyFrame, *, reason: pl.Expr,
+                 value: pl.Expr) -> pl.LazyFrame:
+    """Signed contributions of each snapshot's scored month and the same month a year earlier."""
+    return signed_periods(at_snapshot(table, snapshots, months_back=0),
+                          at_snapshot(table, snapshots, months_back=YEAR), reason=reason, value=value)

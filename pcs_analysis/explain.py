@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from .context import YEAR
 from .io import PartnerData
-from .metrics import PERSON_KINDS, build_context, compute_contributions
+from .metrics import PERSON_KINDS
 from .periods import month_start_expr, parse_date, snapshots
 from .rules import AreaRules, Metric, Rulebook, SeatBand, load_rules
 from .scoring import ScoreResult, score
-from .tenants import prepare_usage
+from .tenants import area_usage_rows, eligible_workload_expr, prepare_usage
 
 
 @dataclass(frozen=True)
@@ -68,18 +69,17 @@ def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
     area_names = list(areas) if areas is not None else list(rules.areas)
     result = score(mine, as_of=day, rules=rules, areas=area_names, lag=lag)
     points_in_time = snapshots([day], rules.refresh, lag=lag)
+    usage = prepare_usage(mine, rules).collect().lazy()
     tenants, people, ignored = [], [], []
     for name in area_names:
         area = rules.area(name)
-        ctx = build_context(mine, rules, area, points_in_time)
-        contributions = compute_contributions(ctx)
         for metric in area.metrics:
-            frame = contributions[metric.name].with_columns(pl.lit(name).alias("area"))
+            frame = result.contributions[name][metric.name].with_columns(pl.lit(name).alias("area"))
             if metric.kind in PERSON_KINDS:
                 people.append(frame.with_columns(_person_reason().alias("why")))
             else:
                 tenants.append(frame.with_columns(_tenant_reason(metric).alias("why")))
-        ignored.append(_ignored_rows(mine, rules, area, points_in_time))
+        ignored.append(_ignored_rows(usage, area, points_in_time))
     return Explanation(
         partner_id=partner_id,
         as_of=day,
@@ -168,12 +168,12 @@ def _person_reason() -> pl.Expr:
     )
 
 
-def _ignored_rows(data: PartnerData, rules: Rulebook, area: AreaRules,
-                  points_in_time: pl.DataFrame) -> pl.LazyFrame:
-    """Usage rows in the scored or baseline month that a tenant metric cannot use."""
-    usage = prepare_usage(data, rules)
+def _ignored_rows(usage: pl.LazyFrame, area: AreaRules, points_in_time: pl.DataFrame) -> pl.LazyFrame:
+    """Rows the area reads (its workloads or products), in the scored or baseline month, that a
+    tenant metric or track cannot use."""
+    usage = area_usage_rows(usage, area)
     months = points_in_time.select(
-        "as_of", pl.concat_list(pl.col("month_index"), pl.col("month_index") - 12).alias("month_index")
+        "as_of", pl.concat_list(pl.col("month_index"), pl.col("month_index") - YEAR).alias("month_index")
     ).explode("month_index").lazy()
     usage = usage.join(months, on="month_index", how="inner")
     frames = []
@@ -182,8 +182,8 @@ def _ignored_rows(data: PartnerData, rules: Rulebook, area: AreaRules,
             continue
         for track, rule in metric.tracks.items():
             accepted = sorted({a for o in rule.options for a in o.associations})
-            workload_ok = pl.col("workload_key").is_in(sorted(metric.workloads))
-            association_ok = pl.col("association").is_in(accepted)
+            workload_ok = eligible_workload_expr(metric)
+            association_ok = pl.col("association").cast(pl.String).is_in(accepted)
             why = (
                 pl.when(~workload_ok).then(pl.format("workload '{}' is not eligible", pl.col("workload")))
                 .otherwise(pl.format("association type {} is not eligible (accepted: {})",

@@ -43,11 +43,14 @@ class PartnerData:
     partners: pl.LazyFrame
     source: str = ""
 
+    def partner_id_frame(self) -> pl.LazyFrame:
+        """Every partner id that appears in any table, once (column `partner_id`)."""
+        frames = [self.usage, self.certifications, self.enrollments, self.partners]
+        return pl.concat([f.select("partner_id") for f in frames]).unique()
+
     def partner_ids(self) -> list[str]:
         """Every partner id that appears in any table, sorted."""
-        frames = [self.usage, self.certifications, self.enrollments, self.partners]
-        ids = pl.concat([f.select("partner_id") for f in frames]).unique().sort("partner_id")
-        return ids.collect()["partner_id"].to_list()
+        return self.partner_id_frame().sort("partner_id").collect()["partner_id"].to_list()
 
     def only_partners(self, partner_ids: list[str]) -> PartnerData:
         """The same data restricted to some partners."""
@@ -59,6 +62,27 @@ class PartnerData:
             partners=self.partners.filter(keep),
             source=self.source,
         )
+
+
+@dataclass(frozen=True)
+class CanonicalTables:
+    """The canonical tables in memory, validated (made by the sample generator and imports)."""
+
+    usage: pl.DataFrame
+    certifications: pl.DataFrame
+    partners: pl.DataFrame
+    enrollments: pl.DataFrame
+
+    def to_partner_data(self, source: str = "") -> PartnerData:
+        return PartnerData(usage=self.usage.lazy(), certifications=self.certifications.lazy(),
+                           enrollments=self.enrollments.lazy(), partners=self.partners.lazy(), source=source)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the tables as a canonical data folder (CSV), replacing the folder as a whole."""
+        from .output import write_csvs
+
+        names = ("usage", "certifications", "partners", "enrollments")
+        return write_csvs(folder, {n: getattr(self, n) for n in names}, replace=True)
 
 
 def read_data(folder: str | Path, *, rules: Rulebook | None = None) -> PartnerData:
@@ -196,18 +220,7 @@ def _read_typed(path: Path, schema: TableSchema,
         frame = frame.select(pl.col(c.name).cast(_DTYPES[c.type], strict=True) for c in schema.columns)
     except Exception:  # any parse or cast failure: let the careful path report it
         return None
-    normalized = []
-    for c in schema.columns:
-        col = pl.col(c.name)
-        if c.type == "str":
-            col = col.str.strip_chars()
-            col = pl.when(col == "").then(None).otherwise(col)
-            if c.vocabulary == "associations":
-                col = col.str.to_uppercase()
-            if c.vocabulary == "products":
-                col = col.str.to_lowercase()
-        normalized.append(col.alias(c.name))
-    frame = frame.select(normalized)
+    frame = frame.select(_clean_text(c) if c.type == "str" else pl.col(c.name) for c in schema.columns)
     bad = []
     for c in schema.columns:
         col = pl.col(c.name)
@@ -293,9 +306,20 @@ def _column_checks(column: Column, vocabularies: Mapping[str, set[str]]) -> list
     return checks
 
 
-def _parse(column: Column) -> pl.Expr:
+def _clean_text(column: Column) -> pl.Expr:
+    """Text as the engine reads it: trimmed, empty as missing, vocabularies in their case."""
     value = pl.col(column.name).str.strip_chars()
     value = pl.when(value == "").then(None).otherwise(value)
+    if column.vocabulary == "associations":
+        value = value.str.to_uppercase()
+    elif column.vocabulary == "products":
+        value = value.str.to_lowercase()
+    return value.alias(column.name)
+
+
+def _parse(column: Column) -> pl.Expr:
+    """Text parsed into the column's type (null where it does not parse)."""
+    value = _clean_text(column)
     match column.type:
         case "int":
             number = value.cast(pl.Float64, strict=False)
@@ -308,10 +332,6 @@ def _parse(column: Column) -> pl.Expr:
             full = pl.when(value.str.len_chars() == 7).then(value + "-01").otherwise(value)
             return full.str.to_date("%Y-%m-%d", strict=False)
         case _:
-            if column.vocabulary == "associations":
-                return value.str.to_uppercase()
-            if column.vocabulary == "products":
-                return value.str.to_lowercase()
             return value
 
 

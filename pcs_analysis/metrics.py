@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from .context import COUNTED, YEAR, Context, build_context  # noqa: F401  (re-exported)
+from .context import Context
 from .people_kinds import certified_people, certified_people_in_steps, stepped_values
 from .revenue_kinds import distinct_services, percent_growth_values, revenue_customer_growth, revenue_growth_percent
 from .rules import AreaRules, Metric

@@ -25,10 +25,9 @@ from pathlib import Path
 import polars as pl
 
 from .errors import DataValidationError, PcsError, Problem
-from .io import validate_frame
+from .io import CanonicalTables, validate_frame
 from .names import canonical_key_expr, name_key_expr
 from .rules import Rulebook, load_rules
-from .sample import SampleData
 from .schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, USAGE
 
 OFFICE_USAGE = (
@@ -72,7 +71,8 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def import_partner_center(src_dir: str | Path, *, rules: Rulebook | None = None) -> tuple[SampleData, ImportReport]:
+def import_partner_center(src_dir: str | Path, *,
+                          rules: Rulebook | None = None) -> tuple[CanonicalTables, ImportReport]:
     """Convert a folder of Partner Center downloads into validated canonical tables.
 
     Raises
@@ -121,7 +121,7 @@ def import_partner_center(src_dir: str | Path, *, rules: Rulebook | None = None)
                 .sort("partner_id") if names_parts else no_partners)
     skipped = (pl.concat(skipped_parts).group_by("workload").agg(pl.col("rows").sum()).sort("workload")
                if skipped_parts else pl.DataFrame(schema={"workload": pl.String, "rows": pl.UInt32}))
-    sample = SampleData(
+    tables = CanonicalTables(
         usage=validate_frame(usage.drop("__source", "__line").sort(USAGE.key), USAGE, file="imported usage",
                              rules=rules),
         certifications=validate_frame(certs.sort(CERTIFICATIONS.key), CERTIFICATIONS,
@@ -136,7 +136,7 @@ def import_partner_center(src_dir: str | Path, *, rules: Rulebook | None = None)
         skipped_workloads=skipped, certification_rows_read=cert_read, repeated_certification_rows=repeated,
         people_merged_by_email=merged, files_not_used=others,
     )
-    return sample, report
+    return tables, report
 
 
 def _files(src: Path, kind: str) -> list[Path]:

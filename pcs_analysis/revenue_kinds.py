@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .context import COUNTED, YEAR, Context, at_snapshot, tenant_frame
+from .context import COUNTED, YEAR, Context, tenant_frame, year_on_year
 from .rules import Metric
 from .tenants import TENANT, eligible_workload_rows, option_rows
 
@@ -43,16 +43,10 @@ def revenue_customer_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     table = _in_dollars(_spread(_monthly_revenue(ctx, metric), keys, metric.revenue_months, "max"))
     thresholds = pl.DataFrame({"track": list(metric.tracks),
                                "min_revenue": [r.min_revenue_usd for r in metric.tracks.values()]}).lazy()
-    table = table.join(thresholds, on="track", how="left").with_columns(
-        (pl.col("revenue") >= pl.col("min_revenue")).alias("is_counted"))
-    frames = [
-        at_snapshot(table, ctx.snapshots, months_back=back).with_columns(
-            pl.lit(period).alias("period"),
-            pl.when(pl.col("is_counted")).then(pl.lit(COUNTED)).otherwise(pl.lit("below_revenue")).alias("reason"),
-            pl.when(pl.col("is_counted")).then(sign).otherwise(0.0).alias("contribution"))
-        for period, back, sign in (("current", 0, 1.0), ("baseline", YEAR, -1.0))
-    ]
-    return tenant_frame(pl.concat(frames, how="diagonal_relaxed"), metric)
+    table = table.join(thresholds, on="track", how="left")
+    reason = pl.when(pl.col("revenue") >= pl.col("min_revenue")).then(pl.lit(COUNTED)).otherwise(
+        pl.lit("below_revenue"))
+    return tenant_frame(year_on_year(table, ctx.snapshots, reason=reason, value=pl.lit(1.0)), metric)
 
 
 def revenue_growth_percent(ctx: Context, metric: Metric) -> pl.LazyFrame:
@@ -62,15 +56,9 @@ def revenue_growth_percent(ctx: Context, metric: Metric) -> pl.LazyFrame:
     keys = [*TENANT, "track", "option"]
     months = YEAR if metric.growth_basis == "trailing_12" else 1
     table = _in_dollars(_spread(_monthly_revenue(ctx, metric), keys, months, "sum"))
-    frames = [
-        at_snapshot(table, ctx.snapshots, months_back=back).with_columns(
-            pl.lit(period).alias("period"),
-            (pl.col("revenue") > 0).alias("is_counted"),
-            pl.when(pl.col("revenue") > 0).then(pl.lit(COUNTED)).otherwise(pl.lit("no_revenue")).alias("reason"),
-            (sign * pl.col("revenue")).alias("contribution"))
-        for period, back, sign in (("current", 0, 1.0), ("baseline", YEAR, -1.0))
-    ]
-    return tenant_frame(pl.concat(frames, how="diagonal_relaxed"), metric)
+    reason = pl.when(pl.col("revenue") > 0).then(pl.lit(COUNTED)).otherwise(pl.lit("no_revenue"))
+    return tenant_frame(year_on_year(table, ctx.snapshots, reason=reason, value=pl.col("revenue")), metric)
+
 
 
 def percent_growth_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:

@@ -11,17 +11,12 @@ the same code makes the 50-partner sample and the benchmark's 20,000 partners.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from .io import validate_frame
-from .periods import month_index, month_start
+from .io import CanonicalTables, validate_frame
+from .periods import month_index, month_start, month_start_expr
 from .schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, USAGE
 
 #: The shapes of partner the generator cycles through.
@@ -72,17 +67,9 @@ _NAMES = (
 DEFAULT_SEED = 11
 
 
-@dataclass(frozen=True)
-class SampleData:
-    usage: pl.DataFrame
-    certifications: pl.DataFrame
-    partners: pl.DataFrame
-    enrollments: pl.DataFrame
-
-
 def generate_sample(*, partners: int = 50, seed: int = DEFAULT_SEED, last_month: dt.date = dt.date(2026, 10, 1),
                     months: int = 26, tenants_per_partner: float = 12.0,
-                    workloads_per_tenant: float = 2.6) -> SampleData:
+                    workloads_per_tenant: float = 2.6) -> CanonicalTables:
     """Generate a synthetic dataset in the canonical format.
 
     Parameters
@@ -123,7 +110,7 @@ def generate_sample(*, partners: int = 50, seed: int = DEFAULT_SEED, last_month:
         "partner_id", "person_id", "certification")
     table = _partners(rng, ids, kinds)
     enrol = _enrollments(rng, ids, last)
-    return SampleData(
+    return CanonicalTables(
         usage=validate_frame(usage, USAGE, file="generated usage"),
         certifications=validate_frame(certs, CERTIFICATIONS, file="generated certifications"),
         partners=validate_frame(table, PARTNERS, file="generated partners"),
@@ -217,7 +204,7 @@ def _usage(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray, momentu
         pl.when((pl.col("m") < n_months // 3) & pl.col("workload").is_in(list(legacy)))
         .then(pl.col("workload").replace(legacy)).otherwise(pl.col("workload")).alias("workload"),
         pl.when(pl.col("assoc_known")).then(pl.col("associated_on")).alias("associated_on"),
-        month_expr(pl.col("m") + first).alias("month"),
+        month_start_expr(pl.col("m") + first).alias("month"),
         pl.when(pl.col("seats") > 300).then(pl.lit("Enterprise")).otherwise(pl.lit("SMB"))
         .alias("customer_segment"),
         pl.lit(None, pl.Float64).alias("revenue_usd"),
@@ -292,7 +279,7 @@ def _azure_usage(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray, m
     acr = pl.col("base") * pl.col("share") * (1 + pl.col("growth")).clip(lower_bound=0.2).pow(pl.col("m") / 12) * noise
     rows = rows.with_columns(
         acr.round(2).alias("revenue_usd"),
-        month_expr(pl.col("m") + first).alias("month"),
+        month_start_expr(pl.col("m") + first).alias("month"),
         pl.lit(None, pl.Date).alias("associated_on"),
         pl.lit(None, pl.Int64).alias("paid_units"),
         pl.lit(None, pl.Int64).alias("active_units"),
@@ -321,10 +308,6 @@ def _azure_certifications(rng: np.random.Generator, ids: np.ndarray, momentum: n
                               reference + dt.timedelta(days=int(rng.integers(-90, 330))))
                 rows.append((pid, person_id, cert, earned, expires))
     return pl.DataFrame(rows, schema=CERTIFICATIONS.column_names, orient="row")
-
-
-def month_expr(index: pl.Expr) -> pl.Expr:
-    return pl.date(index // 12, index % 12 + 1, 1)
 
 
 def _within(group: np.ndarray) -> np.ndarray:
@@ -388,33 +371,3 @@ def _enrollments(rng: np.random.Generator, ids: np.ndarray, last: int) -> pl.Dat
         enrolled_on = enrolled_on.replace(day=day)
         rows.append((pid, "modern_work", enrolled_on, enrolled_on.replace(year=enrolled_on.year + 1)))
     return pl.DataFrame(rows, schema=ENROLLMENTS.column_names, orient="row")
-
-
-def write_sample(sample: SampleData, folder: str | Path) -> Path:
-    """Write the tables as CSV files into `folder`, atomically (all files or none).
-
-    An existing folder is replaced as a whole once every file has been written.
-    """
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        for name in ("usage", "certifications", "partners", "enrollments"):
-            getattr(sample, name).write_csv(staging / f"{name}.csv", date_format="%Y-%m-%d")
-        staging.chmod(0o755)
-        replace_dir(staging, folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return folder
-
-
-def replace_dir(staging: Path, target: Path) -> None:
-    """Move a fully written `staging` folder to `target`, replacing what was there."""
-    backup = None
-    if target.exists():
-        backup = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(backup)
-    staging.rename(target)
-    if backup is not None:
-        shutil.rmtree(backup)

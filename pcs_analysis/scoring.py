@@ -9,13 +9,14 @@ track per area.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import polars as pl
 
+from .context import build_context
 from .io import PartnerData
-from .metrics import build_context, compute_contributions, metric_values
+from .metrics import compute_contributions, metric_values
 from .periods import month_start_expr, parse_date, snapshots
 from .rules import AreaRules, Qualification, Rulebook, load_rules
 from .tracks import classify_by_segment_share
@@ -48,12 +49,16 @@ class ScoreResult:
         The same per association option (every option, not only the best).
     summary
         One row per partner x snapshot x area: the kept track, total and qualification.
+    contributions
+        Per area and metric, the (lazy) contribution rows the values were summed from; what
+        `explain` shows.
     """
 
     scores: pl.DataFrame
     options: pl.DataFrame
     summary: pl.DataFrame
     rules_version: str
+    contributions: Mapping[str, Mapping[str, pl.LazyFrame]] = field(default_factory=dict)
 
 
 def score(
@@ -92,12 +97,13 @@ def score(
     days = [parse_date(as_of)] if isinstance(as_of, str | dt.date) else [parse_date(d) for d in as_of]
     points_in_time = snapshots(days, rules.refresh, lag=lag)
     area_names = list(areas) if areas is not None else list(rules.areas)
-    partners = _partner_ids(data)
-    option_frames, classifications = [], {}
+    partners = data.partner_id_frame()
+    option_frames, classifications, contributions = [], {}, {}
     for name in area_names:
         area = rules.area(name)
         ctx = build_context(data, rules, area, points_in_time)
-        values = metric_values(ctx, compute_contributions(ctx), partners)
+        contributions[name] = compute_contributions(ctx)
+        values = metric_values(ctx, contributions[name], partners)
         option_frames.append(score_options(values, area).with_columns(pl.lit(name).alias("area")))
         if area.classification is not None:
             classifications[name] = classify_by_segment_share(ctx).collect()
@@ -111,12 +117,8 @@ def score(
     scores = best.with_columns(area_order).sort(order).select(SCORE_COLUMNS)
     options = (options.with_columns(area_order)
                .sort([*order, "option_order"]).select(SCORE_COLUMNS))
-    return ScoreResult(scores=scores, options=options, summary=summary, rules_version=rules.version)
-
-
-def _partner_ids(data: PartnerData) -> pl.LazyFrame:
-    frames = [data.usage, data.certifications, data.enrollments, data.partners]
-    return pl.concat([f.select("partner_id") for f in frames]).unique()
+    return ScoreResult(scores=scores, options=options, summary=summary, rules_version=rules.version,
+                       contributions=contributions)
 
 
 def score_options(values: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
@@ -158,14 +160,14 @@ def summarize(best: pl.DataFrame, rules: Rulebook, data: PartnerData, area_names
               classifications: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
     """One row per partner x snapshot x area with the kept track and its qualification."""
     frames = []
-    names = _partner_names(data)
+    partners = data.partners.collect()
     for name in area_names:
         area = rules.area(name)
         per_track = _track_totals(best.filter(pl.col("area") == name), area)
-        frames.append(_choose_track(per_track, area, data, (classifications or {}).get(name)))
+        frames.append(_choose_track(per_track, area, partners, (classifications or {}).get(name)))
     if not frames:
         return pl.DataFrame(schema={c: pl.String for c in SUMMARY_COLUMNS})
-    summary = pl.concat(frames).join(names, on="partner_id", how="left")
+    summary = pl.concat(frames).join(partners.select("partner_id", "partner_name"), on="partner_id", how="left")
     area_order = {a: i for i, a in enumerate(area_names)}
     return (summary.with_columns(pl.lit(rules.version).alias("rules_version"),
                                  pl.col("area").replace_strict(area_order).alias("_area_order"))
@@ -189,7 +191,7 @@ def _track_totals(best: pl.DataFrame, area: AreaRules) -> pl.DataFrame:
     ).drop("missing")
 
 
-def _choose_track(per_track: pl.DataFrame, area: AreaRules, data: PartnerData,
+def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFrame,
                   classification: pl.DataFrame | None = None) -> pl.DataFrame:
     """Keep one track per partner: the partner's override, else Microsoft's classification where
     the area has one and the data decide it, else the higher total (equal totals: the qualified
@@ -199,7 +201,6 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, data: PartnerData,
         classification = pl.DataFrame(schema={"partner_id": pl.String, "as_of": pl.Date,
                                               "classified_track": pl.String, "smb_share": pl.Float64})
     override_col = f"track_{area.area}"
-    partners = data.partners.collect()
     if override_col in partners.columns:
         overrides = partners.select("partner_id", pl.col(override_col).alias("override")).drop_nulls()
     else:
@@ -230,10 +231,6 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, data: PartnerData,
         .otherwise(pl.lit("equal totals"))
     )
     return kept.join(other, on=keys, how="left").with_columns(basis.alias("track_basis"))
-
-
-def _partner_names(data: PartnerData) -> pl.DataFrame:
-    return data.partners.select("partner_id", "partner_name").collect()
 
 
 def _empty_options() -> pl.DataFrame:

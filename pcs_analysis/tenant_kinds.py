@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from .context import COUNTED, YEAR, Context, at_snapshot, tenant_frame
+from .context import (
+    YEAR,
+    Context,
+    at_snapshot,
+    eligibility_reason,
+    signed_periods,
+    tenant_frame,
+    year_on_year,
+)
 from .rules import Metric
 from .tenants import TENANT, eligible_workload_rows, tenant_option_months
 
@@ -18,23 +26,7 @@ def tenant_count_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     """
     rows = eligible_workload_rows(ctx.usage, metric)
     table = tenant_option_months(rows, ctx.seat_bands(metric), metric)
-    reason = (
-        pl.when(~pl.col("in_band")).then(pl.lit("seat_band"))
-        .when(~pl.col("is_associated")).then(pl.lit("not_associated_yet"))
-        .otherwise(pl.lit(COUNTED))
-    )
-    frames = []
-    for period, back, sign in (("current", 0, 1.0), ("baseline", YEAR, -1.0)):
-        frames.append(
-            at_snapshot(table, ctx.snapshots, months_back=back).with_columns(
-                pl.lit(period).alias("period"),
-                reason.alias("reason"),
-                (pl.col("in_band") & pl.col("is_associated")).alias("is_counted"),
-            ).with_columns(
-                pl.when(pl.col("is_counted")).then(sign).otherwise(0.0).alias("contribution")
-            )
-        )
-    return tenant_frame(pl.concat(frames, how="diagonal_relaxed"), metric)
+    return tenant_frame(year_on_year(table, ctx.snapshots, reason=eligibility_reason(), value=pl.lit(1.0)), metric)
 
 
 # --- active_usage_growth: usage growth in active users ------------------------------------
@@ -64,20 +56,8 @@ def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
         .join(table, left_on=[*keys, "base_month"], right_on=[*keys, "month_index"], how="inner")
         .rename({"base_month": "month_index"})
     )
-    reason = (
-        pl.when(~pl.col("in_band")).then(pl.lit("seat_band"))
-        .when(~pl.col("is_associated")).then(pl.lit("not_associated_yet"))
-        .otherwise(pl.lit(COUNTED))
-    )
-    counted = pl.col("in_band") & pl.col("is_associated")
-    frames = [
-        frame.with_columns(pl.lit(period).alias("period"), reason.alias("reason"),
-                           counted.alias("is_counted"))
-        .with_columns(pl.when(pl.col("is_counted")).then(sign * pl.col("active").cast(pl.Float64))
-                      .otherwise(0.0).alias("contribution"))
-        for period, frame, sign in (("current", current, 1.0), ("baseline", baseline, -1.0))
-    ]
-    return tenant_frame(pl.concat(frames, how="diagonal_relaxed"), metric)
+    value = pl.col("active").cast(pl.Float64)
+    return tenant_frame(signed_periods(current, baseline, reason=eligibility_reason(), value=value), metric)
 
 
 # --- deployment_growth: deployments --------------------------------------------------------
@@ -110,19 +90,8 @@ def deployment_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
         current = current.with_columns(pl.lit(False).alias("is_excluded"))
     baseline = at_snapshot(table, ctx.snapshots, months_back=YEAR).with_columns(
         pl.lit(False).alias("is_excluded"))
-    reason = (
-        pl.when(~pl.col("in_band")).then(pl.lit("seat_band"))
-        .when(~pl.col("is_associated")).then(pl.lit("not_associated_yet"))
-        .when(~active_enough).then(pl.lit("below_active_share"))
-        .when(pl.col("is_excluded")).then(pl.lit("active_at_association"))
-        .otherwise(pl.lit(COUNTED))
-    )
-    frames = [
-        frame.with_columns(pl.lit(period).alias("period"), reason.alias("reason"))
-        .with_columns((pl.col("reason") == COUNTED).alias("is_counted"))
-        .with_columns(pl.when(pl.col("is_counted")).then(sign).otherwise(0.0).alias("contribution"))
-        for period, frame, sign in (("current", current, 1.0), ("baseline", baseline, -1.0))
-    ]
-    return tenant_frame(pl.concat(frames, how="diagonal_relaxed"), metric)
+    reason = eligibility_reason((~active_enough, "below_active_share"),
+                                (pl.col("is_excluded"), "active_at_association"))
+    return tenant_frame(signed_periods(current, baseline, reason=reason, value=pl.lit(1.0)), metric)
 
 

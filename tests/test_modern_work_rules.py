@@ -235,3 +235,15 @@ def test_paid_units_are_one_figure_per_tenant_workload_month(rules):
     rows = [usage_row("T1", M, 250, 10, association="CPOR"), usage_row("T1", M, 350, 10, association="CSP_T1")]
     assert nca(rows, rules, "smb") == 0
     assert nca(rows, rules, "enterprise") == 1
+
+
+def test_explain_lists_only_rows_the_area_reads_that_a_metric_rejects(rules):
+    from tests.builders import azure_row
+    rows = [usage_row("T1", M, 500, 10, workload="Teams Premium"), usage_row("T2", M, 500, 10, association="PAL"),
+            azure_row("A1", M, 5000, association="CPOR")]
+    e = explain(make_data(rows), "P1", as_of=AS_OF, rules=rules)
+    mw = e.ignored.filter(pl.col("area") == "modern_work")
+    assert set(mw["tenant_id"]) == {"T1", "T2"}  # no Azure row in Modern Work
+    assert set(mw.filter(pl.col("tenant_id") == "T1")["metric"]) == {"net_customer_adds"}  # UG/deployments count it
+    azure = e.ignored.filter(pl.col("area") == "data_ai")
+    assert set(azure["tenant_id"]) == {"A1"} and azure["why"].str.contains("association type CPOR").all()

@@ -7,17 +7,11 @@ import polars as pl
 import pytest
 
 from pcs_analysis import DataValidationError, PcsError, load_rules, score
-from pcs_analysis.io import PartnerData
 from pcs_analysis.partner_center import import_partner_center
 from tests.builders import AS_OF, metric
 
 FIXTURES = Path(__file__).parent / "fixtures" / "partner_center"
 PARTNER = "4455667"
-
-
-def _data(sample):
-    return PartnerData(usage=sample.usage.lazy(), certifications=sample.certifications.lazy(),
-                       enrollments=sample.enrollments.lazy(), partners=sample.partners.lazy())
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +45,7 @@ def test_people_identified_by_mcpid_or_email_and_counted_once(imported):
 
 def test_imported_data_scores(imported):
     sample, _ = imported
-    result = score(_data(sample), as_of=AS_OF, rules=load_rules())
+    result = score(sample.to_partner_data(), as_of=AS_OF, rules=load_rules())
     # Enterprise: tenant 1 in both months (net 0) + tenant 2 new via DPOR -> 1 net add.
     assert metric(result, "net_customer_adds", "enterprise", partner=PARTNER, area="modern_work") == (1, 4)
     # Usage growth CPOR: 900 - 300 on tenant 1 (Power BI Pro is not a Modern Work workload).

@@ -89,20 +89,18 @@ def _deployments(n, association, paid):
     return rows
 
 
-def test_enterprise_deployments_example_from_raw_data(rules):
-    data = make_data(_deployments(4, "DPOR", 1000) + _deployments(3, "CPOR", 1000))
-    result = score(data, as_of=AS_OF, rules=rules)
-    assert metric(result, "deployments", "enterprise", option="DPOR") == (4, 10)
-    assert metric(result, "deployments", "enterprise", option="CPOR") == (3, 15)
-    assert metric(result, "deployments", "enterprise") == (3, 15)
-
-
-def test_smb_deployments_example_from_raw_data(rules):
-    data = make_data(_deployments(4, "CSP_T1", 200) + _deployments(4, "CPOR", 200))
-    result = score(data, as_of=AS_OF, rules=rules)
-    assert metric(result, "deployments", "smb", option="CSP") == (4, 10)
-    assert metric(result, "deployments", "smb", option="CPOR") == (4, 20)
-    assert metric(result, "deployments", "smb") == (4, 20)
+# (track, seats, [(association, option, deployments, points)], best option's (value, points)):
+# Enterprise DPOR 4 -> 10, CPOR 3 -> 15; SMB CSP 4 -> 10, CPOR 4 -> 20 (§6 item 12).
+@pytest.mark.parametrize(("track", "paid", "options", "best"), [
+    ("enterprise", 1000, [("DPOR", "DPOR", 4, 10), ("CPOR", "CPOR", 3, 15)], (3, 15)),
+    ("smb", 200, [("CSP_T1", "CSP", 4, 10), ("CPOR", "CPOR", 4, 20)], (4, 20)),
+])
+def test_deployments_examples_from_raw_data(rules, track, paid, options, best):
+    rows = [row for association, _, n, _ in options for row in _deployments(n, association, paid)]
+    result = score(make_data(rows), as_of=AS_OF, rules=rules)
+    for _, option, n, points in options:
+        assert metric(result, "deployments", track, option=option) == (n, points)
+    assert metric(result, "deployments", track) == best
 
 
 @pytest.mark.parametrize(("track", "intermediate", "advanced"), [("enterprise", 4, 2), ("smb", 2, 1)])
