@@ -3,7 +3,7 @@
 Tenant contribution columns
     partner_id, as_of, track, metric, option, period ("current" or "baseline"), month_index,
     tenant_id, workload, is_counted, reason, contribution, active, paid, share, max_paid,
-    assoc_month, revenue
+    assoc_month, amount (the measure: USD, or consumption value)
 Person contribution columns
     partner_id, as_of, metric, step, person_id, certification, earned_on, expires_on, is_counted,
     reason, contribution
@@ -25,7 +25,7 @@ TENANT_COLUMNS = {
     "option": pl.String, "period": pl.String, "month_index": pl.Int32, "tenant_id": pl.String,
     "workload": pl.String, "is_counted": pl.Boolean, "reason": pl.String,
     "contribution": pl.Float64, "active": pl.Float64, "paid": pl.Float64, "share": pl.Float64,
-    "max_paid": pl.Float64, "assoc_month": pl.Int32, "revenue": pl.Float64,
+    "max_paid": pl.Float64, "assoc_month": pl.Int32, "amount": pl.Float64,
 }
 PERSON_COLUMNS = {
     "partner_id": pl.String, "as_of": pl.Date, "metric": pl.String, "step": pl.String,
@@ -65,9 +65,7 @@ def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
     """Prepare the inputs once per area: usage restricted to the months the snapshots need
     (the scored months, the year before them, and the seat-band look-back) and materialized,
     so every metric reads the same prepared table."""
-    lookback = max([m.tracks[t].seat_band.promoted_within_months or 0
-                    for m in area.metrics for t in m.tracks if m.tracks[t].seat_band] or [0])
-    first = snapshots["month_index"].min() - YEAR - lookback
+    first = snapshots["month_index"].min() - YEAR - max(lookback_months(m) for m in leaves(area))
     last = snapshots["month_index"].max()
     usage = (area_usage_rows(prepare_usage(data, rules), area)
              .filter(pl.col("month_index").is_between(first, last)).collect().lazy())
@@ -76,12 +74,32 @@ def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
                            prefixes=rules.certification_prefixes).alias("certification_key")
     )
     bands: dict[tuple, pl.LazyFrame] = {}
-    for metric in area.metrics:
+    for metric in leaves(area):
         if any(r.seat_band for r in metric.tracks.values()) and band_key(metric) not in bands:
             rows = eligible_workload_rows(usage, metric)
             bands[band_key(metric)] = seat_bands(rows, metric).collect().lazy()
     return Context(usage=usage, certifications=certifications, snapshots=snapshots.lazy(),
                    rules=rules, area=area, bands=bands)
+
+
+def leaves(area: AreaRules) -> list[Metric]:
+    """Every metric of the area that reads data (the parts of a sum of parts)."""
+    return [leaf for metric in area.metrics for leaf in metric.leaves()]
+
+
+def lookback_months(metric: Metric) -> int:
+    """Months before a compared month that a metric reads (windows and promotion rules)."""
+    months = [metric.window_months - 1]
+    if metric.kind == "distinct_services":  # reads back from the scored month only
+        months.append(metric.lookback_months - 1 - YEAR)
+    if metric.growth_basis == "trailing_12":
+        months.append(YEAR - 1)
+    for rule in metric.tracks.values():
+        if rule.seat_band is not None:
+            months.append(rule.seat_band.promoted_within_months or 0)
+        if rule.value_band is not None:
+            months.append((rule.value_band.promoted_within_months or 0) + metric.window_months - 1)
+    return max(months)
 
 
 def tenant_frame(frame: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:

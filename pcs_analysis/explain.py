@@ -102,7 +102,7 @@ def _finish_tenants(frames: list[pl.LazyFrame]) -> pl.DataFrame:
               descending=[False, False, False, False, False, False, True], nulls_last=True)
         .select("partner_id", "as_of", "area", "metric", "track", "option", "period", "month",
                 "tenant_id", "workload", "is_counted", "contribution", "why", "reason",
-                "active", "paid", "share", "max_paid", "revenue", "association_month")
+                "active", "paid", "share", "max_paid", "amount", "association_month")
         .collect()
     )
 

@@ -1,6 +1,6 @@
 """The metric evaluator: every metric kind applied to every partner, track, option and snapshot.
 
-Each kind (in `tenant_kinds`, `people_kinds`, `revenue_kinds`) returns *contribution rows*: the
+Each kind (in `tenant_kinds`, `people_kinds`, `measure_kinds`) returns *contribution rows*: the
 tenant-level (or person-level) facts behind a metric, with whether each counted, why not, and
 what it added. A metric's value is the sum of its contributions, unless its kind has a value
 function of its own (percentage growth, prerequisite steps). `explain` shows the same rows.
@@ -14,7 +14,7 @@ import polars as pl
 
 from .context import Context
 from .people_kinds import certified_people, certified_people_in_steps, stepped_values
-from .revenue_kinds import distinct_services, percent_growth_values, revenue_customer_growth, revenue_growth_percent
+from .measure_kinds import distinct_services, growth_values, measure_growth, threshold_count_growth
 from .rules import AreaRules, Metric
 from .tenant_kinds import active_usage_growth, deployment_growth, tenant_count_growth
 
@@ -24,8 +24,8 @@ KINDS: dict[str, Callable[[Context, Metric], pl.LazyFrame]] = {
     "deployment_growth": deployment_growth,
     "certified_people": certified_people,
     "certified_people_in_steps": certified_people_in_steps,
-    "revenue_customer_growth": revenue_customer_growth,
-    "revenue_growth_percent": revenue_growth_percent,
+    "threshold_count_growth": threshold_count_growth,
+    "measure_growth": measure_growth,
     "distinct_services": distinct_services,
 }
 #: Kinds whose contribution rows are people (explain shows them in its people table).
@@ -52,13 +52,32 @@ def summed_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> 
 #: (false: the linear points of `value` are withheld, e.g. a prerequisite or gate is not met).
 VALUE_FUNCTIONS: dict[str, ValueFunction] = {
     "certified_people_in_steps": stepped_values,
-    "revenue_growth_percent": percent_growth_values,
+    "measure_growth": growth_values,
 }
 
 
 def compute_contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
-    """The contribution rows of every metric of the context's area, by metric name."""
-    return {metric.name: KINDS[metric.kind](ctx, metric) for metric in ctx.area.metrics}
+    """The contribution rows of every metric of the context's area, by metric name. The rows of
+    a sum of parts are its parts' rows, with the part's name as the option."""
+    out = {}
+    for metric in ctx.area.metrics:
+        if metric.parts:
+            out[metric.name] = pl.concat([
+                KINDS[part.kind](ctx, part).with_columns(pl.lit(metric.name).alias("metric"),
+                                                         pl.lit(part.name).alias("option"))
+                for part in metric.parts])
+        else:
+            out[metric.name] = KINDS[metric.kind](ctx, metric)
+    return out
+
+
+def _values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:
+    if not metric.parts:
+        return VALUE_FUNCTIONS.get(metric.kind, summed_values)(ctx, metric, contributions)
+    return pl.concat([
+        VALUE_FUNCTIONS.get(part.kind, summed_values)(ctx, part, contributions.filter(pl.col("option") == part.name))
+        .with_columns(pl.lit(metric.name).alias("metric"), pl.lit(part.name).alias("option"))
+        for part in metric.parts], how="diagonal_relaxed")
 
 
 def metric_values(ctx: Context, contributions: dict[str, pl.LazyFrame],
@@ -67,7 +86,7 @@ def metric_values(ctx: Context, contributions: dict[str, pl.LazyFrame],
     `base_points` and `is_open` (see VALUE_FUNCTIONS). Missing rows get a value of 0."""
     frames = []
     for metric in ctx.area.metrics:
-        values = VALUE_FUNCTIONS.get(metric.kind, summed_values)(ctx, metric, contributions[metric.name])
+        values = _values(ctx, metric, contributions[metric.name])
         names = values.collect_schema().names()
         frames.append(values.select(
             *[pl.col(k).cast(pl.String) if k != "as_of" else pl.col(k) for k in VALUE_KEYS],
@@ -91,10 +110,11 @@ def _skeleton(area: AreaRules, partner_ids: pl.LazyFrame, snapshots: pl.LazyFram
                     "max_points": float(metric.max_points), "category": metric.category,
                     "metric_order": metric_order, "track_order": track_order,
                     "option_order": option_order,
+                    "combine": f"sum_{metric.parts_combine}" if metric.parts else "best",
                 })
     grid = pl.DataFrame(rows, schema={
         "track": pl.String, "metric": pl.String, "option": pl.String, "full_marks_at": pl.Float64,
         "max_points": pl.Float64, "category": pl.String, "metric_order": pl.Int32,
-        "track_order": pl.Int32, "option_order": pl.Int32}).lazy()
+        "track_order": pl.Int32, "option_order": pl.Int32, "combine": pl.String}).lazy()
     return (partner_ids.join(snapshots.select("as_of", "month_index"), how="cross")
             .join(grid, how="cross"))

@@ -110,6 +110,10 @@ def score(
     options = pl.concat(option_frames).collect() if option_frames else _empty_options()
     options = options.with_columns(pl.lit(rules.version).alias("rules_version"))
     best = best_options(options)
+    if "combine" in options.columns:
+        parts = options.filter(pl.col("combine") != "best")
+        best = pl.concat([best.filter(pl.col("combine") == "best"), combine_parts(parts, rules)],
+                         how="diagonal_relaxed")
     summary = summarize(best, rules, data, area_names, classifications)
     order = ["partner_id", "as_of", "area_order", "track_order", "metric_order"]
     area_order = pl.col("area").replace_strict({a: i for i, a in enumerate(area_names)},
@@ -145,6 +149,36 @@ def above_minimum(points: pl.Expr, qualification: Qualification) -> pl.Expr:
     if qualification.min_metric_comparison == "gt":
         return points > qualification.min_metric_points
     return points >= qualification.min_metric_points
+
+
+def combine_parts(parts: pl.DataFrame, rules: Rulebook) -> pl.DataFrame:
+    """The metric rows of sums of parts: each part's points (negatives earning 0, each capped)
+    summed and capped at the maximum ("sum_points"), or the parts' values summed before points
+    ("sum_values"). The value shown is the sum of the parts' values where they share a unit
+    (the same full-marks value), else empty; `option` names the parts."""
+    if parts.is_empty():
+        return parts
+    keys = ["partner_id", "as_of", "area", "track", "metric"]
+    ordered = parts.sort([*keys, "option_order"])
+    one_unit = pl.col("full_marks_at").n_unique() == 1
+    combined = ordered.group_by(keys, maintain_order=True).agg(
+        pl.all().exclude("option", "value", "points", "full_marks_at", "base_points", "is_open").first(),
+        pl.col("option").str.join("+"),
+        pl.when(one_unit).then(pl.col("value").sum()).alias("value"),
+        pl.when(one_unit).then(pl.col("full_marks_at").first()).alias("full_marks_at"),
+        pl.col("points").sum().alias("sum_points"),
+    )
+    by_values = (pl.col("value").clip(lower_bound=0.0) * pl.col("max_points") / pl.col("full_marks_at"))
+    points = pl.min_horizontal(
+        pl.when(pl.col("combine") == "sum_values").then(by_values).otherwise(pl.col("sum_points")),
+        pl.col("max_points"))
+    combined = combined.with_columns(points.alias("points")).drop("sum_points")
+    frames = []
+    for name in combined["area"].unique().to_list():
+        q = rules.area(name).qualification
+        frames.append(combined.filter(pl.col("area") == name).with_columns(
+            above_minimum(pl.col("points"), q).alias("is_above_minimum")))
+    return pl.concat(frames)
 
 
 def best_options(options: pl.DataFrame) -> pl.DataFrame:

@@ -103,18 +103,23 @@ def _band(per_month: pl.LazyFrame, band: SeatBand) -> pl.LazyFrame:
     if not months:
         return table.select(*TENANT, "month_index", pl.col("in_raw_band").alias("in_band"),
                             pl.lit(False).alias("is_promoted"), "max_paid")
-    # The latest earlier month in which the tenant was inside the band: promotable for
-    # `months` months after it.
+    promoted = promoted_expr(pl.lit(months), TENANT)
+    return table.select(*TENANT, "month_index", (pl.col("in_raw_band") | promoted).alias("in_band"),
+                        promoted.alias("is_promoted"), "max_paid")
+
+
+def promoted_expr(months: pl.Expr, keys: list[str]) -> pl.Expr:
+    """The promotion rule over columns `in_raw_band`, `is_above_band` and `month_index`: a unit
+    above its band that was inside it during the previous `months` months (null: no rule)."""
+    # The latest earlier month in which the unit was inside the band.
     last_inside = (
         pl.when(pl.col("in_raw_band")).then(pl.col("month_index"))
-        .shift(1).forward_fill().over(TENANT, order_by="month_index")
+        .shift(1).forward_fill().over(keys, order_by="month_index")
     )
-    promoted = (
+    return (
         pl.col("is_above_band") & ~pl.col("in_raw_band")
         & (pl.col("month_index") - last_inside <= months).fill_null(False)
     )
-    return table.select(*TENANT, "month_index", (pl.col("in_raw_band") | promoted).alias("in_band"),
-                        promoted.alias("is_promoted"), "max_paid")
 
 
 def option_rows(rows: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
@@ -124,7 +129,24 @@ def option_rows(rows: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
     Rows whose association type no option accepts are dropped here; `explain` reports them.
     """
     options = option_map(metric).lazy().with_columns(pl.col("association").cast(pl.Categorical))
-    return rows.join(options, on="association", how="inner").with_columns(
+    special = sorted(metric.workload_associations)
+    if special:
+        # Workloads with their own association types (e.g. Power Platform: PAL only).
+        key = pl.col("workload_key").cast(pl.String)
+        own = pl.DataFrame(
+            [{"track": t, "option": o.name, "association": a, "own_key": w}
+             for t, rule in metric.tracks.items() for o in rule.options
+             for w, accepted in metric.workload_associations.items() for a in accepted],
+            schema={"track": pl.String, "option": pl.String, "association": pl.String, "own_key": pl.String},
+        ).lazy().with_columns(pl.col("association").cast(pl.Categorical))
+        joined = pl.concat([
+            rows.filter(~key.is_in(special)).join(options, on="association", how="inner"),
+            rows.filter(key.is_in(special)).with_columns(key.alias("own_key"))
+            .join(own, on=["association", "own_key"], how="inner").drop("own_key"),
+        ])
+    else:
+        joined = rows.join(options, on="association", how="inner")
+    return joined.with_columns(
         (pl.col("assoc_month").is_null() | (pl.col("assoc_month") <= pl.col("month_index")))
         .alias("is_associated")
     )
@@ -167,7 +189,8 @@ def tenant_option_months(rows: pl.LazyFrame, bands: pl.LazyFrame, metric: Metric
 
 def area_usage_rows(usage: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
     """Usage rows of any workload the area's tenant metrics count."""
-    keys = sorted({w for m in area.metrics for w in m.workloads})
-    products = sorted({p for m in area.metrics for p in m.products})
+    leaves = [leaf for m in area.metrics for leaf in m.leaves()]
+    keys = sorted({w for m in leaves for w in m.workloads})
+    products = sorted({p for m in leaves for p in m.products})
     return usage.filter(pl.col("workload_key").cast(pl.String).is_in(keys)
                         | pl.col("product").cast(pl.String).is_in(products))

@@ -72,7 +72,7 @@ def test_no_pcs_number_is_written_in_the_scoring_code():
     pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in numbers) + r")(?![\w.])")
     offenders = []
     computing = ["io", "schemas", "names", "periods", "tenants", "context", "tenant_kinds", "people_kinds",
-                 "revenue_kinds", "metrics", "tracks", "scoring", "explain", "api", "partner_center"]
+                 "measure_kinds", "metrics", "tracks", "scoring", "explain", "api", "partner_center"]
     paths = [PACKAGE_DIR / f"{m}.py" for m in computing] + sorted((PACKAGE_DIR / "rules").glob("*.py"))
     for path in paths:
         for n, line in enumerate(path.read_text().splitlines(), 1):

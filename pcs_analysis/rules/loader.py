@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,48 +15,51 @@ from ..errors import RulebookError
 from ..names import alias_keys, name_key
 from .model import (
     CATEGORIES,
+    MEASURES,
     METRIC_KINDS,
     AreaRules,
     Certification,
     Metric,
     Option,
     Qualification,
+    Rate,
     Refresh,
     Rulebook,
     SeatBand,
     TrackClassification,
     TrackRule,
+    ValueBand,
+    WorkloadRevenueClassification,
 )
 
 _MISSING = object()
 
-#: Settings each metric kind requires (beyond name, kind, category, max_points, tracks).
-_KIND_KEYS: dict[str, dict[str, bool]] = {
-    # key -> required?
-    "tenant_count_growth": {"workloads": True},
-    "certified_people": {"certifications": True},
-    "active_usage_growth": {"workloads": True, "credit_from_association": False},
-    "deployment_growth": {
-        "workloads": True,
-        "active_share_min": True,
-        "active_share_basis": False,
-        "exclude_active_at_association_within_months": False,
-    },
-    "certified_people_in_steps": {"certifications": True, "steps": True},
-    "revenue_customer_growth": {"products": True, "exclude_workloads": False, "revenue_months": True},
-    "revenue_growth_percent": {"products": True, "exclude_workloads": False, "growth_basis": False,
-                               "min_baseline_revenue_usd": False, "gate_applies_to": False},
-    "distinct_services": {"products": True, "exclude_workloads": False, "lookback_months": False},
+#: Settings each metric kind may hold (beyond name, kind, category, max_points, tracks).
+_MEASURE_KEYS = {"products", "workloads", "exclude_workloads", "measure", "window_months", "window_value",
+                 "workload_associations"}
+_KIND_KEYS: dict[str, set[str]] = {
+    "tenant_count_growth": {"workloads"},
+    "certified_people": {"certifications"},
+    "active_usage_growth": {"workloads", "credit_from_association"},
+    "deployment_growth": {"workloads", "active_share_min", "active_share_basis",
+                          "exclude_active_at_association_within_months"},
+    "certified_people_in_steps": {"certifications", "steps"},
+    "threshold_count_growth": _MEASURE_KEYS | {"unit"},
+    "measure_growth": _MEASURE_KEYS | {"growth", "growth_basis", "gate_applies_to"},
+    "distinct_services": {"products", "exclude_workloads", "lookback_months"},
+    "sum_of_parts": {"parts", "parts_combine"},
 }
+_BAND_KEYS = {"min_value", "above_value", "max_value", "promoted_within_months"}
 #: Keys a metric's track table may hold, per kind.
 _TRACK_KEYS: dict[str, set[str]] = {
     "tenant_count_growth": {"seat_band", "associations", "options", "full_marks_at"},
     "active_usage_growth": {"seat_band", "associations", "options", "full_marks_at"},
     "deployment_growth": {"seat_band", "associations", "options", "full_marks_at"},
     "certified_people": {"full_marks_at"},
-    "certified_people_in_steps": {"prerequisite_people", "prerequisite_points", "points_per_person"},
-    "revenue_customer_growth": {"associations", "full_marks_at", "min_revenue_usd"},
-    "revenue_growth_percent": {"associations", "full_marks_at"},
+    "certified_people_in_steps": {"prerequisite_people", "prerequisite_points", "points_per_person",
+                                  "full_marks_at"},
+    "threshold_count_growth": {"associations", "options", "full_marks_at"} | _BAND_KEYS,
+    "measure_growth": {"associations", "options", "full_marks_at", "min_baseline"} | _BAND_KEYS,
     "distinct_services": {"associations", "full_marks_at"},
 }
 _COMMON_METRIC_KEYS = {"kind", "category", "max_points", "tracks"}
@@ -240,16 +244,35 @@ def _qualification(doc: _Doc, table: Mapping[str, Any], path: str) -> Qualificat
 def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     data = doc.data
     doc.only(data, "", {"area", "title", "sources", "track_selection", "track_classification", "tracks",
-                        "seat_bands", "workloads", "certifications", "metrics", "qualification"})
+                        "seat_bands", "workloads", "certifications", "rate_card", "metrics", "qualification"})
     area = doc.get(data, "area", "", str)
     if area != doc.path.stem:
         raise doc.fail("area", f"says {area!r} but the file is '{doc.path.name}'")
     tracks = doc.strings(data, "tracks", "")
     selection = doc.get(data, "track_selection", "", str)
-    if selection not in ("higher_total", "customer_segment_share"):
+    if selection not in ("higher_total", "customer_segment_share", "workload_revenue"):
         raise doc.fail("track_selection", f"unknown track selection {selection!r} "
-                       "(known: higher_total, customer_segment_share)")
-    classification = None
+                       "(known: higher_total, customer_segment_share, workload_revenue)")
+    classification: TrackClassification | WorkloadRevenueClassification | None = None
+    if selection == "workload_revenue":
+        table = doc.get(data, "track_classification", "", dict)
+        path = "track_classification"
+        doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back", "product"})
+        months_back = doc.get(table, "months_back", path, list)
+        if not months_back or not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0
+                                      for m in months_back):
+            raise doc.fail(f"{path}.months_back", "expected a non-empty list of whole numbers of months (0 or more)")
+        classification = WorkloadRevenueClassification(
+            min_workloads=doc.get(table, "min_workloads", path, int),
+            above_revenue_usd=float(doc.number(table, "above_revenue_usd", path)),
+            count=_choice(doc, table, "count", path, ("tenant_workload", "distinct_workloads")),
+            months_back=tuple(months_back),
+            product=doc.get(table, "product", path, str),
+        )
+        if classification.product not in rulebook.products:
+            raise doc.fail(f"{path}.product", f"unknown product {classification.product!r}")
+        if set(tracks) != {classification.enterprise_track, classification.other_track}:
+            raise doc.fail("tracks", "workload_revenue needs the tracks enterprise and smb")
     if selection == "customer_segment_share":
         table = doc.get(data, "track_classification", "", dict)
         path = "track_classification"
@@ -290,9 +313,12 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
         level: _certifications(doc, data["certifications"], level, rulebook)
         for level in doc.get(data, "certifications", "", dict, {})
     }
+    rates = _rate_card(doc, doc.get(data, "rate_card", "", dict, {}), rulebook, display)
     qualification = rulebook.qualification
     if "qualification" in data:
         qualification = _qualification(doc, doc.get(data, "qualification", "", dict), "qualification")
+    lists = _AreaLists(tracks=tracks, bands=bands, workload_sets=workload_sets, cert_lists=cert_lists,
+                       rates=rates, rulebook=rulebook)
     metrics = []
     metric_tables = doc.get(data, "metrics", "", dict)
     if not metric_tables:
@@ -300,7 +326,7 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     for name, table in metric_tables.items():
         if not isinstance(table, dict):
             raise doc.fail(f"metrics.{name}", "expected a table")
-        metrics.append(_metric(doc, name, table, tracks, bands, workload_sets, cert_lists, rulebook))
+        metrics.append(_metric(doc, name, table, lists))
     return AreaRules(
         area=area,
         title=doc.get(data, "title", "", str),
@@ -312,6 +338,33 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
         workload_names=display,
         classification=classification,
     )
+
+
+def _rate_card(doc: _Doc, table: Mapping[str, Any], rulebook: Rulebook,
+               display: dict[str, str]) -> dict[str, Rate]:
+    """Workload key -> rate-card line. A line may include other workloads (e.g. Customer
+    Engagement includes Sales and Customer Service); their usage counts as the line's.
+    Adds the workloads' display names to `display`."""
+    rates: dict[str, Rate] = {}
+    for unit, spec in table.items():
+        path = f"rate_card.{unit}"
+        if not isinstance(spec, dict):
+            raise doc.fail(path, "expected a table such as { rate = 200, per = \"MAU\" }")
+        doc.only(spec, path, {"rate", "per", "includes"})
+        key = name_key(unit)
+        key = rulebook.workload_aliases.get(key, key)
+        rate = Rate(unit=unit, unit_key=key, rate=float(doc.number(spec, "rate", path, positive=True)))
+        doc.get(spec, "per", path, str, "")
+        names = (unit, *doc.get(spec, "includes", path, list, []))
+        for workload in names:
+            if not isinstance(workload, str) or not workload.strip():
+                raise doc.fail(f"{path}.includes", "expected a list of workload names")
+            wkey = rulebook.workload_aliases.get(name_key(workload), name_key(workload))
+            if wkey in rates:
+                raise doc.fail(path, f"workload {workload!r} is on two rate-card lines")
+            rates[wkey] = rate
+            display.setdefault(wkey, workload)
+    return rates
 
 
 def _certifications(doc: _Doc, table: Mapping[str, Any], level: str,
@@ -345,64 +398,114 @@ def _certifications(doc: _Doc, table: Mapping[str, Any], level: str,
     return tuple(out)
 
 
-def _metric(doc: _Doc, name: str, table: Mapping[str, Any], tracks: tuple[str, ...],
-            bands: Mapping[str, SeatBand], workload_sets: Mapping[str, tuple[str, ...]],
-            cert_lists: Mapping[str, tuple[Certification, ...]], rulebook: Rulebook) -> Metric:
+@dataclass(frozen=True)
+class _AreaLists:
+    """What an area file defines once and its metrics refer to by name."""
+
+    tracks: tuple[str, ...]
+    bands: Mapping[str, SeatBand]
+    workload_sets: Mapping[str, tuple[str, ...]]
+    cert_lists: Mapping[str, tuple[Certification, ...]]
+    rates: Mapping[str, Rate]
+    rulebook: Rulebook
+
+
+def _choice(doc: _Doc, table: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...]) -> str:
+    value = doc.get(table, key, path, str, choices[0])
+    if value not in choices:
+        raise doc.fail(f"{path}.{key}", f"must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+    return value
+
+
+def _workload_keys(lists: _AreaLists, names: tuple[str, ...]) -> frozenset[str]:
+    aliases = lists.rulebook.workload_aliases
+    return frozenset(aliases.get(name_key(w), name_key(w)) for w in names)
+
+
+def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *,
+            parent: Mapping[str, Any] | None = None) -> Metric:
     path = f"metrics.{name}"
+    rulebook = lists.rulebook
     kind = doc.get(table, "kind", path, str)
     if kind not in METRIC_KINDS:
         raise doc.fail(f"{path}.kind", f"unknown metric kind {kind!r} (known: {', '.join(METRIC_KINDS)})")
     keys = _KIND_KEYS[kind]
-    doc.only(table, path, _COMMON_METRIC_KEYS | set(keys))
-    category = doc.get(table, "category", path, str)
-    if category not in CATEGORIES:
-        raise doc.fail(f"{path}.category", f"unknown category {category!r} (known: {', '.join(CATEGORIES)})")
+    if parent is not None:
+        # A part takes its category and maximum from the metric it belongs to.
+        if kind == "sum_of_parts":
+            raise doc.fail(f"{path}.kind", "a part cannot have parts of its own")
+        doc.only(table, path, {"kind", "tracks"} | keys)
+        category, max_points = parent["category"], parent["max_points"]
+    else:
+        doc.only(table, path, _COMMON_METRIC_KEYS | keys)
+        category = doc.get(table, "category", path, str)
+        if category not in CATEGORIES:
+            raise doc.fail(f"{path}.category", f"unknown category {category!r} (known: {', '.join(CATEGORIES)})")
+        max_points = doc.number(table, "max_points", path, positive=True)
     settings: dict[str, Any] = {}
-    if "workloads" in keys:
+    if kind == "sum_of_parts":
+        return _parts_metric(doc, name, table, lists, category, max_points)
+    if "measure" in keys:
+        settings["measure"] = _choice(doc, table, "measure", path, MEASURES)
+        if settings["measure"] == "consumption_value":
+            if not lists.rates:
+                raise doc.fail(f"{path}.measure", "consumption_value needs the area's [rate_card]")
+            settings["rates"] = lists.rates
+    if "workloads" in keys and ("workloads" in table or "products" not in keys):
         set_name = doc.get(table, "workloads", path, str)
-        if set_name not in workload_sets:
+        if set_name not in lists.workload_sets:
             raise doc.fail(f"{path}.workloads", f"no workload list named {set_name!r} under [workloads]")
         settings["workload_set"] = set_name
-        settings["workloads"] = frozenset(
-            rulebook.workload_aliases.get(name_key(w), name_key(w)) for w in workload_sets[set_name]
-        )
+        settings["workloads"] = _workload_keys(lists, lists.workload_sets[set_name])
+    if "products" in keys and ("products" in table or "workloads" not in keys):
+        if "workloads" in table:
+            raise doc.fail(f"{path}.products", "give either products or workloads, not both")
+        if "products" not in table and settings.get("measure") == "consumption_value":
+            settings["workloads"] = frozenset(lists.rates)
+        else:
+            products = doc.strings(table, "products", path)
+            unknown = [p for p in products if p not in rulebook.products]
+            if unknown:
+                known = ", ".join(rulebook.products)
+                raise doc.fail(f"{path}.products", f"unknown product {unknown[0]!r} (known: {known})")
+            settings["products"] = products
+            settings["excluded_workloads"] = _workload_keys(
+                lists, tuple(doc.get(table, "exclude_workloads", path, list, [])))
+    if "workload_associations" in keys and "workload_associations" in table:
+        by_workload: dict[str, tuple[str, ...]] = {}
+        for set_name in doc.get(table, "workload_associations", path, dict):
+            where = f"{path}.workload_associations"
+            if set_name not in lists.workload_sets:
+                raise doc.fail(f"{where}.{set_name}", f"no workload list named {set_name!r} under [workloads]")
+            associations = doc.strings(table["workload_associations"], set_name, where)
+            _check_associations(doc, f"{where}.{set_name}", associations, rulebook)
+            for key in _workload_keys(lists, lists.workload_sets[set_name]):
+                by_workload[key] = associations
+        settings["workload_associations"] = by_workload
     if "certifications" in keys:
         level = doc.get(table, "certifications", path, str)
-        if level not in cert_lists:
+        if level not in lists.cert_lists:
             raise doc.fail(f"{path}.certifications", f"no certification list {level!r} under [certifications]")
         settings["certification_level"] = level
-        settings["certifications"] = cert_lists[level]
-    if "products" in keys:
-        products = doc.strings(table, "products", path)
-        unknown = [p for p in products if p not in rulebook.products]
-        if unknown:
-            known = ", ".join(rulebook.products)
-            raise doc.fail(f"{path}.products", f"unknown product {unknown[0]!r} (known: {known})")
-        settings["products"] = products
-        excluded = doc.get(table, "exclude_workloads", path, list, [])
-        settings["excluded_workloads"] = frozenset(
-            rulebook.workload_aliases.get(name_key(w), name_key(w)) for w in excluded)
+        settings["certifications"] = lists.cert_lists[level]
     if "steps" in keys:
         levels = doc.strings(table, "steps", path)
         for level in levels:
-            if level not in cert_lists:
+            if level not in lists.cert_lists:
                 raise doc.fail(f"{path}.steps", f"no certification list {level!r} under [certifications]")
         settings["step_levels"] = levels
-        settings["steps"] = tuple(cert_lists[level] for level in levels)
-    if "revenue_months" in keys:
-        settings["revenue_months"] = doc.get(table, "revenue_months", path, int)
-        if settings["revenue_months"] < 1:
-            raise doc.fail(f"{path}.revenue_months", "must be 1 or more")
-    if "growth_basis" in keys:
-        basis = doc.get(table, "growth_basis", path, str, "month")
-        if basis not in ("month", "trailing_12"):
-            raise doc.fail(f"{path}.growth_basis", "must be 'month' or 'trailing_12'")
-        settings["growth_basis"] = basis
-        settings["min_baseline_revenue_usd"] = doc.number(table, "min_baseline_revenue_usd", path, default=0.0)
-        gate = doc.get(table, "gate_applies_to", path, str, "baseline")
-        if gate not in ("baseline", "current", "both"):
-            raise doc.fail(f"{path}.gate_applies_to", "must be 'baseline', 'current' or 'both'")
-        settings["gate_applies_to"] = gate
+        settings["steps"] = tuple(lists.cert_lists[level] for level in levels)
+    if "unit" in keys:
+        settings["unit"] = _choice(doc, table, "unit", path, ("tenant", "tenant_workload"))
+    if "window_months" in keys:
+        settings["window_months"] = doc.get(table, "window_months", path, int, 1)
+        if settings["window_months"] < 1:
+            raise doc.fail(f"{path}.window_months", "must be 1 or more")
+        settings["window_value"] = _choice(doc, table, "window_value", path, ("any_month", "total"))
+    if "growth" in keys:
+        settings["growth"] = _choice(doc, table, "growth", path, ("percent", "absolute"))
+        settings["growth_basis"] = _choice(doc, table, "growth_basis", path, ("month", "trailing_12"))
+        settings["gate_applies_to"] = _choice(doc, table, "gate_applies_to", path, ("baseline", "current", "both"))
     if "lookback_months" in keys:
         settings["lookback_months"] = doc.get(table, "lookback_months", path, int, 12)
     if "credit_from_association" in keys:
@@ -412,30 +515,54 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], tracks: tuple[str, .
         if share > 1:
             raise doc.fail(f"{path}.active_share_min", "is a share between 0 and 1")
         settings["active_share_min"] = share
-        basis = doc.get(table, "active_share_basis", path, str, "any_workload")
-        if basis not in ("any_workload", "pooled"):
-            raise doc.fail(f"{path}.active_share_basis", "must be 'any_workload' or 'pooled'")
-        settings["active_share_basis"] = basis
+        settings["active_share_basis"] = _choice(doc, table, "active_share_basis", path, ("any_workload", "pooled"))
         settings["exclude_active_at_association_within_months"] = doc.get(
             table, "exclude_active_at_association_within_months", path, int, None)
-    max_points = doc.number(table, "max_points", path, positive=True)
     track_tables = doc.get(table, "tracks", path, dict)
-    missing = [t for t in tracks if t not in track_tables]
+    missing = [t for t in lists.tracks if t not in track_tables]
     if missing:
         raise doc.fail(f"{path}.tracks.{missing[0]}", "is required (every track of the area)")
-    track_rules = {}
-    for track in tracks:
-        track_rules[track] = _track(doc, f"{path}.tracks.{track}", track, track_tables[track],
-                                    kind, bands, rulebook, max_points)
-    extra = sorted(set(track_tables) - set(tracks))
+    extra = sorted(set(track_tables) - set(lists.tracks))
     if extra:
         raise doc.fail(f"{path}.tracks.{extra[0]}", "is not one of the area's tracks")
+    track_rules = {track: _track(doc, f"{path}.tracks.{track}", track, track_tables[track], kind, lists, max_points)
+                   for track in lists.tracks}
     return Metric(name=name, kind=kind, category=category, max_points=max_points,
                   tracks=track_rules, **settings)
 
 
-def _track(doc: _Doc, path: str, track: str, table: Any, kind: str,
-           bands: Mapping[str, SeatBand], rulebook: Rulebook, max_points: float) -> TrackRule:
+def _parts_metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, category: str,
+                  max_points: float) -> Metric:
+    """A metric whose parts (e.g. Azure and Microsoft 365) are computed separately and summed.
+    Its options are the parts; its tracks take each part's full-marks value."""
+    path = f"metrics.{name}"
+    part_tables = doc.get(table, "parts", path, dict)
+    if len(part_tables) < 2:
+        raise doc.fail(f"{path}.parts", "a sum of parts needs at least two parts")
+    parent = {"category": category, "max_points": max_points}
+    parts = []
+    for part_name, part_table in part_tables.items():
+        if not isinstance(part_table, dict):
+            raise doc.fail(f"{path}.parts.{part_name}", "expected a table")
+        part = _metric(doc, f"{name}.parts.{part_name}", part_table, lists, parent=parent)
+        for track, rule in part.tracks.items():
+            if len(rule.options) != 1:
+                raise doc.fail(f"{path}.parts.{part_name}.tracks.{track}", "a part has one option (no options table)")
+        parts.append(replace(part, name=part_name))
+    combine = _choice(doc, table, "parts_combine", path, ("points", "values"))
+    tracks = {}
+    for track in lists.tracks:
+        options = tuple(Option(name=p.name, associations=p.tracks[track].options[0].associations,
+                               full_marks_at=p.tracks[track].options[0].full_marks_at) for p in parts)
+        if combine == "values" and len({o.full_marks_at for o in options}) > 1:
+            raise doc.fail(f"{path}.parts_combine", "summing values needs the same full_marks_at in every part")
+        tracks[track] = TrackRule(track=track, options=options)
+    return Metric(name=name, kind="sum_of_parts", category=category, max_points=max_points, tracks=tracks,
+                  parts=tuple(parts), parts_combine=combine)
+
+
+def _track(doc: _Doc, path: str, track: str, table: Any, kind: str, lists: _AreaLists,
+           max_points: float) -> TrackRule:
     if not isinstance(table, dict):
         raise doc.fail(path, "expected a table")
     allowed = _TRACK_KEYS[kind]
@@ -443,27 +570,34 @@ def _track(doc: _Doc, path: str, track: str, table: Any, kind: str,
     band = None
     if "seat_band" in allowed:
         band_name = doc.get(table, "seat_band", path, str)
-        if band_name not in bands:
+        if band_name not in lists.bands:
             raise doc.fail(f"{path}.seat_band", f"no seat band {band_name!r} under [seat_bands]")
-        band = bands[band_name]
+        band = lists.bands[band_name]
     extra: dict[str, Any] = {}
-    if "min_revenue_usd" in allowed:
-        extra["min_revenue_usd"] = float(doc.number(table, "min_revenue_usd", path, positive=True))
-    if "points_per_person" in allowed:
+    if "min_value" in allowed:
+        extra["value_band"] = _value_band(doc, table, path, required=kind == "threshold_count_growth")
+    if "min_baseline" in allowed:
+        extra["min_baseline"] = float(doc.number(table, "min_baseline", path, default=0.0))
+    if "prerequisite_people" in allowed:
         people = doc.get(table, "prerequisite_people", path, int)
         if people < 1:
             raise doc.fail(f"{path}.prerequisite_people", "must be 1 or more")
         extra["prerequisite_people"] = people
         extra["prerequisite_points"] = float(doc.number(table, "prerequisite_points", path))
-        per_person = doc.number(table, "points_per_person", path, positive=True)
-        # Linear points per person, expressed like every other option: the value for full marks.
-        options = (Option(name=None, associations=(), full_marks_at=max_points / per_person),)
-        return TrackRule(track=track, options=options, **extra)
+        if ("points_per_person" in table) == ("full_marks_at" in table):
+            raise doc.fail(path, "give either points_per_person or full_marks_at (people for the maximum)")
+        if "points_per_person" in table:
+            # Linear points per person, expressed like every other option: the value for full marks.
+            full_marks_at = max_points / doc.number(table, "points_per_person", path, positive=True)
+        else:
+            full_marks_at = doc.number(table, "full_marks_at", path, positive=True)
+        return TrackRule(track=track, options=(Option(name=None, associations=(), full_marks_at=full_marks_at),),
+                         **extra)
     if "options" in table:
         if "associations" in table or "full_marks_at" in table:
             raise doc.fail(path, "give either options or associations + full_marks_at, not both")
         options = tuple(
-            _option(doc, f"{path}.options.{name}", name, spec, rulebook)
+            _option(doc, f"{path}.options.{name}", name, spec, lists.rulebook)
             for name, spec in doc.get(table, "options", path, dict).items()
         )
         if not options:
@@ -473,8 +607,41 @@ def _track(doc: _Doc, path: str, track: str, table: Any, kind: str,
         spec = {k: table[k] for k in ("associations", "full_marks_at") if k in table}
         if not with_associations:
             spec["associations"] = []
-        options = (_option(doc, path, None, spec, rulebook, allow_empty=not with_associations),)
+        options = (_option(doc, path, None, spec, lists.rulebook, allow_empty=not with_associations),)
     return TrackRule(track=track, options=options, seat_band=band, **extra)
+
+
+def _value_band(doc: _Doc, table: Mapping[str, Any], path: str, *, required: bool) -> ValueBand | None:
+    has_min, has_above = "min_value" in table, "above_value" in table
+    if has_min and has_above:
+        raise doc.fail(path, "give either min_value (at least) or above_value (more than), not both")
+    if not (has_min or has_above):
+        if required:
+            raise doc.fail(f"{path}.min_value", "is required (or above_value)")
+        if "max_value" in table or "promoted_within_months" in table:
+            raise doc.fail(path, "max_value needs min_value or above_value")
+        return None
+    key = "min_value" if has_min else "above_value"
+    band = ValueBand(
+        minimum=float(doc.number(table, key, path)),
+        above=has_above,
+        maximum=(None if "max_value" not in table else float(doc.number(table, "max_value", path))),
+        promoted_within_months=doc.get(table, "promoted_within_months", path, int, None),
+    )
+    if band.minimum < 0:
+        raise doc.fail(f"{path}.{key}", "must be 0 or more")
+    if band.maximum is not None and band.maximum < band.minimum:
+        raise doc.fail(f"{path}.max_value", f"is below {key}")
+    if band.promoted_within_months is not None and band.maximum is None:
+        raise doc.fail(f"{path}.promoted_within_months", "a promotion rule needs max_value")
+    return band
+
+
+def _check_associations(doc: _Doc, path: str, associations: tuple[str, ...], rulebook: Rulebook) -> None:
+    unknown = [a for a in associations if a not in rulebook.association_types]
+    if unknown:
+        raise doc.fail(path, f"unknown association type {unknown[0]!r} "
+                       f"(program.toml lists: {', '.join(rulebook.association_types)})")
 
 
 def _option(doc: _Doc, path: str, name: str | None, spec: Any, rulebook: Rulebook,
@@ -483,9 +650,6 @@ def _option(doc: _Doc, path: str, name: str | None, spec: Any, rulebook: Ruleboo
         raise doc.fail(path, "expected a table")
     doc.only(spec, path, {"associations", "full_marks_at"})
     associations = tuple(spec.get("associations", [])) if allow_empty else doc.strings(spec, "associations", path)
-    unknown = [a for a in associations if a not in rulebook.association_types]
-    if unknown:
-        raise doc.fail(f"{path}.associations", f"unknown association type {unknown[0]!r} "
-                       f"(program.toml lists: {', '.join(rulebook.association_types)})")
+    _check_associations(doc, f"{path}.associations", associations, rulebook)
     return Option(name=name, associations=associations,
                   full_marks_at=doc.number(spec, "full_marks_at", path, positive=True))

@@ -16,10 +16,14 @@ METRIC_KINDS: tuple[str, ...] = (
     "certified_people_in_steps",
     "active_usage_growth",
     "deployment_growth",
-    "revenue_customer_growth",
-    "revenue_growth_percent",
+    "threshold_count_growth",
+    "measure_growth",
     "distinct_services",
+    "sum_of_parts",
 )
+#: What a measure kind sums: Azure consumed / billed revenue in USD, or Business Applications'
+#: monthly consumption value (active users or capacity x the rate card).
+MEASURES: tuple[str, ...] = ("revenue_usd", "consumption_value")
 CATEGORIES: tuple[str, ...] = ("performance", "skilling", "customer_success")
 
 
@@ -54,6 +58,32 @@ class SeatBand:
 
 
 @dataclass(frozen=True)
+class ValueBand:
+    """A unit (tenant, or tenant x workload) is in the band when its measure is at least
+    `minimum` (`above`: greater than it) and at most `maximum`."""
+
+    minimum: float
+    above: bool = False
+    maximum: float | None = None
+    #: Promotion rule, as for seat bands: a unit in the band during this many months before the
+    #: month scored stays eligible for it when its measure has grown past `maximum`.
+    promoted_within_months: int | None = None
+
+    def describe(self, unit: str = "") -> str:
+        low = f"{'more than' if self.above else 'at least'} {self.minimum:,g}{unit}"
+        return low if self.maximum is None else f"{low} and at most {self.maximum:,g}{unit}"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate-card line: usage of `workloads` counts as `unit` at `rate` per active unit."""
+
+    unit: str
+    unit_key: str
+    rate: float
+
+
+@dataclass(frozen=True)
 class Certification:
     name: str
     key: str
@@ -77,9 +107,11 @@ class TrackRule:
     track: str
     options: tuple[Option, ...]
     seat_band: SeatBand | None = None
-    #: revenue_customer_growth: a customer counts with at least this revenue in one of the
-    #: metric's `revenue_months` months.
-    min_revenue_usd: float | None = None
+    #: Measure kinds: the band a unit's measure (over the metric's window) must be in.
+    value_band: ValueBand | None = None
+    #: measure_growth: the gate, the least measure the whole customer base needs (see the
+    #: metric's `gate_applies_to`) for any points.
+    min_baseline: float = 0.0
     #: certified_people_in_steps: people each prerequisite step needs, and the points a met
     #: step earns (counted towards the metric's maximum).
     prerequisite_people: int | None = None
@@ -105,16 +137,32 @@ class Metric:
     #: certified_people_in_steps: the prerequisite steps' certification lists, in order.
     steps: tuple[tuple[Certification, ...], ...] = ()
     step_levels: tuple[str, ...] = ()
+    #: Workload key -> the association types accepted for it (instead of the option's), e.g.
+    #: Power Platform workloads that count under PAL only.
+    workload_associations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Kind-specific settings (see the rulebook comments for their meaning).
-    revenue_months: int = 1
+    measure: Literal["revenue_usd", "consumption_value"] = "revenue_usd"
+    #: consumption_value: workload key -> its rate-card line.
+    rates: Mapping[str, Rate] = field(default_factory=dict)
+    unit: Literal["tenant", "tenant_workload"] = "tenant"
+    window_months: int = 1
+    window_value: Literal["any_month", "total"] = "any_month"
+    growth: Literal["percent", "absolute"] = "percent"
     growth_basis: Literal["month", "trailing_12"] = "month"
-    min_baseline_revenue_usd: float = 0.0
     gate_applies_to: Literal["baseline", "current", "both"] = "baseline"
     lookback_months: int = 12
     credit_from_association: bool = True
     active_share_min: float | None = None
     active_share_basis: Literal["any_workload", "pooled"] = "any_workload"
     exclude_active_at_association_within_months: int | None = None
+    #: sum_of_parts: sub-metrics computed separately (e.g. Azure and Microsoft 365) whose points
+    #: ("points": each part's points, negatives earning 0) or values ("values") are summed.
+    parts: tuple[Metric, ...] = ()
+    parts_combine: Literal["points", "values"] = "points"
+
+    def leaves(self) -> tuple[Metric, ...]:
+        """The metrics that read data: the parts, or the metric itself."""
+        return self.parts or (self,)
 
 
 @dataclass(frozen=True)
@@ -130,6 +178,25 @@ class TrackClassification:
 
 
 @dataclass(frozen=True)
+class WorkloadRevenueClassification:
+    """workload_revenue (Business Applications): a partner is Enterprise when at least
+    `min_workloads` workloads have more than `above_revenue_usd` revenue in a customer tenant in
+    every month of `months_back` (0: the scored month, "current month - 1"; 12: a year before).
+
+    `count` reads "unique workloads ... for each customer tenant" either as tenant x workload
+    pairs ("tenant_workload") or as distinct workloads over all tenants ("distinct_workloads").
+    """
+
+    min_workloads: int
+    above_revenue_usd: float
+    count: Literal["tenant_workload", "distinct_workloads"]
+    months_back: tuple[int, ...]
+    product: str
+    enterprise_track: str = "enterprise"
+    other_track: str = "smb"
+
+
+@dataclass(frozen=True)
 class AreaRules:
     area: str
     title: str
@@ -139,7 +206,7 @@ class AreaRules:
     metrics: tuple[Metric, ...]
     qualification: Qualification
     workload_names: Mapping[str, str] = field(default_factory=dict)
-    classification: TrackClassification | None = None
+    classification: TrackClassification | WorkloadRevenueClassification | None = None
 
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:
