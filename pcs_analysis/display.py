@@ -69,11 +69,30 @@ def format_explanation(e: Explanation) -> str:
             out.append(f"   {s['other_track']} track: {points(s['other_track_total'])} points")
         scores = e.result.scores.filter((pl.col("area") == s["area"]) & (pl.col("track") == s["track"]))
         for m in scores.iter_rows(named=True):
+            parts = _parts(e, m)
+            if parts.height:
+                value = "" if m["value"] is None else f"value {m['value']:g}, "
+                out.append(f"   - {m['metric']}: {value}sum of {', '.join(parts['option'])} -> "
+                           f"{points(m['points'])} of {m['max_points']:g} points")
+                for p in parts.iter_rows(named=True):
+                    out.append(f"     + {p['option']}: value {p['value']:g} -> {points(p['points'])} points")
+                    out += ["  " + line for line in _metric_lines(e, s["area"], s["track"], m["metric"], p["option"])]
+                continue
             option = f" via {m['option']}" if m["option"] else ""
             out.append(f"   - {m['metric']}: value {m['value']:g}{option} -> "
                        f"{points(m['points'])} of {m['max_points']:g} points")
             out += _metric_lines(e, s["area"], s["track"], m["metric"], m["option"])
     return "\n".join(out)
+
+
+def _parts(e: Explanation, m: dict) -> pl.DataFrame:
+    """The part rows of a metric that sums parts (its option names them, joined by '+')."""
+    if not m["option"] or "+" not in m["option"]:
+        return e.result.options.clear()
+    names = m["option"].split("+")
+    return e.result.options.filter(
+        (pl.col("area") == m["area"]) & (pl.col("track") == m["track"]) & (pl.col("metric") == m["metric"])
+        & pl.col("option").is_in(names))
 
 
 def _metric_lines(e: Explanation, area: str, track: str, metric: str, option: str | None) -> list[str]:

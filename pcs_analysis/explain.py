@@ -78,7 +78,7 @@ def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
             if metric.kind in PERSON_KINDS:
                 people.append(frame.with_columns(_person_reason().alias("why")))
             else:
-                tenants.append(frame.with_columns(_tenant_reason(metric).alias("why")))
+                tenants.append(frame.with_columns(_metric_reason(metric).alias("why")))
         ignored.append(_ignored_rows(usage, area, points_in_time))
     return Explanation(
         partner_id=partner_id,
@@ -127,11 +127,33 @@ def _band_text(band: SeatBand | None) -> str:
     return f"{band.min_paid_units} to {band.max_paid_units}"
 
 
+def _metric_reason(metric: Metric) -> pl.Expr:
+    """The sentence of each contribution row; a sum of parts uses each part's rules."""
+    if not metric.parts:
+        return _tenant_reason(metric)
+    reason = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
+    for part in metric.parts:
+        reason = reason.when(pl.col("option") == part.name).then(_tenant_reason(part))
+    return reason.otherwise(pl.col("reason"))
+
+
+def _value_band_text(metric: Metric) -> dict[str, str]:
+    unit = " MCV" if metric.measure == "consumption_value" else ""
+    prefix = "" if unit else "USD "
+    return {track: prefix + rule.value_band.describe(unit) for track, rule in metric.tracks.items()
+            if rule.value_band is not None}
+
+
 def _tenant_reason(metric: Metric) -> pl.Expr:
     bands = {track: _band_text(rule.seat_band) for track, rule in metric.tracks.items()}
     band = pl.col("track").replace_strict(bands, default="")
     share_pct = (pl.col("share").fill_null(0.0) * 100).round(1)
     needed = f"{(metric.active_share_min or 0) * 100:g}%"
+    value_bands = pl.col("track").replace_strict(_value_band_text(metric), default="")
+    measure = "MCV" if metric.measure == "consumption_value" else "USD"
+    how = "total" if metric.window_value == "total" else "best month"
+    window = f" over the {metric.window_months} months to this one ({how})" if metric.window_months > 1 else ""
+    amount = pl.format("{} {}", pl.lit(measure), pl.col("amount").round(2))
     return (
         pl.when(pl.col("reason") == "counted").then(
             pl.when(pl.col("period") == "current").then(pl.lit("counted in the scored month"))
@@ -147,6 +169,11 @@ def _tenant_reason(metric: Metric) -> pl.Expr:
             "associated in {} and already at {} active then: excluded for {} months",
             month_start_expr(pl.col("assoc_month")), pl.lit(needed),
             pl.lit(metric.exclude_active_at_association_within_months)))
+        .when(pl.col("reason") == "below_band").then(pl.format(
+            "{}{}: below the {} band ({})", amount, pl.lit(window), pl.col("track"), value_bands))
+        .when(pl.col("reason") == "above_band").then(pl.format(
+            "{}{}: above the {} band ({})", amount, pl.lit(window), pl.col("track"), value_bands))
+        .when(pl.col("reason") == "no_revenue").then(pl.format("no {} in the period", pl.lit(measure)))
         .otherwise(pl.col("reason"))
     )
 
@@ -168,6 +195,28 @@ def _person_reason() -> pl.Expr:
     )
 
 
+def _unusable_rows(usage: pl.LazyFrame, area: AreaRules, label: str, metric: Metric, track: str,
+                   rule) -> pl.LazyFrame:
+    accepted = sorted({a for o in rule.options for a in o.associations})
+    workload_ok = eligible_workload_expr(metric)
+    key = pl.col("workload_key").cast(pl.String)
+    association = pl.col("association").cast(pl.String)
+    association_ok = association.is_in(accepted)
+    accepted_text = pl.lit(", ".join(accepted))
+    for workload, own in metric.workload_associations.items():
+        association_ok = pl.when(key == workload).then(association.is_in(list(own))).otherwise(association_ok)
+        accepted_text = pl.when(key == workload).then(pl.lit(", ".join(own))).otherwise(accepted_text)
+    why = (
+        pl.when(~workload_ok).then(pl.format("workload '{}' is not eligible", pl.col("workload")))
+        .otherwise(pl.format("association type {} is not eligible (accepted: {})",
+                             pl.col("association"), accepted_text))
+    )
+    return usage.filter(~workload_ok | ~association_ok).select(
+        "partner_id", "as_of", pl.lit(area.area).alias("area"), pl.lit(label).alias("metric"),
+        pl.lit(track).alias("track"), month_start_expr(pl.col("month_index")).alias("month"), "tenant_id",
+        "workload", "association", why.alias("why"))
+
+
 def _ignored_rows(usage: pl.LazyFrame, area: AreaRules, points_in_time: pl.DataFrame) -> pl.LazyFrame:
     """Rows the area reads (its workloads or products), in the scored or baseline month, that a
     tenant metric or track cannot use."""
@@ -177,23 +226,14 @@ def _ignored_rows(usage: pl.LazyFrame, area: AreaRules, points_in_time: pl.DataF
     ).explode("month_index").lazy()
     usage = usage.join(months, on="month_index", how="inner")
     frames = []
-    for metric in area.metrics:
+    leaves = [(parent.name, leaf) for parent in area.metrics for leaf in parent.leaves()]
+    for label, metric in leaves:
         if metric.kind in PERSON_KINDS:
             continue
+        if metric.parts == () and label != metric.name:
+            label = f"{label} ({metric.name})"
         for track, rule in metric.tracks.items():
-            accepted = sorted({a for o in rule.options for a in o.associations})
-            workload_ok = eligible_workload_expr(metric)
-            association_ok = pl.col("association").cast(pl.String).is_in(accepted)
-            why = (
-                pl.when(~workload_ok).then(pl.format("workload '{}' is not eligible", pl.col("workload")))
-                .otherwise(pl.format("association type {} is not eligible (accepted: {})",
-                                     pl.col("association"), pl.lit(", ".join(accepted))))
-            )
-            frames.append(usage.filter(~workload_ok | ~association_ok).select(
-                "partner_id", "as_of", pl.lit(area.area).alias("area"),
-                pl.lit(metric.name).alias("metric"), pl.lit(track).alias("track"),
-                month_start_expr(pl.col("month_index")).alias("month"), "tenant_id", "workload",
-                "association", why.alias("why")))
+            frames.append(_unusable_rows(usage, area, label, metric, track, rule))
     if not frames:
         return pl.LazyFrame()
     return pl.concat(frames).sort("metric", "track", "tenant_id", "workload", "month")

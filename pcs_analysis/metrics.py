@@ -13,8 +13,8 @@ from collections.abc import Callable
 import polars as pl
 
 from .context import Context
-from .people_kinds import certified_people, certified_people_in_steps, stepped_values
 from .measure_kinds import distinct_services, growth_values, measure_growth, threshold_count_growth
+from .people_kinds import certified_people, certified_people_in_steps, stepped_values
 from .rules import AreaRules, Metric
 from .tenant_kinds import active_usage_growth, deployment_growth, tenant_count_growth
 

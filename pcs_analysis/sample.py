@@ -106,10 +106,19 @@ def generate_sample(*, partners: int = 50, seed: int = DEFAULT_SEED, last_month:
     # of a seed unchanged.
     azure_rng = np.random.default_rng([seed, 1])
     usage = pl.concat([usage, _azure_usage(azure_rng, ids, kinds, momentum, first, last, tenants_per_partner)])
-    certs = pl.concat([certs, _azure_certifications(azure_rng, ids, momentum, last)]).sort(
+    certs = pl.concat([certs, _azure_certifications(azure_rng, ids, momentum, last)])
+    # Business Applications and Security: streams of their own too.
+    ba_rng = np.random.default_rng([seed, 2])
+    ba_drive = np.clip(rng_beta(ba_rng, len(ids)) * (0.5 + momentum), 0, 1)
+    usage = pl.concat([usage, _dynamics_usage(ba_rng, ids, ba_drive, first, last, tenants_per_partner)])
+    security_rng = np.random.default_rng([seed, 3])
+    usage = pl.concat([usage, _security_m365_usage(security_rng, usage)])
+    people_rng = np.random.default_rng([seed, 4])
+    certs = pl.concat([certs, _dynamics_certifications(people_rng, ids, ba_drive, last),
+                       _security_certifications(people_rng, ids, momentum, last)]).sort(
         "partner_id", "person_id", "certification")
     table = _partners(rng, ids, kinds)
-    enrol = _enrollments(rng, ids, last)
+    enrol = pl.concat([_enrollments(rng, ids, last), _azure_enrollments(people_rng, ids, last)])
     return CanonicalTables(
         usage=validate_frame(usage, USAGE, file="generated usage"),
         certifications=validate_frame(certs, CERTIFICATIONS, file="generated certifications"),
@@ -369,5 +378,198 @@ def _enrollments(rng: np.random.Generator, ids: np.ndarray, last: int) -> pl.Dat
         day = int(rng.integers(1, 29))
         enrolled_on = month_start(last - int(rng.integers(2, 11)))
         enrolled_on = enrolled_on.replace(day=day)
-        rows.append((pid, "modern_work", enrolled_on, enrolled_on.replace(year=enrolled_on.year + 1)))
-    return pl.DataFrame(rows, schema=ENROLLMENTS.column_names, orient="row")
+        rows.append((pid, "modern_work", enrolled_on, enrolled_on.replace(year=enrolled_on.year + 1), None))
+    return pl.DataFrame(rows, schema=_ENROLLMENT_TYPES, orient="row")
+
+
+_ENROLLMENT_TYPES = {"partner_id": pl.String, "area": pl.String, "enrolled_on": pl.Date, "anniversary_on": pl.Date,
+                     "track": pl.String}
+
+
+def _azure_enrollments(rng: np.random.Generator, ids: np.ndarray, last: int) -> pl.DataFrame:
+    """Some partners enrolled in Infrastructure, with the track they enrolled on (kept a year)."""
+    rows = []
+    for pid in ids:
+        if rng.random() < 0.2:
+            enrolled_on = month_start(last - int(rng.integers(1, 11))).replace(day=int(rng.integers(1, 29)))
+            track = "smb" if rng.random() < 0.5 else "enterprise"
+            rows.append((pid, "infrastructure", enrolled_on, enrolled_on.replace(year=enrolled_on.year + 1), track))
+    return pl.DataFrame(rows, schema=_ENROLLMENT_TYPES, orient="row")
+
+
+def rng_beta(rng: np.random.Generator, n: int) -> np.ndarray:
+    """How active each partner is in an area (most a little, some a lot)."""
+    return rng.beta(1.3, 1.8, n)
+
+
+# (workload, weight, typical monthly active users (Customer Insights: profiles), USD per user)
+_DYNAMICS = (
+    ("Sales", 8, 60, 95.0), ("Customer Service", 6, 50, 80.0), ("Field Service", 2, 30, 95.0),
+    ("Business Central", 5, 25, 70.0), ("Finance", 3, 40, 180.0), ("Project Operations", 1, 20, 120.0),
+    ("Power Apps", 7, 150, 20.0), ("Power Automate", 5, 100, 15.0), ("Power BI", 6, 300, 10.0),
+    ("Customer Insights", 2, 80_000, 0.02), ("Contact Center", 1, 40, 110.0), ("Copilot Studio", 2, 0, 0.0),
+    ("Dynamics 365 Marketing", 1, 30, 60.0),
+)
+_POWER_PLATFORM = {"Power Apps", "Power Automate", "Power BI", "Customer Insights"}
+
+
+def _dynamics_usage(rng: np.random.Generator, ids: np.ndarray, drive: np.ndarray, first: int, last: int,
+                    tenants_per_partner: float) -> pl.DataFrame:
+    """Dynamics 365 and Power Platform: monthly active users and billed revenue per tenant,
+    workload and association."""
+    n_months = last - first + 1
+    counts = rng.poisson(tenants_per_partner * 0.6 * drive)
+    partner = np.repeat(np.arange(len(ids)), counts)
+    n = len(partner)
+    d = drive[partner]
+    size = np.exp(rng.normal(0.0, 0.8, n)) * (0.5 + d)
+    growth = rng.normal(0.05 + 0.35 * d, 0.2, n)
+    recent = rng.random(n) < 0.15 + 0.45 * d
+    start = np.where(recent, rng.integers(n_months - 12, n_months, n),
+                     np.where(rng.random(n) < 0.8, 0, rng.integers(0, n_months - 12, n)))
+    end = np.where(rng.random(n) < 0.07, rng.integers(1, n_months, n), n_months)
+    end = np.maximum(end, start + 1)
+    tenants = pl.DataFrame({
+        "t": np.arange(n), "partner_id": ids[partner],
+        "tenant_id": [f"{ids[p]}-D{i:03d}" for p, i in zip(partner, _within(partner), strict=True)],
+        "size": size, "growth": growth, "start": start, "end": end,
+        "customer_segment": np.where(size > 1.2, "Enterprise", "SMB"),
+    })
+    names = np.array([w[0] for w in _DYNAMICS])
+    weights = np.array([w[1] for w in _DYNAMICS], dtype=float)
+    k = np.clip(rng.poisson(1.2 + 2.5 * d), 1, len(names))
+    picks = np.concatenate([rng.choice(len(names), size=kk, replace=False, p=weights / weights.sum()) for kk in k])
+    m = int(k.sum())
+    dynamics_assoc = np.array(["CSP_T1", "CSP_T2", "DPOR", "CPOR_REVREC", "CPOR_OSU"])
+    platform_assoc = np.array(["PAL", "CSP_T1", "DPOR"])
+    is_platform = np.isin(names[picks], list(_POWER_PLATFORM))
+    association = np.where(is_platform, platform_assoc[rng.choice(3, m, p=[0.6, 0.25, 0.15])],
+                           dynamics_assoc[rng.choice(5, m, p=[0.3, 0.15, 0.25, 0.2, 0.1])])
+    tw = pl.DataFrame({
+        "t": np.repeat(np.arange(n), k), "workload": names[picks], "association": association,
+        "mau": np.array([_DYNAMICS[i][2] for i in picks], dtype=float) * rng.lognormal(0, 0.6, m),
+        "price": np.array([_DYNAMICS[i][3] for i in picks], dtype=float),
+    })
+    # Revenue recognised through CPOR RevRec often comes with an OSU usage claim as well.
+    extra = tw.filter((pl.col("association") == "CPOR_REVREC") & pl.Series(rng.random(m) < 0.5)) \
+        .with_columns(pl.lit("CPOR_OSU").alias("association"))
+    tw = pl.concat([tw, extra])
+    months = pl.DataFrame({"m": np.arange(n_months, dtype=np.int32)})
+    rows = tenants.join(tw, on="t").join(months, how="cross").filter(
+        (pl.col("m") >= pl.col("start")) & (pl.col("m") < pl.col("end")))
+    noise = pl.Series(rng.lognormal(0, 0.08, rows.height))
+    ramp = ((pl.col("m") - pl.col("start") + 1) / 4).clip(upper_bound=1.0)
+    users = (pl.col("mau") * pl.col("size") * (1 + pl.col("growth")).clip(lower_bound=0.2).pow(pl.col("m") / 12)
+             * ramp * noise)
+    rows = rows.with_columns(users.round().cast(pl.Int64).alias("active_units")).with_columns(
+        pl.when(pl.col("price") > 0).then((pl.col("active_units") * pl.col("price")).round(2))
+        .otherwise(pl.lit(400.0) * pl.col("size")).round(2).alias("revenue_usd"),
+        month_start_expr(pl.col("m") + first).alias("month"),
+        pl.lit(None, pl.Date).alias("associated_on"),
+        pl.lit(None, pl.Int64).alias("paid_units"),
+        pl.lit("dynamics").alias("product"),
+    )
+    return rows.select(USAGE.column_names).sort("partner_id", "tenant_id", "month", "workload", "association")
+
+
+_SECURITY_M365 = ("Microsoft Defender for Office 365", "Microsoft Defender for Endpoint P2",
+                  "Microsoft Defender for Identity", "Microsoft Purview Information Protection")
+
+
+def _security_m365_usage(rng: np.random.Generator, usage: pl.DataFrame) -> pl.DataFrame:
+    """Security workloads on some Microsoft 365 tenants: paid licences a share of the tenant's
+    largest workload, with their own activity."""
+    m365 = usage.filter(pl.col("product") == "m365")
+    per_month = m365.group_by("partner_id", "tenant_id", "month", "association").agg(
+        pl.col("paid_units").max(), pl.col("associated_on").first(), pl.col("customer_segment").first())
+    tenants = per_month.select("tenant_id").unique().sort("tenant_id")
+    n = tenants.height
+    chosen = tenants.with_columns(
+        pl.Series("take", rng.random(n) < 0.45),
+        pl.Series("k", rng.integers(1, 4, n)),
+        pl.Series("frac", rng.uniform(0.2, 1.0, n)),
+        pl.Series("act0", rng.uniform(0.03, 0.3, n)),
+        pl.Series("act1", rng.uniform(0.05, 0.7, n)),
+        pl.Series("first_pick", rng.integers(0, len(_SECURITY_M365), n)),
+    ).filter(pl.col("take"))
+    names = pl.Series(_SECURITY_M365)
+    chosen = chosen.with_columns(pl.int_ranges(0, pl.col("k")).alias("j")).explode("j").with_columns(
+        ((pl.col("first_pick") + pl.col("j")) % len(_SECURITY_M365)).alias("w"))
+    chosen = chosen.with_columns(pl.col("w").map_elements(lambda i: names[i], return_dtype=pl.String)
+                                 .alias("workload"))
+    rows = per_month.join(chosen.select("tenant_id", "workload", "frac", "act0", "act1"), on="tenant_id")
+    rows = rows.sort("tenant_id", "workload", "association", "month")
+    position = pl.col("month").rank("dense").over("tenant_id", "workload", "association") - 1
+    span = pl.col("month").n_unique().over("tenant_id", "workload", "association").clip(lower_bound=2) - 1
+    share = pl.col("act0") + (pl.col("act1") - pl.col("act0")) * position / span
+    noise = pl.Series(rng.normal(1.0, 0.05, rows.height))
+    rows = rows.with_columns((pl.col("paid_units") * pl.col("frac")).round().cast(pl.Int64).clip(lower_bound=1)
+                             .alias("paid_units")).with_columns(
+        (pl.col("paid_units") * (share * noise).clip(0, 1)).round().cast(pl.Int64).alias("active_units"),
+        pl.lit(None, pl.Float64).alias("revenue_usd"),
+        pl.lit("m365").alias("product"),
+    )
+    return rows.select(USAGE.column_names).sort("partner_id", "tenant_id", "month", "workload", "association")
+
+
+_DYNAMICS_CERTS = {
+    "intermediate": (
+        "Microsoft Certified: Dynamics 365 Finance Functional Consultant Associate",
+        "Microsoft Certified: Dynamics 365 Customer Service Functional Consultant Associate",
+        "Microsoft Certified: Dynamics 365 Business Central Functional Consultant Associate",
+        "Microsoft Certified: Power BI Data Analyst Associate",
+        "Microsoft Certified: Power Platform Developer Associate",
+        "Microsoft Certified: Power Platform Functional Consultant Associate",
+        "Microsoft Certified: Dynamics 365 Field Service Functional Consultant Associate",
+        "Microsoft Certified: Dynamics 365 Sales AI Consultant Associate",
+    ),
+    "advanced": (
+        "Microsoft Certified: Power Platform Solution Architect Expert",
+        "Microsoft Certified: Dynamics 365 Business Central Developer Associate",
+        "Microsoft Certified: Agentic AI Business Solutions Architect",
+    ),
+}
+_SECURITY_CERTS = {
+    "step_1": ("Microsoft Certified: Azure Security Engineer Associate",
+               "Microsoft Certified: Cloud and AI Security Engineer Associate"),
+    "step_2": ("Microsoft Certified: Security Operations Analyst Associate",),
+    "step_3": ("Microsoft Certified: Cybersecurity Architect Expert",
+               "Microsoft Certified: Identity and Access Administrator Associate",
+               "Microsoft Certified: Information Security Administrator Associate"),
+}
+
+
+def _people(rng: np.random.Generator, pid: str, label: str, n_people: int, draws: list[tuple[float, tuple]],
+            reference: dt.date) -> list[tuple]:
+    """Certification rows of `n_people` people; each (probability, names) draw adds one name."""
+    rows = []
+    for person in range(n_people):
+        person_id = f"{pid.lower()}.{label}{person + 1:02d}@example.com"
+        held = [names[rng.integers(len(names))] for p, names in draws if rng.random() < p]
+        for cert in dict.fromkeys(held):
+            earned = reference - dt.timedelta(days=int(rng.integers(15, 600)))
+            expires = max(earned + dt.timedelta(days=200), reference + dt.timedelta(days=int(rng.integers(-90, 330))))
+            rows.append((pid, person_id, cert, earned, expires))
+    return rows
+
+
+def _dynamics_certifications(rng: np.random.Generator, ids: np.ndarray, drive: np.ndarray,
+                             last: int) -> pl.DataFrame:
+    reference = month_start(last + 1)
+    rows = []
+    for pid, d in zip(ids, drive, strict=True):
+        draws = [(0.9, _DYNAMICS_CERTS["intermediate"]), (0.3, _DYNAMICS_CERTS["intermediate"]),
+                 (0.15 + 0.3 * d, _DYNAMICS_CERTS["advanced"])]
+        rows += _people(rng, pid, "bizapps", int(rng.poisson(1 + 14 * d)), draws, reference)
+    return pl.DataFrame(rows, schema=CERTIFICATIONS.column_names, orient="row")
+
+
+def _security_certifications(rng: np.random.Generator, ids: np.ndarray, momentum: np.ndarray,
+                             last: int) -> pl.DataFrame:
+    reference = month_start(last + 1)
+    rows = []
+    for pid, d in zip(ids, momentum, strict=True):
+        draws = [(0.55, _SECURITY_CERTS["step_1"]), (0.45, _SECURITY_CERTS["step_2"]),
+                 (0.8, _SECURITY_CERTS["step_3"]), (0.2, _SECURITY_CERTS["step_3"])]
+        rows += _people(rng, pid, "security", int(rng.poisson(0.5 + 5 * d)), draws, reference)
+    return pl.DataFrame(rows, schema=CERTIFICATIONS.column_names, orient="row")

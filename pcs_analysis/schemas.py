@@ -89,6 +89,8 @@ ENROLLMENTS = TableSchema(
         Column("area", "str", vocabulary="areas", meaning="solution area, e.g. modern_work"),
         Column("enrolled_on", "date"),
         Column("anniversary_on", "date", meaning="the renewal (anniversary) date"),
+        Column("track", "str", nullable=True, required=False, vocabulary="tracks",
+               meaning="the track enrolled in (Azure areas keep it until the anniversary; optional)"),
     ),
 )
 

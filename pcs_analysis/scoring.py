@@ -19,7 +19,7 @@ from .io import PartnerData
 from .metrics import compute_contributions, metric_values
 from .periods import month_start_expr, parse_date, snapshots
 from .rules import AreaRules, Qualification, Rulebook, load_rules
-from .tracks import classify_by_segment_share
+from .tracks import classify, undecided_basis
 
 #: Totals are rounded to this many decimals before comparisons, so that float noise in a sum
 #: of exact fractions (20/3 + 20/3 + ...) never flips a qualification.
@@ -106,7 +106,7 @@ def score(
         values = metric_values(ctx, contributions[name], partners)
         option_frames.append(score_options(values, area).with_columns(pl.lit(name).alias("area")))
         if area.classification is not None:
-            classifications[name] = classify_by_segment_share(ctx).collect()
+            classifications[name] = classify(ctx).collect()
     options = pl.concat(option_frames).collect() if option_frames else _empty_options()
     options = options.with_columns(pl.lit(rules.version).alias("rules_version"))
     best = best_options(options)
@@ -195,10 +195,12 @@ def summarize(best: pl.DataFrame, rules: Rulebook, data: PartnerData, area_names
     """One row per partner x snapshot x area with the kept track and its qualification."""
     frames = []
     partners = data.partners.collect()
+    enrollments = data.enrollments.collect()
     for name in area_names:
         area = rules.area(name)
         per_track = _track_totals(best.filter(pl.col("area") == name), area)
-        frames.append(_choose_track(per_track, area, partners, (classifications or {}).get(name)))
+        enrolled = _enrolled_tracks(enrollments, per_track, name) if area.keep_enrolled_track else None
+        frames.append(_choose_track(per_track, area, partners, (classifications or {}).get(name), enrolled))
     if not frames:
         return pl.DataFrame(schema={c: pl.String for c in SUMMARY_COLUMNS})
     summary = pl.concat(frames).join(partners.select("partner_id", "partner_name"), on="partner_id", how="left")
@@ -206,6 +208,19 @@ def summarize(best: pl.DataFrame, rules: Rulebook, data: PartnerData, area_names
     return (summary.with_columns(pl.lit(rules.version).alias("rules_version"),
                                  pl.col("area").replace_strict(area_order).alias("_area_order"))
             .sort("partner_id", "as_of", "_area_order").select(SUMMARY_COLUMNS))
+
+
+def _enrolled_tracks(enrollments: pl.DataFrame, per_track: pl.DataFrame, area: str) -> pl.DataFrame:
+    """The track of each enrollment current on a snapshot day (enrolled_on <= day < anniversary)."""
+    if "track" not in enrollments.columns:
+        return pl.DataFrame(schema={"partner_id": pl.String, "as_of": pl.Date, "enrolled_track": pl.String,
+                                    "anniversary_on": pl.Date})
+    days = per_track.select("partner_id", "as_of").unique()
+    return (enrollments.filter((pl.col("area") == area) & pl.col("track").is_not_null())
+            .join(days, on="partner_id", how="inner")
+            .filter((pl.col("enrolled_on") <= pl.col("as_of")) & (pl.col("as_of") < pl.col("anniversary_on")))
+            .group_by("partner_id", "as_of").agg(pl.col("track").last().alias("enrolled_track"),
+                                                 pl.col("anniversary_on").last()))
 
 
 def _track_totals(best: pl.DataFrame, area: AreaRules) -> pl.DataFrame:
@@ -226,14 +241,19 @@ def _track_totals(best: pl.DataFrame, area: AreaRules) -> pl.DataFrame:
 
 
 def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFrame,
-                  classification: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Keep one track per partner: the partner's override, else Microsoft's classification where
-    the area has one and the data decide it, else the higher total (equal totals: the qualified
-    one, then the rulebook's order)."""
+                  classification: pl.DataFrame | None = None,
+                  enrolled: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Keep one track per partner: the partner's override, else the track of a current
+    enrollment (areas that keep it), else Microsoft's classification where the area has one and
+    the data decide it, else the higher total (equal totals: the qualified one, then the
+    rulebook's order)."""
     keys = ["partner_id", "as_of"]
     if classification is None:
         classification = pl.DataFrame(schema={"partner_id": pl.String, "as_of": pl.Date,
-                                              "classified_track": pl.String, "smb_share": pl.Float64})
+                                              "classified_track": pl.String, "basis": pl.String})
+    if enrolled is None:
+        enrolled = pl.DataFrame(schema={"partner_id": pl.String, "as_of": pl.Date, "enrolled_track": pl.String,
+                                        "anniversary_on": pl.Date})
     override_col = f"track_{area.area}"
     if override_col in partners.columns:
         overrides = partners.select("partner_id", pl.col(override_col).alias("override")).drop_nulls()
@@ -241,25 +261,24 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFra
         overrides = pl.DataFrame(schema={"partner_id": pl.String, "override": pl.String})
     ranked = (
         per_track.join(overrides, on="partner_id", how="left")
+        .join(enrolled, on=keys, how="left")
         .join(classification, on=keys, how="left")
         .with_columns((pl.col("track") == pl.col("override")).fill_null(False).alias("is_override"),
+                      (pl.col("track") == pl.col("enrolled_track")).fill_null(False).alias("is_enrolled"),
                       (pl.col("track") == pl.col("classified_track")).fill_null(False).alias("is_classified"))
-        .sort([*keys, "is_override", "is_classified", "total", "is_qualified", "track_order"],
-              descending=[False, False, True, True, True, True, False])
+        .sort([*keys, "is_override", "is_enrolled", "is_classified", "total", "is_qualified", "track_order"],
+              descending=[False, False, True, True, True, True, True, False])
     )
     kept = ranked.group_by(keys, maintain_order=True).first()
     other = (ranked.group_by(keys, maintain_order=True).agg(pl.all().slice(1, 1).first())
              .select(*keys, pl.col("track").alias("other_track"),
                      pl.col("total").alias("other_track_total"),
                      pl.col("is_qualified").alias("other_track_is_qualified")))
-    share = (pl.col("smb_share") * 100).round(0).cast(pl.Int64)
-    minimum = f"{area.classification.smb_share_min * 100:g}%" if area.classification else ""
     basis = (
         pl.when(pl.col("is_override")).then(pl.lit("partner override"))
-        .when(pl.col("is_classified")).then(pl.format("customer segments: {}% SMB (SMB from {})", share,
-                                                      pl.lit(minimum)))
-        .when(pl.lit(area.classification is not None)).then(
-            pl.lit("customer segments unknown: both tracks scored, higher total shown"))
+        .when(pl.col("is_enrolled")).then(pl.format("enrolled track, kept until the anniversary on {}",
+                                                    pl.col("anniversary_on")))
+        .when(pl.lit(area.classification is not None)).then(pl.col("basis").fill_null(undecided_basis(area)))
         .when(pl.col("other_track").is_null()).then(pl.lit("only track"))
         .when(pl.col("total") > pl.col("other_track_total")).then(pl.lit("higher total"))
         .otherwise(pl.lit("equal totals"))

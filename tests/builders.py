@@ -77,3 +77,10 @@ def metric(result, name: str, track: str, *, partner: str = "P1", option: str | 
         rows = rows.filter(pl.col("option").eq_missing(pl.lit(option, pl.String)))
     assert rows.height == 1, rows
     return rows["value"][0], rows["points"][0]
+
+
+def dynamics_row(tenant: str, month: str, workload: str, *, active: int = 0, revenue: float | None = None,
+                 association: str = "DPOR", partner: str = "P1") -> dict:
+    return {"partner_id": partner, "tenant_id": tenant, "month": month, "workload": workload,
+            "association": association, "associated_on": None, "paid_units": None,
+            "active_units": active, "revenue_usd": revenue, "customer_segment": None, "product": "dynamics"}

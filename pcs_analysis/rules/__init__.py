@@ -7,13 +7,18 @@ from .model import (
     Metric,
     Option,
     Qualification,
+    Rate,
     Refresh,
     Rulebook,
     SeatBand,
+    TrackClassification,
     TrackRule,
+    ValueBand,
+    WorkloadRevenueClassification,
 )
 
 __all__ = [
-    "AreaRules", "Certification", "Metric", "Option", "Qualification", "Refresh", "Rulebook",
-    "SeatBand", "TrackRule", "list_versions", "load_rules",
+    "AreaRules", "Certification", "Metric", "Option", "Qualification", "Rate", "Refresh", "Rulebook",
+    "SeatBand", "TrackClassification", "TrackRule", "ValueBand", "WorkloadRevenueClassification",
+    "list_versions", "load_rules",
 ]

@@ -244,7 +244,8 @@ def _qualification(doc: _Doc, table: Mapping[str, Any], path: str) -> Qualificat
 def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     data = doc.data
     doc.only(data, "", {"area", "title", "sources", "track_selection", "track_classification", "tracks",
-                        "seat_bands", "workloads", "certifications", "rate_card", "metrics", "qualification"})
+                        "seat_bands", "workloads", "certifications", "rate_card", "metrics", "qualification",
+                        "keep_enrolled_track"})
     area = doc.get(data, "area", "", str)
     if area != doc.path.stem:
         raise doc.fail("area", f"says {area!r} but the file is '{doc.path.name}'")
@@ -257,7 +258,7 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     if selection == "workload_revenue":
         table = doc.get(data, "track_classification", "", dict)
         path = "track_classification"
-        doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back", "product"})
+        doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back"})
         months_back = doc.get(table, "months_back", path, list)
         if not months_back or not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0
                                       for m in months_back):
@@ -267,10 +268,7 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
             above_revenue_usd=float(doc.number(table, "above_revenue_usd", path)),
             count=_choice(doc, table, "count", path, ("tenant_workload", "distinct_workloads")),
             months_back=tuple(months_back),
-            product=doc.get(table, "product", path, str),
         )
-        if classification.product not in rulebook.products:
-            raise doc.fail(f"{path}.product", f"unknown product {classification.product!r}")
         if set(tracks) != {classification.enterprise_track, classification.other_track}:
             raise doc.fail("tracks", "workload_revenue needs the tracks enterprise and smb")
     if selection == "customer_segment_share":
@@ -337,6 +335,7 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
         qualification=qualification,
         workload_names=display,
         classification=classification,
+        keep_enrolled_track=doc.get(data, "keep_enrolled_track", "", bool, False),
     )
 
 
@@ -432,8 +431,8 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *
     keys = _KIND_KEYS[kind]
     if parent is not None:
         # A part takes its category and maximum from the metric it belongs to.
-        if kind == "sum_of_parts":
-            raise doc.fail(f"{path}.kind", "a part cannot have parts of its own")
+        if kind in ("sum_of_parts", "certified_people", "certified_people_in_steps"):
+            raise doc.fail(f"{path}.kind", f"a part reads usage rows; {kind!r} cannot be a part")
         doc.only(table, path, {"kind", "tracks"} | keys)
         category, max_points = parent["category"], parent["max_points"]
     else:
@@ -471,6 +470,11 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *
             settings["products"] = products
             settings["excluded_workloads"] = _workload_keys(
                 lists, tuple(doc.get(table, "exclude_workloads", path, list, [])))
+    if "products" in keys and "workloads" in keys and "products" not in settings and "workloads" not in settings:
+        if settings.get("measure") != "consumption_value":
+            raise doc.fail(f"{path}.workloads", "give products or workloads (the rows this metric reads)")
+        # The consumption value reads the rate card's workloads.
+        settings["workloads"] = frozenset(lists.rates)
     if "workload_associations" in keys and "workload_associations" in table:
         by_workload: dict[str, tuple[str, ...]] = {}
         for set_name in doc.get(table, "workload_associations", path, dict):

@@ -180,8 +180,9 @@ class TrackClassification:
 @dataclass(frozen=True)
 class WorkloadRevenueClassification:
     """workload_revenue (Business Applications): a partner is Enterprise when at least
-    `min_workloads` workloads have more than `above_revenue_usd` revenue in a customer tenant in
-    every month of `months_back` (0: the scored month, "current month - 1"; 12: a year before).
+    `min_workloads` of the area's workloads have more than `above_revenue_usd` revenue in a
+    customer tenant in every month of `months_back` (0: the scored month, "current month - 1";
+    12: a year before). A workload's revenue in a tenant is the largest of its association rows.
 
     `count` reads "unique workloads ... for each customer tenant" either as tenant x workload
     pairs ("tenant_workload") or as distinct workloads over all tenants ("distinct_workloads").
@@ -191,7 +192,6 @@ class WorkloadRevenueClassification:
     above_revenue_usd: float
     count: Literal["tenant_workload", "distinct_workloads"]
     months_back: tuple[int, ...]
-    product: str
     enterprise_track: str = "enterprise"
     other_track: str = "smb"
 
@@ -207,6 +207,9 @@ class AreaRules:
     qualification: Qualification
     workload_names: Mapping[str, str] = field(default_factory=dict)
     classification: TrackClassification | WorkloadRevenueClassification | None = None
+    #: An enrolled partner keeps the track of its enrollment (enrollments table) until the
+    #: anniversary, whatever the classification says meanwhile.
+    keep_enrolled_track: bool = False
 
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:
