@@ -85,9 +85,9 @@ def classify_by_workload_revenue(ctx: Context) -> pl.LazyFrame:
     classified = (pl.when(~decided).then(None).when(is_enterprise).then(pl.lit(rule.enterprise_track))
                   .otherwise(pl.lit(rule.other_track)))
     unit_text = "tenant workloads" if rule.count == "tenant_workload" else "workloads"
-    counts_text = pl.concat_str(
-        [pl.format("{} {}", pl.col(n).cast(pl.String), pl.lit("in the scored month" if b == 0 else f"{b} months before"))
-         for n, b in zip(n_cols, rule.months_back, strict=True)], separator=", ")
+    when = ["in the scored month" if b == 0 else f"{b} months before" for b in rule.months_back]
+    counts_text = pl.concat_str([pl.format("{} {}", pl.col(n).cast(pl.String), pl.lit(w))
+                                 for n, w in zip(n_cols, when, strict=True)], separator=", ")
     basis = (pl.when(~decided).then(pl.lit(undecided_basis(ctx.area)))
              .otherwise(pl.format("{} above USD {}: {} ({} from {} in each)", pl.lit(unit_text),
                                   pl.lit(f"{rule.above_revenue_usd:,g}"), counts_text,
