@@ -110,7 +110,7 @@ def measure_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     if any(r.value_band for r in metric.tracks.values()):
         flags = _with_band(_windowed(ctx, metric, keys), metric, keys).select(
             *keys, "month_index", "in_band", "is_promoted", "band_reason")
-        table = table.join(flags, on=[*keys, "month_index"], how="left").with_columns(
+        table = table.join(flags, on=[*keys, "month_index"], how="left", nulls_equal=True).with_columns(
             pl.col("in_band").fill_null(False), pl.col("band_reason").fill_null("below_band"))
     else:
         table = table.with_columns(pl.lit(True).alias("in_band"), pl.lit(None, pl.String).alias("band_reason"))

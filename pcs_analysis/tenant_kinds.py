@@ -48,12 +48,13 @@ def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     from_current = current.select(*keys, "as_of", baseline_month.alias("base_month"))
     lost = (
         at_snapshot(table, ctx.snapshots, months_back=YEAR)
-        .join(current.select(*keys, "as_of"), on=[*keys, "as_of"], how="anti")
+        .join(current.select(*keys, "as_of"), on=[*keys, "as_of"], how="anti", nulls_equal=True)
         .select(*keys, "as_of", pl.col("month_index").alias("base_month"))
     )
     baseline = (
         pl.concat([from_current, lost])
-        .join(table, left_on=[*keys, "base_month"], right_on=[*keys, "month_index"], how="inner")
+        .join(table, left_on=[*keys, "base_month"], right_on=[*keys, "month_index"], how="inner",
+              nulls_equal=True)
         .rename({"base_month": "month_index"})
     )
     value = pl.col("active").cast(pl.Float64)
@@ -81,7 +82,7 @@ def deployment_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
                                       pl.col("share").alias("share_at_association"))
         recent = (pl.col("assoc_month") > pl.col("month_index") - window) & (
             pl.col("assoc_month") <= pl.col("month_index"))
-        current = current.join(at_association, on=[*keys, "assoc_month"], how="left").with_columns(
+        current = current.join(at_association, on=[*keys, "assoc_month"], how="left", nulls_equal=True).with_columns(
             (recent.fill_null(False)
              & (pl.col("share_at_association").fill_null(0.0) >= metric.active_share_min))
             .alias("is_excluded")
