@@ -38,7 +38,8 @@ def test_usage_growth_needs_the_baseline_mcv_of_the_track(rules):
 
 
 def test_usage_growth_is_capped_at_30_points(rules):
-    rows = [dynamics_row("T1", BASE, "Business Central", active=60), dynamics_row("T1", M, "Business Central", active=90)]
+    rows = [dynamics_row("T1", BASE, "Business Central", active=60),
+            dynamics_row("T1", M, "Business Central", active=90)]
     assert metric(ba(rows, rules=rules), "usage_growth", "enterprise") == (pytest.approx(50), 30)
 
 
