@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import polars as pl
 
-from .model import AreaRules, Metric, Rulebook
+from .model import AreaRules, Certification, Metric, Rulebook, TrackClassification, WorkloadRevenueClassification
 
 ROW_KEYS = ["area", "metric", "track", "option", "setting", "item"]
 _SCHEMA = {"area": pl.String, "metric": pl.String, "track": pl.String, "option": pl.String,
@@ -68,22 +68,62 @@ def _area_rows(area: AreaRules) -> Iterator[tuple[str, ...]]:
     a = area.area
     yield _row(a, "", "", "", "track_selection", area.track_selection)
     yield _row(a, "", "", "", "tracks", ", ".join(area.tracks))
+    if area.keep_enrolled_track:
+        yield _row(a, "", "", "", "keep_enrolled_track", True)
+    c = area.classification
+    if isinstance(c, TrackClassification):
+        yield _row(a, "", "", "", "classification_smb_share_min", c.smb_share_min)
+        yield _row(a, "", "", "", "classification_smb_segments", ", ".join(c.smb_segments))
+    elif isinstance(c, WorkloadRevenueClassification):
+        yield _row(a, "", "", "", "classification_min_workloads", c.min_workloads)
+        yield _row(a, "", "", "", "classification_above_revenue_usd", c.above_revenue_usd)
+        yield _row(a, "", "", "", "classification_count", c.count)
+        yield _row(a, "", "", "", "classification_months_back", ", ".join(map(str, c.months_back)))
     if area.qualification is not None:
         yield _row(a, "", "", "", "min_total_points", area.qualification.min_total_points)
     for metric in area.metrics:
         yield from _metric_rows(area, metric)
 
 
-def _metric_rows(area: AreaRules, metric: Metric) -> Iterator[tuple[str, ...]]:
-    a, m = area.area, metric.name
+def _metric_rows(area: AreaRules, metric: Metric, parent: str = "") -> Iterator[tuple[str, ...]]:
+    a, m = area.area, (f"{parent}.{metric.name}" if parent else metric.name)
     yield _row(a, m, "", "", "kind", metric.kind)
-    yield _row(a, m, "", "", "category", metric.category)
-    yield _row(a, m, "", "", "max_points", metric.max_points)
+    if metric.parts:
+        yield _row(a, m, "", "", "category", metric.category)
+        yield _row(a, m, "", "", "max_points", metric.max_points)
+        yield _row(a, m, "", "", "parts_combine", metric.parts_combine)
+        for part in metric.parts:
+            yield from _metric_rows(area, part, parent=metric.name)
+        return
+    if metric.kind in ("threshold_count_growth", "measure_growth"):
+        yield _row(a, m, "", "", "measure", metric.measure)
+        yield _row(a, m, "", "", "window_months", metric.window_months)
+        yield _row(a, m, "", "", "window_value", metric.window_value)
+        for key, rate in sorted(metric.rates.items()):
+            yield _row(a, m, "", "", "rate", f"{area.workload_names.get(key, key)}: {rate.rate:g} ({rate.unit})", key)
+        for key, accepted in sorted(metric.workload_associations.items()):
+            yield _row(a, m, "", "", "workload_associations",
+                       f"{area.workload_names.get(key, key)}: {', '.join(accepted)}", key)
+    if metric.kind == "threshold_count_growth":
+        yield _row(a, m, "", "", "unit", metric.unit)
+    if metric.kind == "measure_growth":
+        yield _row(a, m, "", "", "growth", metric.growth)
+        yield _row(a, m, "", "", "growth_basis", metric.growth_basis)
+        yield _row(a, m, "", "", "gate_applies_to", metric.gate_applies_to)
+    for product in metric.products:
+        yield _row(a, m, "", "", "product", product, product)
+    for key in sorted(metric.excluded_workloads):
+        yield _row(a, m, "", "", "excluded_workload", area.workload_names.get(key, key), key)
+    if not parent:
+        yield _row(a, m, "", "", "category", metric.category)
+        yield _row(a, m, "", "", "max_points", metric.max_points)
     for key in sorted(metric.workloads):
         yield _row(a, m, "", "", "workload", area.workload_names.get(key, key), key)
     for cert in metric.certifications:
-        value = cert.name + (f" (counts through {cert.counts_through})" if cert.counts_through else "")
-        yield _row(a, m, "", "", "certification", value, cert.key)
+        yield _row(a, m, "", "", "certification", _cert_text(cert), cert.key)
+    for i, step in enumerate(metric.steps):
+        for cert in step:
+            yield _row(a, m, "", "", f"step_{i + 1}_certification", _cert_text(cert), cert.key)
     if metric.kind == "active_usage_growth":
         yield _row(a, m, "", "", "credit_from_association", metric.credit_from_association)
     if metric.active_share_min is not None:
@@ -100,11 +140,26 @@ def _metric_rows(area: AreaRules, metric: Metric) -> Iterator[tuple[str, ...]]:
                        "" if band.max_paid_units is None else band.max_paid_units)
             yield _row(a, m, track, "", "seat_band_promoted_within_months",
                        "" if band.promoted_within_months is None else band.promoted_within_months)
+        if rule.value_band is not None:
+            vb = rule.value_band
+            yield _row(a, m, track, "", "above_value" if vb.above else "min_value", vb.minimum)
+            yield _row(a, m, track, "", "max_value", "" if vb.maximum is None else vb.maximum)
+            yield _row(a, m, track, "", "promoted_within_months",
+                       "" if vb.promoted_within_months is None else vb.promoted_within_months)
+        if metric.kind == "measure_growth":
+            yield _row(a, m, track, "", "min_baseline", rule.min_baseline)
+        if rule.prerequisite_people is not None:
+            yield _row(a, m, track, "", "prerequisite_people", rule.prerequisite_people)
+            yield _row(a, m, track, "", "prerequisite_points", rule.prerequisite_points)
         for option in rule.options:
             name = option.name or ""
             yield _row(a, m, track, name, "full_marks_at", option.full_marks_at)
             for association in option.associations:
                 yield _row(a, m, track, name, "association", association, association)
+
+
+def _cert_text(cert: Certification) -> str:
+    return cert.name + (f" (counts through {cert.counts_through})" if cert.counts_through else "")
 
 
 def diff_rules(old: Rulebook, new: Rulebook, area: str | None = None) -> pl.DataFrame:
