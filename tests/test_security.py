@@ -187,3 +187,28 @@ def test_explain_gives_each_part_its_own_reasons(rules):
     why = dict(zip(adds["option"], adds["why"], strict=True))
     assert why["azure"].startswith("USD 500") and "below the smb band (USD at least 600)" in why["azure"]
     assert "outside the smb seat band" in why["m365"]
+
+
+M365_ADMIN_2023 = "Microsoft 365 Certified: Security Administrator Associate"
+
+
+# June 2023 (H2): one track; one person per prerequisite step; "Example 1" (one person per step)
+# gives 6.67 points. Security Operations Analyst was then in step 2 and in step 3, so its holder
+# counts in both.
+@pytest.mark.parametrize(("certs", "points"), [
+    (people(ENGINEER, "a") + people(M365_ADMIN_2023, "b") + people(ARCHITECT, "c"), 20 / 3),
+    (people(ENGINEER, "a") + people(ANALYST, "b") + people(ARCHITECT, "c"), 40 / 3),
+    (people(ANALYST, "b") + people(ARCHITECT, "c"), 0),
+])
+def test_2023_skilling(rules_2023, certs, points):
+    result = sec(certs=certs, rules=rules_2023)
+    assert metric(result, "intermediate_certifications", "enterprise")[1] == pytest.approx(points)
+
+
+def test_2023_customer_adds_use_100_dollars_and_25_seats(rules_2023):
+    rows = monthly("A1", 120, 12) + monthly("A2", 90, 12)
+    rows += [usage_row("M1", M, 25, 5, workload=DEFENDER), usage_row("M2", M, 24, 5, workload=DEFENDER)]
+    result = sec(rows, rules=rules_2023)
+    assert metric(result, "net_customer_adds", "enterprise") == (2, 4)
+    s = result.summary.row(0, named=True)
+    assert (s["track"], s["track_basis"]) == ("enterprise", "only track")
