@@ -17,8 +17,8 @@ ARCHITECT = "Microsoft Certified: Cybersecurity Architect Expert"
 DEFENDER = "Microsoft Defender for Office 365"
 
 
-def sec(rows=(), certs=(), rules=None):
-    return score(make_data(list(rows), list(certs)), as_of=AS_OF, rules=rules, areas=[AREA])
+def sec(rows=(), certs=(), rules=None, as_of=AS_OF):
+    return score(make_data(list(rows), list(certs)), as_of=as_of, rules=rules, areas=[AREA])
 
 
 def people(cert, names):
@@ -195,14 +195,25 @@ M365_ADMIN_2023 = "Microsoft 365 Certified: Security Administrator Associate"
 # June 2023 (H2): one track; one person per prerequisite step; "Example 1" (one person per step)
 # gives 6.67 points. Security Operations Analyst was then in step 2 and in step 3, so its holder
 # counts in both.
+def early(cert, names):
+    return [cert_row(n, cert, "2023-03-01") for n in names]
+
+
 @pytest.mark.parametrize(("certs", "points"), [
-    (people(ENGINEER, "a") + people(M365_ADMIN_2023, "b") + people(ARCHITECT, "c"), 20 / 3),
-    (people(ENGINEER, "a") + people(ANALYST, "b") + people(ARCHITECT, "c"), 40 / 3),
-    (people(ANALYST, "b") + people(ARCHITECT, "c"), 0),
+    (early(ENGINEER, "a") + early(M365_ADMIN_2023, "b") + early(ARCHITECT, "c"), 20 / 3),
+    (early(ENGINEER, "a") + early(ANALYST, "b") + early(ARCHITECT, "c"), 40 / 3),
+    (early(ANALYST, "b") + early(ARCHITECT, "c"), 0),
 ])
 def test_2023_skilling(rules_2023, certs, points):
-    result = sec(certs=certs, rules=rules_2023)
+    result = sec(certs=certs, rules=rules_2023, as_of="2023-11-21")
     assert metric(result, "intermediate_certifications", "enterprise")[1] == pytest.approx(points)
+
+
+def test_2023_retired_step_2_certification_counts_through_june_2024(rules_2023):
+    certs = early(ENGINEER, "a") + early(M365_ADMIN_2023, "b") + early(ARCHITECT, "c")
+    for day, points in (("2024-06-30", 20 / 3), ("2024-07-01", 0)):
+        result = sec(certs=certs, rules=rules_2023, as_of=day)
+        assert metric(result, "intermediate_certifications", "enterprise")[1] == pytest.approx(points), day
 
 
 def test_2023_customer_adds_use_100_dollars_and_25_seats(rules_2023):
