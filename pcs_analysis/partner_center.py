@@ -1,20 +1,29 @@
 """Import Partner Center Insights downloads into the canonical tables.
 
-Reads `OfficeUsage*.csv` (Microsoft 365 usage per tenant, workload and month) and
-`TrainingCompletions*.csv` (certifications of the partner's people). Several files of a kind
-(monthly downloads) are read together. Rules:
+Reads, from one folder (several files of a kind, e.g. monthly downloads, are read together):
+
+- `OfficeUsage*.csv`: Microsoft 365 paid and active units per tenant, workload and month;
+- `AzureUsage*.csv`: Azure consumed revenue (ACR) per tenant, service (level 2) and month;
+- `DynamicsUsage*.csv`: Dynamics 365 and Power Platform monthly active users (or capacity) and
+  billed revenue per tenant, workload and month;
+- `CustomersAndTenants*.csv`: customer segments (filled into the usage rows of the same tenant
+  and month) and, when no AzureUsage file is present, tenant-level ACR (without services);
+- `TrainingCompletions*.csv`: certifications of the partner's people.
+
+Rules:
 
 - rows with `IsDuplicateRowForPGA = 1` are dropped (one PGA with several MPN ids repeats facts);
 - attribution types map to association types through the rulebook's `[aliases.associations]`;
   an unknown attribution type is an error;
 - workloads that no area of the rulebook counts are skipped, counted and reported, never dropped
   silently;
+- Azure and Dynamics rows of the same tenant, workload, month and attribution type (several
+  subscriptions or SKUs) are summed; in OfficeUsage such a repeat is an error;
 - a person is identified by MCPID where present, else by e-mail; an e-mail seen on a row with an
   MCPID resolves to that MCPID, so one person counts once;
-- an unknown or missing column is an error naming the file and the column.
-
-Files of other kinds (CustomersAndTenants, AzureUsage, DynamicsUsage) are listed in the report as
-not used: the areas that read them are not in the rulebook yet.
+- an unknown or missing column is an error naming the file and the column. The AzureUsage and
+  DynamicsUsage column lists are not published; the columns read are listed below, and the
+  other CustomersAndTenants columns may appear.
 """
 
 from __future__ import annotations
@@ -35,13 +44,59 @@ OFFICE_USAGE = (
     "MonthlyActiveUsers", "CustomerName", "CustomerMarket", "CustomerSegment", "MPNId", "PartnerName",
     "PartnerLocation", "PartnerAttributionType", "IsDuplicateRowForPGA",
 )
+CUSTOMERS_AND_TENANTS = (
+    "PGAMpnId", "MpnId", "PartnerName", "CustomerName", "CustomerTpid", "DUNSNumber", "CustomerSegment",
+    "TopSegment", "CustomerMarket", "CustomerStatus", "CustomerTenantId", "CustomerTenantName",
+    "CustomerTenantCountry", "TenantDomainName", "Product", "RawProductName", "ProductPartNumber", "SKU", "Month",
+    "PartnerLocation", "PartnerAttributionType", "SalesChannel", "IsDuplicateRowForPGA", "AvailableSeats",
+    "BilledRevenueUSD", "AzureConsumedRevenueUSD",
+)
 TRAINING_COMPLETIONS = (
     "PGAMpnId", "TrainingActivityId", "TrainingTitle", "TrainingType", "IndividualFirstName",
     "IndividualLastName", "Email", "CorpEmail", "TrainingCompletionDate", "ExpirationDate",
     "ActivationStatus", "Month", "IcMCP", "MCPID", "MPNId", "PartnerName", "PartnerCityLocation",
     "PartnerCountryLocation",
 )
-_OTHER_KINDS = ("CustomersAndTenants", "AzureUsage", "DynamicsUsage")
+#: CustomersAndTenants' Product value of Azure rows.
+AZURE_PRODUCT = "Microsoft Azure"
+#: The workload name of tenant-level ACR from CustomersAndTenants (it names no service).
+AZURE_WITHOUT_SERVICE = "Azure consumption (all services)"
+
+
+@dataclass(frozen=True)
+class UsageDownload:
+    """How one kind of usage download maps onto the usage table."""
+
+    kind: str
+    product: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    #: The workload column, or None with `fixed_workload` naming every row's workload.
+    workload: str | None
+    fixed_workload: str | None = None
+    paid: str | None = None
+    active: tuple[str, ...] = ()
+    revenue: str | None = None
+    #: Repeated facts (several subscriptions or SKUs) are summed; otherwise they are an error.
+    sums_repeats: bool = False
+
+
+_COMMON = ("PGAMpnId", "CustomerTenantId", "Month", "PartnerAttributionType", "IsDuplicateRowForPGA")
+OFFICE = UsageDownload("OfficeUsage", "m365", OFFICE_USAGE, (), "WorkloadName", paid="PaidAvailableUnits",
+                       active=("MonthlyActiveUsers",))
+AZURE = UsageDownload(
+    "AzureUsage", "azure", (*_COMMON, "ServiceLevel2Name", "AzureConsumedRevenueUSD"),
+    tuple(c for c in CUSTOMERS_AND_TENANTS if c not in _COMMON)
+    + ("ServiceLevel1Name", "ServiceLevel3Name", "ServiceLevel4Name", "SubscriptionId"),
+    "ServiceLevel2Name", revenue="AzureConsumedRevenueUSD", sums_repeats=True)
+DYNAMICS = UsageDownload(
+    "DynamicsUsage", "dynamics", (*_COMMON, "WorkloadName", "MonthlyActiveUsers", "BilledRevenueUSD"),
+    tuple(c for c in CUSTOMERS_AND_TENANTS if c not in _COMMON) + ("Capacity",),
+    "WorkloadName", active=("MonthlyActiveUsers", "Capacity"), revenue="BilledRevenueUSD", sums_repeats=True)
+#: Tenant-level ACR from CustomersAndTenants, used when there is no AzureUsage download.
+AZURE_FROM_CUSTOMERS = UsageDownload("CustomersAndTenants", "azure", CUSTOMERS_AND_TENANTS, (), None,
+                                     fixed_workload=AZURE_WITHOUT_SERVICE, revenue="AzureConsumedRevenueUSD",
+                                     sums_repeats=True)
 
 
 @dataclass(frozen=True)
@@ -55,7 +110,8 @@ class ImportReport:
     certification_rows_read: int
     repeated_certification_rows: int
     people_merged_by_email: int
-    files_not_used: tuple[str, ...]
+    files_not_used: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def describe(self) -> str:
         lines = [f"read {len(self.files)} file(s)",
@@ -67,7 +123,8 @@ class ImportReport:
                      f"{self.repeated_certification_rows} repeated rows merged, "
                      f"{self.people_merged_by_email} e-mail-only rows resolved to an MCPID")
         for name in self.files_not_used:
-            lines.append(f"  not used: {name} (no area of this rulebook reads it yet)")
+            lines.append(f"  not used: {name}")
+        lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -84,23 +141,46 @@ def import_partner_center(src_dir: str | Path, *,
     if not src.is_dir():
         raise PcsError(f"{src}: folder not found")
     rules = rules or load_rules()
-    office = _files(src, "OfficeUsage")
+    downloads = {spec.kind: _files(src, spec.kind) for spec in (OFFICE, AZURE, DYNAMICS)}
+    customers = _files(src, "CustomersAndTenants")
     training = _files(src, "TrainingCompletions")
-    if not office and not training:
-        raise PcsError(f"{src}: no OfficeUsage*.csv or TrainingCompletions*.csv files found")
+    if not any(downloads.values()) and not customers and not training:
+        raise PcsError(f"{src}: no Partner Center downloads found (OfficeUsage, AzureUsage, DynamicsUsage, "
+                       "CustomersAndTenants or TrainingCompletions *.csv)")
     problems: list[Problem] = []
-    usage_parts, skipped_parts, names_parts = [], [], []
+    usage_parts, skipped_parts, names_parts, notes = [], [], [], []
     read = dropped = 0
-    for path in office:
-        raw = _read(path, OFFICE_USAGE, problems)
+    segment_parts = []
+    for path in customers:
+        raw = _read(path, CUSTOMERS_AND_TENANTS, problems)
         if raw is None:
             continue
         read += raw.height
-        usage, skipped, names, n_dropped = _office_usage(raw, path, rules, problems)
+        kept, n_dropped = _without_duplicates(raw, path, problems)
         dropped += n_dropped
-        usage_parts.append(usage)
-        skipped_parts.append(skipped)
-        names_parts.append(names)
+        segment_parts.append(_segments(kept, path, problems))
+        names_parts.append(_names(kept))
+        if not downloads["AzureUsage"]:
+            azure = kept.filter(pl.col("Product").str.strip_chars() == AZURE_PRODUCT)
+            usage, skipped = _usage(azure, path, AZURE_FROM_CUSTOMERS, rules, problems)
+            usage_parts.append(usage)
+            skipped_parts.append(skipped)
+    if customers and not downloads["AzureUsage"]:
+        notes.append(f"Azure consumed revenue taken from CustomersAndTenants as '{AZURE_WITHOUT_SERVICE}': it "
+                     "names no service, so Azure deployments (distinct services) and Security's Azure parts "
+                     "need the AzureUsage download")
+    for spec in (OFFICE, AZURE, DYNAMICS):
+        for path in downloads[spec.kind]:
+            raw = _read(path, spec.required, problems, optional=spec.optional)
+            if raw is None:
+                continue
+            read += raw.height
+            kept, n_dropped = _without_duplicates(raw, path, problems)
+            dropped += n_dropped
+            usage, skipped = _usage(kept, path, spec, rules, problems)
+            usage_parts.append(usage)
+            skipped_parts.append(skipped)
+            names_parts.append(_names(kept))
     cert_parts = []
     cert_read = 0
     for path in training:
@@ -111,8 +191,13 @@ def import_partner_center(src_dir: str | Path, *,
         cert_parts.append(_training(raw, path, problems))
     if problems:
         raise DataValidationError(problems)
-    usage = pl.concat(usage_parts) if usage_parts else pl.DataFrame(schema={c: pl.String for c in USAGE.column_names})
-    problems += _duplicate_keys(usage)
+    usage = (pl.concat(usage_parts) if usage_parts
+             else pl.DataFrame(schema={**{c: pl.String for c in USAGE.column_names}, "__source": pl.String,
+                                       "__line": pl.UInt32, "__sums": pl.Boolean}))
+    usage, repeats = _merge_repeats(usage)
+    problems += repeats
+    if segment_parts:
+        usage = _fill_segments(usage, pl.concat(segment_parts))
     certs, repeated, merged = _people(pl.concat(cert_parts) if cert_parts else None)
     if problems:
         raise DataValidationError(problems)
@@ -122,19 +207,18 @@ def import_partner_center(src_dir: str | Path, *,
     skipped = (pl.concat(skipped_parts).group_by("workload").agg(pl.col("rows").sum()).sort("workload")
                if skipped_parts else pl.DataFrame(schema={"workload": pl.String, "rows": pl.UInt32}))
     tables = CanonicalTables(
-        usage=validate_frame(usage.drop("__source", "__line").sort(USAGE.key), USAGE, file="imported usage",
-                             rules=rules),
+        usage=validate_frame(usage.sort(USAGE.key), USAGE, file="imported usage", rules=rules),
         certifications=validate_frame(certs.sort(CERTIFICATIONS.key), CERTIFICATIONS,
                                       file="imported certifications", rules=rules),
         partners=validate_frame(partners, PARTNERS, file="imported partners", rules=rules),
         enrollments=validate_frame(pl.DataFrame(schema={c: pl.String for c in ENROLLMENTS.column_names}),
                                    ENROLLMENTS, file="imported enrollments", rules=rules),
     )
-    others = tuple(sorted(p.name for kind in _OTHER_KINDS for p in _files(src, kind)))
+    files = [p for spec in (OFFICE, AZURE, DYNAMICS) for p in downloads[spec.kind]] + customers + training
     report = ImportReport(
-        files=tuple(p.name for p in office + training), usage_rows_read=read, duplicate_rows_dropped=dropped,
+        files=tuple(p.name for p in files), usage_rows_read=read, duplicate_rows_dropped=dropped,
         skipped_workloads=skipped, certification_rows_read=cert_read, repeated_certification_rows=repeated,
-        people_merged_by_email=merged, files_not_used=others,
+        people_merged_by_email=merged, notes=tuple(notes),
     )
     return tables, report
 
@@ -144,7 +228,8 @@ def _files(src: Path, kind: str) -> list[Path]:
                   and p.name.lower().startswith(kind.lower()))
 
 
-def _read(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> pl.DataFrame | None:
+def _read(path: Path, columns: tuple[str, ...], problems: list[Problem],
+          optional: tuple[str, ...] = ()) -> pl.DataFrame | None:
     try:
         raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except Exception as exc:  # polars raises several error types for unreadable files
@@ -152,9 +237,10 @@ def _read(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> pl.D
         return None
     found = len(problems)
     for name in raw.columns:
-        if name not in columns:
-            problems.append(Problem(str(path), name, (), f"unknown column (expected the documented columns: "
-                                    f"{', '.join(columns)})"))
+        if name not in columns and name not in optional:
+            also = f"; it may also have: {', '.join(optional)}" if optional else ""
+            problems.append(Problem(str(path), name, (), f"unknown column (expected the columns: "
+                                    f"{', '.join(columns)}{also})"))
     for name in columns:
         if name not in raw.columns:
             problems.append(Problem(str(path), name, (), "required column is missing"))
@@ -180,68 +266,119 @@ def _flag(problems: list[Problem], frame: pl.DataFrame, bad: pl.Expr, path: Path
         problems.append(Problem(str(path), column, tuple(hits["__line"].to_list()), message + suffix, "line"))
 
 
-def _office_usage(raw: pl.DataFrame, path: Path, rules: Rulebook,
-                  problems: list[Problem]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
+def _without_duplicates(raw: pl.DataFrame, path: Path, problems: list[Problem]) -> tuple[pl.DataFrame, int]:
     duplicate = pl.col("IsDuplicateRowForPGA").str.strip_chars().str.to_lowercase()
     _flag(problems, raw, ~duplicate.is_in(["0", "1", "true", "false"]) | duplicate.is_null(), path,
           "IsDuplicateRowForPGA", "expected 0 or 1")
     kept = raw.filter(~duplicate.is_in(["1", "true"]))
-    n_dropped = raw.height - kept.height
+    return kept, raw.height - kept.height
+
+
+def _names(frame: pl.DataFrame) -> pl.DataFrame:
+    if "PartnerName" not in frame.columns:
+        return pl.DataFrame(schema={"partner_id": pl.String, "partner_name": pl.String})
+    return frame.select(pl.col("PGAMpnId").str.strip_chars().alias("partner_id"),
+                        pl.col("PartnerName").str.strip_chars().alias("partner_name")).unique()
+
+
+def _number(frame: pl.DataFrame, path: Path, problems: list[Problem], column: str, *, whole: bool) -> pl.Expr:
+    """A numeric column (empty: null); bad or negative values are reported."""
+    text = pl.col(column).str.strip_chars().str.replace_all(",", "")
+    number = text.cast(pl.Float64, strict=False)
+    given = text.fill_null("") != ""
+    bad = number.is_null() | (number < 0)
+    if whole:
+        bad = bad | (number != number.floor())
+    kind = "a whole number of 0 or more" if whole else "an amount of 0 or more"
+    _flag(problems, frame, given & bad, path, column, f"expected {kind}")
+    return number
+
+
+def _usage(kept: pl.DataFrame, path: Path, spec: UsageDownload, rules: Rulebook,
+           problems: list[Problem]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The usage rows of one download, and the workloads no area counts (skipped)."""
+    workload = (pl.col(spec.workload) if spec.workload else pl.lit(spec.fixed_workload)).str.strip_chars()
+    paid = _number(kept, path, problems, spec.paid, whole=True) if spec.paid else pl.lit(None, pl.Float64)
+    actives = [_number(kept, path, problems, c, whole=True) for c in spec.active if c in kept.columns]
+    active = pl.coalesce(actives) if actives else pl.lit(None, pl.Float64)
+    revenue = _number(kept, path, problems, spec.revenue, whole=False) if spec.revenue else pl.lit(None, pl.Float64)
     parsed = kept.with_columns(
         _date(pl.col("Month")).dt.month_start().alias("month"),
-        pl.col("PaidAvailableUnits").str.strip_chars().cast(pl.Float64, strict=False).alias("paid"),
-        pl.col("MonthlyActiveUsers").str.strip_chars().cast(pl.Float64, strict=False).alias("active"),
+        paid.alias("paid"), active.alias("active"), revenue.alias("revenue"),
+        workload.alias("workload"),
         name_key_expr(pl.col("PartnerAttributionType")).replace_strict(
             dict(rules.association_aliases), default=None, return_dtype=pl.String).alias("association"),
-        canonical_key_expr(pl.col("WorkloadName"), aliases=rules.workload_aliases).alias("workload_key"),
+        canonical_key_expr(workload, aliases=rules.workload_aliases).alias("workload_key"),
     )
     _flag(problems, parsed, pl.col("month").is_null(), path, "Month", "expected a date (YYYY-MM-DD or M/D/YYYY)")
-    for column, value in (("PaidAvailableUnits", "paid"), ("MonthlyActiveUsers", "active")):
-        number = pl.col(value)
-        given = pl.col(column).str.strip_chars().fill_null("") != ""
-        _flag(problems, parsed, given & (number.is_null() | (number < 0) | (number != number.floor())), path,
-              column, "expected a whole number of 0 or more")
     known = sorted(set(rules.association_aliases.values()))
     _flag(problems, parsed, pl.col("association").is_null(), path, "PartnerAttributionType",
           f"unknown attribution type (known: {', '.join(known)}; add an alias to the rulebook for others)")
-    for column in ("PGAMpnId", "CustomerTenantId", "WorkloadName"):
+    for column in ("PGAMpnId", "CustomerTenantId", *([spec.workload] if spec.workload else [])):
         _flag(problems, parsed, pl.col(column).str.strip_chars().fill_null("") == "", path, column,
               "empty value (a value is required)")
-    counted = sorted({w for area in rules.areas.values() for m in area.metrics for w in m.workloads})
-    is_counted = pl.col("workload_key").is_in(counted)
-    skipped = (parsed.filter(~is_counted).group_by(pl.col("WorkloadName").str.strip_chars().alias("workload"))
-               .agg(pl.len().alias("rows")))
+    leaves = [leaf for area in rules.areas.values() for m in area.metrics for leaf in m.leaves()]
+    counted = sorted({w for m in leaves for w in m.workloads})
+    by_product = spec.product in {p for m in leaves for p in m.products}
+    is_counted = pl.lit(True) if by_product else pl.col("workload_key").is_in(counted)
+    skipped = parsed.filter(~is_counted).group_by("workload").agg(pl.len().alias("rows"))
+    segment = (pl.col("CustomerSegment").str.strip_chars() if "CustomerSegment" in parsed.columns
+               else pl.lit(None, pl.String))
     usage = parsed.filter(is_counted).select(
         pl.col("PGAMpnId").str.strip_chars().alias("partner_id"),
         pl.col("CustomerTenantId").str.strip_chars().alias("tenant_id"),
         pl.col("month").dt.strftime("%Y-%m-%d"),
-        pl.col("WorkloadName").str.strip_chars().alias("workload"),
+        "workload",
         "association",
         pl.lit(None, pl.String).alias("associated_on"),
         pl.col("paid").cast(pl.Int64).cast(pl.String).alias("paid_units"),
         pl.col("active").cast(pl.Int64).cast(pl.String).alias("active_units"),
-        pl.lit(None, pl.String).alias("revenue_usd"),
-        pl.col("CustomerSegment").str.strip_chars().alias("customer_segment"),
-        pl.lit("m365").alias("product"),
-        "__source", "__line",
+        pl.col("revenue").round(2).cast(pl.String).alias("revenue_usd"),
+        segment.alias("customer_segment"),
+        pl.lit(spec.product).alias("product"),
+        pl.lit(str(path)).alias("__source"), "__line", pl.lit(spec.sums_repeats).alias("__sums"),
     )
-    names = parsed.select(pl.col("PGAMpnId").str.strip_chars().alias("partner_id"),
-                          pl.col("PartnerName").str.strip_chars().alias("partner_name")).unique()
-    return usage, skipped, names, n_dropped
+    return usage, skipped
 
 
-def _duplicate_keys(usage: pl.DataFrame) -> list[Problem]:
-    """Two kept rows for the same fact: report them in their source files."""
+def _merge_repeats(usage: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
+    """Sum repeated Azure and Dynamics facts; repeated Microsoft 365 facts are an error."""
     key = ["partner_id", "tenant_id", "month", "workload_norm", "association"]
     rows = usage.with_columns(pl.col("workload").str.to_lowercase().alias("workload_norm"))
-    dupes = rows.filter(pl.struct(key).is_duplicated())
+    repeated = pl.struct(key).is_duplicated()
     problems = []
-    for source, part in dupes.group_by("__source", maintain_order=True):
+    for source, part in rows.filter(repeated & ~pl.col("__sums")).group_by("__source", maintain_order=True):
         problems.append(Problem(source[0], "CustomerTenantId, WorkloadName, Month, PartnerAttributionType",
                                 tuple(sorted(part["__line"].to_list())),
                                 "the same tenant, workload, month and attribution type appears more than once "
                                 "with IsDuplicateRowForPGA = 0", "line"))
-    return problems
+    merged = rows.group_by(key, maintain_order=True).agg(
+        pl.col("workload").first(), pl.col("associated_on").first(),
+        *[pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).cast(pl.Float64).sum()).alias(c)
+          for c in ("paid_units", "active_units", "revenue_usd")],
+        pl.col("customer_segment").drop_nulls().first(), pl.col("product").first(),
+    ).with_columns(
+        pl.col("paid_units").cast(pl.Int64).cast(pl.String), pl.col("active_units").cast(pl.Int64).cast(pl.String),
+        pl.col("revenue_usd").round(2).cast(pl.String),
+    )
+    return merged.select(USAGE.column_names), problems
+
+
+def _segments(kept: pl.DataFrame, path: Path, problems: list[Problem]) -> pl.DataFrame:
+    """Customer segment per partner, tenant and month (CustomersAndTenants)."""
+    parsed = kept.with_columns(_date(pl.col("Month")).dt.month_start().dt.strftime("%Y-%m-%d").alias("month"))
+    _flag(problems, parsed, pl.col("month").is_null(), path, "Month", "expected a date (YYYY-MM-DD or M/D/YYYY)")
+    return parsed.select(pl.col("PGAMpnId").str.strip_chars().alias("partner_id"),
+                         pl.col("CustomerTenantId").str.strip_chars().alias("tenant_id"), "month",
+                         pl.col("CustomerSegment").str.strip_chars().alias("segment")).drop_nulls()
+
+
+def _fill_segments(usage: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+    """Usage rows without a customer segment take the tenant's segment of that month."""
+    per_month = segments.filter(pl.col("segment") != "").group_by("partner_id", "tenant_id", "month").agg(
+        pl.col("segment").first())
+    return usage.join(per_month, on=["partner_id", "tenant_id", "month"], how="left").with_columns(
+        pl.coalesce(pl.col("customer_segment"), pl.col("segment")).alias("customer_segment")).drop("segment")
 
 
 def _training(raw: pl.DataFrame, path: Path, problems: list[Problem]) -> pl.DataFrame:

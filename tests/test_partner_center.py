@@ -21,11 +21,14 @@ def imported():
 
 def test_duplicates_dropped_workloads_mapped_and_skips_reported(imported):
     sample, report = imported
-    assert report.usage_rows_read == 10 and report.duplicate_rows_dropped == 2
-    assert report.skipped_workloads.rows() == [("Power BI Pro", 1)]
+    # OfficeUsage 10 rows, AzureUsage 8, DynamicsUsage 9, CustomersAndTenants 7; one duplicate in
+    # each but OfficeUsage (two).
+    assert report.usage_rows_read == 34 and report.duplicate_rows_dropped == 5
+    assert report.skipped_workloads.rows() == [("Dynamics 365 Marketing", 1), ("Power BI Pro", 1)]
     usage = sample.usage
-    assert usage.height == 7
-    assert sorted(set(usage["association"])) == ["CPOR", "CSP_T2", "DPOR", "PAL"]
+    office = usage.filter(pl.col("product") == "m365")
+    assert office.height == 7
+    assert sorted(set(office["association"])) == ["CPOR", "CSP_T2", "DPOR", "PAL"]
     assert usage.filter(pl.col("workload") == "ProPlus")["association"].to_list() == ["DPOR"]
     assert usage["month"].max().isoformat() == "2026-10-01"   # 10/1/2026 and ISO with time parsed
     assert sample.partners.filter(pl.col("partner_id") == "7788990")["partner_name"][0] \
@@ -86,7 +89,7 @@ def test_bad_downloads_are_reported_with_file_column_and_lines(tmp_path):
 
 
 def test_empty_folder_is_a_clear_error(tmp_path):
-    with pytest.raises(PcsError, match="no OfficeUsage"):
+    with pytest.raises(PcsError, match="no Partner Center downloads"):
         import_partner_center(tmp_path)
 
 
@@ -97,3 +100,68 @@ def test_cli_import_then_score(tmp_path):
     run("score", tmp_path / "canonical", "--as-of", "2026-11-21", "--out", tmp_path / "out", "-q")
     summary = pl.read_csv(tmp_path / "out" / "summary.csv", schema_overrides={"partner_id": pl.String})
     assert sorted(summary["partner_id"].unique()) == [PARTNER, "7788990"]
+
+
+def test_azure_and_dynamics_downloads_are_mapped(imported):
+    sample, report = imported
+    azure = sample.usage.filter(pl.col("product") == "azure")
+    # Two subscriptions of one service in one month are summed; the duplicate row is dropped.
+    sql = azure.filter((pl.col("workload") == "Azure SQL Database") & (pl.col("month").dt.year() == 2026))
+    assert sql["revenue_usd"].to_list() == [1600.0]
+    assert set(azure["association"]) == {"PAL", "CSP_T1"}
+    dynamics = sample.usage.filter(pl.col("product") == "dynamics")
+    assert set(dynamics["association"]) == {"CPOR_REVREC", "CPOR_OSU", "PAL", "DPOR"}
+    # Customer Insights reports capacity (profiles) in place of monthly active users.
+    assert dynamics.filter(pl.col("workload") == "Customer Insights")["active_units"].to_list() == [120_000]
+    assert not report.notes  # AzureUsage present: CustomersAndTenants' ACR is not used
+
+
+def test_imported_azure_and_dynamics_data_score(imported):
+    sample, _ = imported
+    result = score(sample.to_partner_data(), as_of=AS_OF, rules=load_rules())
+    summary = {r["area"]: r for r in result.summary.filter(pl.col("partner_id") == PARTNER).iter_rows(named=True)}
+    # Azure: both customers of the scored month are SMB -> SMB track.
+    assert summary["data_ai"]["track"] == "smb"
+    assert summary["data_ai"]["track_basis"].startswith("customer segments: 100% SMB")
+    # SMB customers: the SQL tenant (USD 4,650), the storage tenant (700) and the firewall tenant
+    # (2,500 in the month before): 3 now, the SQL tenant's 800 a year ago: net 2.
+    assert metric(result, "net_customer_adds", "smb", partner=PARTNER, area="data_ai") == (2, 20)
+    assert metric(result, "net_customer_adds", "enterprise", partner=PARTNER, area="data_ai")[0] == 2
+    # Distinct services with ACR over 12 months, Virtual Machines excluded: SQL, Key Vault,
+    # Storage, Firewall.
+    assert metric(result, "deployments", "smb", partner=PARTNER, area="data_ai") == (4, 8)
+    # Business Applications: 2 tenant workloads above USD 5,000 now, 1 a year ago -> SMB.
+    assert summary["business_applications"]["track"] == "smb"
+    # Customer adds: Sales (RevRec) in both months; Business Central (DPOR, USD 700) is new on SMB.
+    assert metric(result, "net_customer_adds", "smb", partner=PARTNER, area="business_applications") == (1, 3)
+    # Deployments (5,000 MCV): Sales 130 x 200, Power Apps 300 x 200 (PAL), Customer Insights
+    # 120,000 x 0.2 (PAL), Business Central 10 x 1,000 now; Sales 100 x 200 a year ago.
+    assert metric(result, "deployments", "smb", partner=PARTNER, area="business_applications") == (3, 12)
+    # Usage growth: the baseline MCV (20,000) is below the SMB gate of 25,000.
+    value, points = metric(result, "usage_growth", "smb", partner=PARTNER, area="business_applications")
+    assert value == pytest.approx(500) and points == 0
+    # Security: the firewall tenant's USD 2,500 (PAL) over the trailing 12 months is an Azure add.
+    assert metric(result, "net_customer_adds", "smb", partner=PARTNER, option="azure", area="security")[0] == 1
+
+
+def test_customers_and_tenants_alone_give_tenant_level_acr(tmp_path):
+    shutil.copy(FIXTURES / "CustomersAndTenants_2026-10.csv", tmp_path)
+    sample, report = import_partner_center(tmp_path, rules=load_rules())
+    assert report.notes and "AzureUsage" in report.notes[0]
+    azure = sample.usage.filter(pl.col("product") == "azure")
+    assert set(azure["workload"]) == {"Azure consumption (all services)"} and azure.height == 4
+    result = score(sample.to_partner_data(), as_of=AS_OF, rules=load_rules(), areas=["data_ai"])
+    assert metric(result, "net_customer_adds", "smb", partner=PARTNER)[0] == 2
+    assert metric(result, "deployments", "smb", partner=PARTNER)[0] == 0  # no service names
+
+
+def test_unknown_azure_column_and_attribution_type_are_errors(tmp_path):
+    text = (FIXTURES / "AzureUsage_2026-10.csv").read_text()
+    (tmp_path / "AzureUsage_a.csv").write_text(text.replace("ServiceLevel2Name", "ServiceName2"))
+    (tmp_path / "DynamicsUsage_b.csv").write_text(
+        (FIXTURES / "DynamicsUsage_2026-10.csv").read_text().replace("CPOR OSU", "CPOR Influence"))
+    with pytest.raises(DataValidationError) as info:
+        import_partner_center(tmp_path, rules=load_rules())
+    message = str(info.value)
+    assert "AzureUsage_a.csv" in message and "ServiceName2" in message and "ServiceLevel2Name" in message
+    assert "DynamicsUsage_b.csv" in message and "PartnerAttributionType" in message and "CPOR Influence" in message
