@@ -129,8 +129,9 @@ app.add_typer(import_app, name="import")
 @import_app.command("partner-center")
 @_friendly
 def import_partner_center_cmd(
-        src_dir: Annotated[Path, typer.Argument(help="Folder with OfficeUsage*.csv and TrainingCompletions*.csv "
-                                                "downloads from Partner Center Insights.")],
+        src_dir: Annotated[Path, typer.Argument(help="Folder with Partner Center Insights downloads: "
+                                                "OfficeUsage, AzureUsage, DynamicsUsage, CustomersAndTenants "
+                                                "and TrainingCompletions *.csv.")],
         out_dir: Annotated[Path, typer.Argument(help="Canonical data folder to (re)create.")],
         rules: Rules = None) -> None:
     """Convert Partner Center Insights downloads into a canonical data folder for `pcs score`."""
