@@ -4,7 +4,7 @@ Each measurement runs in its own process so that its peak memory (max RSS) is it
 
 - score: `pcs score` on 20,000 generated partners (every step: read, validate, score every area, write);
 - floor: polars scanning the same usage file and grouping it once by partner and month;
-- loop: the same scoring called once per partner in a plain Python loop, on a 1,000-partner
+- loop: the same scoring called once per partner in a plain Python loop, on a 300-partner
   subset (data read once, outside the timing), compared per partner with the vectorized run.
 
 Goals: score within 4x of the floor, at least 50x faster per partner
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import os
 import platform
 import subprocess
@@ -41,8 +42,15 @@ def measure(args: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+def data_folder(partners: int, seed: int) -> Path:
+    """The cached data of a size and seed, for the generator's current code (a changed generator
+    makes new data)."""
+    code = hashlib.sha256((ROOT / "pcs_analysis" / "sample.py").read_bytes()).hexdigest()[:10]
+    return DATA / f"p{partners}-s{seed}-{code}"
+
+
 def generate(partners: int, seed: int) -> Path:
-    folder = DATA / f"p{partners}-s{seed}"
+    folder = data_folder(partners, seed)
     if (folder / "usage.parquet").exists():
         return folder
     from pcs_analysis.sample import generate_sample
@@ -78,13 +86,13 @@ LOOP = textwrap.dedent("""
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partners", type=int, default=20_000)
-    parser.add_argument("--loop-partners", type=int, default=1_000)
+    parser.add_argument("--loop-partners", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
     args = parser.parse_args()
 
     start = time.perf_counter()
-    cached = (DATA / f"p{args.partners}-s{args.seed}" / "usage.parquet").exists()
+    cached = (data_folder(args.partners, args.seed) / "usage.parquet").exists()
     folder = generate(args.partners, args.seed)
     generated = "reused from `bench/data/`" if cached else f"generated in {time.perf_counter() - start:.1f} s"
     rows = pl.scan_parquet(folder / "usage.parquet").select(pl.len()).collect().item()

@@ -260,11 +260,7 @@ def _azure_usage(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray, m
     base = np.exp(np.where(is_smb, rng.uniform(np.log(80), np.log(1500), n),
                            rng.uniform(np.log(400), np.log(9000), n)))
     growth = rng.normal(0.05 + 0.3 * drive, 0.2, n)
-    recent = rng.random(n) < 0.15 + 0.55 * drive
-    start = np.where(recent, rng.integers(n_months - 12, n_months, n),
-                     np.where(rng.random(n) < 0.8, 0, rng.integers(0, n_months - 12, n)))
-    end = np.where(rng.random(n) < 0.06, rng.integers(1, n_months, n), n_months)
-    end = np.maximum(end, start + 1)
+    start, end = _lifetimes(rng, n_months, recent_share=0.15 + 0.55 * drive, churn=0.06)
     associations = np.array(["CSP_T1", "CSP_T2", "DPOR", "PAL", "CPOR"])
     association = associations[rng.choice(5, n, p=[0.3, 0.25, 0.2, 0.2, 0.05])]
     tenants = pl.DataFrame({
@@ -317,6 +313,18 @@ def _azure_certifications(rng: np.random.Generator, ids: np.ndarray, momentum: n
                               reference + dt.timedelta(days=int(rng.integers(-90, 330))))
                 rows.append((pid, person_id, cert, earned, expires))
     return pl.DataFrame(rows, schema=CERTIFICATIONS.column_names, orient="row")
+
+
+def _lifetimes(rng: np.random.Generator, n_months: int, *, recent_share: np.ndarray,
+               churn: float) -> tuple[np.ndarray, np.ndarray]:
+    """First and end month (exclusive) of each customer: a share won within the last year, most
+    of the others there from the start; some lost on the way."""
+    n = len(recent_share)
+    recent = rng.random(n) < recent_share
+    start = np.where(recent, rng.integers(n_months - 12, n_months, n),
+                     np.where(rng.random(n) < 0.8, 0, rng.integers(0, n_months - 12, n)))
+    end = np.where(rng.random(n) < churn, rng.integers(1, n_months, n), n_months)
+    return start, np.maximum(end, start + 1)
 
 
 def _within(group: np.ndarray) -> np.ndarray:
@@ -424,11 +432,7 @@ def _dynamics_usage(rng: np.random.Generator, ids: np.ndarray, drive: np.ndarray
     d = drive[partner]
     size = np.exp(rng.normal(0.0, 0.8, n)) * (0.5 + d)
     growth = rng.normal(0.05 + 0.35 * d, 0.2, n)
-    recent = rng.random(n) < 0.15 + 0.45 * d
-    start = np.where(recent, rng.integers(n_months - 12, n_months, n),
-                     np.where(rng.random(n) < 0.8, 0, rng.integers(0, n_months - 12, n)))
-    end = np.where(rng.random(n) < 0.07, rng.integers(1, n_months, n), n_months)
-    end = np.maximum(end, start + 1)
+    start, end = _lifetimes(rng, n_months, recent_share=0.15 + 0.45 * d, churn=0.07)
     tenants = pl.DataFrame({
         "t": np.arange(n), "partner_id": ids[partner],
         "tenant_id": [f"{ids[p]}-D{i:03d}" for p, i in zip(partner, _within(partner), strict=True)],
