@@ -137,11 +137,21 @@ def score_options(values: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
     is_open = pl.col("is_open") if "is_open" in names else pl.lit(True)
     linear = pl.col("value").clip(lower_bound=0.0) * pl.col("max_points") / pl.col("full_marks_at")
     raw = base + pl.when(is_open).then(linear).otherwise(0.0)
-    points = pl.min_horizontal(raw, pl.col("max_points"))
+    points = rounded(pl.min_horizontal(raw, pl.col("max_points")), q)
     return values.with_columns(points.alias("points")).with_columns(
         above_minimum(pl.col("points"), q).alias("is_above_minimum"),
         month_start_expr(pl.col("month_index")).alias("month"),
     )
+
+
+def rounded(points: pl.Expr, qualification: Qualification) -> pl.Expr:
+    """A metric's points under the rulebook's `points_rounding`."""
+    if qualification.points_rounding == "floor":
+        # A hair of tolerance so that 3 x 20/3 stays 20 and is not floored to 19.
+        return (points + 1e-9).floor()
+    if qualification.points_rounding == "one_decimal":
+        return points.round(1)
+    return points
 
 
 def above_minimum(points: pl.Expr, qualification: Qualification) -> pl.Expr:
@@ -172,13 +182,12 @@ def combine_parts(parts: pl.DataFrame, rules: Rulebook) -> pl.DataFrame:
     points = pl.min_horizontal(
         pl.when(pl.col("combine") == "sum_values").then(by_values).otherwise(pl.col("sum_points")),
         pl.col("max_points"))
-    combined = combined.with_columns(points.alias("points")).drop("sum_points")
     frames = []
     for name in combined["area"].unique().to_list():
         q = rules.area(name).qualification
-        frames.append(combined.filter(pl.col("area") == name).with_columns(
-            above_minimum(pl.col("points"), q).alias("is_above_minimum")))
-    return pl.concat(frames)
+        frames.append(combined.filter(pl.col("area") == name).with_columns(rounded(points, q).alias("points"))
+                      .with_columns(above_minimum(pl.col("points"), q).alias("is_above_minimum")))
+    return pl.concat(frames).drop("sum_points")
 
 
 def best_options(options: pl.DataFrame) -> pl.DataFrame:

@@ -223,3 +223,16 @@ def test_2023_customer_adds_use_100_dollars_and_25_seats(rules_2023):
     assert metric(result, "net_customer_adds", "enterprise") == (2, 4)
     s = result.summary.row(0, named=True)
     assert (s["track"], s["track_basis"]) == ("enterprise", "only track")
+
+
+@pytest.mark.parametrize(("rounding", "points"), [("exact", 40 / 3), ("one_decimal", 13.3), ("floor", 13)])
+def test_points_rounding_setting(rules, rounding, points):
+    # Whether Partner Center rounds is not stated (pcs-rules.md §7); S2 prints 13.3.
+    area = rules.area(AREA)
+    variant = dataclasses.replace(rules, areas={**rules.areas, AREA: dataclasses.replace(
+        area, qualification=dataclasses.replace(area.qualification, points_rounding=rounding))})
+    certs = people(ENGINEER, "ab") + people(ANALYST, "ab") + people(ARCHITECT, "ab")
+    assert metric(sec(certs=certs, rules=variant), "intermediate_certifications", "enterprise")[1] \
+        == pytest.approx(points)
+    three = people(ENGINEER, "ab") + people(ANALYST, "ab") + people(ARCHITECT, "cde")
+    assert metric(sec(certs=three, rules=variant), "intermediate_certifications", "enterprise")[1] == 20

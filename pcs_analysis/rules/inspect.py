@@ -57,6 +57,7 @@ def _program_rows(rules: Rulebook) -> Iterator[tuple[str, ...]]:
     yield _row("", "", "", "", "min_total_points", q.min_total_points)
     yield _row("", "", "", "", "min_metric_points", q.min_metric_points)
     yield _row("", "", "", "", "min_metric_comparison", q.min_metric_comparison)
+    yield _row("", "", "", "", "points_rounding", q.points_rounding)
     yield _row("", "", "", "", "performance_day_of_month", r.performance_day_of_month)
     yield _row("", "", "", "", "skilling_lag_days", r.skilling_lag_days)
     yield _row("", "", "", "", "window_months_before_current", rules.window_months_before_current)

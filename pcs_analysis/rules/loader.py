@@ -230,7 +230,7 @@ def _load(version: str, base: Path) -> Rulebook:
 
 
 def _qualification(doc: _Doc, table: Mapping[str, Any], path: str) -> Qualification:
-    doc.only(table, path, {"min_total_points", "min_metric_points", "min_metric_comparison"})
+    doc.only(table, path, {"min_total_points", "min_metric_points", "min_metric_comparison", "points_rounding"})
     comparison = doc.get(table, "min_metric_comparison", path, str)
     if comparison not in ("gt", "ge"):
         raise doc.fail(f"{path}.min_metric_comparison", f"must be 'gt' or 'ge', got {comparison!r}")
@@ -238,6 +238,7 @@ def _qualification(doc: _Doc, table: Mapping[str, Any], path: str) -> Qualificat
         min_total_points=doc.number(table, "min_total_points", path, positive=True),
         min_metric_points=doc.number(table, "min_metric_points", path),
         min_metric_comparison=comparison,
+        points_rounding=_choice(doc, table, "points_rounding", path, ("exact", "floor", "one_decimal")),
     )
 
 

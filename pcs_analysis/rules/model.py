@@ -34,6 +34,9 @@ class Qualification:
     min_total_points: float
     min_metric_points: float
     min_metric_comparison: Literal["gt", "ge"]
+    #: How a metric's points are rounded: kept exact, floored to whole points, or rounded to one
+    #: decimal as the published examples print them.
+    points_rounding: Literal["exact", "floor", "one_decimal"] = "exact"
 
 
 @dataclass(frozen=True)
