@@ -47,6 +47,23 @@ def _copy(tmp_path: Path) -> Path:
      "metrics.deployments.active_share_mim"),
     ("program.toml", "min_total_points = 70", "", "qualification.min_total_points': is required"),
     ("program.toml", 'min_metric_comparison = "gt"', 'min_metric_comparison = "gte"', "must be 'gt' or 'ge'"),
+    ("program.toml", 'points_rounding = "exact"', 'points_rounding = "ceil"', "qualification.points_rounding"),
+    ("business_applications.toml", 'measure = "consumption_value"\ngrowth', 'measure = "mcv"\ngrowth',
+     "metrics.usage_growth.measure': must be one of 'revenue_usd', 'consumption_value'"),
+    ("business_applications.toml", "min_value = 1500,", "min_value = 1500, above_value = 1500,",
+     "give either min_value (at least) or above_value (more than)"),
+    ("business_applications.toml", '"Guides" = { rate = 1000, per = "MAU" }',
+     '"Guides" = { rate = 1000, per = "MAU" }\n"Sales" = { rate = 5 }', "'Sales' is on two rate-card lines"),
+    ("business_applications.toml", "workload_associations = { pal_only = [\"PAL\"] }\ntracks.enterprise = { "
+     "associations = [\"CPOR_OSU\", \"CSP_T1\", \"CSP_T2\", \"DPOR\"], full_marks_at = 30",
+     "workload_associations = { pal_only = [\"PALX\"] }\ntracks.enterprise = { "
+     "associations = [\"CPOR_OSU\", \"CSP_T1\", \"CSP_T2\", \"DPOR\"], full_marks_at = 30",
+     "metrics.usage_growth.workload_associations.pal_only': unknown association type 'PALX'"),
+    ("security.toml", 'kind = "tenant_count_growth"\nworkloads = "m365_workloads"',
+     'kind = "certified_people"\nworkloads = "m365_workloads"', "'certified_people' cannot be a part"),
+    ("security.toml", "max_value = 12000, promoted_within_months = 12, full_marks_at = 6",
+     "promoted_within_months = 12, full_marks_at = 6", "promoted_within_months': a promotion rule needs max_value"),
+    ("business_applications.toml", 'count = "tenant_workload"', 'count = "pairs"', "track_classification.count"),
 ])
 def test_invalid_rulebooks_name_the_file_and_key(tmp_path, file, old, new, message):
     base = _copy(tmp_path)

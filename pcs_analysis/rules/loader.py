@@ -460,17 +460,14 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *
     if "products" in keys and ("products" in table or "workloads" not in keys):
         if "workloads" in table:
             raise doc.fail(f"{path}.products", "give either products or workloads, not both")
-        if "products" not in table and settings.get("measure") == "consumption_value":
-            settings["workloads"] = frozenset(lists.rates)
-        else:
-            products = doc.strings(table, "products", path)
-            unknown = [p for p in products if p not in rulebook.products]
-            if unknown:
-                known = ", ".join(rulebook.products)
-                raise doc.fail(f"{path}.products", f"unknown product {unknown[0]!r} (known: {known})")
-            settings["products"] = products
-            settings["excluded_workloads"] = _workload_keys(
-                lists, tuple(doc.get(table, "exclude_workloads", path, list, [])))
+        products = doc.strings(table, "products", path)
+        unknown = [p for p in products if p not in rulebook.products]
+        if unknown:
+            known = ", ".join(rulebook.products)
+            raise doc.fail(f"{path}.products", f"unknown product {unknown[0]!r} (known: {known})")
+        settings["products"] = products
+        settings["excluded_workloads"] = _workload_keys(
+            lists, tuple(doc.get(table, "exclude_workloads", path, list, [])))
     if "products" in keys and "workloads" in keys and "products" not in settings and "workloads" not in settings:
         if settings.get("measure") != "consumption_value":
             raise doc.fail(f"{path}.workloads", "give products or workloads (the rows this metric reads)")
