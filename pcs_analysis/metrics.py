@@ -62,22 +62,28 @@ def compute_contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
     out = {}
     for metric in ctx.area.metrics:
         if metric.parts:
-            out[metric.name] = pl.concat([
-                KINDS[part.kind](ctx, part).with_columns(pl.lit(metric.name).alias("metric"),
-                                                         pl.lit(part.name).alias("option"))
-                for part in metric.parts])
+            out[metric.name] = pl.concat([frame for _, frame in part_contributions(ctx, metric)])
         else:
             out[metric.name] = KINDS[metric.kind](ctx, metric)
     return out
 
 
+def part_contributions(ctx: Context, metric: Metric) -> list[tuple[Metric, pl.LazyFrame]]:
+    """Each part of a sum of parts with its own contribution rows (option: the part's name)."""
+    return [(part, KINDS[part.kind](ctx, part).with_columns(pl.lit(metric.name).alias("metric"),
+                                                             pl.lit(part.name).alias("option")))
+            for part in metric.parts]
+
+
 def _values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:
     if not metric.parts:
         return VALUE_FUNCTIONS.get(metric.kind, summed_values)(ctx, metric, contributions)
+    # Each part's value from its own rows (not by filtering the concatenation, which would
+    # evaluate every part once per part).
     return pl.concat([
-        VALUE_FUNCTIONS.get(part.kind, summed_values)(ctx, part, contributions.filter(pl.col("option") == part.name))
+        VALUE_FUNCTIONS.get(part.kind, summed_values)(ctx, part, frame)
         .with_columns(pl.lit(metric.name).alias("metric"), pl.lit(part.name).alias("option"))
-        for part in metric.parts], how="diagonal_relaxed")
+        for part, frame in part_contributions(ctx, metric)], how="diagonal_relaxed")
 
 
 def metric_values(ctx: Context, contributions: dict[str, pl.LazyFrame],
