@@ -11,7 +11,7 @@ Person contribution columns
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -51,9 +51,29 @@ class Context:
     area: AreaRules
     #: Seat bands per (workload list, track bands), computed once and shared by the metrics.
     bands: dict[tuple, pl.LazyFrame]
+    #: Days that show the same data month share one evaluation of the usage metrics: `day_map`
+    #: links each month's first day (`month_as_of`) to every snapshot day showing it; None when
+    #: every snapshot shows a month of its own.
+    day_map: pl.LazyFrame | None = None
 
     def seat_bands(self, metric: Metric) -> pl.LazyFrame:
         return self.bands[band_key(metric)]
+
+    def by_month(self) -> Context:
+        """The context whose snapshots are one day per data month (for usage metrics, which
+        depend on the data month only)."""
+        if self.day_map is None:
+            return self
+        months = self.snapshots.join(self.day_map.select(pl.col("month_as_of").alias("as_of")).unique(),
+                                     on="as_of", how="semi")
+        return replace(self, snapshots=months, day_map=None)
+
+    def to_days(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """Rows computed by month (`by_month`) repeated for every snapshot day showing that month."""
+        if self.day_map is None:
+            return frame
+        return frame.rename({"as_of": "month_as_of"}).join(self.day_map, on="month_as_of", how="inner") \
+            .drop("month_as_of")
 
 
 def band_key(metric: Metric) -> tuple:
@@ -78,8 +98,12 @@ def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
         if any(r.seat_band for r in metric.tracks.values()) and band_key(metric) not in bands:
             rows = eligible_workload_rows(usage, metric)
             bands[band_key(metric)] = seat_bands(rows, metric).collect().lazy()
+    first_day = snapshots.group_by("month_index").agg(pl.col("as_of").min().alias("month_as_of"))
+    day_map = None
+    if first_day.height < snapshots.height:
+        day_map = snapshots.join(first_day, on="month_index").select("month_as_of", "as_of").lazy()
     return Context(usage=usage, certifications=certifications, snapshots=snapshots.lazy(),
-                   rules=rules, area=area, bands=bands)
+                   rules=rules, area=area, bands=bands, day_map=day_map)
 
 
 def leaves(area: AreaRules) -> list[Metric]:

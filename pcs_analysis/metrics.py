@@ -58,13 +58,25 @@ VALUE_FUNCTIONS: dict[str, ValueFunction] = {
 
 def compute_contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
     """The contribution rows of every metric of the context's area, by metric name. The rows of
-    a sum of parts are its parts' rows, with the part's name as the option."""
+    a sum of parts are its parts' rows, with the part's name as the option. Usage metrics are
+    computed once per data month and repeated for every snapshot day showing it."""
+    return {name: (frame if _is_person(ctx.area.metric(name)) else ctx.to_days(frame))
+            for name, frame in _contributions(ctx).items()}
+
+
+def _is_person(metric: Metric) -> bool:
+    return metric.kind in PERSON_KINDS
+
+
+def _contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
+    """Contribution rows, usage metrics by data month (see `Context.by_month`)."""
+    monthly = ctx.by_month()
     out = {}
     for metric in ctx.area.metrics:
         if metric.parts:
-            out[metric.name] = pl.concat([frame for _, frame in part_contributions(ctx, metric)])
+            out[metric.name] = pl.concat([frame for _, frame in part_contributions(monthly, metric)])
         else:
-            out[metric.name] = KINDS[metric.kind](ctx, metric)
+            out[metric.name] = KINDS[metric.kind](ctx if _is_person(metric) else monthly, metric)
     return out
 
 
@@ -75,24 +87,28 @@ def part_contributions(ctx: Context, metric: Metric) -> list[tuple[Metric, pl.La
             for part in metric.parts]
 
 
-def _values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:
+def _values(ctx: Context, metric: Metric) -> pl.LazyFrame:
+    """A metric's values per snapshot day; usage metrics are valued by data month and repeated."""
+    if _is_person(metric):
+        return VALUE_FUNCTIONS.get(metric.kind, summed_values)(ctx, metric, KINDS[metric.kind](ctx, metric))
+    monthly = ctx.by_month()
     if not metric.parts:
-        return VALUE_FUNCTIONS.get(metric.kind, summed_values)(ctx, metric, contributions)
+        values = VALUE_FUNCTIONS.get(metric.kind, summed_values)(monthly, metric, KINDS[metric.kind](monthly, metric))
+        return ctx.to_days(values)
     # Each part's value from its own rows (not by filtering the concatenation, which would
     # evaluate every part once per part).
-    return pl.concat([
-        VALUE_FUNCTIONS.get(part.kind, summed_values)(ctx, part, frame)
+    return ctx.to_days(pl.concat([
+        VALUE_FUNCTIONS.get(part.kind, summed_values)(monthly, part, frame)
         .with_columns(pl.lit(metric.name).alias("metric"), pl.lit(part.name).alias("option"))
-        for part, frame in part_contributions(ctx, metric)], how="diagonal_relaxed")
+        for part, frame in part_contributions(monthly, metric)], how="diagonal_relaxed"))
 
 
-def metric_values(ctx: Context, contributions: dict[str, pl.LazyFrame],
-                  partner_ids: pl.LazyFrame) -> pl.LazyFrame:
+def metric_values(ctx: Context, partner_ids: pl.LazyFrame) -> pl.LazyFrame:
     """One row per partner x snapshot x track x metric x option with the metric's value,
     `base_points` and `is_open` (see VALUE_FUNCTIONS). Missing rows get a value of 0."""
     frames = []
     for metric in ctx.area.metrics:
-        values = _values(ctx, metric, contributions[metric.name])
+        values = _values(ctx, metric)
         names = values.collect_schema().names()
         frames.append(values.select(
             *[pl.col(k).cast(pl.String) if k != "as_of" else pl.col(k) for k in VALUE_KEYS],

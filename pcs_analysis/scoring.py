@@ -103,10 +103,10 @@ def score(
         area = rules.area(name)
         ctx = build_context(data, rules, area, points_in_time)
         contributions[name] = compute_contributions(ctx)
-        values = metric_values(ctx, contributions[name], partners)
+        values = metric_values(ctx, partners)
         option_frames.append(score_options(values, area).with_columns(pl.lit(name).alias("area")))
         if area.classification is not None:
-            classifications[name] = classify(ctx).collect()
+            classifications[name] = ctx.to_days(classify(ctx.by_month())).collect()
     options = pl.concat(option_frames).collect() if option_frames else _empty_options()
     options = options.with_columns(pl.lit(rules.version).alias("rules_version"))
     best = best_options(options)
