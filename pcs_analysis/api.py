@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from .errors import PcsError
 from .explain import Explanation, explain
-from .io import read_data
-from .rules import load_rules
+from .io import PartnerData, read_data
+from .rules import Rulebook, load_rules
 from .scoring import ScoreResult, score
+from .status import History, Qualification, history, qualification
 
 
 def score_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_version: str | None = None,
@@ -26,3 +28,34 @@ def explain_folder(data_dir: str | Path, partner_id: str, *, as_of: dt.date | st
     rules = load_rules(rules_version)
     return explain(read_data(data_dir, rules=rules), partner_id, as_of=as_of, rules=rules, lag=lag,
                    areas=areas or None)
+
+
+def load_folder(data_dir: str | Path, *, rules_version: str | None = None,
+                partners: list[str] | None = None) -> tuple[PartnerData, Rulebook]:
+    """Read and validate a data folder, optionally keeping only some partners (an unknown
+    partner id is an error)."""
+    rules = load_rules(rules_version)
+    data = read_data(data_dir, rules=rules)
+    if partners:
+        known = set(data.partner_ids())
+        unknown = [p for p in partners if p not in known]
+        if unknown:
+            raise PcsError(f"{data_dir}: no partner {', '.join(repr(p) for p in unknown)} in the data")
+        data = data.only_partners(partners)
+    return data, rules
+
+
+def history_folder(data_dir: str | Path, *, as_of: dt.date | str, months: int | None = None,
+                   rules_version: str | None = None, lag: bool = True, areas: list[str] | None = None,
+                   partners: list[str] | None = None) -> History:
+    """What `pcs history` computes: the scoring history of a data folder."""
+    data, rules = load_folder(data_dir, rules_version=rules_version, partners=partners)
+    return history(data, as_of=as_of, months=months, rules=rules, lag=lag, areas=areas or None)
+
+
+def qualification_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_version: str | None = None,
+                         lag: bool = True, areas: list[str] | None = None,
+                         partners: list[str] | None = None) -> Qualification:
+    """What `pcs status` computes: window, qualifying days and status per partner and area."""
+    data, rules = load_folder(data_dir, rules_version=rules_version, partners=partners)
+    return qualification(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None)

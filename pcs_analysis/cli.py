@@ -105,6 +105,45 @@ def explain_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(hel
         typer.echo(f"\nwrote the explanation tables to {out}")
 
 
+Partners = Annotated[list[str] | None, typer.Option("--partner", help="Only this partner (repeatable).")]
+
+
+@app.command("history")
+@_friendly
+def history_cmd(data_dir: DataDir, as_of: AsOf,
+                out: Annotated[Path, typer.Option("--out", help="Folder for history.csv and "
+                                                  "history_scores.csv.")],
+                months: Annotated[int | None, typer.Option("--months", min=1, help="Months to show (default: "
+                                                           "the rulebook's, six).")] = None,
+                rules: Rules = None, no_lag: NoLag = False, area: Areas = None, partner: Partners = None) -> None:
+    """The scoring history: each partner's score per area at the end of each month."""
+    from . import api
+    from .display import format_history
+
+    h = api.history_folder(data_dir, as_of=_date(as_of), months=months, rules_version=rules, lag=not no_lag,
+                           areas=area, partners=partner)
+    write_csvs(out, {"history": h.summary, "history_scores": h.scores})
+    typer.echo(format_history(h.summary))
+    typer.echo(f"\nwrote {out / 'history.csv'} and {out / 'history_scores.csv'}")
+
+
+@app.command("status")
+@_friendly
+def status_cmd(data_dir: DataDir, as_of: AsOf,
+               out: Annotated[Path, typer.Option("--out", help="Folder for status.csv and status_days.csv.")],
+               rules: Rules = None, no_lag: NoLag = False, area: Areas = None, partner: Partners = None) -> None:
+    """Status per partner and area (In progress, Qualified, Enrolled, Enrolled (Renewal due)),
+    with the qualification window and the days in it on which the partner qualified."""
+    from . import api
+    from .display import format_status
+
+    q = api.qualification_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area,
+                                 partners=partner)
+    write_csvs(out, {"status": q.status, "status_days": q.days})
+    typer.echo(format_status(q.status))
+    typer.echo(f"\nwrote {out / 'status.csv'} and {out / 'status_days.csv'}")
+
+
 @app.command("sample-data")
 @_friendly
 def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to (re)create.")],

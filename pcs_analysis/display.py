@@ -167,3 +167,31 @@ def format_rules_diff(changes: pl.DataFrame, old: str, new: str) -> str:
             what = f"{row['old'] or '(none)'} -> {row['new'] or '(none)'}"
         lines.append(f"  {scope}: {row['setting']}: {what}")
     return "\n".join(lines)
+
+
+def format_history(history: pl.DataFrame) -> str:
+    """Totals per partner and area, one column per month (q: qualified that month)."""
+    if not history.height:
+        return "no partners"
+    months = sorted(history["month"].unique().to_list())
+    rows = []
+    for (pid, area), part in history.group_by(["partner_id", "area"], maintain_order=True):
+        by_month = {r["month"]: r for r in part.iter_rows(named=True)}
+        rows.append([pid, area] + [
+            (points(by_month[m]["total"]) + (" q" if by_month[m]["is_qualified"] else "")) if m in by_month else ""
+            for m in months])
+    headers = ["partner", "area"] + [m.strftime("%Y-%m") for m in months]
+    return _table(headers, rows, right=set(range(2, 2 + len(months)))) + "\n\nq: qualified on that day"
+
+
+def format_status(status: pl.DataFrame) -> str:
+    """One line per partner and area: status, window and qualifying days."""
+    rows = [[r["partner_id"], r["area"], r["status"], f"{r['window_start']} to {r['window_end']}",
+             f"{r['days_qualified']}/{r['days_observed']}", points(r["total_today"]) if r["total_today"] is not None
+             else "", r["track_today"] or ""]
+            for r in status.iter_rows(named=True)]
+    headers = ["partner", "area", "status", "window", "days qualified", "total today", "track"]
+    table = _table(headers, rows, right={4, 5})
+    counts = status.group_by("status").len().sort("status")
+    tally = ", ".join(f"{r['status']}: {r['len']}" for r in counts.iter_rows(named=True))
+    return f"{table}\n\n{tally}"

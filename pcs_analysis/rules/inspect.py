@@ -61,6 +61,8 @@ def _program_rows(rules: Rulebook) -> Iterator[tuple[str, ...]]:
     yield _row("", "", "", "", "performance_day_of_month", r.performance_day_of_month)
     yield _row("", "", "", "", "skilling_lag_days", r.skilling_lag_days)
     yield _row("", "", "", "", "window_months_before_current", rules.window_months_before_current)
+    yield _row("", "", "", "", "renewal_window_months", rules.renewal_window_months)
+    yield _row("", "", "", "", "history_months", rules.history_months)
     for association in rules.association_types:
         yield _row("", "", "", "", "association_type", association, association)
 

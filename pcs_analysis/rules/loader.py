@@ -189,6 +189,10 @@ def _load(version: str, base: Path) -> Rulebook:
     if refresh.skilling_lag_days < 0:
         raise doc.fail("refresh.skilling_lag_days", "must be 0 or more")
     window = doc.get(data, "window", "", dict)
+    doc.only(window, "window", {"months_before_current", "renewal_window_months", "history_months"})
+    for key in ("renewal_window_months", "history_months"):
+        if key in window and (not isinstance(window[key], int) or window[key] < 1):
+            raise doc.fail(f"window.{key}", "must be a whole number of months, 1 or more")
     associations = doc.strings(doc.get(data, "associations", "", dict), "types", "associations")
     names_t = doc.get(data, "names", "", dict, {})
     prefixes = tuple(doc.get(names_t, "certification_prefixes", "names", list, []))
@@ -209,6 +213,8 @@ def _load(version: str, base: Path) -> Rulebook:
         qualification=qualification,
         refresh=refresh,
         window_months_before_current=doc.get(window, "months_before_current", "window", int),
+        renewal_window_months=doc.get(window, "renewal_window_months", "window", int, 1),
+        history_months=doc.get(window, "history_months", "window", int, 6),
         association_types=associations,
         certification_prefixes=prefixes,
         workload_aliases=workload_aliases,

@@ -241,6 +241,10 @@ class Rulebook:
     association_aliases: Mapping[str, str] = field(default_factory=dict)
     #: product families of the usage table's `product` column
     products: tuple[str, ...] = ()
+    #: Months, ending with the anniversary month, in which an enrolled partner is "Renewal due".
+    renewal_window_months: int = 1
+    #: Months shown on the scoring history page (the current month and the ones before it).
+    history_months: int = 6
 
     def area(self, name: str) -> AreaRules:
         try:

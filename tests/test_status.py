@@ -1,0 +1,119 @@
+"""Scoring history, daily qualification in the eligibility window, and status (issue: status)."""
+
+import dataclasses
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from pcs_analysis.io import PartnerData
+from pcs_analysis.scoring import score
+from pcs_analysis.status import ENROLLED, IN_PROGRESS, QUALIFIED, RENEWAL_DUE, history, history_days, qualification
+from tests.builders import cert_row, make_data, usage_row
+
+ADVANCED = "Microsoft 365 Certified: Enterprise Administrator Expert"
+INTERMEDIATE = "Teams Administrator Associate"
+
+
+def almost_qualified(extra_certs=()):
+    """Modern Work, Enterprise track, in every month from 2025-12 to 2026-10: five new customers
+    (20 points), five deployments (25), 650 more active users via CPOR (19.5) and one
+    intermediate person (2.5) = 67 points, with the advanced metric at zero. One advanced person
+    (7.5) makes it qualify."""
+    rows = [usage_row(f"T{t}", f"{y}-{m:02d}-01", 301, 130)
+            for t in range(5) for y, m in [(2025, 12)] + [(2026, k) for k in range(1, 11)]]
+    certs = [cert_row("int", INTERMEDIATE, "2024-01-01"), *extra_certs]
+    return make_data(rows, certs)
+
+
+def one_day(day: dt.date):
+    """An advanced certification that counts on `day` only: earned 10 days before (the skilling
+    lag) and expiring the day after (expires_on is the first day it no longer counts)."""
+    return cert_row("adv", ADVANCED, (day - dt.timedelta(days=10)).isoformat(),
+                    (day + dt.timedelta(days=1)).isoformat())
+
+
+def status_row(data, as_of, **kwargs):
+    q = qualification(data, as_of=as_of, areas=["modern_work"], **kwargs)
+    return q.status.row(0, named=True), q
+
+
+def test_the_building_block_qualifies_only_with_the_advanced_person():
+    day = dt.date(2026, 9, 11)
+    without = score(almost_qualified(), as_of=day, areas=["modern_work"]).summary.row(0, named=True)
+    assert without["total"] == pytest.approx(67) and not without["is_qualified"]
+    with_one = score(almost_qualified([one_day(day)]), as_of=day, areas=["modern_work"]).summary.row(0, named=True)
+    assert with_one["total"] == pytest.approx(74.5) and with_one["is_qualified"]
+
+
+def test_qualified_on_exactly_one_day_with_a_certification_expiring_the_day_after():
+    day = dt.date(2026, 9, 11)
+    row, q = status_row(almost_qualified([one_day(day)]), "2026-11-21")
+    assert (row["status"], row["days_qualified"], row["first_qualified_on"], row["last_qualified_on"]) == (
+        QUALIFIED, 1, day, day)
+    assert (row["window_start"], row["window_end"], row["days_observed"]) == (
+        dt.date(2026, 6, 1), dt.date(2026, 11, 21), 174)
+    assert not row["is_qualified_today"]
+    assert q.days.filter(pl.col("is_qualified"))["day"].to_list() == [day]
+
+
+@pytest.mark.parametrize(("as_of", "status", "days"), [
+    ("2026-11-30", QUALIFIED, 1),      # window 2026-06-01 .. 2026-11-30 holds June 30
+    ("2026-12-01", IN_PROGRESS, 0),    # the window rolls forward to 2026-07-01 on the 1st
+])
+def test_the_window_rolls_forward_at_the_start_of_a_month(as_of, status, days):
+    row, _ = status_row(almost_qualified([one_day(dt.date(2026, 6, 30))]), as_of)
+    assert (row["status"], row["days_qualified"]) == (status, days)
+
+
+def enrolled(data: PartnerData, enrolled_on: str, anniversary_on: str) -> PartnerData:
+    table = pl.DataFrame({"partner_id": ["P1"], "area": ["modern_work"],
+                          "enrolled_on": [dt.date.fromisoformat(enrolled_on)],
+                          "anniversary_on": [dt.date.fromisoformat(anniversary_on)]})
+    return dataclasses.replace(data, enrollments=table.lazy())
+
+
+@pytest.mark.parametrize(("as_of", "status"), [
+    ("2027-03-31", ENROLLED),          # before the anniversary month
+    ("2027-04-01", RENEWAL_DUE),       # the anniversary month is the renewal window
+    ("2027-04-10", RENEWAL_DUE),       # the anniversary itself
+    ("2027-04-30", RENEWAL_DUE),       # after the anniversary, still inside its month
+    ("2027-05-01", IN_PROGRESS),       # lapsed: scored as not enrolled (and not qualified lately)
+])
+def test_enrolled_partner_status_around_the_anniversary(as_of, status):
+    data = enrolled(almost_qualified([one_day(dt.date(2026, 9, 11))]), "2026-04-10", "2027-04-10")
+    row, _ = status_row(data, as_of)
+    assert row["status"] == status
+    if status in (ENROLLED, RENEWAL_DUE):
+        # The renewal month and the five months before it, whatever the day.
+        assert (row["window_start"], row["window_end"]) == (dt.date(2026, 11, 1), dt.date(2027, 4, 30))
+        assert row["anniversary_on"] == dt.date(2027, 4, 10)
+
+
+def test_renewal_window_counts_the_qualifying_days_inside_it():
+    # Qualified on 2026-11-02 only: inside the renewal's window (from 2026-11-01).
+    data = enrolled(almost_qualified([one_day(dt.date(2026, 11, 2))]), "2026-04-10", "2027-04-10")
+    row, _ = status_row(data, "2026-11-21")
+    assert (row["status"], row["days_qualified"], row["days_observed"]) == (ENROLLED, 1, 21)
+    assert "enrolled until 2027-04-10" in row["explanation"]
+
+
+def test_history_days_and_values_match_scoring_each_day():
+    assert history_days(dt.date(2026, 11, 21), 3) == [dt.date(2026, 9, 30), dt.date(2026, 10, 31),
+                                                      dt.date(2026, 11, 21)]
+    data = almost_qualified([one_day(dt.date(2026, 9, 30))])
+    h = history(data, as_of="2026-11-21", areas=["modern_work"])
+    assert h.summary["month"].to_list() == [dt.date(2026, m, 1) for m in range(6, 12)]
+    assert h.summary["is_qualified"].to_list() == [False, False, False, True, False, False]
+    for row in h.summary.iter_rows(named=True):
+        alone = score(data, as_of=row["as_of"], areas=["modern_work"]).summary.row(0, named=True)
+        assert alone["total"] == pytest.approx(row["total"]) and alone["month"] == row["data_month"]
+
+
+def test_scoring_many_days_equals_scoring_each_day(sample_data):
+    days = [dt.date(2026, 10, 19), dt.date(2026, 10, 20), dt.date(2026, 11, 3), dt.date(2026, 11, 21)]
+    together = score(sample_data, as_of=days)
+    for day in days:
+        alone = score(sample_data, as_of=day)
+        assert alone.scores.equals(together.scores.filter(pl.col("as_of") == day))
+        assert alone.summary.equals(together.summary.filter(pl.col("as_of") == day))
