@@ -13,13 +13,15 @@ from .config import AREAS, DEFAULT_RULES_VERSION, SAMPLE_DIR
 from .errors import DataValidationError, PcsError, Problem, RulebookError
 from .explain import Explanation, explain
 from .io import CanonicalTables, PartnerData, read_data, validate_frame
+from .recommend import recommend
 from .rules import Rulebook, list_versions, load_rules
 from .sample import generate_sample
 from .scoring import ScoreResult, score
+from .status import History, Qualification, history, qualification
 
 __all__ = [
     "AREAS", "CanonicalTables", "DEFAULT_RULES_VERSION", "SAMPLE_DIR", "DataValidationError", "Explanation",
-    "PartnerData", "PcsError", "Problem", "Rulebook", "RulebookError",
-    "ScoreResult", "explain", "generate_sample", "list_versions", "load_rules", "read_data",
-    "score", "validate_frame",
+    "History", "PartnerData", "PcsError", "Problem", "Qualification", "Rulebook", "RulebookError",
+    "ScoreResult", "explain", "generate_sample", "history", "list_versions", "load_rules", "qualification",
+    "read_data", "recommend", "score", "validate_frame",
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 from .errors import PcsError
 from .explain import Explanation, explain
 from .io import PartnerData, read_data
+from .recommend import recommend
 from .rules import Rulebook, load_rules
 from .scoring import ScoreResult, score
 from .status import History, Qualification, history, qualification
@@ -59,3 +60,10 @@ def qualification_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_ve
     """What `pcs status` computes: window, qualifying days and status per partner and area."""
     data, rules = load_folder(data_dir, rules_version=rules_version, partners=partners)
     return qualification(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None)
+
+
+def recommend_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_version: str | None = None,
+                     lag: bool = True, areas: list[str] | None = None, partners: list[str] | None = None):
+    """What `pcs recommend` computes: ranked actions, gaps and risks per partner and area."""
+    data, rules = load_folder(data_dir, rules_version=rules_version, partners=partners)
+    return recommend(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None)

@@ -144,6 +144,26 @@ def status_cmd(data_dir: DataDir, as_of: AsOf,
     typer.echo(f"\nwrote {out / 'status.csv'} and {out / 'status_days.csv'}")
 
 
+@app.command("recommend")
+@_friendly
+def recommend_cmd(data_dir: DataDir, as_of: AsOf,
+                  out: Annotated[Path, typer.Option("--out", help="Folder for recommendations.csv.")],
+                  rules: Rules = None, no_lag: NoLag = False, area: Areas = None, partner: Partners = None,
+                  top: Annotated[int, typer.Option("--top", min=0, help="Print at most this many actions and "
+                                                   "risks per partner and area (the CSV has all).")] = 3) -> None:
+    """Points still needed, the next actions ranked by the points they add (kept and other track),
+    association gaps, and risks (expiring certifications, customers whose loss or move out of the
+    seat band would cost points). Every figure is measured by rescoring."""
+    from . import api
+    from .display import format_recommendations
+
+    table = api.recommend_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area,
+                                 partners=partner)
+    write_csv(out / "recommendations.csv", table)
+    typer.echo(format_recommendations(table, top=top))
+    typer.echo(f"\nwrote {out / 'recommendations.csv'}")
+
+
 @app.command("sample-data")
 @_friendly
 def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to (re)create.")],

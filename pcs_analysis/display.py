@@ -195,3 +195,19 @@ def format_status(status: pl.DataFrame) -> str:
     counts = status.group_by("status").len().sort("status")
     tally = ", ".join(f"{r['status']}: {r['len']}" for r in counts.iter_rows(named=True))
     return f"{table}\n\n{tally}"
+
+
+def format_recommendations(table: pl.DataFrame, *, top: int = 3) -> str:
+    """Per partner and area: what is still needed, then the best actions and the largest risks."""
+    lines: list[str] = []
+    for (pid, area), part in table.group_by(["partner_id", "area"], maintain_order=True):
+        lines.append(f"\n== {pid} / {area}")
+        for r in part.filter(pl.col("type") == "to_qualify").iter_rows(named=True):
+            lines.append(f"   {r['recommendation']}")
+        for kind, label in (("action", "do"), ("gap", "fix"), ("risk", "watch")):
+            rows = part.filter((pl.col("type") == kind) & (pl.col("rank") <= top))
+            if kind == "action":
+                rows = rows.filter(pl.col("is_kept_track") | (pl.col("rank") == 1))
+            for r in rows.iter_rows(named=True):
+                lines.append(f"   {label}: {r['recommendation']}")
+    return "\n".join(lines).lstrip("\n") if lines else "no recommendations"

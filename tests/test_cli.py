@@ -108,7 +108,8 @@ def test_committed_sample_is_what_the_generator_makes(tmp_path):
         assert (tmp_path / "s" / name).read_bytes() == (SAMPLE_DIR / name).read_bytes(), name
 
 
-@pytest.mark.parametrize("command", [[], ["score"], ["explain"], ["sample-data"]])
+@pytest.mark.parametrize("command", [[], ["score"], ["explain"], ["sample-data"], ["history"], ["status"],
+                                     ["recommend"]])
 def test_help(command):
     proc = run(*command, "--help")
     assert "Usage" in proc.stdout
@@ -133,3 +134,28 @@ def test_the_same_input_gives_byte_identical_outputs(tmp_path):
         run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / run_dir, "-q")
     for name in ("scores.csv", "summary.csv", "options.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_history_status_and_recommend_write_csv_for_the_chosen_partners(tmp_path):
+    proc = run("history", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "h", "--partner", "P001",
+               "--area", "modern_work")
+    history = pl.read_csv(tmp_path / "h" / "history.csv")
+    assert history.height == 6 and set(history["partner_id"]) == {"P001"}
+    assert "2026-06" in proc.stdout and "2026-11" in proc.stdout
+    proc = run("status", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "s", "--partner", "P001",
+               "--partner", "P004")
+    status = pl.read_csv(tmp_path / "s" / "status.csv")
+    assert status.height == 12 and set(status["status"]) <= {"In progress", "Qualified", "Enrolled",
+                                                               "Enrolled (Renewal due)"}
+    assert (tmp_path / "s" / "status_days.csv").exists() and "Enrolled" in proc.stdout
+    proc = run("recommend", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "r", "--partner", "P005",
+               "--area", "modern_work")
+    table = pl.read_csv(tmp_path / "r" / "recommendations.csv")
+    assert {"to_qualify", "action", "risk"} <= set(table["type"]) and set(table["partner_id"]) == {"P005"}
+    assert "do: advanced_certifications" in proc.stdout
+
+
+def test_unknown_partner_is_a_clear_error(tmp_path):
+    proc = run("status", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "s", "--partner", "NOPE",
+               check=False)
+    assert proc.returncode == 2 and "no partner 'NOPE'" in proc.stderr and not (tmp_path / "s").exists()

@@ -1,0 +1,103 @@
+"""Recommendations: every figure is a rescoring, the ranking is right, and each risk type shows."""
+
+import dataclasses
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from pcs_analysis.recommend import recommend
+from pcs_analysis.scoring import score
+from tests.builders import cert_row, make_data, usage_row
+from tests.test_status import ADVANCED, almost_qualified
+
+AS_OF = "2026-11-21"
+
+
+def mw(data):
+    return recommend(data, as_of=AS_OF, areas=["modern_work"])
+
+
+def kept_total(data):
+    return score(data, as_of=AS_OF, areas=["modern_work"]).summary.row(0, named=True)
+
+
+def test_points_still_needed_and_metrics_at_zero():
+    r = mw(almost_qualified())
+    need = r.filter(pl.col("type") == "to_qualify").row(0, named=True)
+    assert need["points_change"] == pytest.approx(3)
+    assert need["recommendation"] == ("3.0 more points needed on the enterprise track; "
+                                      "metrics at zero: advanced_certifications")
+
+
+def test_the_top_action_adds_the_most_points_as_rescoring_confirms():
+    data = almost_qualified()
+    r = mw(data)
+    actions = r.filter((pl.col("type") == "action") & (pl.col("track") == "enterprise"))
+    top = actions.filter(pl.col("rank") == 1).row(0, named=True)
+    assert top["points_change"] == actions["points_change"].max()
+    assert top["kind"] == "add_person" and top["metric"] == "advanced_certifications"
+    assert top["points_change"] == pytest.approx(7.5) and top["is_qualified_after"]
+    # Apply it by hand: one more person with the advanced certification, earned in time.
+    certs = data.certifications.collect().vstack(pl.DataFrame(
+        [cert_row("someone", ADVANCED, "2026-11-11")]).with_columns(
+        pl.col("earned_on").str.to_date(), pl.lit(None, pl.Date).alias("expires_on")).select(
+        data.certifications.collect_schema().names()))
+    after = kept_total(dataclasses.replace(data, certifications=certs.lazy()))
+    assert after["total"] == pytest.approx(top["total_after"]) and after["is_qualified"]
+
+
+def test_every_action_figure_is_a_rescoring():
+    data = almost_qualified()
+    r = mw(data)
+    # Enterprise customer adds are at their maximum already: the action shows on the SMB track.
+    assert r.filter((pl.col("kind") == "add_customer") & (pl.col("track") == "enterprise")).height == 0
+    add_customer = r.filter((pl.col("kind") == "add_customer") & (pl.col("track") == "smb")).row(0, named=True)
+    new = make_data([usage_row("new", "2026-10-01", 11, 0, workload="Exchange Online")]).usage.collect()
+    usage = pl.concat([data.usage.collect(), new])
+    after = kept_total(dataclasses.replace(data, usage=usage.lazy()))
+    assert after["other_track"] == "smb"
+    assert after["other_track_total"] == pytest.approx(add_customer["total_after"])
+    assert add_customer["points_change"] == pytest.approx(2)
+
+
+def test_expiring_certification_is_a_risk_with_the_points_it_costs():
+    day = dt.date.fromisoformat(AS_OF)
+    expiring = cert_row("adv", ADVANCED, "2026-01-10", (day + dt.timedelta(days=1)).isoformat())
+    r = mw(almost_qualified([expiring]))
+    risk = r.filter(pl.col("kind") == "certification_expires").row(0, named=True)
+    assert risk["subject"] == "adv" and risk["points_change"] == pytest.approx(-7.5)
+    assert not risk["is_qualified_after"]
+    assert "stops counting on 2026-11-22" in risk["recommendation"]
+
+
+def test_customer_loss_and_leaving_the_band_are_risks():
+    r = mw(almost_qualified())
+    lost = r.filter(pl.col("kind") == "customer_lost")
+    # Each of the five tenants: one customer add (4), one deployment (5) and 130 users (3.9).
+    assert lost.height == 5 and lost["points_change"].to_list() == pytest.approx([-12.9] * 5)
+    assert lost["recommendation"][0] == "losing T0 would cost 12.9 points"
+    band = r.filter(pl.col("kind") == "customer_leaves_band")
+    assert band.height == 5 and "falling below 301 paid licences" in band["recommendation"][0]
+
+
+def test_association_gap_with_the_points_an_association_would_add():
+    data = almost_qualified()
+    rows = data.usage.collect()
+    pal = rows.filter(pl.col("tenant_id") == "T0").with_columns(pl.lit("GAP").alias("tenant_id"),
+                                                                pl.lit("PAL").alias("association"))
+    data = dataclasses.replace(data, usage=pl.concat([rows, pal]).lazy())
+    gap = mw(data).filter(pl.col("type") == "gap").row(0, named=True)
+    assert gap["subject"] == "GAP" and "associated via PAL" in gap["recommendation"]
+    # Customer adds and deployments are at their maximum: only the 130 users of growth count.
+    assert gap["points_change"] == pytest.approx(130 * 30 / 1000)
+
+
+def test_sample_recommendations_are_ranked_per_partner_and_track(sample_data):
+    r = recommend(sample_data.only_partners(["P001", "P005"]), as_of=AS_OF, areas=["security", "business_applications"])
+    actions = r.filter(pl.col("type") == "action")
+    assert actions.height > 0 and (actions["points_change"] > 0).all()
+    best = actions.group_by("partner_id", "area", "track").agg(pl.col("points_change").max().alias("best"))
+    top = actions.filter(pl.col("rank") == 1).join(best, on=["partner_id", "area", "track"])
+    assert (top["points_change"] == top["best"]).all()
+    assert (r.filter(pl.col("type") == "risk")["points_change"] < 0).all()
