@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -287,7 +287,26 @@ def _candidates(scope: _Scope) -> list[Candidate]:
                 out += _actions(scope, metric.name + part, metric.name, leaf, track)
             out += _gaps(scope, metric.name + part, metric.name, leaf)
     out += _risks(scope)
-    return out
+    return _merge_moves(out)
+
+
+def _merge_moves(candidates: list[Candidate]) -> list[Candidate]:
+    """The same association move proposed by several metrics (usage growth and deployments read
+    the same rows) is one action: keep the first, naming every metric."""
+    merged: dict[tuple, Candidate] = {}
+    out = []
+    for c in candidates:
+        if c.kind != "move_association":
+            out.append(c)
+            continue
+        key = (c.track, c.subject, c.text.split(": ", 1)[1])
+        if key in merged:
+            first = merged[key]
+            metric = f"{first.metric}, {c.metric}"
+            merged[key] = replace(first, metric=metric, text=f"{metric}: {key[2]}")
+        else:
+            merged[key] = c
+    return out + list(merged.values())
 
 
 def _workload_name(area: AreaRules, leaf: Metric) -> str | None:
@@ -358,7 +377,9 @@ def _actions(scope: _Scope, label: str, metric: str, leaf: Metric, track: str) -
                 add("grow_users", r["tenant_id"], f"{label}: {users} more active users of {r['workload']} at "
                     f"{r['tenant_id']} ({opt.name or association})",
                     _set_rows(where, active_units=(r["active_units"] or 0) + users))
-    elif leaf.kind == "deployment_growth":
+    if leaf.kind in ("active_usage_growth", "deployment_growth") and len(rule.options) > 1:
+        c += _association_moves(scope, label, leaf, track)
+    if leaf.kind == "deployment_growth":
         share = leaf.active_share_min or 0
         for opt in rule.options:
             rows = _month_rows(scope, leaf).filter(pl.col("association").is_in(list(opt.associations))
@@ -403,6 +424,32 @@ def _actions(scope: _Scope, label: str, metric: str, leaf: Metric, track: str) -
                 _add_rows([_row(scope, r["tenant_id"], "Another Azure service", r["association"], revenue=1.0,
                                 product="azure")]))
     return c
+
+
+def _association_moves(scope: _Scope, label: str, leaf: Metric, track: str) -> list[Candidate]:
+    """A tenant counted under one association option, moved to another (its three largest tenants
+    per pair of options). Measured as if the new association had been in place all along: from
+    the day it changes, usage growth counts from the association month."""
+    out = []
+    rows = _month_rows(scope, leaf)
+    for source in leaf.tracks[track].options:
+        for target in leaf.tracks[track].options:
+            if target is source:
+                continue
+            mine = rows.filter(pl.col("association").is_in(list(source.associations)))
+            largest = (mine.group_by("tenant_id").agg(pl.col("active_units").sum())
+                       .sort("active_units", "tenant_id", descending=[True, False]).head(3))
+            to = target.associations[0]
+            for tenant in largest["tenant_id"].to_list():
+                where = ((pl.col("tenant_id") == tenant) & pl.col("association").is_in(list(source.associations))
+                         & pl.col("workload_key").is_in(sorted(leaf.workloads)))
+                out.append(Candidate(
+                    scope.partner_id, scope.area.area, track, "action", "move_association", label, tenant,
+                    f"{label}: associate {tenant} via {to} instead of {source.name} (had it been so all along: "
+                    f"+{{points}} points on the {track} track, {{total}} in all; from the day it changes, growth "
+                    f"counts from the association month)",
+                    _set_rows(where, association=to, associated_on=None)))
+    return out
 
 
 def _same_row(r: dict) -> pl.Expr:

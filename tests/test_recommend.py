@@ -101,3 +101,15 @@ def test_sample_recommendations_are_ranked_per_partner_and_track(sample_data):
     top = actions.filter(pl.col("rank") == 1).join(best, on=["partner_id", "area", "track"])
     assert (top["points_change"] == top["best"]).all()
     assert (r.filter(pl.col("type") == "risk")["points_change"] < 0).all()
+
+
+def test_moving_a_tenant_to_the_better_association_option():
+    # SMB: 100 more active users via CSP (2,000 for full marks) earn 1.5 points; via CPOR (500)
+    # 6. The tenant is also one deployment: 2.5 points via CSP (10), 5 via CPOR (5).
+    rows = [usage_row("T1", "2025-10-01", 200, 50, association="CSP_T1"),
+            usage_row("T1", "2026-10-01", 200, 150, association="CSP_T1")]
+    r = mw(make_data(rows))
+    move = r.filter(pl.col("kind") == "move_association").row(0, named=True)
+    assert move["track"] == "smb" and move["metric"] == "usage_growth, deployments"
+    assert move["points_change"] == pytest.approx(4.5 + 2.5)
+    assert "associate T1 via CPOR instead of CSP" in move["recommendation"]
