@@ -12,8 +12,9 @@ partner x area with the points still needed and the metrics at zero:
 
 - `action`: something the partner can do, on the kept track and on the other one, ranked by the
   points it adds to that track's total;
-- `risk`: a certification that stops counting before the next refresh or inside the
-  qualification window, a customer whose loss or move out of its seat band would cost points;
+- `risk`: a certification that stops counting before the next refresh, by the end of the month or,
+  for an enrolled partner, inside the renewal's qualification window; a customer whose loss or move
+  out of its seat band would cost points;
 - `gap`: a tenant using eligible workloads under an association type the metric does not accept,
   with the points the accepted association would add.
 """
@@ -32,7 +33,7 @@ from .names import canonical_key_expr
 from .periods import month_start, parse_date, scored_month
 from .rules import AreaRules, Metric, Rulebook, load_rules
 from .scoring import score
-from .status import month_end
+from .status import month_end, windows_of
 
 RECOMMENDATION_COLUMNS = [
     "partner_id", "area", "track", "is_kept_track", "type", "kind", "metric", "subject", "points_change",
@@ -100,17 +101,21 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
     month = month_start(scored_month(day, rules.refresh, lag=lag))
     lag_days = rules.refresh.skilling_lag_days if lag else 0
     next_refresh = _next_refresh(day, rules)
+    windows = windows_of(data, rules, area_names, day)
     frames = []
     for name in area_names:
         area = rules.area(name)
         summary = base.summary.filter(pl.col("area") == name)
+        window_end = dict(windows.filter((pl.col("area") == name) & pl.col("is_enrolled"))
+                          .select("partner_id", "window_end").iter_rows())
         candidates = []
         for row in summary.iter_rows(named=True):
             pid = row["partner_id"]
             scope = _Scope(partner_id=pid, area=area, usage=usage.filter(pl.col("partner_id") == pid),
                            certs=certs.filter(pl.col("partner_id") == pid), month=month, as_of=day,
                            earned_on=day - dt.timedelta(days=lag_days),
-                           horizon=max(next_refresh, month_end(day)), kept_track=row["track"])
+                           horizon=max(next_refresh, month_end(day), window_end.get(pid, day)),
+                           kept_track=row["track"])
             candidates += _candidates(scope)
         frames.append(_measure(candidates, base, data, usage, certs, rules, name, day, lag))
         frames.append(_to_qualify(summary))

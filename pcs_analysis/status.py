@@ -131,7 +131,7 @@ def qualification(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | 
     rules = rules or load_rules()
     day = parse_date(as_of)
     area_names = list(areas) if areas is not None else list(rules.areas)
-    windows = _windows(data, rules, area_names, day)
+    windows = windows_of(data, rules, area_names, day)
     first = windows["window_start"].min() if windows.height else day
     span = [first + dt.timedelta(days=i) for i in range((day - first).days + 1)] if first <= day else [day]
     result = score(data, as_of=span, rules=rules, areas=area_names, lag=lag)
@@ -164,8 +164,10 @@ def qualification(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | 
     return Qualification(status=status, days=in_window.sort("partner_id", "area", "day"))
 
 
-def _windows(data: PartnerData, rules: Rulebook, areas: list[str], day: dt.date) -> pl.DataFrame:
-    """Per partner x area: the enrollment current on `day` (if any) and the window."""
+def windows_of(data: PartnerData, rules: Rulebook, areas: list[str], day: dt.date) -> pl.DataFrame:
+    """Per partner x area: the enrollment current on `day` (if any) and the qualification window
+    (`is_enrolled`, `is_renewal_due`, `window_start`, `window_end`, `enrolled_on`, `anniversary_on`,
+    `lapsed_on`)."""
     before = rules.window_months_before_current
     partners = data.partner_id_frame().collect()
     grid = partners.join(pl.DataFrame({"area": areas}), how="cross")

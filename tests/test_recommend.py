@@ -113,3 +113,13 @@ def test_moving_a_tenant_to_the_better_association_option():
     assert move["track"] == "smb" and move["metric"] == "usage_growth, deployments"
     assert move["points_change"] == pytest.approx(4.5 + 2.5)
     assert "associate T1 via CPOR instead of CSP" in move["recommendation"]
+
+
+def test_enrolled_partner_risks_reach_to_the_end_of_the_renewal_window():
+    from tests.test_status import enrolled
+    expiring = cert_row("adv", ADVANCED, "2026-01-10", "2027-03-15")
+    data = almost_qualified([expiring])
+    assert mw(data).filter(pl.col("kind") == "certification_expires").height == 0   # months away
+    renewing = enrolled(data, "2026-04-10", "2027-04-10")                          # window to 2027-04-30
+    risk = mw(renewing).filter(pl.col("kind") == "certification_expires").row(0, named=True)
+    assert risk["points_change"] == pytest.approx(-7.5)
