@@ -164,6 +164,47 @@ def recommend_cmd(data_dir: DataDir, as_of: AsOf,
     typer.echo(f"\nwrote {out / 'recommendations.csv'}")
 
 
+@app.command("sensitivity")
+@_friendly
+def sensitivity_cmd(data_dir: DataDir, as_of: AsOf,
+                    area: Annotated[str, typer.Option("--area", help="The area whose rules vary.")],
+                    param: Annotated[list[str], typer.Option("--param", help="PATH=V1,V2,... (repeatable; "
+                                                             "the grid is every combination)")],
+                    out: Annotated[Path, typer.Option("--out", help="Folder for sensitivity_variants.csv, "
+                                                      "sensitivity_flips.csv and sensitivity_margins.csv.")],
+                    rules: Rules = None, no_lag: NoLag = False, partner: Partners = None) -> None:
+    """Score a portfolio under every combination of rule parameter values, e.g.
+    --param min_total_points=60,65,70,75 --param usage_growth.enterprise.CPOR.full_marks_at=500,1000."""
+    from . import api
+    from .sensitivity import sensitivity
+
+    data, rulebook = api.load_folder(data_dir, rules_version=rules, partners=partner)
+    grid = {}
+    for text in param:
+        name, sep, values = text.partition("=")
+        if not sep or not values.strip():
+            raise PcsError(f"--param {text!r}: expected PATH=V1,V2,...")
+        grid[name.strip()] = [_value(v) for v in values.split(",")]
+    result = sensitivity(data, as_of=_date(as_of), area=area, grid=grid, rules=rulebook, lag=not no_lag)
+    write_csvs(out, {"sensitivity_variants": result.variants, "sensitivity_flips": result.flips,
+                     "sensitivity_margins": result.margins})
+    best = result.variants.sort("partners_qualified", descending=True)
+    typer.echo(f"{result.variants.height} variants of {area}: partners qualified from "
+               f"{best['partners_qualified'].min()} to {best['partners_qualified'].max()}")
+    typer.echo(f"wrote {out / 'sensitivity_variants.csv'}, {out / 'sensitivity_flips.csv'} and "
+               f"{out / 'sensitivity_margins.csv'}")
+
+
+def _value(text: str) -> int | float | str:
+    text = text.strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 @app.command("sample-data")
 @_friendly
 def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to (re)create.")],

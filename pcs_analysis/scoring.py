@@ -59,6 +59,9 @@ class ScoreResult:
     summary: pl.DataFrame
     rules_version: str
     contributions: Mapping[str, Mapping[str, pl.LazyFrame]] = field(default_factory=dict)
+    #: Every option with the inputs of its points (`base_points`, `is_open`, `combine`, the
+    #: rulebook orders): what threshold sensitivity recomputes points from.
+    option_values: pl.DataFrame | None = None
 
 
 def score(
@@ -119,10 +122,10 @@ def score(
     area_order = pl.col("area").replace_strict({a: i for i, a in enumerate(area_names)},
                                                return_dtype=pl.Int32).alias("area_order")
     scores = best.with_columns(area_order).sort(order).select(SCORE_COLUMNS)
-    options = (options.with_columns(area_order)
-               .sort([*order, "option_order"]).select(SCORE_COLUMNS))
-    return ScoreResult(scores=scores, options=options, summary=summary, rules_version=rules.version,
-                       contributions=contributions)
+    option_values = options
+    options = options.with_columns(area_order).sort([*order, "option_order"])
+    return ScoreResult(scores=scores, options=options.select(SCORE_COLUMNS), summary=summary,
+                       rules_version=rules.version, contributions=contributions, option_values=option_values)
 
 
 def score_options(values: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:

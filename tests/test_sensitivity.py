@@ -1,0 +1,64 @@
+"""Threshold sensitivity agrees with rescoring under the modified rulebook."""
+
+import pytest
+
+from pcs_analysis.scoring import score
+from pcs_analysis.sensitivity import get_parameter, sensitivity, set_parameter
+
+AS_OF = "2026-11-21"
+
+
+def rescored(data, rules, area, settings):
+    for name, value in settings.items():
+        rules = set_parameter(rules, area, name, value)
+    return score(data, as_of=AS_OF, rules=rules, areas=[area]).summary
+
+
+@pytest.mark.parametrize(("area", "grid"), [
+    ("modern_work", {"min_total_points": [60, 70, 80], "usage_growth.enterprise.CPOR.full_marks_at": [500, 1000]}),
+    ("modern_work", {"seat_bands.smb.min_paid_units": [5, 11, 50], "min_metric_comparison": ["gt", "ge"],
+                     "min_metric_points": [0, 1]}),
+    ("security", {"net_customer_adds.azure.smb.full_marks_at": [3, 5, 10], "net_customer_adds.max_points": [15, 20]}),
+    ("business_applications", {"usage_growth.smb.min_baseline": [10_000, 25_000],
+                               "deployments.enterprise.min_value": [5_000, 10_000]}),
+    ("data_ai", {"intermediate_certifications.smb.prerequisite_points": [0, 4], "usage_growth.growth_basis":
+                 ["month", "trailing_12"]}),
+])
+def test_every_variant_agrees_with_rescoring(sample_data, rules, area, grid):
+    result = sensitivity(sample_data, as_of=AS_OF, area=area, grid=grid, rules=rules)
+    assert result.variants.height == len(list(__import__("itertools").product(*grid.values())))
+    for row in result.variants.iter_rows(named=True):
+        settings = {name: type(values[0])(row[name]) if not isinstance(values[0], str) else row[name]
+                    for name, values in grid.items()}
+        summary = rescored(sample_data, rules, area, settings)
+        assert summary["is_qualified"].sum() == row["partners_qualified"], settings
+        assert summary["total"].mean() == pytest.approx(row["mean_total"]), settings
+        flipped = set(result.flips.filter(result.flips["variant"] == row["variant"])["partner_id"])
+        base = score(sample_data, as_of=AS_OF, rules=rules, areas=[area]).summary
+        changed = {p for p, a, b in zip(base["partner_id"], base["is_qualified"], summary["is_qualified"], strict=True)
+                   if a != b}
+        assert flipped == changed, settings
+
+
+def test_margin_of_safety_is_the_nearest_flipping_value(sample_data, rules):
+    grid = {"min_total_points": [50, 60, 65, 70, 75, 80, 90]}
+    result = sensitivity(sample_data, as_of=AS_OF, area="modern_work", grid=grid, rules=rules)
+    totals = dict(score(sample_data, as_of=AS_OF, rules=rules, areas=["modern_work"]).summary
+                  .select("partner_id", "total").iter_rows())
+    for row in result.margins.iter_rows(named=True):
+        total = totals[row["partner_id"]]
+        if row["is_qualified"]:
+            # Loses qualification at the first bar above its total.
+            expected = next((v for v in grid["min_total_points"] if v > 70 and v > total + 1e-9), None)
+            assert row["flips_above"] == (None if expected is None else str(expected))
+            assert row["flips_below"] is None
+
+
+def test_parameters_are_read_and_written_by_path(rules):
+    assert get_parameter(rules, "security", "deployments.azure.smb.max_value") == 12000
+    changed = set_parameter(rules, "security", "deployments.azure.smb.max_value", 15000)
+    assert get_parameter(changed, "security", "deployments.azure.smb.max_value") == 15000
+    assert get_parameter(rules, "security", "deployments.azure.smb.max_value") == 12000  # the original is intact
+    for bad in ("nope", "usage_growth.enterprise.full_marks_at", "deployments.magic"):
+        with pytest.raises(ValueError, match="parameter"):
+            get_parameter(rules, "modern_work", bad)
