@@ -457,15 +457,13 @@ def _margins(rules: Rulebook, area: str, grid: Mapping[str, Sequence[Any]], vari
         flips = rows.group_by("partner_id").agg(
             pl.col("position").filter(pl.col("position") < here).max().alias("below"),
             pl.col("position").filter(pl.col("position") > here).min().alias("above"))
-        label = pl.Series([str(v) for v in ordered])
+        label = {float(i): str(v) for i, v in enumerate(ordered)}
         everyone = kept.select("partner_id", pl.col("was_qualified").alias("is_qualified")).unique("partner_id")
         frames.append(everyone.join(flips, on="partner_id", how="left").select(
             "partner_id", pl.lit(name).alias("parameter"), pl.lit(str(current[name])).alias("current"),
             "is_qualified",
-            pl.col("below").cast(pl.Int64).map_elements(lambda i: label[i], return_dtype=pl.String)
-            .alias("flips_below"),
-            pl.col("above").cast(pl.Int64).map_elements(lambda i: label[i], return_dtype=pl.String)
-            .alias("flips_above")))
+            pl.col("below").replace_strict(label, default=None, return_dtype=pl.String).alias("flips_below"),
+            pl.col("above").replace_strict(label, default=None, return_dtype=pl.String).alias("flips_above")))
     if not frames:
         return pl.DataFrame(schema=schema)
     return pl.concat(frames).select(list(schema)).sort("parameter", "partner_id")
