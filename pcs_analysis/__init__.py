@@ -17,11 +17,24 @@ from .recommend import recommend
 from .rules import Rulebook, list_versions, load_rules
 from .sample import generate_sample
 from .scoring import ScoreResult, score
+from .sensitivity import Sensitivity, get_parameter, sensitivity, set_parameter
 from .status import History, Qualification, history, qualification
+from .whatif import (
+    AddCertifiedPeople,
+    AddCustomer,
+    Associate,
+    GrowActiveUsers,
+    LoseCustomer,
+    Scenario,
+    WhatIf,
+    what_if,
+)
 
 __all__ = [
     "AREAS", "CanonicalTables", "DEFAULT_RULES_VERSION", "SAMPLE_DIR", "DataValidationError", "Explanation",
     "History", "PartnerData", "PcsError", "Problem", "Qualification", "Rulebook", "RulebookError",
     "ScoreResult", "explain", "generate_sample", "history", "list_versions", "load_rules", "qualification",
-    "read_data", "recommend", "score", "validate_frame",
+    "read_data", "recommend", "score", "validate_frame", "Sensitivity", "get_parameter", "sensitivity",
+    "set_parameter", "AddCertifiedPeople", "AddCustomer", "Associate", "GrowActiveUsers", "LoseCustomer",
+    "Scenario", "WhatIf", "what_if",
 ]

@@ -195,6 +195,30 @@ def sensitivity_cmd(data_dir: DataDir, as_of: AsOf,
                f"{out / 'sensitivity_margins.csv'}")
 
 
+@app.command("whatif")
+@_friendly
+def whatif_cmd(data_dir: DataDir, as_of: AsOf,
+               scenarios: Annotated[Path, typer.Option("--scenarios", help="TOML file of [[scenario]] tables "
+                                                       "with [[scenario.action]] entries.")],
+               out: Annotated[Path, typer.Option("--out", help="Folder for whatif_summary.csv and "
+                                                 "whatif_metrics.csv.")],
+               rules: Rules = None, no_lag: NoLag = False, area: Areas = None) -> None:
+    """Apply named scenarios (add certified people, add or lose a customer, associate a tenant,
+    grow active users) to copies of the data and show the before/after of every metric."""
+    from . import api
+    from .whatif import read_scenarios, what_if
+
+    plan = read_scenarios(scenarios)
+    data, rulebook = api.load_folder(data_dir, rules_version=rules)
+    result = what_if(data, plan, as_of=_date(as_of), rules=rulebook, areas=area or None, lag=not no_lag)
+    write_csvs(out, {"whatif_summary": result.summary, "whatif_metrics": result.metrics})
+    for r in result.summary.iter_rows(named=True):
+        verdict = "qualified" if r["is_qualified_after"] else "not qualified"
+        typer.echo(f"{r['scenario']}: {r['partner_id']} {r['area']}: {r['total_before']:.1f} -> "
+                   f"{r['total_after']:.1f} ({r['total_change']:+.1f}), {verdict}")
+    typer.echo(f"wrote {out / 'whatif_summary.csv'} and {out / 'whatif_metrics.csv'}")
+
+
 def _value(text: str) -> int | float | str:
     text = text.strip()
     for kind in (int, float):

@@ -109,7 +109,7 @@ def test_committed_sample_is_what_the_generator_makes(tmp_path):
 
 
 @pytest.mark.parametrize("command", [[], ["score"], ["explain"], ["sample-data"], ["history"], ["status"],
-                                     ["recommend"]])
+                                     ["recommend"], ["sensitivity"], ["whatif"]])
 def test_help(command):
     proc = run(*command, "--help")
     assert "Usage" in proc.stdout
@@ -159,3 +159,20 @@ def test_unknown_partner_is_a_clear_error(tmp_path):
     proc = run("status", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "s", "--partner", "NOPE",
                check=False)
     assert proc.returncode == 2 and "no partner 'NOPE'" in proc.stderr and not (tmp_path / "s").exists()
+
+
+def test_sensitivity_and_whatif_commands(tmp_path):
+    proc = run("sensitivity", SAMPLE_DIR, "--as-of", "2026-11-21", "--area", "modern_work",
+               "--param", "min_total_points=60,70,80", "--param", "min_metric_comparison=gt,ge",
+               "--out", tmp_path / "s")
+    variants = pl.read_csv(tmp_path / "s" / "sensitivity_variants.csv")
+    assert variants.height == 6 and "6 variants of modern_work" in proc.stdout
+    assert (tmp_path / "s" / "sensitivity_margins.csv").exists()
+    bad = run("sensitivity", SAMPLE_DIR, "--as-of", "2026-11-21", "--area", "modern_work", "--param", "x=1",
+              "--out", tmp_path / "bad", check=False)
+    assert bad.returncode == 2 and "parameter 'x'" in bad.stderr and not (tmp_path / "bad").exists()
+    examples = Path(__file__).parents[1] / "examples" / "scenarios.toml"
+    proc = run("whatif", SAMPLE_DIR, "--as-of", "2026-11-21", "--scenarios", examples, "--area", "modern_work",
+               "--out", tmp_path / "w")
+    summary = pl.read_csv(tmp_path / "w" / "whatif_summary.csv")
+    assert summary.height == 2 and "67.3 -> 82.3 (+15.0), qualified" in proc.stdout

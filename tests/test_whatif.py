@@ -1,0 +1,98 @@
+"""What-if actions agree with editing the raw data by hand."""
+
+import dataclasses
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from pcs_analysis import PcsError
+from pcs_analysis.scoring import score
+from pcs_analysis.whatif import (
+    AddCertifiedPeople,
+    AddCustomer,
+    Associate,
+    GrowActiveUsers,
+    LoseCustomer,
+    Scenario,
+    apply,
+    read_scenarios,
+    what_if,
+)
+from tests.builders import make_data, usage_row
+from tests.test_status import ADVANCED, almost_qualified
+
+AS_OF = "2026-11-21"
+MW = ["modern_work"]
+
+
+def by_hand(data, usage=None, certs=None):
+    return score(dataclasses.replace(data, usage=(usage if usage is not None else data.usage.collect()).lazy(),
+                                     certifications=(certs if certs is not None else
+                                                     data.certifications.collect()).lazy()),
+                 as_of=AS_OF, areas=MW).scores
+
+
+def via_whatif(data, *actions):
+    return score(apply(data, actions, as_of=AS_OF), as_of=AS_OF, areas=MW).scores
+
+
+def test_add_certified_people():
+    data = almost_qualified()
+    certs = data.certifications.collect()
+    extra = pl.DataFrame({"partner_id": ["P1", "P1"], "person_id": ["a", "b"], "certification": [ADVANCED] * 2,
+                          "earned_on": [dt.date(2026, 11, 11)] * 2, "expires_on": [None, None]}, schema=certs.schema)
+    assert via_whatif(data, AddCertifiedPeople("P1", ADVANCED, count=2)).equals(
+        by_hand(data, certs=pl.concat([certs, extra])))
+
+
+def test_add_customer_lose_customer_and_grow_users():
+    data = almost_qualified()
+    usage = data.usage.collect()
+    new = make_data([usage_row("NEW", f"2026-{m:02d}-01", 40, 20, association="CSP_T1") for m in range(8, 11)])
+    action = AddCustomer("P1", "NEW", "Exchange Online", "CSP_T1", dt.date(2026, 8, 1), paid_units=40,
+                         active_units=20, product="m365")
+    assert via_whatif(data, action).equals(by_hand(data, usage=pl.concat([usage, new.usage.collect()])))
+    lost = usage.filter(~((pl.col("tenant_id") == "T0") & (pl.col("month") >= dt.date(2026, 10, 1))))
+    assert via_whatif(data, LoseCustomer("P1", "T0")).equals(by_hand(data, usage=lost))
+    grown = usage.with_columns(pl.when((pl.col("tenant_id") == "T1") & (pl.col("month") == dt.date(2026, 10, 1)))
+                               .then(156).otherwise(pl.col("active_units")).alias("active_units"))
+    assert via_whatif(data, GrowActiveUsers("P1", 20, tenant_id="T1")).equals(by_hand(data, usage=grown))
+
+
+def test_associate_changes_or_adds_an_association():
+    data = almost_qualified()
+    usage = data.usage.collect()
+    moved = usage.with_columns(pl.when(pl.col("tenant_id") == "T2").then(pl.lit("DPOR"))
+                               .otherwise(pl.col("association")).alias("association"))
+    assert via_whatif(data, Associate("P1", "T2", "DPOR", replace=True)).equals(by_hand(data, usage=moved))
+
+
+def test_scenarios_report_before_and_after_per_metric():
+    data = almost_qualified()
+    scenarios = [Scenario("expert", (AddCertifiedPeople("P1", ADVANCED),)),
+                 Scenario("lose two", (LoseCustomer("P1", "T0"), LoseCustomer("P1", "T1")))]
+    result = what_if(data, scenarios, as_of=AS_OF, areas=MW)
+    summary = {r["scenario"]: r for r in result.summary.iter_rows(named=True)}
+    assert summary["expert"]["total_change"] == pytest.approx(7.5) and summary["expert"]["is_qualified_after"]
+    assert summary["lose two"]["total_after"] == pytest.approx(67 - 2 * 12.9)
+    adv = result.metrics.filter((pl.col("scenario") == "expert") & (pl.col("metric") == "advanced_certifications")
+                                & (pl.col("track") == "enterprise")).row(0, named=True)
+    assert (adv["value_before"], adv["value_after"], adv["points_change"]) == (0, 1, 7.5)
+    assert data.certifications.collect().height == 1  # the real data are untouched
+
+
+def test_scenario_files_and_their_errors(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[[scenario]]\nname = "a"\n[[scenario.action]]\ntype = "add_certified_people"\n'
+                    f'partner_id = "P1"\ncertification = "{ADVANCED}"\ncount = 2\n')
+    assert read_scenarios(path) == [Scenario("a", (AddCertifiedPeople("P1", ADVANCED, count=2),))]
+    path.write_text('[[scenario]]\nname = "a"\n[[scenario.action]]\ntype = "add_people"\n')
+    with pytest.raises(PcsError, match=r"scenario\[0\] \('a'\) action\[0\]: type must be one of"):
+        read_scenarios(path)
+    path.write_text('[[scenario]]\nname = "a"\n[[scenario.action]]\ntype = "lose_customer"\npartner_id = "P1"\n'
+                    'tenant = "T0"\n')
+    with pytest.raises(PcsError, match="unknown key 'tenant'"):
+        read_scenarios(path)
+    with pytest.raises(PcsError, match="no partner 'P9'"):
+        apply(almost_qualified(), [LoseCustomer("P9", "T0")], as_of=AS_OF)
