@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 
 from .errors import PcsError
@@ -217,6 +218,47 @@ def whatif_cmd(data_dir: DataDir, as_of: AsOf,
         typer.echo(f"{r['scenario']}: {r['partner_id']} {r['area']}: {r['total_before']:.1f} -> "
                    f"{r['total_after']:.1f} ({r['total_change']:+.1f}), {verdict}")
     typer.echo(f"wrote {out / 'whatif_summary.csv'} and {out / 'whatif_metrics.csv'}")
+
+
+@app.command("tracks")
+@_friendly
+def tracks_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")], as_of: AsOf,
+               out: Annotated[Path, typer.Option("--out", help="Folder for tracks_side_by_side.csv, "
+                                                 "tracks_marginal.csv and tracks_paths.csv.")],
+               rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
+               cost: Annotated[list[str] | None, typer.Option("--cost", help="KIND=COST of one action of a kind "
+                                                              "(add_customer, add_person, grow_users, "
+                                                              "add_deployment, grow_revenue, add_service, "
+                                                              "move_association); default 1 each.")] = None,
+               max_steps: Annotated[int, typer.Option("--max-steps", min=1)] = 12) -> None:
+    """One partner's tracks side by side, the points each kind of action adds on each, and a
+    short path to qualification on each track (every step measured by rescoring)."""
+    from . import api
+    from .track_choice import track_choice
+
+    costs = {}
+    for text in cost or []:
+        kind, sep, value = text.partition("=")
+        if not sep:
+            raise PcsError(f"--cost {text!r}: expected KIND=COST")
+        try:
+            costs[kind.strip()] = float(value)
+        except ValueError:
+            raise PcsError(f"--cost {text!r}: the cost is not a number") from None
+    data, rulebook = api.load_folder(data_dir, rules_version=rules)
+    result = track_choice(data, partner_id, as_of=_date(as_of), areas=area or None, rules=rulebook, costs=costs,
+                          max_steps=max_steps, lag=not no_lag)
+    write_csvs(out, {"tracks_side_by_side": result.side_by_side, "tracks_marginal": result.marginal,
+                     "tracks_paths": result.paths})
+    for (area_name, track), part in result.paths.group_by(["area", "track"], maintain_order=True):
+        last = part.row(-1, named=True)
+        verdict = (f"qualifies after {last['step']} step(s), cost {last['cost']:g}" if last["is_qualified"]
+                   else f"not qualified after {last['step']} step(s) ({last['total']:.1f} points)")
+        typer.echo(f"{area_name} / {track}: {part['total'][0]:.1f} points now; {verdict}")
+        for r in part.filter(pl.col("step") > 0).iter_rows(named=True):
+            typer.echo(f"   {r['step']}. {r['action']}")
+    typer.echo(f"wrote {out / 'tracks_side_by_side.csv'}, {out / 'tracks_marginal.csv'} and "
+               f"{out / 'tracks_paths.csv'}")
 
 
 def _value(text: str) -> int | float | str:

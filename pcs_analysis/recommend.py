@@ -21,6 +21,7 @@ partner x area with the points still needed and the metrics at zero:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable
@@ -93,32 +94,12 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
     day = parse_date(as_of)
     area_names = list(areas) if areas is not None else list(rules.areas)
     base = score(data, as_of=day, rules=rules, areas=area_names, lag=lag)
-    usage = data.usage.collect().with_columns(
-        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases).alias("workload_key"))
-    certs = data.certifications.collect().with_columns(
-        canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
-                           prefixes=rules.certification_prefixes).alias("certification_key"))
-    month = month_start(scored_month(day, rules.refresh, lag=lag))
-    lag_days = rules.refresh.skilling_lag_days if lag else 0
-    next_refresh = _next_refresh(day, rules)
-    windows = windows_of(data, rules, area_names, day)
+    usage, certs = _prepared(data, rules)
     frames = []
     for name in area_names:
-        area = rules.area(name)
-        summary = base.summary.filter(pl.col("area") == name)
-        window_end = dict(windows.filter((pl.col("area") == name) & pl.col("is_enrolled"))
-                          .select("partner_id", "window_end").iter_rows())
-        candidates = []
-        for row in summary.iter_rows(named=True):
-            pid = row["partner_id"]
-            scope = _Scope(partner_id=pid, area=area, usage=usage.filter(pl.col("partner_id") == pid),
-                           certs=certs.filter(pl.col("partner_id") == pid), month=month, as_of=day,
-                           earned_on=day - dt.timedelta(days=lag_days),
-                           horizon=max(next_refresh, month_end(day), window_end.get(pid, day)),
-                           kept_track=row["track"])
-            candidates += _candidates(scope)
+        candidates = _area_candidates(data, base, usage, certs, rules, name, day, lag)
         frames.append(_measure(candidates, base, data, usage, certs, rules, name, day, lag))
-        frames.append(_to_qualify(summary))
+        frames.append(_to_qualify(base.summary.filter(pl.col("area") == name)))
     if not frames:
         return pl.DataFrame(schema={c: pl.String for c in RECOMMENDATION_COLUMNS})
     out = pl.concat(frames, how="diagonal_relaxed")
@@ -128,6 +109,61 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
                              pl.col("type").replace_strict(type_order).alias("_t"))
             .sort("partner_id", "_a", "_t", pl.col("is_kept_track").not_(), "rank", nulls_last=True)
             .select(RECOMMENDATION_COLUMNS))
+
+
+def measured_actions(data: PartnerData, *, as_of: dt.date | str, area: str, rules: Rulebook | None = None,
+                     lag: bool = True) -> tuple[list[Candidate], pl.DataFrame]:
+    """The candidates of one area and their measured figures (RECOMMENDATION_COLUMNS and
+    `candidate`, the index of the candidate in the list), for building on: `apply_candidate`
+    makes the change for real."""
+    rules = rules or load_rules()
+    day = parse_date(as_of)
+    base = score(data, as_of=day, rules=rules, areas=[area], lag=lag)
+    usage, certs = _prepared(data, rules)
+    candidates = _area_candidates(data, base, usage, certs, rules, area, day, lag)
+    return candidates, _measure(candidates, base, data, usage, certs, rules, area, day, lag, keep_index=True)
+
+
+def apply_candidate(data: PartnerData, candidate: Candidate, rules: Rulebook | None = None) -> PartnerData:
+    """`data` with one candidate's change made to its partner's rows."""
+    rules = rules or load_rules()
+    usage, certs = _prepared(data, rules)
+    mine_u = pl.col("partner_id") == candidate.partner_id
+    u, k = candidate.change(usage.filter(mine_u), certs.filter(mine_u))
+    columns_u = data.usage.collect_schema().names()
+    columns_c = data.certifications.collect_schema().names()
+    new_usage = pl.concat([usage.filter(~mine_u).select(columns_u), u.select(columns_u)])
+    new_certs = pl.concat([certs.filter(~mine_u).select(columns_c), k.select(columns_c)])
+    return dataclasses.replace(data, usage=new_usage.lazy(), certifications=new_certs.lazy())
+
+
+def _prepared(data: PartnerData, rules: Rulebook) -> tuple[pl.DataFrame, pl.DataFrame]:
+    usage = data.usage.collect().with_columns(
+        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases).alias("workload_key"))
+    certs = data.certifications.collect().with_columns(
+        canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
+                           prefixes=rules.certification_prefixes).alias("certification_key"))
+    return usage, certs
+
+
+def _area_candidates(data: PartnerData, base, usage: pl.DataFrame, certs: pl.DataFrame, rules: Rulebook,
+                     name: str, day: dt.date, lag: bool) -> list[Candidate]:
+    area = rules.area(name)
+    month = month_start(scored_month(day, rules.refresh, lag=lag))
+    lag_days = rules.refresh.skilling_lag_days if lag else 0
+    next_refresh = _next_refresh(day, rules)
+    windows = windows_of(data, rules, [name], day)
+    window_end = dict(windows.filter(pl.col("is_enrolled")).select("partner_id", "window_end").iter_rows())
+    candidates = []
+    for row in base.summary.filter(pl.col("area") == name).iter_rows(named=True):
+        pid = row["partner_id"]
+        scope = _Scope(partner_id=pid, area=area, usage=usage.filter(pl.col("partner_id") == pid),
+                       certs=certs.filter(pl.col("partner_id") == pid), month=month, as_of=day,
+                       earned_on=day - dt.timedelta(days=lag_days),
+                       horizon=max(next_refresh, month_end(day), window_end.get(pid, day)),
+                       kept_track=row["track"])
+        candidates += _candidates(scope)
+    return candidates
 
 
 def _next_refresh(day: dt.date, rules: Rulebook) -> dt.date:
@@ -155,7 +191,7 @@ def _to_qualify(summary: pl.DataFrame) -> pl.DataFrame:
 # --- measuring candidates ------------------------------------------------------------------
 
 def _measure(candidates: list[Candidate], base, data: PartnerData, usage: pl.DataFrame, certs: pl.DataFrame,
-             rules: Rulebook, area: str, day: dt.date, lag: bool) -> pl.DataFrame:
+             rules: Rulebook, area: str, day: dt.date, lag: bool, keep_index: bool = False) -> pl.DataFrame:
     """Score every candidate as a virtual partner and compare with the partner's real totals."""
     if not candidates:
         return pl.DataFrame()
@@ -217,7 +253,7 @@ def _measure(candidates: list[Candidate], base, data: PartnerData, usage: pl.Dat
         .str.replace("{total}", pl.col("total_after").round(1).cast(pl.String), literal=True)
         .alias("recommendation"),
     )
-    return table.select(RECOMMENDATION_COLUMNS)
+    return table.select(*RECOMMENDATION_COLUMNS, *([pl.col("i").alias("candidate")] if keep_index else []))
 
 
 def _track_totals(result) -> pl.DataFrame:
@@ -332,7 +368,8 @@ def _actions(scope: _Scope, label: str, metric: str, leaf: Metric, track: str) -
     rule = leaf.tracks[track]
     option = rule.options[0]
     association = option.associations[0] if option.associations else None
-    new = f"new-{label.split(' ')[0]}-{track}"
+    taken = set(scope.usage["tenant_id"].unique().to_list())
+    new = next(f"new-customer-{i}" for i in range(1, len(taken) + 2) if f"new-customer-{i}" not in taken)
     c = []
 
     def add(kind: str, subject: str, text: str, change: Change) -> None:
