@@ -261,6 +261,57 @@ def tracks_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help
                f"{out / 'tracks_paths.csv'}")
 
 
+@app.command("plan")
+@_friendly
+def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")], as_of: AsOf,
+             area: Annotated[list[str], typer.Option("--area", help="An area to qualify in (repeatable).")],
+             out: Annotated[Path, typer.Option("--out", help="Folder for plan.csv, plan_areas.csv and "
+                                               "renewals.csv.")],
+             cost: Annotated[list[str] | None, typer.Option("--cost", help="CERTIFICATION=COST (repeatable).")] = None,
+             default_cost: Annotated[float, typer.Option("--default-cost", help="Cost of a certification "
+                                                         "not listed with --cost.")] = 1.0,
+             lead: Annotated[list[str] | None, typer.Option("--lead", help="CERTIFICATION=DAYS of preparation "
+                                                            "(repeatable).")] = None,
+             default_lead: Annotated[int, typer.Option("--default-lead", help="Days of preparation of a "
+                                                       "certification not listed with --lead.")] = 30,
+             target: Annotated[str | None, typer.Option("--target", help="The day to qualify on (default: the "
+                                                        "end of the renewal window when enrolled, else the "
+                                                        "end of the month).")] = None,
+             hires: Annotated[int, typer.Option("--hires", min=0, help="New hires the plan may use.")] = 0,
+             hire_cost: Annotated[float, typer.Option("--hire-cost", help="Cost of one new hire.")] = 0.0,
+             rules: Rules = None) -> None:
+    """The cheapest certifications with which a partner qualifies in the chosen areas (an exact
+    optimization), the latest day to earn and to start each, and the renewal calendar."""
+    from . import api
+    from .planning import plan_certifications
+
+    def pairs(items: list[str] | None, kind: type, option: str) -> dict:
+        out_map = {}
+        for text in items or []:
+            name, sep, value = text.rpartition("=")
+            if not sep or not name.strip():
+                raise PcsError(f"{option} {text!r}: expected CERTIFICATION=VALUE")
+            try:
+                out_map[name.strip()] = kind(value)
+            except ValueError:
+                raise PcsError(f"{option} {text!r}: {value!r} is not a number") from None
+        return out_map
+
+    data, rulebook = api.load_folder(data_dir, rules_version=rules)
+    plan = plan_certifications(data, partner_id, as_of=_date(as_of), areas=area, costs=pairs(cost, float, "--cost"),
+                               default_cost=default_cost, lead_days=pairs(lead, int, "--lead"),
+                               default_lead_days=default_lead, target=_date(target) if target else None,
+                               new_hires=hires, hire_cost=hire_cost, rules=rulebook)
+    write_csvs(out, {"plan": plan.plan, "plan_areas": plan.areas, "renewals": plan.renewals})
+    typer.echo(f"{plan.status}" + (f": {plan.reason}" if plan.reason else f", cost {plan.cost:g}"))
+    for r in plan.plan.iter_rows(named=True):
+        typer.echo(f"   {r['person_id']}: {r['certification']} (cost {r['cost']:g}), earn by {r['earn_by']}, "
+                   f"start by {r['start_by']}")
+    for r in plan.renewals.iter_rows(named=True):
+        typer.echo(f"   renew: {r['person_id']}: {r['certification']} stops counting on {r['stops_counting_on']}")
+    typer.echo(f"wrote {out / 'plan.csv'}, {out / 'plan_areas.csv'} and {out / 'renewals.csv'}")
+
+
 def _value(text: str) -> int | float | str:
     text = text.strip()
     for kind in (int, float):

@@ -1,0 +1,398 @@
+"""Certification planning: the cheapest set of certifications that makes a partner qualify.
+
+Given the people on staff (everyone in the certifications table, plus optional named staff and
+new hires), what each certification costs and how long it takes, the skilling rules of the chosen
+areas (people per metric, prerequisite steps, "one person counts once per metric") and the other
+metrics as they are, `plan_certifications` finds the minimum-cost set of (person, certification)
+pairs with which every chosen area qualifies on the target day, by mixed-integer linear
+programming (HiGHS through scipy, solved to a zero optimality gap: the plan is optimal, not a
+heuristic). It then applies the plan to a copy of the data and rescores it to check.
+
+The model, per chosen area and track:
+
+- `x[p, c]` = 1 when person p earns certification c; `y[p, s]` = 1 when p counts in slot s (a
+  people metric, a prerequisite step or a scoring step), allowed when p already counts there on
+  the target day or earns one of the slot's certifications;
+- a people metric's points `<= n * max / full_marks_at` and `<= max`;
+- a stepped metric: `z[k] = 1` only with at least the step's people; its points `<= sum z[k] *
+  prerequisite points + w`, with `w <= n_scoring * points per person` and `w <= max * z[k]` for
+  every step, and `<= max`;
+- the area qualifies: skilling points + the other metrics' points >= the bar, and every metric
+  above the per-metric minimum.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from .errors import PcsError
+from .explain import explain
+from .io import PartnerData
+from .names import name_key
+from .periods import parse_date
+from .rules import Certification, Rulebook, load_rules
+from .scoring import score
+from .status import windows_of
+
+PEOPLE_KINDS = ("certified_people", "certified_people_in_steps")
+
+
+@dataclass(frozen=True)
+class CertificationPlan:
+    """Attributes
+    ----------
+    plan
+        One row per certification to earn: person, certification, cost, lead time, the latest
+        day it may be earned to count on the target day, the latest day to start, and whether
+        that day has passed already (`is_late`).
+    areas
+        Per chosen area: the track planned for, total and qualification now, and after the plan
+        (by rescoring the data with the plan's certifications on the target day).
+    renewals
+        Certifications now counting that expire (or stop counting) before the target day.
+    cost
+        The plan's total cost (minimal).
+    status
+        "optimal", "already qualified" or "infeasible" (with `reason`).
+    """
+
+    plan: pl.DataFrame
+    areas: pl.DataFrame
+    renewals: pl.DataFrame
+    cost: float
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class _Slot:
+    area: str
+    metric: str
+    step: str | None          # None: a people metric; "step k" or "scoring"
+    keys: tuple[str, ...]     # certification keys that count in the slot
+
+
+def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | str, areas: Iterable[str],
+                        costs: Mapping[str, float] | None = None, default_cost: float = 1.0,
+                        lead_days: Mapping[str, int] | None = None, default_lead_days: int = 30,
+                        target: dt.date | str | None = None, tracks: Mapping[str, str] | None = None,
+                        staff: Iterable[str] = (), new_hires: int = 0, hire_cost: float = 0.0,
+                        rules: Rulebook | None = None) -> CertificationPlan:
+    """The minimum-cost certifications with which `partner_id` qualifies in every area of `areas`
+    on the `target` day (default: the end of the renewal's window for an enrolled partner, else
+    the end of the month of `as_of`), the other metrics as they are on `as_of`.
+
+    `costs` and `lead_days` are per certification name (case and prefixes ignored); `tracks`
+    chooses a track per area (default: the track kept today).
+
+    Examples
+    --------
+    >>> from pcs_analysis import read_data
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> p = plan_certifications(read_data(SAMPLE_DIR), "P005", as_of="2026-11-01", areas=["modern_work"],
+    ...                         target="2026-11-30", default_lead_days=5)
+    >>> p.status, p.cost, p.plan["earn_by"].to_list()
+    ('optimal', 1.0, [datetime.date(2026, 11, 20)])
+    """
+    rules = rules or load_rules()
+    day = parse_date(as_of)
+    area_names = list(areas)
+    if not area_names:
+        raise PcsError("plan_certifications: name at least one area")
+    if partner_id not in data.partner_ids():
+        raise PcsError(f"no partner {partner_id!r} in the data")
+    mine = data.only_partners([partner_id])
+    target_day = (parse_date(target) if target is not None
+                  else _default_target(mine, rules, area_names, day, default_lead_days))
+    if target_day < day:
+        raise PcsError(f"target {target_day} is before as_of {day}")
+    lag = rules.refresh.skilling_lag_days
+    prefixes = rules.certification_prefixes
+
+    def key(name: str) -> str:
+        k = name_key(name, prefixes=prefixes)
+        return rules.certification_aliases.get(k, k)
+
+    cost_by_key = {key(n): float(c) for n, c in (costs or {}).items()}
+    lead_by_key = {key(n): int(d) for n, d in (lead_days or {}).items()}
+    now = score(mine, as_of=day, rules=rules, areas=area_names)
+    at_target = explain(mine, partner_id, as_of=target_day, rules=rules, areas=area_names)
+    chosen = {a: (tracks or {}).get(a) or now.summary.filter(pl.col("area") == a)["track"][0] for a in area_names}
+    slots, fixed, certs = [], {}, {}
+    for a in area_names:
+        area = rules.area(a)
+        if chosen[a] not in area.tracks:
+            raise PcsError(f"{a} has no track {chosen[a]!r} (tracks: {', '.join(area.tracks)})")
+        on_track = now.scores.filter((pl.col("area") == a) & (pl.col("track") == chosen[a]))
+        others = on_track.filter(~pl.col("metric").is_in([m.name for m in area.metrics if m.kind in PEOPLE_KINDS]))
+        fixed[a] = (float(others["points"].sum()), others.filter(~pl.col("is_above_minimum"))["metric"].to_list())
+        for metric in area.metrics:
+            if metric.kind == "certified_people":
+                slots.append(_Slot(a, metric.name, None, tuple(c.key for c in metric.certifications)))
+                certs.update({c.key: c for c in metric.certifications})
+            elif metric.kind == "certified_people_in_steps":
+                for i, step in enumerate(metric.steps):
+                    slots.append(_Slot(a, metric.name, f"step {i + 1}", tuple(c.key for c in step)))
+                    certs.update({c.key: c for c in step})
+                slots.append(_Slot(a, metric.name, "scoring", tuple(c.key for c in metric.certifications)))
+                certs.update({c.key: c for c in metric.certifications})
+    # Certifications that can still be earned (not retired by the target's latest earning day).
+    latest_earn = target_day - dt.timedelta(days=lag)
+    earnable = {k: c for k, c in certs.items() if (c.retires_on is None or c.retires_on >= latest_earn)
+                and (c.counts_through is None or c.counts_through >= target_day)}
+    people = _people(mine, at_target, staff, new_hires)
+    holds = _holds(at_target, slots)
+    renewals = _renewals(mine, partner_id, certs, rules, day, target_day).filter(pl.col("area").is_in(area_names))
+    blocked = {a: f[1] for a, f in fixed.items() if f[1]}
+    if blocked:
+        reason = "; ".join(f"{a}: {', '.join(ms)} at zero, which no certification changes"
+                           for a, ms in blocked.items())
+        return _result(pl.DataFrame(), area_names, chosen, now, None, renewals, 0.0, "infeasible", reason)
+    solution = _solve(rules, area_names, chosen, slots, fixed, people, holds, earnable, cost_by_key, default_cost,
+                      {p: hire_cost for p in people if p.startswith("new-hire-")})
+    if solution is None:
+        return _result(pl.DataFrame(), area_names, chosen, now, None, renewals, 0.0, "infeasible",
+                       _why_infeasible(rules, area_names, chosen, fixed, len(people), slots, holds, earnable,
+                                       latest_earn))
+    pairs, cost, predicted = solution
+    rows = []
+    for person, cert_key in pairs:
+        lead = lead_by_key.get(cert_key, default_lead_days)
+        rows.append({"person_id": person, "certification": earnable[cert_key].name,
+                     "cost": cost_by_key.get(cert_key, default_cost), "lead_days": lead,
+                     "earn_by": latest_earn, "start_by": latest_earn - dt.timedelta(days=lead),
+                     "is_new_hire": person.startswith("new-hire-"),
+                     "is_late": latest_earn - dt.timedelta(days=lead) < day})
+    plan = pl.DataFrame(rows, schema={"person_id": pl.String, "certification": pl.String, "cost": pl.Float64,
+                                      "lead_days": pl.Int64, "earn_by": pl.Date, "start_by": pl.Date,
+                                      "is_new_hire": pl.Boolean, "is_late": pl.Boolean})
+    verified = _verify(mine, plan, latest_earn, target_day, rules, area_names, chosen)
+    status = "already qualified" if not rows else "optimal"
+    return _result(plan, area_names, chosen, now, (predicted, verified), renewals, cost, status, "")
+
+
+def _why_infeasible(rules: Rulebook, areas: list[str], tracks: Mapping[str, str],
+                    fixed: Mapping[str, tuple[float, list[str]]], people: int, slots: list[_Slot],
+                    holds: set[tuple[str, int]], earnable: Mapping[str, Certification], latest_earn: dt.date) -> str:
+    reasons = []
+    for i, slot in enumerate(slots):
+        if not any(k in earnable for k in slot.keys) and not any(s == i for _, s in holds):
+            where = f"{slot.metric} ({slot.step})" if slot.step else slot.metric
+            reasons.append(f"{slot.area}: nobody counts in {where} on the target day and none of its "
+                           f"certifications can still be earned by {latest_earn} (retired)")
+    if reasons:
+        return "; ".join(reasons)
+    for a in areas:
+        area = rules.area(a)
+        ceiling = fixed[a][0] + sum(m.max_points for m in area.metrics if m.kind in PEOPLE_KINDS)
+        if ceiling < area.qualification.min_total_points:
+            reasons.append(f"{a} ({tracks[a]}): the other metrics give {fixed[a][0]:.1f} points, so even full "
+                           f"skilling reaches only {ceiling:.1f}")
+    if reasons:
+        return "; ".join(reasons)
+    return (f"{people} people cannot hold enough certifications: add staff or new hires "
+            "(each person counts once per metric and step)")
+
+
+def _default_target(data: PartnerData, rules: Rulebook, areas: list[str], day: dt.date, lead: int) -> dt.date:
+    """Enrolled: the end of the renewal's window. Otherwise the end of the month in which a
+    certification started today (default lead time, skilling lag) first counts."""
+    windows = windows_of(data, rules, areas, day)
+    enrolled = windows.filter(pl.col("is_enrolled"))
+    if enrolled.height:
+        return enrolled["window_end"].min()
+    ready = day + dt.timedelta(days=lead + rules.refresh.skilling_lag_days)
+    return (ready.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _people(data: PartnerData, at_target, staff: Iterable[str], new_hires: int) -> list[str]:
+    known = data.certifications.collect()["person_id"].unique().sort().to_list()
+    extra = [s for s in staff if s not in known]
+    return known + extra + [f"new-hire-{i + 1}" for i in range(new_hires)]
+
+
+def _holds(at_target, slots: list[_Slot]) -> set[tuple[str, int]]:
+    """(person, slot index) pairs already counting on the target day."""
+    people = at_target.people
+    out = set()
+    if not people.height:
+        return out
+    counted = people.filter(pl.col("is_counted"))
+    for i, slot in enumerate(slots):
+        rows = counted.filter((pl.col("area") == slot.area) & (pl.col("metric") == slot.metric))
+        if slot.step is not None:
+            rows = rows.filter(pl.col("step") == slot.step)
+        out |= {(p, i) for p in rows["person_id"].to_list()}
+    return out
+
+
+def _renewals(data: PartnerData, partner_id: str, certs: Mapping[str, Certification], rules: Rulebook,
+              day: dt.date, target: dt.date) -> pl.DataFrame:
+    """Certifications of the chosen areas' lists that count today and stop counting by the target."""
+    e = explain(data, partner_id, as_of=day, rules=rules, areas=sorted({a for a in rules.areas}))
+    rows = e.people.filter(pl.col("is_counted")) if e.people.height else e.people
+    out = []
+    for r in rows.iter_rows(named=True):
+        k = name_key(r["certification"], prefixes=rules.certification_prefixes)
+        k = rules.certification_aliases.get(k, k)
+        cert = certs.get(k)
+        if cert is None:
+            continue
+        ends = [d for d in (r["expires_on"], cert.counts_through + dt.timedelta(days=1) if cert.counts_through
+                            else None) if d is not None]
+        if ends and min(ends) <= target:
+            out.append({"person_id": r["person_id"], "certification": r["certification"], "area": r["area"],
+                        "metric": r["metric"], "step": r["step"], "stops_counting_on": min(ends),
+                        "renew_by": min(ends) - dt.timedelta(days=1 + rules.refresh.skilling_lag_days)})
+    schema = {"person_id": pl.String, "certification": pl.String, "area": pl.String, "metric": pl.String,
+              "step": pl.String, "stops_counting_on": pl.Date, "renew_by": pl.Date}
+    return pl.DataFrame(out, schema=schema).unique().sort("stops_counting_on", "person_id", "area", "metric")
+
+
+def _solve(rules: Rulebook, areas: list[str], tracks: Mapping[str, str], slots: list[_Slot],
+           fixed: Mapping[str, tuple[float, list[str]]], people: list[str], holds: set[tuple[str, int]],
+           earnable: Mapping[str, Certification], cost_by_key: Mapping[str, float], default_cost: float,
+           person_costs: Mapping[str, float]):
+    """The MILP. Returns ([(person, certification key)], cost, predicted points per area) or None."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    cert_keys = sorted({k for s in slots for k in s.keys if k in earnable})
+    names: list[str] = []
+    index: dict[tuple, int] = {}
+
+    def var(*key) -> int:
+        if key not in index:
+            index[key] = len(names)
+            names.append(str(key))
+        return index[key]
+
+    for p in people:
+        for c in cert_keys:
+            var("x", p, c)
+    for p in people:
+        for i in range(len(slots)):
+            var("y", p, i)
+    for p in person_costs:
+        var("hire", p)
+    metrics = {(s.area, s.metric) for s in slots}
+    for a, m in metrics:
+        var("pts", a, m)
+        var("w", a, m)
+    for i, s in enumerate(slots):
+        if s.step and s.step.startswith("step"):
+            var("z", i)
+    n = len(names)
+    integer = np.ones(n)
+    lower, upper = np.zeros(n), np.ones(n)
+    for a, m in metrics:
+        for name in ("pts", "w"):
+            j = index[(name, a, m)]
+            integer[j], upper[j] = 0, np.inf
+    rows, lo, hi = [], [], []
+
+    def constrain(coefs: dict[int, float], low: float, high: float) -> None:
+        row = np.zeros(n)
+        for j, v in coefs.items():
+            row[j] += v
+        rows.append(row)
+        lo.append(low)
+        hi.append(high)
+
+    # y[p, s] <= held(p, s) + sum of x[p, c] over the slot's earnable certifications.
+    for p in people:
+        for i, s in enumerate(slots):
+            held = 1.0 if (p, i) in holds else 0.0
+            coefs = {index[("y", p, i)]: 1.0}
+            for c in s.keys:
+                if c in earnable:
+                    coefs[index[("x", p, c)]] = -1.0
+            constrain(coefs, -np.inf, held)
+    # A hire's certifications need the hire.
+    for p in person_costs:
+        for c in cert_keys:
+            constrain({index[("x", p, c)]: 1.0, index[("hire", p)]: -1.0}, -np.inf, 0.0)
+    by_metric: dict[tuple[str, str], list[int]] = {}
+    for i, s in enumerate(slots):
+        by_metric.setdefault((s.area, s.metric), []).append(i)
+    for (a, m), slot_ids in by_metric.items():
+        metric = rules.area(a).metric(m)
+        rule = metric.tracks[tracks[a]]
+        rate = metric.max_points / rule.options[0].full_marks_at
+        pts, w = index[("pts", a, m)], index[("w", a, m)]
+        constrain({pts: 1.0}, -np.inf, metric.max_points)
+        if metric.kind == "certified_people":
+            (i,) = slot_ids
+            constrain({pts: 1.0, **{index[("y", p, i)]: -rate for p in people}}, -np.inf, 0.0)
+            constrain({w: 1.0}, 0.0, 0.0)
+            continue
+        steps = [i for i in slot_ids if slots[i].step.startswith("step")]
+        (scoring,) = [i for i in slot_ids if slots[i].step == "scoring"]
+        for i in steps:
+            z = index[("z", i)]
+            # z = 1 only with enough people in the step.
+            constrain({**{index[("y", p, i)]: 1.0 for p in people}, z: -float(rule.prerequisite_people)}, 0.0,
+                      np.inf)
+            constrain({w: 1.0, z: -metric.max_points}, -np.inf, 0.0)
+        constrain({w: 1.0, **{index[("y", p, scoring)]: -rate for p in people}}, -np.inf, 0.0)
+        constrain({pts: 1.0, w: -1.0, **{index[("z", i)]: -rule.prerequisite_points for i in steps}}, -np.inf, 0.0)
+    predicted_terms = {}
+    for a in areas:
+        q = rules.area(a).qualification
+        area_metrics = [(x, m) for (x, m) in by_metric if x == a]
+        constrain({index[("pts", a, m)]: 1.0 for _, m in area_metrics}, q.min_total_points - fixed[a][0] - 1e-9,
+                  np.inf)
+        for _, m in area_metrics:
+            margin = 1e-6 if q.min_metric_comparison == "gt" else 0.0
+            constrain({index[("pts", a, m)]: 1.0}, q.min_metric_points + margin, np.inf)
+        predicted_terms[a] = [index[("pts", a, m)] for _, m in area_metrics]
+    cost = np.zeros(n)
+    for p in people:
+        for c in cert_keys:
+            cost[index[("x", p, c)]] = cost_by_key.get(c, default_cost)
+    for p, c in person_costs.items():
+        cost[index[("hire", p)]] = c
+    # A tiny preference for fewer counted slots keeps y tight without changing the optimum.
+    result = milp(cost, integrality=integer, bounds=Bounds(lower, upper),
+                  constraints=LinearConstraint(np.array(rows), np.array(lo), np.array(hi)),
+                  options={"mip_rel_gap": 0.0, "presolve": True})
+    if result.status != 0 or result.x is None:
+        return None
+    x = result.x
+    pairs = sorted((p, c) for p in people for c in cert_keys if x[index[("x", p, c)]] > 0.5)
+    predicted = {a: fixed[a][0] + sum(x[j] for j in predicted_terms[a]) for a in areas}
+    return pairs, float(round(result.fun, 9)), predicted
+
+
+def _verify(data: PartnerData, plan: pl.DataFrame, earned: dt.date, target: dt.date, rules: Rulebook,
+            areas: list[str], tracks: Mapping[str, str]) -> pl.DataFrame:
+    """Rescore with the plan's certifications added (earned on the latest day that counts)."""
+    certs = data.certifications.collect()
+    pid = data.partner_ids()[0]
+    extra = pl.DataFrame({"partner_id": [pid] * plan.height, "person_id": plan["person_id"],
+                          "certification": plan["certification"], "earned_on": [earned] * plan.height,
+                          "expires_on": [None] * plan.height}, schema=certs.schema)
+    changed = dataclasses.replace(data, certifications=pl.concat([certs, extra]).lazy())
+    after = score(changed, as_of=target, rules=rules, areas=areas)
+    return after.summary.select("area", pl.col("track").alias("track_rescored"),
+                                pl.col("total").alias("total_rescored"),
+                                pl.col("is_qualified").alias("is_qualified_rescored"))
+
+
+def _result(plan, areas, chosen, now, checked, renewals, cost, status, reason) -> CertificationPlan:
+    before = now.summary.select("area", pl.col("total").alias("total_now"),
+                                pl.col("is_qualified").alias("is_qualified_now"))
+    table = pl.DataFrame({"area": areas, "track": [chosen[a] for a in areas]}).join(before, on="area", how="left")
+    if checked is not None:
+        _, verified = checked
+        table = table.join(verified, on="area", how="left")
+    if plan is None or not plan.height:
+        plan = pl.DataFrame(schema={"person_id": pl.String, "certification": pl.String, "cost": pl.Float64,
+                                    "lead_days": pl.Int64, "earn_by": pl.Date, "start_by": pl.Date,
+                                    "is_new_hire": pl.Boolean, "is_late": pl.Boolean})
+    return CertificationPlan(plan=plan, areas=table, renewals=renewals, cost=cost, status=status, reason=reason)

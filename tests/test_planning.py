@@ -1,0 +1,106 @@
+"""Certification planning: the MILP plan is optimal (brute force over every subset of
+certifications, scored as virtual partners in one pass) and really qualifies."""
+
+import dataclasses
+import itertools
+
+import polars as pl
+import pytest
+
+from pcs_analysis.io import PartnerData
+from pcs_analysis.planning import plan_certifications
+from pcs_analysis.scoring import score
+from tests.builders import azure_row, cert_row, make_data
+
+AS_OF = "2026-11-21"
+ADMIN = "Microsoft Certified: Azure Administrator Associate"
+ARCHITECT = "Microsoft Certified: Azure Solutions Architect Expert"
+DBA = "Microsoft Certified: Azure Database Administrator Associate"
+ANALYST = "Microsoft Certified: Data Analyst Associate"
+COSTS = {ADMIN: 1, ARCHITECT: 3, DBA: 2, ANALYST: 5}
+
+
+def partner(segment: str) -> PartnerData:
+    """Data & AI without skilling at 60 points: 3 new customers (30), 100 % growth (20) and 5
+    services (10); people a and b hold the Azure Administrator step, c no Azure certification."""
+    rows = [azure_row("T1", "2025-10-01", 4000, segment=segment)]
+    rows += [azure_row("T1", "2026-10-01", 5000, service=s, segment=segment) if i == 0 else
+             azure_row("T1", "2026-10-01", 10, service=s, segment=segment)
+             for i, s in enumerate(["Azure SQL Database", "Storage", "Key Vault", "Azure Monitor", "Azure Cosmos DB"])]
+    rows += [azure_row(f"N{i}", "2026-10-01", 1500, segment=segment) for i in range(3)]
+    certs = [cert_row("a", ADMIN, "2025-01-01"), cert_row("b", ADMIN, "2025-01-01"),
+             cert_row("c", "Teams Administrator Associate", "2025-01-01")]
+    return make_data(rows, certs)
+
+
+def brute_force(data: PartnerData, people, certifications, earned_on: str, target: str) -> float:
+    """The cheapest subset of (person, certification) pairs that qualifies Data & AI on the
+    target day, every subset scored as a virtual partner in one pass."""
+    pairs = list(itertools.product(people, certifications))
+    usage = data.usage.collect()
+    certs = data.certifications.collect()
+    usage_parts, cert_parts, costs = [], [], {}
+    for n in range(len(pairs) + 1):
+        for subset in itertools.combinations(pairs, n):
+            vid = f"V{len(costs)}"
+            costs[vid] = sum(COSTS[c] for _, c in subset)
+            usage_parts.append(usage.with_columns(pl.lit(vid).alias("partner_id")))
+            extra = pl.DataFrame({"partner_id": [vid] * n, "person_id": [p for p, _ in subset],
+                                  "certification": [c for _, c in subset],
+                                  "earned_on": [pl.Series([earned_on]).str.to_date()[0]] * n,
+                                  "expires_on": [None] * n}, schema=certs.schema)
+            cert_parts.append(pl.concat([certs.with_columns(pl.lit(vid).alias("partner_id")), extra]))
+    virtual = dataclasses.replace(data, usage=pl.concat(usage_parts).lazy(),
+                                  certifications=pl.concat(cert_parts).lazy(),
+                                  partners=data.partners.collect().head(0).lazy())
+    summary = score(virtual, as_of=target, areas=["data_ai"]).summary
+    qualified = summary.filter(pl.col("is_qualified"))["partner_id"].to_list()
+    return min((costs[v] for v in qualified), default=float("inf"))
+
+
+@pytest.mark.parametrize(("segment", "expected"), [
+    # Enterprise: a second architect is needed for step 2 (2 x 3) and three scoring people (3 x 2).
+    ("Enterprise", 12.0),
+    # SMB: one architect opens step 2 (4 points) and one scoring person (2 points at 4 each): 5.
+    ("SMB", 5.0),
+])
+def test_plan_is_optimal_against_brute_force(segment, expected):
+    data = partner(segment)
+    # Certifications without a listed cost cost 100: the brute force only tries the listed ones.
+    plan = plan_certifications(data, "P1", as_of=AS_OF, areas=["data_ai"], costs=COSTS, default_cost=100,
+                               target="2026-11-30")
+    assert plan.status == "optimal" and plan.cost == pytest.approx(expected)
+    earn_by = plan.plan["earn_by"][0].isoformat()
+    assert earn_by == "2026-11-20"  # ten days of skilling lag before the target
+    assert brute_force(data, ["a", "b", "c"], [ARCHITECT, DBA, ANALYST], earn_by, "2026-11-30") == expected
+    checked = plan.areas.row(0, named=True)
+    assert checked["is_qualified_rescored"] and not checked["is_qualified_now"]
+
+
+def test_new_hires_and_start_dates():
+    data = partner("Enterprise")
+    plan = plan_certifications(data, "P1", as_of=AS_OF, areas=["data_ai"], costs=COSTS, default_cost=100,
+                               lead_days={ARCHITECT: 45}, target="2026-11-30", new_hires=1, hire_cost=100)
+    # A new hire costs more than it saves: the plan keeps to the staff.
+    assert not plan.plan["is_new_hire"].any()
+    architect = plan.plan.filter(pl.col("certification") == ARCHITECT).row(0, named=True)
+    assert architect["start_by"].isoformat() == "2026-10-06"   # 45 days before 2026-11-20
+
+
+def test_infeasible_plans_say_why(sample_data):
+    plan = plan_certifications(sample_data, "P002", as_of=AS_OF, areas=["security"])
+    assert plan.status == "infeasible" and "at zero, which no certification changes" in plan.reason
+
+
+def test_a_new_hire_when_the_staff_is_too_small():
+    data = partner("Enterprise")
+    certs = data.certifications.collect().filter(pl.col("person_id") != "c")
+    small = dataclasses.replace(data, certifications=certs.lazy())
+    without = plan_certifications(small, "P1", as_of=AS_OF, areas=["data_ai"], costs=COSTS, default_cost=100,
+                                  target="2026-11-30")
+    assert without.status == "infeasible" and "add staff or new hires" in without.reason
+    hired = plan_certifications(small, "P1", as_of=AS_OF, areas=["data_ai"], costs=COSTS, default_cost=100,
+                                target="2026-11-30", new_hires=2, hire_cost=10)
+    # Three scoring people are needed: a, b and one hire (10) with a DBA certification (2).
+    assert hired.status == "optimal" and hired.cost == pytest.approx(6 + 3 * 2 + 10)
+    assert hired.plan["is_new_hire"].sum() == 1
