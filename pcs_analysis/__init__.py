@@ -12,13 +12,16 @@
 from .config import AREAS, DEFAULT_RULES_VERSION, SAMPLE_DIR
 from .errors import DataValidationError, PcsError, Problem, RulebookError
 from .explain import Explanation, explain
+from .forecast import Forecast, Rates, forecast
 from .io import CanonicalTables, PartnerData, read_data, validate_frame
+from .planning import CertificationPlan, plan_certifications
 from .recommend import recommend
 from .rules import Rulebook, list_versions, load_rules
 from .sample import generate_sample
 from .scoring import ScoreResult, score
 from .sensitivity import Sensitivity, get_parameter, sensitivity, set_parameter
 from .status import History, Qualification, history, qualification
+from .track_choice import TrackChoice, track_choice
 from .whatif import (
     AddCertifiedPeople,
     AddCustomer,
@@ -36,5 +39,6 @@ __all__ = [
     "ScoreResult", "explain", "generate_sample", "history", "list_versions", "load_rules", "qualification",
     "read_data", "recommend", "score", "validate_frame", "Sensitivity", "get_parameter", "sensitivity",
     "set_parameter", "AddCertifiedPeople", "AddCustomer", "Associate", "GrowActiveUsers", "LoseCustomer",
-    "Scenario", "WhatIf", "what_if",
+    "Scenario", "WhatIf", "what_if", "Forecast", "Rates", "forecast", "CertificationPlan", "plan_certifications",
+    "TrackChoice", "track_choice",
 ]

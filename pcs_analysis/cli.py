@@ -312,6 +312,50 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
     typer.echo(f"wrote {out / 'plan.csv'}, {out / 'plan_areas.csv'} and {out / 'renewals.csv'}")
 
 
+@app.command("forecast")
+@_friendly
+def forecast_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")], as_of: AsOf,
+                 area: Annotated[str, typer.Option("--area", help="The area to forecast.")],
+                 out: Annotated[Path, typer.Option("--out", help="Folder for forecast_months.csv, "
+                                                   "forecast_zeros.csv and forecast_rates.csv.")],
+                 paths: Annotated[int, typer.Option("--paths", min=1, help="Simulated paths.")] = 10_000,
+                 seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")] = 0,
+                 months: Annotated[int | None, typer.Option("--months", min=1, help="Coming refresh days "
+                                                            "(default: to the end of the renewal window when "
+                                                            "enrolled, else 6).")] = None,
+                 rate: Annotated[list[str] | None, typer.Option("--rate", help="NAME=VALUE overriding an "
+                                                                "estimated rate: arrivals, losses, growth_mean, "
+                                                                "growth_sd, attrition, new_people.")] = None,
+                 rules: Rules = None, no_lag: NoLag = False) -> None:
+    """A Monte Carlo forecast of the coming months: the chance to qualify, the total per month and
+    the metrics most often at zero."""
+    from . import api
+    from .forecast import Rates, forecast
+
+    overrides = {}
+    allowed = {"arrivals", "losses", "growth_mean", "growth_sd", "attrition", "new_people"}
+    for text in rate or []:
+        name, sep, value = text.partition("=")
+        if not sep or name.strip() not in allowed:
+            raise PcsError(f"--rate {text!r}: expected NAME=VALUE with NAME one of {', '.join(sorted(allowed))}")
+        try:
+            overrides[name.strip()] = float(value)
+        except ValueError:
+            raise PcsError(f"--rate {text!r}: {value!r} is not a number") from None
+    data, rulebook = api.load_folder(data_dir, rules_version=rules)
+    result = forecast(data, partner_id, as_of=_date(as_of), area=area, paths=paths, seed=seed, months=months,
+                      rates=Rates(**overrides), rules=rulebook, lag=not no_lag)
+    write_csvs(out, {"forecast_months": result.months, "forecast_zeros": result.zeros,
+                     "forecast_rates": result.rates})
+    already = " (already qualified on a day of the window)" if result.already_qualified else ""
+    typer.echo(f"{partner_id} / {area}: probability of qualifying {result.probability:.1%}{already}; "
+               f"in the coming months {result.probability_coming_months:.1%}")
+    for r in result.months.iter_rows(named=True):
+        typer.echo(f"   {r['refresh_day']} (data {r['data_month']:%Y-%m}): qualified in {r['share_qualified']:.1%} "
+                   f"of paths, total {r['total_p10']:.1f} / {r['total_p50']:.1f} / {r['total_p90']:.1f} (p10/p50/p90)")
+    typer.echo(f"wrote {out / 'forecast_months.csv'}, {out / 'forecast_zeros.csv'} and {out / 'forecast_rates.csv'}")
+
+
 def _value(text: str) -> int | float | str:
     text = text.strip()
     for kind in (int, float):

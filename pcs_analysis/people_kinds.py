@@ -86,12 +86,20 @@ def stepped_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) ->
     per_partner = counted.group_by("partner_id", "as_of").agg(
         *[pl.col("person_id").filter(pl.col("step") == label).n_unique().alias(label)
           for label in [*labels, SCORING_STEP]])
+    return step_values_from_counts(per_partner, metric, ["partner_id", "as_of"])
+
+
+def step_values_from_counts(counts: pl.LazyFrame, metric: Metric, keys: list[str]) -> pl.LazyFrame:
+    """The values of a stepped metric from people counted per step (one column per step label
+    and `scoring`), per track: `value` (people in the scoring step), `base_points` (met
+    prerequisite steps x their points) and `is_open` (every prerequisite met)."""
+    labels = step_labels(metric)
     frames = []
     for track, rule in metric.tracks.items():
         met = [pl.col(label) >= rule.prerequisite_people for label in labels]
         base = pl.sum_horizontal([m.cast(pl.Float64) for m in met]) * rule.prerequisite_points if met else pl.lit(0.0)
-        frames.append(per_partner.select(
-            "partner_id", "as_of", pl.lit(track).alias("track"), pl.lit(metric.name).alias("metric"),
+        frames.append(counts.select(
+            *keys, pl.lit(track).alias("track"), pl.lit(metric.name).alias("metric"),
             pl.lit(None, pl.String).alias("option"), pl.col(SCORING_STEP).cast(pl.Float64).alias("value"),
             base.alias("base_points"), (pl.all_horizontal(met) if met else pl.lit(True)).alias("is_open")))
     return pl.concat(frames)

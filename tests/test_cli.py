@@ -109,7 +109,8 @@ def test_committed_sample_is_what_the_generator_makes(tmp_path):
 
 
 @pytest.mark.parametrize("command", [[], ["score"], ["explain"], ["sample-data"], ["history"], ["status"],
-                                     ["recommend"], ["sensitivity"], ["whatif"]])
+                                     ["recommend"], ["sensitivity"], ["whatif"], ["tracks"], ["plan"],
+                                     ["forecast"]])
 def test_help(command):
     proc = run(*command, "--help")
     assert "Usage" in proc.stdout
@@ -176,3 +177,18 @@ def test_sensitivity_and_whatif_commands(tmp_path):
                "--out", tmp_path / "w")
     summary = pl.read_csv(tmp_path / "w" / "whatif_summary.csv")
     assert summary.height == 2 and "67.3 -> 82.3 (+15.0), qualified" in proc.stdout
+
+
+def test_tracks_plan_and_forecast_commands(tmp_path):
+    proc = run("tracks", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--area", "modern_work", "--out", tmp_path / "t")
+    assert "modern_work / smb: 67.3 points now; qualifies after 1 step(s)" in proc.stdout
+    proc = run("plan", SAMPLE_DIR, "P005", "--as-of", "2026-11-01", "--area", "modern_work", "--target", "2026-11-30",
+               "--default-lead", "5", "--out", tmp_path / "p")
+    assert proc.stdout.startswith("optimal, cost 1") and (tmp_path / "p" / "renewals.csv").exists()
+    proc = run("forecast", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--area", "modern_work", "--paths", "500",
+               "--seed", "2", "--rate", "attrition=0", "--out", tmp_path / "f")
+    months = pl.read_csv(tmp_path / "f" / "forecast_months.csv")
+    assert months.height == 6 and "probability of qualifying" in proc.stdout
+    bad = run("forecast", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--area", "modern_work", "--rate", "speed=1",
+              "--out", tmp_path / "bad", check=False)
+    assert bad.returncode == 2 and "--rate" in bad.stderr and not (tmp_path / "bad").exists()
