@@ -180,12 +180,7 @@ def sensitivity_cmd(data_dir: DataDir, as_of: AsOf,
     from .sensitivity import sensitivity
 
     data, rulebook = api.load_folder(data_dir, rules_version=rules, partners=partner)
-    grid = {}
-    for text in param:
-        name, sep, values = text.partition("=")
-        if not sep or not values.strip():
-            raise PcsError(f"--param {text!r}: expected PATH=V1,V2,...")
-        grid[name.strip()] = [_value(v) for v in values.split(",")]
+    grid = _assignments(param, "--param", "PATH=V1,V2,...", lambda v: [_value(x) for x in v.split(",")])
     result = sensitivity(data, as_of=_date(as_of), area=area, grid=grid, rules=rulebook, lag=not no_lag)
     write_csvs(out, {"sensitivity_variants": result.variants, "sensitivity_flips": result.flips,
                      "sensitivity_margins": result.margins})
@@ -236,15 +231,7 @@ def tracks_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help
     from . import api
     from .track_choice import track_choice
 
-    costs = {}
-    for text in cost or []:
-        kind, sep, value = text.partition("=")
-        if not sep:
-            raise PcsError(f"--cost {text!r}: expected KIND=COST")
-        try:
-            costs[kind.strip()] = float(value)
-        except ValueError:
-            raise PcsError(f"--cost {text!r}: the cost is not a number") from None
+    costs = _assignments(cost, "--cost", "KIND=COST", float)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
     result = track_choice(data, partner_id, as_of=_date(as_of), areas=area or None, rules=rulebook, costs=costs,
                           max_steps=max_steps, lag=not no_lag)
@@ -284,24 +271,13 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
     optimization), the latest day to earn and to start each, and the renewal calendar."""
     from . import api
     from .planning import plan_certifications
-
-    def pairs(items: list[str] | None, kind: type, option: str) -> dict:
-        out_map = {}
-        for text in items or []:
-            name, sep, value = text.rpartition("=")
-            if not sep or not name.strip():
-                raise PcsError(f"{option} {text!r}: expected CERTIFICATION=VALUE")
-            try:
-                out_map[name.strip()] = kind(value)
-            except ValueError:
-                raise PcsError(f"{option} {text!r}: {value!r} is not a number") from None
-        return out_map
-
+    costs = _assignments(cost, "--cost", "CERTIFICATION=COST", float)
+    leads = _assignments(lead, "--lead", "CERTIFICATION=DAYS", int)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
-    plan = plan_certifications(data, partner_id, as_of=_date(as_of), areas=area, costs=pairs(cost, float, "--cost"),
-                               default_cost=default_cost, lead_days=pairs(lead, int, "--lead"),
-                               default_lead_days=default_lead, target=_date(target) if target else None,
-                               new_hires=hires, hire_cost=hire_cost, rules=rulebook)
+    plan = plan_certifications(data, partner_id, as_of=_date(as_of), areas=area, costs=costs,
+                               default_cost=default_cost, lead_days=leads, default_lead_days=default_lead,
+                               target=_date(target) if target else None, new_hires=hires, hire_cost=hire_cost,
+                               rules=rulebook)
     write_csvs(out, {"plan": plan.plan, "plan_areas": plan.areas, "renewals": plan.renewals})
     typer.echo(f"{plan.status}" + (f": {plan.reason}" if plan.reason else f", cost {plan.cost:g}"))
     for r in plan.plan.iter_rows(named=True):
@@ -332,16 +308,9 @@ def forecast_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(he
     from . import api
     from .forecast import Rates, forecast
 
-    overrides = {}
-    allowed = {"arrivals", "losses", "growth_mean", "growth_sd", "attrition", "new_people"}
-    for text in rate or []:
-        name, sep, value = text.partition("=")
-        if not sep or name.strip() not in allowed:
-            raise PcsError(f"--rate {text!r}: expected NAME=VALUE with NAME one of {', '.join(sorted(allowed))}")
-        try:
-            overrides[name.strip()] = float(value)
-        except ValueError:
-            raise PcsError(f"--rate {text!r}: {value!r} is not a number") from None
+    allowed = ("arrivals", "attrition", "growth_mean", "growth_sd", "losses", "new_people")
+    overrides = _assignments(rate, "--rate", f"NAME=VALUE with NAME one of {', '.join(allowed)}", float,
+                             names=allowed)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
     result = forecast(data, partner_id, as_of=_date(as_of), area=area, paths=paths, seed=seed, months=months,
                       rates=Rates(**overrides), rules=rulebook, lag=not no_lag)
@@ -354,6 +323,22 @@ def forecast_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(he
         typer.echo(f"   {r['refresh_day']} (data {r['data_month']:%Y-%m}): qualified in {r['share_qualified']:.1%} "
                    f"of paths, total {r['total_p10']:.1f} / {r['total_p50']:.1f} / {r['total_p90']:.1f} (p10/p50/p90)")
     typer.echo(f"wrote {out / 'forecast_months.csv'}, {out / 'forecast_zeros.csv'} and {out / 'forecast_rates.csv'}")
+
+
+def _assignments(items: list[str] | None, option: str, form: str, convert: Callable[[str], Any],
+                 names: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """NAME=VALUE options as a mapping (the name may hold '=' signs: the last one separates)."""
+    out: dict[str, Any] = {}
+    for text in items or []:
+        name, sep, value = text.rpartition("=")
+        name = name.strip()
+        if not sep or not name or not value.strip() or (names is not None and name not in names):
+            raise PcsError(f"{option} {text!r}: expected {form}")
+        try:
+            out[name] = convert(value.strip())
+        except ValueError:
+            raise PcsError(f"{option} {text!r}: {value.strip()!r} is not a number") from None
+    return out
 
 
 def _value(text: str) -> int | float | str:
