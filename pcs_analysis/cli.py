@@ -266,6 +266,10 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
                                                         "end of the month).")] = None,
              hires: Annotated[int, typer.Option("--hires", min=0, help="New hires the plan may use.")] = 0,
              hire_cost: Annotated[float, typer.Option("--hire-cost", help="Cost of one new hire.")] = 0.0,
+             forecast_others: Annotated[bool, typer.Option("--forecast-others", help="Take the other metrics "
+                                                           "as forecast for the target (median of a Monte Carlo "
+                                                           "forecast) instead of as they are.")] = False,
+             seed: Annotated[int, typer.Option("--seed", help="Seed of that forecast.")] = 0,
              rules: Rules = None) -> None:
     """The cheapest certifications with which a partner qualifies in the chosen areas (an exact
     optimization), the latest day to earn and to start each, and the renewal calendar."""
@@ -277,7 +281,7 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
     plan = plan_certifications(data, partner_id, as_of=_date(as_of), areas=area, costs=costs,
                                default_cost=default_cost, lead_days=leads, default_lead_days=default_lead,
                                target=_date(target) if target else None, new_hires=hires, hire_cost=hire_cost,
-                               rules=rulebook)
+                               others="forecast" if forecast_others else "as_is", seed=seed, rules=rulebook)
     write_csvs(out, {"plan": plan.plan, "plan_areas": plan.areas, "renewals": plan.renewals})
     typer.echo(f"{plan.status}" + (f": {plan.reason}" if plan.reason else f", cost {plan.cost:g}"))
     for r in plan.plan.iter_rows(named=True):

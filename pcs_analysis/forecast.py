@@ -71,6 +71,9 @@ class Forecast:
         Per metric: the share of path-months in which it is at or below the per-metric minimum.
     rates
         The rates used per metric (estimated or given).
+    metrics
+        Per refresh day, track and metric: the median points and the share of paths in which
+        the metric is above the per-metric minimum.
     """
 
     probability: float
@@ -79,6 +82,7 @@ class Forecast:
     months: pl.DataFrame
     zeros: pl.DataFrame
     rates: pl.DataFrame
+    metrics: pl.DataFrame
 
 
 def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, area: str, paths: int = 10_000,
@@ -303,6 +307,10 @@ def _summarize(points: pl.DataFrame, area, now: dict, status: dict, future: list
         ["share_at_zero", "metric"], descending=[True, False])
     rates_table = pl.DataFrame(rate_rows, infer_schema_length=None)
     probability = 1.0 if already else float(coming)
+    metrics = points.group_by("k", "track", "metric").agg(
+        pl.col("points").median().alias("points_p50"), minimum.mean().alias("share_above_minimum")).with_columns(
+        pl.col("k").replace_strict(dict(enumerate(future)), return_dtype=pl.Date).alias("refresh_day")
+    ).sort("k", "track", "metric").drop("k")
     return Forecast(probability=probability, already_qualified=already, probability_coming_months=float(coming),
-                    months=months, zeros=zeros, rates=rates_table)
+                    months=months, zeros=zeros, rates=rates_table, metrics=metrics)
 

@@ -83,13 +83,16 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
                         lead_days: Mapping[str, int] | None = None, default_lead_days: int = 30,
                         target: dt.date | str | None = None, tracks: Mapping[str, str] | None = None,
                         staff: Iterable[str] = (), new_hires: int = 0, hire_cost: float = 0.0,
-                        rules: Rulebook | None = None) -> CertificationPlan:
+                        others: str = "as_is", seed: int = 0, rules: Rulebook | None = None) -> CertificationPlan:
     """The minimum-cost certifications with which `partner_id` qualifies in every area of `areas`
     on the `target` day (default: the end of the renewal's window for an enrolled partner, else
     the end of the month of `as_of`), the other metrics as they are on `as_of`.
 
     `costs` and `lead_days` are per certification name (case and prefixes ignored); `tracks`
-    chooses a track per area (default: the track kept today).
+    chooses a track per area (default: the track kept today). `others`: the non-skilling metrics
+    "as_is" (their points on `as_of`) or as "forecast" (their median points on the last refresh
+    day up to the target in a Monte Carlo forecast with `seed`; a metric counts as at zero when
+    it is at zero in most paths).
 
     Examples
     --------
@@ -130,8 +133,14 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
         if chosen[a] not in area.tracks:
             raise PcsError(f"{a} has no track {chosen[a]!r} (tracks: {', '.join(area.tracks)})")
         on_track = now.scores.filter((pl.col("area") == a) & (pl.col("track") == chosen[a]))
-        others = on_track.filter(~pl.col("metric").is_in([m.name for m in area.metrics if m.kind in PEOPLE_KINDS]))
-        fixed[a] = (float(others["points"].sum()), others.filter(~pl.col("is_above_minimum"))["metric"].to_list())
+        skilling = [m.name for m in area.metrics if m.kind in PEOPLE_KINDS]
+        if others == "forecast":
+            fixed[a] = _forecast_others(mine, partner_id, a, chosen[a], skilling, day, target_day, seed, rules)
+        elif others == "as_is":
+            rest = on_track.filter(~pl.col("metric").is_in(skilling))
+            fixed[a] = (float(rest["points"].sum()), rest.filter(~pl.col("is_above_minimum"))["metric"].to_list())
+        else:
+            raise PcsError(f"others must be 'as_is' or 'forecast', got {others!r}")
         for metric in area.metrics:
             if metric.kind == "certified_people":
                 slots.append(_Slot(a, metric.name, None, tuple(c.key for c in metric.certifications)))
@@ -175,6 +184,21 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     verified = _verify(mine, plan, latest_earn, target_day, rules, area_names, chosen)
     status = "already qualified" if not rows else "optimal"
     return _result(plan, area_names, chosen, now, (predicted, verified), renewals, cost, status, "")
+
+
+def _forecast_others(data: PartnerData, partner_id: str, area: str, track: str, skilling: list[str],
+                     day: dt.date, target: dt.date, seed: int, rules: Rulebook) -> tuple[float, list[str]]:
+    """Median points of the non-skilling metrics on the last refresh day up to the target."""
+    from .forecast import forecast
+
+    months = max(1, (target.year - day.year) * 12 + target.month - day.month + 1)
+    result = forecast(data, partner_id, as_of=day, area=area, months=months, seed=seed, paths=2000, rules=rules)
+    rows = result.metrics.filter((pl.col("track") == track) & ~pl.col("metric").is_in(skilling)
+                                 & (pl.col("refresh_day") <= target))
+    if not rows.height:
+        raise PcsError(f"no refresh day between {day} and the target {target} to forecast")
+    last = rows.filter(pl.col("refresh_day") == rows["refresh_day"].max())
+    return float(last["points_p50"].sum()), last.filter(pl.col("share_above_minimum") < 0.5)["metric"].to_list()
 
 
 def _why_infeasible(rules: Rulebook, areas: list[str], tracks: Mapping[str, str],

@@ -7,6 +7,7 @@ import itertools
 import polars as pl
 import pytest
 
+from pcs_analysis.errors import PcsError
 from pcs_analysis.io import PartnerData
 from pcs_analysis.planning import plan_certifications
 from pcs_analysis.scoring import score
@@ -104,3 +105,17 @@ def test_a_new_hire_when_the_staff_is_too_small():
     # Three scoring people are needed: a, b and one hire (10) with a DBA certification (2).
     assert hired.status == "optimal" and hired.cost == pytest.approx(6 + 3 * 2 + 10)
     assert hired.plan["is_new_hire"].sum() == 1
+
+
+def test_plan_against_the_forecast_of_the_other_metrics():
+    data = partner("SMB")
+    as_is = plan_certifications(data, "P1", as_of=AS_OF, areas=["data_ai"], costs=COSTS, default_cost=100,
+                                target="2026-12-31")
+    forecast = plan_certifications(data, "P1", as_of=AS_OF, areas=["data_ai"], costs=COSTS, default_cost=100,
+                                   target="2026-12-31", others="forecast", seed=4)
+    assert as_is.status == "optimal" and as_is.cost == pytest.approx(5)
+    # The December refresh shows November's data, whose baseline month (2025-11) had no Azure
+    # revenue: usage growth has no baseline then, whatever certifications are added.
+    assert forecast.status == "infeasible" and "usage_growth" in forecast.reason
+    with pytest.raises(PcsError, match="as_is"):
+        plan_certifications(data, "P1", as_of=AS_OF, areas=["data_ai"], others="guess")
