@@ -1,0 +1,65 @@
+"""Charts are tested through their Vega-Lite specification (`to_dict()`)."""
+
+import altair as alt
+import polars as pl
+
+from pcs_analysis import charts
+from pcs_analysis.forecast import forecast
+from pcs_analysis.planning import plan_certifications
+from pcs_analysis.scoring import score
+from pcs_analysis.sensitivity import sensitivity
+from pcs_analysis.status import history
+from pcs_analysis.track_choice import track_choice
+
+AS_OF = "2026-11-21"
+
+
+def values(spec: dict) -> list[dict]:
+    """The inline data rows of a spec (top level or first layer)."""
+    datasets = spec.get("datasets", {})
+    return next(iter(datasets.values())) if datasets else []
+
+
+def test_theme_is_registered_and_helpers_do_not_configure(sample_data):
+    assert charts.THEME in alt.theme.names()
+    charts.use_theme()
+    assert alt.theme.active == charts.THEME
+    result = score(sample_data.only_partners(["P005"]), as_of=AS_OF, areas=["modern_work"])
+    rows = result.scores.filter(pl.col("track") == "smb")
+    chart = charts.score_card(rows, bar=70)
+    assert chart.config is alt.Undefined  # styling comes from the theme only
+    spec = chart.to_dict()
+    assert spec["title"] == "67.3 points (qualifying bar 70)"
+    data = values(spec)
+    advanced = next(r for r in data if r["metric"] == "advanced_certifications")
+    assert advanced["state"] == "at zero" and advanced["points"] == 0
+    assert spec["layer"][1]["encoding"]["x"]["field"] == "points"
+    alt.theme.enable("default")
+
+
+def test_history_tracks_and_portfolio_charts(sample_data):
+    h = history(sample_data.only_partners(["P001"]), as_of=AS_OF, areas=["modern_work"])
+    spec = charts.history_chart(h.summary, bar=70).to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["field"] == "month" and len(values(spec)) == 6
+    t = track_choice(sample_data, "P005", as_of=AS_OF, areas=["modern_work"], max_steps=1)
+    spec = charts.tracks_chart(t.side_by_side).to_dict()
+    assert {r["track"] for r in values(spec)} == {"enterprise", "smb"}
+    summary = score(sample_data, as_of=AS_OF).summary
+    spec = charts.portfolio_distribution(summary).to_dict()
+    assert spec["encoding"]["row"]["field"] == "area" and len(values(spec)) == summary.height
+
+
+def test_sensitivity_plan_and_forecast_charts(sample_data):
+    s = sensitivity(sample_data, as_of=AS_OF, area="modern_work",
+                    grid={"min_total_points": [60, 70], "min_metric_comparison": ["gt", "ge"]})
+    spec = charts.sensitivity_heatmap(s.variants, "min_total_points", "min_metric_comparison").to_dict()
+    assert len(values(spec)) == 4
+    spec = charts.margin_tornado(s.margins).to_dict()
+    assert all(r["signed"] < 0 for r in values(spec) if r["direction"] == "lower")
+    p = plan_certifications(sample_data, "P005", as_of="2026-11-01", areas=["modern_work"], target="2026-11-30",
+                            default_lead_days=5)
+    spec = charts.plan_timeline(p.plan).to_dict()
+    assert spec["encoding"]["x2"]["field"] == "earn_by" and len(values(spec)) == 1
+    f = forecast(sample_data, "P005", as_of=AS_OF, area="modern_work", paths=200, seed=1)
+    spec = charts.forecast_fan(f.months, bar=70).to_dict()
+    assert spec["layer"][0]["encoding"]["y2"]["field"] == "total_p90" and len(values(spec)) == 6
