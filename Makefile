@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := pcs-analysis
 AS_OF  ?= 2026-11-21
 
-.PHONY: setup demo test lint bench sample-data golden lab clean
+.PHONY: setup demo test lint bench sample-data golden notebook-outputs lab clean
 
 setup: $(STAMP)
 
@@ -38,6 +38,9 @@ sample-data: setup
 
 golden: setup
 	$(BIN)/python -m tests.golden --write
+
+notebook-outputs: setup
+	$(BIN)/python -m tests.notebook_outputs --write
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks

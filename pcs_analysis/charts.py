@@ -56,7 +56,7 @@ def history_chart(history: pl.DataFrame, *, bar: float) -> alt.LayerChart:
     """Totals per month and area (rows of `History.summary`), with the qualifying bar."""
     data = history.select("month", "area", "total", "is_qualified")
     lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("month:T", title="month"), y=alt.Y("total:Q", title="points", scale=alt.Scale(domain=[0, 100])),
+        x=alt.X("month:T", title="month"), y=alt.Y("total:Q", title="points"),
         color=alt.Color("area:N", title="area"),
         tooltip=["area:N", "month:T", alt.Tooltip("total:Q", format=".1f"), "is_qualified:N"])
     rule = alt.Chart(pl.DataFrame({"bar": [bar]})).mark_rule(strokeDash=[4, 4]).encode(y="bar:Q")

@@ -1,0 +1,84 @@
+"""What the notebooks in `notebooks/` call: their declared parameters and their validation.
+
+Each notebook has one `parameters` cell of typed, commented defaults (papermill injects its
+values after it); its next cell calls `checked(NAME, locals())`, which fails on a parameter of the
+wrong type or value and returns them with defaults resolved. `check_given(NAME, given)` rejects
+unknown parameter names before a notebook runs (papermill itself only warns about them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import AREAS, SAMPLE_DIR
+from .errors import PcsError
+
+
+@dataclass(frozen=True)
+class Param:
+    kind: type
+    meaning: str
+    choices: tuple[str, ...] = ()
+    optional: bool = False
+
+
+_COMMON = {
+    "data_dir": Param(str, "folder of the canonical tables ('' = the bundled sample)"),
+    "as_of": Param(str, "the day the score is shown, YYYY-MM-DD"),
+    "rules_version": Param(str, "rulebook version ('' = the newest)"),
+}
+PARAMETERS: Mapping[str, Mapping[str, Param]] = {
+    "partner_report": {**_COMMON, "partner_id": Param(str, "the partner the report is about")},
+    "portfolio_overview": {**_COMMON, "close_within": Param(float, "points below the bar that count as close")},
+}
+
+
+def checked(notebook: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The notebook's parameters from its namespace, validated; `data_dir` '' is the sample,
+    `as_of` becomes a date, `rules_version` '' is None.
+
+    Examples
+    --------
+    >>> checked("portfolio_overview", {"data_dir": "", "as_of": "2026-11-21", "rules_version": "",
+    ...                                "close_within": 10.0})["as_of"]
+    datetime.date(2026, 11, 21)
+    """
+    spec = PARAMETERS.get(notebook)
+    if spec is None:
+        raise PcsError(f"unknown notebook {notebook!r} (known: {', '.join(PARAMETERS)})")
+    out: dict[str, Any] = {}
+    for name, param in spec.items():
+        if name not in namespace:
+            raise PcsError(f"{notebook}: parameter {name!r} is missing")
+        value = namespace[name]
+        if param.kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, param.kind) or isinstance(value, bool) and param.kind is not bool:
+            raise PcsError(f"{notebook}: parameter {name!r} must be {param.kind.__name__}, got {value!r}")
+        if param.choices and value not in param.choices:
+            raise PcsError(f"{notebook}: parameter {name!r} must be one of {', '.join(param.choices)}")
+        out[name] = value
+    try:
+        out["as_of"] = dt.date.fromisoformat(out["as_of"])
+    except ValueError:
+        raise PcsError(f"{notebook}: parameter 'as_of' is not a date YYYY-MM-DD: {out['as_of']!r}") from None
+    out["data_dir"] = Path(out["data_dir"]) if out["data_dir"] else SAMPLE_DIR
+    out["rules_version"] = out["rules_version"] or None
+    return out
+
+
+def check_given(notebook: str, given: Mapping[str, Any]) -> None:
+    """Reject parameter names a notebook does not declare."""
+    spec = PARAMETERS.get(notebook)
+    if spec is None:
+        raise PcsError(f"unknown notebook {notebook!r} (known: {', '.join(PARAMETERS)})")
+    unknown = sorted(set(given) - set(spec))
+    if unknown:
+        raise PcsError(f"{notebook}: unknown parameter {unknown[0]!r} (parameters: {', '.join(spec)})")
+
+
+__all__ = ["AREAS", "PARAMETERS", "Param", "check_given", "checked"]
