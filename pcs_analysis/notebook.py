@@ -34,6 +34,19 @@ _COMMON = {
 PARAMETERS: Mapping[str, Mapping[str, Param]] = {
     "partner_report": {**_COMMON, "partner_id": Param(str, "the partner the report is about")},
     "portfolio_overview": {**_COMMON, "close_within": Param(float, "points below the bar that count as close")},
+    "threshold_sensitivity": {**_COMMON, "area": Param(str, "the area whose rules vary", choices=AREAS),
+                              "bar_from": Param(float, "lowest qualifying bar tried"),
+                              "bar_to": Param(float, "highest qualifying bar tried"),
+                              "bar_step": Param(float, "step between bars"),
+                              "second_parameter": Param(str, "a second rule parameter (path)"),
+                              "second_values": Param(str, "its values, comma-separated")},
+    "track_choice": {**_COMMON, "partner_id": Param(str, "the partner"),
+                     "area": Param(str, "the area whose tracks are compared", choices=AREAS)},
+    "certification_planning": {**_COMMON, "partner_id": Param(str, "the partner"),
+                               "areas": Param(str, "areas to qualify in, comma-separated"),
+                               "target": Param(str, "the day to qualify on, YYYY-MM-DD (empty: default)"),
+                               "default_cost": Param(float, "cost of one certification"),
+                               "new_hires": Param(int, "new hires the plan may use")},
 }
 
 
@@ -68,7 +81,44 @@ def checked(notebook: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
         raise PcsError(f"{notebook}: parameter 'as_of' is not a date YYYY-MM-DD: {out['as_of']!r}") from None
     out["data_dir"] = Path(out["data_dir"]) if out["data_dir"] else SAMPLE_DIR
     out["rules_version"] = out["rules_version"] or None
+    if "areas" in out:
+        out["areas"] = [a.strip() for a in out["areas"].split(",") if a.strip()]
+        unknown = [a for a in out["areas"] if a not in AREAS]
+        if unknown or not out["areas"]:
+            raise PcsError(f"{notebook}: parameter 'areas' names no known area ({', '.join(AREAS)})")
+    if "target" in out:
+        try:
+            out["target"] = dt.date.fromisoformat(out["target"]) if out["target"] else None
+        except ValueError:
+            raise PcsError(f"{notebook}: parameter 'target' is not a date YYYY-MM-DD") from None
+    if "second_values" in out:
+        out["second_values"] = [_number_or_text(v) for v in out["second_values"].split(",") if v.strip()]
     return out
+
+
+def _number_or_text(text: str) -> int | float | str:
+    text = text.strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def sensitivity_grid(params: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The threshold-sensitivity notebook's grid: the qualifying bar from `bar_from` to `bar_to`
+    by `bar_step`, crossed with `second_parameter` over `second_values`."""
+    if params["bar_step"] <= 0 or params["bar_to"] < params["bar_from"]:
+        raise PcsError("threshold_sensitivity: expected bar_from <= bar_to and bar_step > 0")
+    count = int(round((params["bar_to"] - params["bar_from"]) / params["bar_step"])) + 1
+    bars = [params["bar_from"] + i * params["bar_step"] for i in range(count)]
+    grid: dict[str, list[Any]] = {"min_total_points": bars}
+    if params["second_parameter"]:
+        if not params["second_values"]:
+            raise PcsError("threshold_sensitivity: second_values is empty")
+        grid[params["second_parameter"]] = params["second_values"]
+    return grid
 
 
 def check_given(notebook: str, given: Mapping[str, Any]) -> None:
@@ -81,4 +131,4 @@ def check_given(notebook: str, given: Mapping[str, Any]) -> None:
         raise PcsError(f"{notebook}: unknown parameter {unknown[0]!r} (parameters: {', '.join(spec)})")
 
 
-__all__ = ["AREAS", "PARAMETERS", "Param", "check_given", "checked"]
+__all__ = ["PARAMETERS", "Param", "check_given", "checked", "sensitivity_grid"]

@@ -55,3 +55,28 @@ def test_parameters_are_validated():
         checked("partner_report", {**good, "partner_id": 5})
     with pytest.raises(PcsError, match="unknown parameter 'partner'"):
         check_given("partner_report", {"partner": "P005"})
+
+
+def test_notebook_helpers_parse_lists_and_the_sensitivity_grid():
+    from pcs_analysis.notebook import sensitivity_grid
+    base = {"data_dir": "", "as_of": "2026-11-01", "rules_version": "", "partner_id": "P5",
+            "areas": "modern_work, security", "target": "", "default_cost": 1, "new_hires": 0}
+    params = checked("certification_planning", base)
+    assert params["areas"] == ["modern_work", "security"] and params["target"] is None
+    assert params["default_cost"] == 1.0
+    with pytest.raises(PcsError, match="'areas' names no known area"):
+        checked("certification_planning", {**base, "areas": "modern work"})
+    grid = sensitivity_grid({"bar_from": 60.0, "bar_to": 70.0, "bar_step": 5.0, "second_parameter": "x",
+                             "second_values": [1, 2]})
+    assert grid == {"min_total_points": [60.0, 65.0, 70.0], "x": [1, 2]}
+
+
+def test_widgets_build_and_rescore_when_moved(sample_data):
+    import datetime as dt
+
+    from pcs_analysis import load_rules, widgets
+    box = widgets.sensitivity_explorer(sample_data, as_of=dt.date(2026, 11, 21), area="modern_work",
+                                       rules=load_rules(), parameters=["min_total_points"])
+    choice, value, _ = box.children
+    assert choice.value == "min_total_points" and value.value == 70 and value.min == 35 and value.max == 105
+    value.value = 60.0   # moving the slider rescores (the output needs a front end to show)
