@@ -32,7 +32,8 @@ _COMMON = {
     "rules_version": Param(str, "rulebook version ('' = the newest)"),
 }
 PARAMETERS: Mapping[str, Mapping[str, Param]] = {
-    "partner_report": {**_COMMON, "partner_id": Param(str, "the partner the report is about")},
+    "partner_report": {**_COMMON, "partner_id": Param(str, "the partner the report is about"),
+                       "top": Param(int, "actions and risks shown per area and track")},
     "portfolio_overview": {**_COMMON, "close_within": Param(float, "points below the bar that count as close")},
     "threshold_sensitivity": {**_COMMON, "area": Param(str, "the area whose rules vary", choices=AREAS),
                               "bar_from": Param(float, "lowest qualifying bar tried"),
@@ -46,7 +47,8 @@ PARAMETERS: Mapping[str, Mapping[str, Param]] = {
                                "areas": Param(str, "areas to qualify in, comma-separated"),
                                "target": Param(str, "the day to qualify on, YYYY-MM-DD (empty: default)"),
                                "default_cost": Param(float, "cost of one certification"),
-                               "new_hires": Param(int, "new hires the plan may use")},
+                               "new_hires": Param(int, "new hires the plan may use"),
+                               "lead_days": Param(int, "days to prepare one certification")},
 }
 
 

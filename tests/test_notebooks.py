@@ -28,6 +28,17 @@ def test_no_function_or_class_is_defined_in_a_notebook(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_number_is_written_outside_the_parameters_cell(path):
+    # Every number a notebook uses is a parameter or comes from the rulebook (never a PCS number
+    # typed into a cell).
+    for cell in code_cells(path)[1:]:
+        tree = ast.parse("".join(cell["source"]))
+        numbers = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+                   and isinstance(n.value, int | float) and not isinstance(n.value, bool)]
+        assert not numbers, f"{path.name}: a cell writes the number {numbers[0]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_one_parameters_cell_documented_and_declared(path):
     cells = code_cells(path)
     tagged = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
@@ -47,7 +58,7 @@ def test_templates_hold_only_the_checked_outputs(path):
 
 
 def test_parameters_are_validated():
-    good = {"data_dir": "", "as_of": "2026-11-21", "rules_version": "", "partner_id": "P005"}
+    good = {"data_dir": "", "as_of": "2026-11-21", "rules_version": "", "partner_id": "P005", "top": 3}
     assert checked("partner_report", good)["partner_id"] == "P005"
     with pytest.raises(PcsError, match="'as_of' is not a date"):
         checked("partner_report", {**good, "as_of": "21/11/2026"})
@@ -60,7 +71,7 @@ def test_parameters_are_validated():
 def test_notebook_helpers_parse_lists_and_the_sensitivity_grid():
     from pcs_analysis.notebook import sensitivity_grid
     base = {"data_dir": "", "as_of": "2026-11-01", "rules_version": "", "partner_id": "P5",
-            "areas": "modern_work, security", "target": "", "default_cost": 1, "new_hires": 0}
+            "areas": "modern_work, security", "target": "", "default_cost": 1, "new_hires": 0, "lead_days": 5}
     params = checked("certification_planning", base)
     assert params["areas"] == ["modern_work", "security"] and params["target"] is None
     assert params["default_cost"] == 1.0
