@@ -29,9 +29,13 @@ def _theme() -> alt.theme.ThemeConfig:
     }
 
 
-def use_theme() -> None:
-    """Enable the package's chart theme."""
+def use_theme(renderer: str = "default") -> None:
+    """Enable the package's chart theme, and an altair renderer: "default" (interactive, loads
+    the vega scripts) or "svg" (static, drawn in the kernel: reports that open with no network)."""
     alt.theme.enable(THEME)
+    if renderer not in ("default", "svg"):
+        raise ValueError(f"chart renderer must be 'default' or 'svg', got {renderer!r}")
+    alt.renderers.enable(renderer)
 
 
 def score_card(scores: pl.DataFrame, *, bar: float, title: str = "") -> alt.LayerChart:

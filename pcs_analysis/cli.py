@@ -329,6 +329,30 @@ def forecast_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(he
     typer.echo(f"wrote {out / 'forecast_months.csv'}, {out / 'forecast_zeros.csv'} and {out / 'forecast_rates.csv'}")
 
 
+@app.command("reports")
+@_friendly
+def reports_cmd(data_dir: DataDir, as_of: AsOf,
+                out: Annotated[Path, typer.Option("--out", help="Run folder: reports/, index.html, "
+                                                  "manifest.csv and manifest.json.")],
+                partners: Annotated[str | None, typer.Option("--partners", help="Comma-separated partner ids, or a "
+                                                             "file with one id per line (default: all).")] = None,
+                workers: Annotated[int, typer.Option("--workers", min=1, help="Parallel worker processes.")] = 2,
+                timeout: Annotated[int, typer.Option("--timeout", min=1, help="Seconds a notebook cell may "
+                                                     "run.")] = 600,
+                rules: Rules = None) -> None:
+    """One HTML report per partner (notebooks/partner_report.ipynb run with papermill), an index
+    and a manifest. Re-running skips partners done with the same inputs; exits 1 if any failed."""
+    from .reports import check_partners, run_reports
+
+    manifest = run_reports(data_dir, as_of=_date(as_of), out=out, partners=check_partners(partners),
+                           workers=workers, timeout=timeout, rules_version=rules, progress=typer.echo)
+    counts = manifest.group_by("status").len().sort("status")
+    typer.echo(", ".join(f"{r['status']}: {r['len']}" for r in counts.iter_rows(named=True)))
+    typer.echo(f"open {Path(out) / 'index.html'}")
+    if manifest.filter(pl.col("status").is_in(["failed", "timeout"])).height:
+        raise typer.Exit(1)
+
+
 def _assignments(items: list[str] | None, option: str, form: str, convert: Callable[[str], Any],
                  names: tuple[str, ...] | None = None) -> dict[str, Any]:
     """NAME=VALUE options as a mapping (the name may hold '=' signs: the last one separates)."""

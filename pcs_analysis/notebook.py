@@ -33,7 +33,9 @@ _COMMON = {
 }
 PARAMETERS: Mapping[str, Mapping[str, Param]] = {
     "partner_report": {**_COMMON, "partner_id": Param(str, "the partner the report is about"),
-                       "top": Param(int, "actions and risks shown per area and track")},
+                       "top": Param(int, "actions and risks shown per area and track"),
+                       "chart_renderer": Param(str, "default (interactive) or svg (static, offline)",
+                                               choices=("default", "svg"))},
     "portfolio_overview": {**_COMMON, "close_within": Param(float, "points below the bar that count as close")},
     "threshold_sensitivity": {**_COMMON, "area": Param(str, "the area whose rules vary", choices=AREAS),
                               "bar_from": Param(float, "lowest qualifying bar tried"),

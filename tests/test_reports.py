@@ -1,0 +1,75 @@
+"""Bulk reports: manifest, resume, failures that do not stop the others, offline HTML, safe names
+and no other partner's data in a report."""
+
+import datetime as dt
+import json
+import re
+import shutil
+
+import polars as pl
+import pytest
+
+from pcs_analysis.config import SAMPLE_DIR
+from pcs_analysis.reports import run_reports, safe_name
+
+AS_OF = dt.date(2026, 11, 21)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    manifest = run_reports(SAMPLE_DIR, as_of=AS_OF, out=out, partners=["P003", "P013"], workers=2)
+    return out, manifest
+
+
+def test_each_partner_gets_an_offline_report_without_inputs(run):
+    out, manifest = run
+    assert manifest["status"].to_list() == ["ok", "ok"]
+    page = (out / manifest["html"][0]).read_text()
+    assert "data:image/svg+xml;base64" in page             # charts drawn as static SVG
+    assert not re.search(r"<script[^>]*src=[\"']https?://", page) and "cdnjs" not in page
+    assert "pcs.explain" not in page                       # no input cells
+    index = (out / "index.html").read_text()
+    assert 'href="reports/P003.html"' in index and "&lt;script&gt;" in index   # P013's name is escaped
+    assert json.loads((out / "manifest.json").read_text())[0]["partner_id"] == "P003"
+
+
+def test_a_report_holds_only_its_own_partner(run):
+    out, manifest = run
+    usage = pl.read_csv(SAMPLE_DIR / "usage.csv")
+    for row in manifest.iter_rows(named=True):
+        page = (out / row["html"]).read_text()
+        others = usage.filter(pl.col("partner_id") != row["partner_id"])["tenant_id"].unique().to_list()
+        assert not [t for t in others if t in page]
+        assert row["partner_id"] in page
+
+
+def test_rerun_skips_done_partners_and_retries_failed_ones(run, tmp_path):
+    out, manifest = run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    again = run_reports(SAMPLE_DIR, as_of=AS_OF, out=copy, partners=["P003", "P013"], workers=2)
+    assert again["status"].to_list() == ["skipped", "skipped"]
+    (copy / again["html"][1]).unlink()                      # a report went missing: it is made again
+    redone = run_reports(SAMPLE_DIR, as_of=AS_OF, out=copy, partners=["P003", "P013"], workers=2)
+    assert redone["status"].to_list() == ["skipped", "ok"]
+
+
+def test_a_failing_partner_does_not_stop_the_others(tmp_path):
+    notebook = tmp_path / "broken.ipynb"
+    text = (SAMPLE_DIR.parents[1] / "notebooks" / "partner_report.ipynb").read_text()
+    notebook.write_text(text.replace('mine = data.only_partners([params[\\"partner_id\\"]])',
+                                     'mine = data.only_partners([params[\\"partner_id\\"]])\\n'
+                                     'assert params[\\"partner_id\\"] != \\"P003\\", \\"boom\\"'))
+    manifest = run_reports(SAMPLE_DIR, as_of=AS_OF, out=tmp_path / "out", partners=["P003", "P013"],
+                           workers=2, notebook=notebook)
+    rows = {r["partner_id"]: r for r in manifest.iter_rows(named=True)}
+    assert rows["P003"]["status"] == "failed" and "boom" in rows["P003"]["message"]
+    assert rows["P013"]["status"] == "ok"
+    assert not list((tmp_path / "out").rglob("*.tmp"))      # nothing half-written
+
+
+def test_safe_file_names():
+    assert safe_name("P001") == "P001"
+    names = {safe_name(p) for p in ["a/b", "a_b", "..", "Łódź", 'q"uote']}
+    assert len(names) == 5 and all(re.fullmatch(r"[A-Za-z0-9_-]+", n) for n in names)
