@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/pcs score data/sample --as-of $(AS_OF) --out reports/demo
+	$(BIN)/pcs reports data/sample --as-of $(AS_OF) --out reports/demo --workers 2
 
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadscope
