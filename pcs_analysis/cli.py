@@ -17,6 +17,7 @@ import polars as pl
 import typer
 
 from .errors import PcsError
+from .notebook import parse_scalar
 from .output import write_csv, write_csvs
 from .sample import DEFAULT_SEED
 
@@ -180,7 +181,7 @@ def sensitivity_cmd(data_dir: DataDir, as_of: AsOf,
     from .sensitivity import sensitivity
 
     data, rulebook = api.load_folder(data_dir, rules_version=rules, partners=partner)
-    grid = _assignments(param, "--param", "PATH=V1,V2,...", lambda v: [_value(x) for x in v.split(",")])
+    grid = _assignments(param, "--param", "PATH=V1,V2,...", lambda v: [parse_scalar(x) for x in v.split(",")])
     result = sensitivity(data, as_of=_date(as_of), area=area, grid=grid, rules=rulebook, lag=not no_lag)
     write_csvs(out, {"sensitivity_variants": result.variants, "sensitivity_flips": result.flips,
                      "sensitivity_margins": result.margins})
@@ -367,16 +368,6 @@ def _assignments(items: list[str] | None, option: str, form: str, convert: Calla
         except ValueError:
             raise PcsError(f"{option} {text!r}: {value.strip()!r} is not a number") from None
     return out
-
-
-def _value(text: str) -> int | float | str:
-    text = text.strip()
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 @app.command("sample-data")

@@ -96,11 +96,12 @@ def checked(notebook: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
         except ValueError:
             raise PcsError(f"{notebook}: parameter 'target' is not a date YYYY-MM-DD") from None
     if "second_values" in out:
-        out["second_values"] = [_number_or_text(v) for v in out["second_values"].split(",") if v.strip()]
+        out["second_values"] = [parse_scalar(v) for v in out["second_values"].split(",") if v.strip()]
     return out
 
 
-def _number_or_text(text: str) -> int | float | str:
+def parse_scalar(text: str) -> int | float | str:
+    """A whole number, a number, or else the text itself (stripped)."""
     text = text.strip()
     for kind in (int, float):
         try:
@@ -135,4 +136,4 @@ def check_given(notebook: str, given: Mapping[str, Any]) -> None:
         raise PcsError(f"{notebook}: unknown parameter {unknown[0]!r} (parameters: {', '.join(spec)})")
 
 
-__all__ = ["PARAMETERS", "Param", "check_given", "checked", "sensitivity_grid"]
+__all__ = ["PARAMETERS", "Param", "check_given", "checked", "parse_scalar", "sensitivity_grid"]
