@@ -340,13 +340,16 @@ def reports_cmd(data_dir: DataDir, as_of: AsOf,
                 workers: Annotated[int, typer.Option("--workers", min=1, help="Parallel worker processes.")] = 2,
                 timeout: Annotated[int, typer.Option("--timeout", min=1, help="Seconds a notebook cell may "
                                                      "run.")] = 600,
+                scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run on a Dask distributed "
+                                                              "cluster at this address (tcp://HOST:PORT).")] = None,
                 rules: Rules = None) -> None:
     """One HTML report per partner (notebooks/partner_report.ipynb run with papermill), an index
     and a manifest. Re-running skips partners done with the same inputs; exits 1 if any failed."""
     from .reports import check_partners, run_reports
 
     manifest = run_reports(data_dir, as_of=_date(as_of), out=out, partners=check_partners(partners),
-                           workers=workers, timeout=timeout, rules_version=rules, progress=typer.echo)
+                           workers=workers, timeout=timeout, rules_version=rules, progress=typer.echo,
+                           scheduler=scheduler)
     counts = manifest.group_by("status").len().sort("status")
     typer.echo(", ".join(f"{r['status']}: {r['len']}" for r in counts.iter_rows(named=True)))
     typer.echo(f"open {Path(out) / 'index.html'}")

@@ -85,8 +85,11 @@ def _digest(paths: Iterable[Path]) -> str:
 
 def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partners: list[str] | None = None,
                 workers: int = 2, timeout: int = 600, rules_version: str | None = None,
-                notebook: str | Path = NOTEBOOK, progress: Callable[[str], None] | None = None) -> pl.DataFrame:
-    """Run the report notebook for each partner (all by default); returns the manifest."""
+                notebook: str | Path = NOTEBOOK, progress: Callable[[str], None] | None = None,
+                scheduler: str | None = None) -> pl.DataFrame:
+    """Run the report notebook for each partner (all by default); returns the manifest. With
+    `scheduler` (a Dask distributed address such as tcp://host:8786) the same jobs run on that
+    cluster, with the same manifest, resume and failure handling."""
     from .api import load_folder
 
     data_dir, out = Path(data_dir).resolve(), Path(out)
@@ -113,24 +116,46 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
         jobs.append(Job(pid, params, str(notebook), str(target), digest, timeout, ipc_dir))
     say = progress or (lambda _line: None)
     start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(_run_one, job): job for job in jobs}
-        for count, future in enumerate(as_completed(futures), start=1):
-            job = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the worker itself died
-                outcome = Outcome(job.partner_id, "failed", None, f"worker error: {exc}", 0.0, "", job.inputs_hash)
-            outcome.html = str(Path(outcome.html).relative_to(out)) if outcome.html else ""
-            outcomes[job.partner_id] = outcome
-            _write_manifest(out, [outcomes.get(p) or _pending(previous, p) for p in ids])
-            elapsed = time.perf_counter() - start
-            left = elapsed / count * (len(jobs) - count)
-            say(f"[{count}/{len(jobs)}] {job.partner_id}: {outcome.status} "
-                f"({outcome.seconds:.1f} s; about {left:.0f} s left)")
+    for count, (job, outcome) in enumerate(_execute(jobs, workers, scheduler), start=1):
+        outcome.html = str(Path(outcome.html).relative_to(out)) if outcome.html else ""
+        outcomes[job.partner_id] = outcome
+        _write_manifest(out, [outcomes.get(p) or _pending(previous, p) for p in ids])
+        elapsed = time.perf_counter() - start
+        left = elapsed / count * (len(jobs) - count)
+        say(f"[{count}/{len(jobs)}] {job.partner_id}: {outcome.status} "
+            f"({outcome.seconds:.1f} s; about {left:.0f} s left)")
     manifest = _write_manifest(out, [outcomes[p] for p in ids])
     _write_index(out, data, rules, as_of, manifest)
     return manifest
+
+
+def _execute(jobs: list[Job], workers: int, scheduler: str | None):
+    """(job, outcome) pairs as the jobs finish, on local worker processes or a Dask cluster."""
+    def failed(job: Job, exc: BaseException) -> Outcome:  # the worker itself died
+        return Outcome(job.partner_id, "failed", None, f"worker error: {exc}", 0.0, "", job.inputs_hash)
+
+    if scheduler:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+
+        with Client(scheduler) as client:
+            futures = {client.submit(_run_one, job, pure=False, key=f"report-{uuid.uuid4().hex}"): job
+                       for job in jobs}
+            for future in dask_completed(futures):
+                job = futures[future]
+                try:
+                    yield job, future.result()
+                except Exception as exc:
+                    yield job, failed(job, exc)
+        return
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(_run_one, job): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                yield job, future.result()
+            except Exception as exc:
+                yield job, failed(job, exc)
 
 
 def _pending(previous: dict, pid: str) -> Outcome:

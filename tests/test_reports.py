@@ -78,3 +78,16 @@ def test_safe_file_names():
     assert safe_name("P001") == "P001"
     names = {safe_name(p) for p in ["a/b", "a_b", "..", "Łódź", 'q"uote']}
     assert len(names) == 5 and all(re.fullmatch(r"[A-Za-z0-9_-]+", n) for n in names)
+
+
+def test_the_same_jobs_run_on_a_dask_cluster(tmp_path):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        manifest = run_reports(SAMPLE_DIR, as_of=AS_OF, out=tmp_path, partners=["P003", "P013"],
+                               scheduler=cluster.scheduler_address)
+        assert manifest["status"].to_list() == ["ok", "ok"]
+        again = run_reports(SAMPLE_DIR, as_of=AS_OF, out=tmp_path, partners=["P003", "P013"],
+                            scheduler=cluster.scheduler_address)
+    assert again["status"].to_list() == ["skipped", "skipped"]
+    assert (tmp_path / "index.html").exists() and (tmp_path / manifest["html"][0]).exists()
