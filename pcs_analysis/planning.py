@@ -157,7 +157,7 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
                 and (c.counts_through is None or c.counts_through >= target_day)}
     people = _people(mine, at_target, staff, new_hires)
     holds = _holds(at_target, slots)
-    renewals = _renewals(mine, partner_id, certs, rules, day, target_day).filter(pl.col("area").is_in(area_names))
+    renewals = _renewals(mine, partner_id, certs, rules, area_names, day, target_day)
     blocked = {a: f[1] for a, f in fixed.items() if f[1]}
     if blocked:
         reason = "; ".join(f"{a}: {', '.join(ms)} at zero, which no certification changes"
@@ -257,9 +257,9 @@ def _holds(at_target, slots: list[_Slot]) -> set[tuple[str, int]]:
 
 
 def _renewals(data: PartnerData, partner_id: str, certs: Mapping[str, Certification], rules: Rulebook,
-              day: dt.date, target: dt.date) -> pl.DataFrame:
+              areas: list[str], day: dt.date, target: dt.date) -> pl.DataFrame:
     """Certifications of the chosen areas' lists that count today and stop counting by the target."""
-    e = explain(data, partner_id, as_of=day, rules=rules, areas=sorted({a for a in rules.areas}))
+    e = explain(data, partner_id, as_of=day, rules=rules, areas=areas)
     rows = e.people.filter(pl.col("is_counted")) if e.people.height else e.people
     out = []
     for r in rows.iter_rows(named=True):

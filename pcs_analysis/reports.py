@@ -131,9 +131,6 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
 
 def _execute(jobs: list[Job], workers: int, scheduler: str | None):
     """(job, outcome) pairs as the jobs finish, on local worker processes or a Dask cluster."""
-    def failed(job: Job, exc: BaseException) -> Outcome:  # the worker itself died
-        return Outcome(job.partner_id, "failed", None, f"worker error: {exc}", 0.0, "", job.inputs_hash)
-
     if scheduler:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -141,21 +138,21 @@ def _execute(jobs: list[Job], workers: int, scheduler: str | None):
         with Client(scheduler) as client:
             futures = {client.submit(_run_one, job, pure=False, key=f"report-{uuid.uuid4().hex}"): job
                        for job in jobs}
-            for future in dask_completed(futures):
-                job = futures[future]
-                try:
-                    yield job, future.result()
-                except Exception as exc:
-                    yield job, failed(job, exc)
+            yield from _collect(futures, dask_completed(futures))
         return
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(_run_one, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                yield job, future.result()
-            except Exception as exc:
-                yield job, failed(job, exc)
+        yield from _collect(futures, as_completed(futures))
+
+
+def _collect(futures: dict, finished):
+    """Each finished future's outcome; a worker that died is a failed partner."""
+    for future in finished:
+        job = futures[future]
+        try:
+            yield job, future.result()
+        except Exception as exc:
+            yield job, Outcome(job.partner_id, "failed", None, f"worker error: {exc}", 0.0, "", job.inputs_hash)
 
 
 def _pending(previous: dict, pid: str) -> Outcome:
