@@ -6,9 +6,17 @@ STAMP  := $(VENV)/.installed
 KERNEL := pcs-analysis
 AS_OF  ?= 2026-11-21
 
-.PHONY: setup demo test lint bench sample-data golden notebook-outputs lab clean
+.PHONY: setup browser demo test lint bench sample-data golden notebook-outputs lab clean
 
-setup: $(STAMP)
+setup: $(STAMP) browser
+
+# The report tests open reports in Debian's Chromium (never a downloaded browser).
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

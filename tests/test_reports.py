@@ -91,3 +91,91 @@ def test_the_same_jobs_run_on_a_dask_cluster(tmp_path):
                             scheduler=cluster.scheduler_address)
     assert again["status"].to_list() == ["skipped", "skipped"]
     assert (tmp_path / "index.html").exists() and (tmp_path / manifest["html"][0]).exists()
+
+
+# --- the reports in a real browser with no network ------------------------------------------------
+
+CHARTS_JS = """
+const charts = [];
+for (const img of document.images) {
+  if (!img.src.startsWith('data:image/svg+xml')) continue;
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const pen = canvas.getContext('2d');
+  let inked = 0;
+  if (canvas.width && canvas.height) {
+    pen.drawImage(img, 0, 0);
+    const px = pen.getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 0; i < px.length; i += 4)
+      if (px[i + 3] > 0 && (px[i] < 200 || px[i + 1] < 200 || px[i + 2] < 200)) inked++;
+  }
+  const box = img.getBoundingClientRect();
+  charts.push({width: img.naturalWidth, height: img.naturalHeight, shown: box.width * box.height, inked});
+}
+return {charts, svg: document.querySelectorAll('svg, canvas').length, text: document.body.innerText};
+"""
+
+
+@pytest.fixture(scope="module")
+def offline_browser(tmp_path_factory):
+    """Debian's Chromium, headless, with every request to the network refused: a proxy that does
+    not exist, and the DevTools network emulation set to offline."""
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.fail("Debian's chromium and chromium-driver are needed: `make setup` installs them")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = chromium
+    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+                 "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions",
+                            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    yield browser
+    browser.quit()
+
+
+def _open(browser, path):
+    """The page's charts and text as drawn, and the network addresses it asked for."""
+    browser.get_log("performance")                        # forget what came before
+    browser.get(path.resolve().as_uri())
+    browser.execute_async_script("const done = arguments[arguments.length - 1];"
+                                 "Promise.all([...document.images].map(i => i.decode().catch(() => null)))"
+                                 ".then(() => done(null));")
+    drawn = browser.execute_script(CHARTS_JS)
+    events = [json.loads(e["message"])["message"] for e in browser.get_log("performance")]
+    asked = [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
+    return drawn, [u for u in asked if re.match(r"https?://", u)]
+
+
+def test_reports_render_their_charts_in_a_browser_with_no_network(run, offline_browser):
+    out, manifest = run
+    for row in manifest.iter_rows(named=True):
+        drawn, network = _open(offline_browser, out / row["html"])
+        assert network == [], row["partner_id"]
+        assert len(drawn["charts"]) == 2, row["partner_id"]           # score cards and history
+        for chart in drawn["charts"]:
+            assert chart["width"] > 100 and chart["height"] > 100 and chart["shown"] > 0
+            assert chart["inked"] > 1000                               # bars, rules and text were drawn
+        assert row["partner_id"] in drawn["text"] and "Summary across areas" in drawn["text"]
+    drawn, network = _open(offline_browser, out / "index.html")
+    assert network == [] and "P003" in drawn["text"] and "P013" in drawn["text"]
+
+
+def test_the_offline_browser_check_can_fail(offline_browser, tmp_path):
+    """A chart saved with altair's default (CDN) template: the same browser draws nothing and the
+    scripts it asked for never arrive."""
+    import altair as alt
+
+    page = tmp_path / "cdn.html"
+    alt.Chart(pl.DataFrame({"x": [1, 2, 3]})).mark_bar().encode(x="x").save(page)
+    drawn, network = _open(offline_browser, page)
+    assert drawn["charts"] == [] and drawn["svg"] == 0
+    assert any("vega" in u for u in network)
