@@ -342,16 +342,16 @@ def reports_cmd(data_dir: DataDir, as_of: AsOf,
                                                      "run.")] = 600,
                 scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run on a Dask distributed "
                                                               "cluster at this address (tcp://HOST:PORT).")] = None,
+                top: Annotated[int, typer.Option("--top", min=1, help="Actions and risks shown per area and "
+                                                 "track.")] = 3,
                 rules: Rules = None) -> None:
     """One HTML report per partner (notebooks/partner_report.ipynb run with papermill), an index
     and a manifest. Re-running skips partners done with the same inputs; exits 1 if any failed."""
-    from .reports import check_partners, run_reports
+    from .reports import ProgressBar, check_partners, run_reports
 
     manifest = run_reports(data_dir, as_of=_date(as_of), out=out, partners=check_partners(partners),
-                           workers=workers, timeout=timeout, rules_version=rules, progress=typer.echo,
-                           scheduler=scheduler)
-    counts = manifest.group_by("status").len().sort("status")
-    typer.echo(", ".join(f"{r['status']}: {r['len']}" for r in counts.iter_rows(named=True)))
+                           workers=workers, timeout=timeout, rules_version=rules, top=top,
+                           progress=ProgressBar(), scheduler=scheduler)
     typer.echo(f"open {Path(out) / 'index.html'}")
     if manifest.filter(pl.col("status").is_in(["failed", "timeout"])).height:
         raise typer.Exit(1)

@@ -70,24 +70,31 @@ def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
     result = score(mine, as_of=day, rules=rules, areas=area_names, lag=lag)
     points_in_time = snapshots([day], rules.refresh, lag=lag)
     usage = prepare_usage(mine, rules).collect().lazy()
-    tenants, people, ignored = [], [], []
+    tenants, people = contribution_reasons(result, rules, area_names)
+    ignored = [_ignored_rows(usage, rules.area(name), points_in_time) for name in area_names]
+    return Explanation(
+        partner_id=partner_id,
+        as_of=day,
+        result=result,
+        tenants=tenants,
+        people=people,
+        ignored=pl.concat(ignored).collect() if ignored else pl.DataFrame(),
+    )
+
+
+def contribution_reasons(result: ScoreResult, rules: Rulebook,
+                         area_names: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every tenant and person row behind `result` (any number of partners), with whether it
+    counted and, in words, why not: the `tenants` and `people` of an `Explanation`."""
+    tenants, people = [], []
     for name in area_names:
-        area = rules.area(name)
-        for metric in area.metrics:
+        for metric in rules.area(name).metrics:
             frame = result.contributions[name][metric.name].with_columns(pl.lit(name).alias("area"))
             if metric.kind in PERSON_KINDS:
                 people.append(frame.with_columns(_person_reason().alias("why")))
             else:
                 tenants.append(frame.with_columns(_metric_reason(metric).alias("why")))
-        ignored.append(_ignored_rows(usage, area, points_in_time))
-    return Explanation(
-        partner_id=partner_id,
-        as_of=day,
-        result=result,
-        tenants=_finish_tenants(tenants),
-        people=_finish_people(people),
-        ignored=pl.concat(ignored).collect() if ignored else pl.DataFrame(),
-    )
+    return _finish_tenants(tenants), _finish_people(people)
 
 
 def _finish_tenants(frames: list[pl.LazyFrame]) -> pl.DataFrame:

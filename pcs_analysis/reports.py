@@ -18,13 +18,17 @@ import datetime as dt
 import hashlib
 import html
 import json
+import multiprocessing
 import os
 import re
+import shutil
+import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,6 +40,7 @@ from .output import write_csv
 
 NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "partner_report.ipynb"
 KERNEL = "python3"
+CHUNK = 200                # at most this many partners prepared in one scoring pass
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,101 @@ class Outcome:
     status: str            # ok, failed, timeout, skipped (done before with the same inputs)
     cell: int | None
     message: str
-    seconds: float
+    seconds: float         # running the notebook and writing the HTML
+    prepare_seconds: float  # its share of preparing its chunk of partners
     html: str
     inputs_hash: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a run stands, sent to `run_reports(progress=...)` after every step."""
+
+    stage: str                  # "preparing", "reports" or "done"
+    prepared: int               # partners whose report is prepared
+    done: int                   # reports finished in this run (ok, failed or timeout)
+    total: int                  # reports to make in this run
+    counts: dict[str, int]      # outcomes so far per status, partners skipped included
+    elapsed: float              # seconds since the run started
+    left: float | None          # estimated seconds left, once a report has finished
+    last: Outcome | None = None
+
+
+class _Tracker:
+    """Counts a run's steps and sends a `Progress` after each one."""
+
+    def __init__(self, total: int, skipped: int, progress: Callable[[Progress], None] | None):
+        self.total, self.progress = total, progress
+        self.counts = {"skipped": skipped} if skipped else {}
+        self.n_prepared = self.done = 0
+        self.started = time.perf_counter()
+        self.reports_started: float | None = None
+        self.stage = "preparing"
+
+    def prepared(self, count: int) -> None:
+        self.n_prepared += count
+        self._send(None)
+
+    def reports(self) -> None:
+        self.stage, self.reports_started = "reports", time.perf_counter()
+        self._send(None)
+
+    def finished(self, outcome: Outcome) -> None:
+        self.done += 1
+        self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
+        self._send(outcome)
+
+    def close(self) -> None:
+        self.stage = "done"
+        self._send(None)
+
+    def _send(self, last: Outcome | None) -> None:
+        if self.progress is None:
+            return
+        now = time.perf_counter()
+        left = None
+        if self.stage == "done":
+            left = 0.0
+        elif self.stage == "reports" and self.done:
+            left = (now - self.reports_started) / self.done * (self.total - self.done)
+        self.progress(Progress(self.stage, self.n_prepared, self.done, self.total, dict(self.counts),
+                               now - self.started, left, last))
+
+
+class ProgressBar:
+    """Draws a run's progress: a bar redrawn in place on a terminal, with counts per status and
+    an estimate of the time left; one line per finished report anywhere else (logs, pipes)."""
+
+    def __init__(self, stream=None, width: int = 28):
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.shown = 0
+
+    def __call__(self, p: Progress) -> None:
+        counts = " · ".join(f"{status} {n}" for status, n in sorted(p.counts.items()))
+        if p.stage == "preparing":
+            line = f"preparing reports: {p.prepared}/{p.total} partners · {_clock(p.elapsed)} elapsed"
+        else:
+            filled = round(self.width * p.done / p.total) if p.total else self.width
+            left = "estimating" if p.left is None else f"about {_clock(p.left)} left"
+            line = (f"reports [{'#' * filled}{'-' * (self.width - filled)}] {p.done}/{p.total}"
+                    f"{' · ' + counts if counts else ''} · {_clock(p.elapsed)} elapsed · {left}")
+            if p.stage == "done":
+                line = f"reports: {p.done}/{p.total} made in {_clock(p.elapsed)}{' · ' + counts if counts else ''}"
+        if self.live:
+            self.stream.write("\r" + line.ljust(self.shown) + ("\n" if p.stage == "done" else ""))
+            self.shown = len(line)
+        elif p.last is not None or p.stage == "done" or (p.stage == "preparing" and p.prepared in (0, p.total)):
+            last = f" · {p.last.partner_id} {p.last.status}" if p.last is not None else ""
+            self.stream.write(line + last + "\n")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def safe_name(partner_id: str) -> str:
@@ -84,12 +181,16 @@ def _digest(paths: Iterable[Path]) -> str:
 
 
 def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partners: list[str] | None = None,
-                workers: int = 2, timeout: int = 600, rules_version: str | None = None,
-                notebook: str | Path = NOTEBOOK, progress: Callable[[str], None] | None = None,
+                workers: int = 2, timeout: int = 600, rules_version: str | None = None, top: int = 3,
+                notebook: str | Path = NOTEBOOK, progress: Callable[[Progress], None] | None = None,
                 scheduler: str | None = None) -> pl.DataFrame:
     """Run the report notebook for each partner (all by default); returns the manifest. With
     `scheduler` (a Dask distributed address such as tcp://host:8786) the same jobs run on that
-    cluster, with the same manifest, resume and failure handling."""
+    cluster, with the same manifest, resume and failure handling.
+
+    Two stages: the partners' reports are first prepared in a few portfolio-wide passes of the
+    engine (`report.build_reports`, one chunk of partners per job), then the notebook runs once
+    per partner and only displays its prepared report."""
     from .api import load_folder
 
     data_dir, out = Path(data_dir).resolve(), Path(out)
@@ -100,67 +201,150 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
         _digest(p for p in data_dir.iterdir() if p.is_file()),
         _digest((RULES_DIR / rules.version).glob("*.toml")),
         _digest([Path(notebook)]),
+        _digest(Path(__file__).with_name(name) for name in ("report.py", "charts.py")),
     ]).encode()).hexdigest()
     previous = _read_manifest(out)
     jobs, outcomes = [], {}
     ipc_dir = tempfile.mkdtemp(prefix="pcs-ipc-")
+    staging = out / f".prepared-{uuid.uuid4().hex[:12]}"
     for pid in ids:
         params = {"data_dir": str(data_dir), "as_of": as_of.isoformat(), "rules_version": rules.version,
-                  "partner_id": pid, "chart_renderer": "svg"}
+                  "partner_id": pid, "top": top, "chart_renderer": "svg"}
         digest = hashlib.sha256((base_hash + json.dumps(params, sort_keys=True)).encode()).hexdigest()[:16]
         target = out / "reports" / f"{safe_name(pid)}.html"
         done = previous.get(pid)
         if done and done["status"] in ("ok", "skipped") and done["inputs_hash"] == digest and target.exists():
-            outcomes[pid] = Outcome(pid, "skipped", None, "", 0.0, str(target.relative_to(out)), digest)
+            outcomes[pid] = Outcome(pid, "skipped", None, "", 0.0, 0.0, str(target.relative_to(out)), digest)
             continue
+        params["prepared"] = str(staging / safe_name(pid))
         jobs.append(Job(pid, params, str(notebook), str(target), digest, timeout, ipc_dir))
-    say = progress or (lambda _line: None)
-    start = time.perf_counter()
-    for count, (job, outcome) in enumerate(_execute(jobs, workers, scheduler), start=1):
-        outcome.html = str(Path(outcome.html).relative_to(out)) if outcome.html else ""
-        outcomes[job.partner_id] = outcome
-        _write_manifest(out, [outcomes.get(p) or _pending(previous, p) for p in ids])
-        elapsed = time.perf_counter() - start
-        left = elapsed / count * (len(jobs) - count)
-        say(f"[{count}/{len(jobs)}] {job.partner_id}: {outcome.status} "
-            f"({outcome.seconds:.1f} s; about {left:.0f} s left)")
+    tell = _Tracker(len(jobs), len(ids) - len(jobs), progress)
+    try:
+        with _pool(workers, scheduler) as run:
+            ready = _prepare_all(jobs, data_dir, rules.version, as_of, top, workers, run, outcomes, tell)
+            tell.reports()
+            for job, outcome in run(_run_one, [j for j in jobs if j.partner_id in ready]):
+                if isinstance(outcome, BaseException):
+                    outcome = Outcome(job.partner_id, "failed", None, f"worker error: {outcome}", 0.0, 0.0, "",
+                                      job.inputs_hash)
+                outcome.prepare_seconds = ready[job.partner_id]
+                outcome.html = str(Path(outcome.html).relative_to(out)) if outcome.html else ""
+                outcomes[job.partner_id] = outcome
+                _write_manifest(out, [outcomes.get(p) or _pending(previous, p) for p in ids])
+                tell.finished(outcome)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(ipc_dir, ignore_errors=True)
     manifest = _write_manifest(out, [outcomes[p] for p in ids])
     _write_index(out, data, rules, as_of, manifest)
+    tell.close()
     return manifest
 
 
-def _execute(jobs: list[Job], workers: int, scheduler: str | None):
-    """(job, outcome) pairs as the jobs finish, on local worker processes or a Dask cluster."""
+@dataclass(frozen=True)
+class PrepareJob:
+    data_dir: str
+    rules_version: str
+    as_of: dt.date
+    top: int
+    folders: dict[str, str]        # partner id -> the folder its prepared report goes to
+
+
+def _chunks(jobs: list[Job], workers: int) -> list[list[Job]]:
+    """Partners in chunks for the preparation: one scoring pass has a fixed cost of several
+    seconds, so as few chunks as keep every worker busy, of at most CHUNK partners each."""
+    if not jobs:
+        return []
+    count = max(workers, -(-len(jobs) // CHUNK))
+    size = -(-len(jobs) // count)
+    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
+
+
+def _prepare_all(jobs: list[Job], data_dir: Path, rules_version: str, as_of: dt.date, top: int, workers: int,
+                 run, outcomes: dict, tell: _Tracker) -> dict[str, float]:
+    """Prepare every job's report; returns the prepared partners with their share of the
+    preparation time. A chunk that fails is retried partner by partner, so one partner's failure
+    does not stop the others; a partner that still fails gets a failed outcome."""
+    ready: dict[str, float] = {}
+    todo = _chunks(jobs, workers)
+    tell.prepared(0)
+    for first_round in (True, False):
+        retry: list[Job] = []
+        work = [(PrepareJob(str(data_dir), rules_version, as_of, top,
+                            {j.partner_id: j.parameters["prepared"] for j in chunk}), chunk) for chunk in todo]
+        chunk_of = {id(prepare): chunk for prepare, chunk in work}
+        for prepare, result in run(_prepare_chunk, [prepare for prepare, _ in work]):
+            chunk = chunk_of[id(prepare)]
+            if not isinstance(result, BaseException):
+                ready.update({job.partner_id: result / len(chunk) for job in chunk})
+                tell.prepared(len(chunk))
+            elif first_round and len(chunk) > 1:
+                retry.extend(chunk)
+            else:
+                for job in chunk:
+                    outcomes[job.partner_id] = Outcome(job.partner_id, "failed", None,
+                                                       f"preparing the report: {_message(result)}"[:500], 0.0, 0.0,
+                                                       "", job.inputs_hash)
+                    tell.finished(outcomes[job.partner_id])
+        if not retry:
+            break
+        todo = [[job] for job in retry]
+    return ready
+
+
+def _prepare_chunk(job: PrepareJob) -> float:
+    """Build, draw and save the reports of a chunk of partners; returns the seconds it took."""
+    from .api import load_folder
+    from .report import build_reports
+
+    started = time.perf_counter()
+    data, rules = load_folder(job.data_dir, rules_version=job.rules_version, partners=list(job.folders))
+    for pid, report in build_reports(data, as_of=job.as_of, rules=rules, top=job.top).items():
+        report.draw().save(job.folders[pid])
+    return time.perf_counter() - started
+
+
+def _message(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def _pool(workers: int, scheduler: str | None):
+    """`run(fn, items)`: (item, result) pairs as they finish, on local worker processes or a Dask
+    cluster; a result is the exception when the call raised or its worker died."""
     if scheduler:
         from distributed import Client
         from distributed import as_completed as dask_completed
 
         with Client(scheduler) as client:
-            futures = {client.submit(_run_one, job, pure=False, key=f"report-{uuid.uuid4().hex}"): job
-                       for job in jobs}
-            yield from _collect(futures, dask_completed(futures))
+            def run(fn, items):
+                futures = {client.submit(fn, item, pure=False, key=f"{fn.__name__}-{uuid.uuid4().hex}"): item
+                           for item in items}
+                yield from _collect(futures, dask_completed(futures))
+            yield run
         return
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(_run_one, job): job for job in jobs}
-        yield from _collect(futures, as_completed(futures))
+    # spawned, not forked: a fork of a process whose polars thread pool is running can deadlock
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn")) as pool:
+        def run(fn, items):
+            futures = {pool.submit(fn, item): item for item in items}
+            yield from _collect(futures, as_completed(futures))
+        yield run
 
 
 def _collect(futures: dict, finished):
-    """Each finished future's outcome; a worker that died is a failed partner."""
     for future in finished:
-        job = futures[future]
         try:
-            yield job, future.result()
+            yield futures[future], future.result()
         except Exception as exc:
-            yield job, Outcome(job.partner_id, "failed", None, f"worker error: {exc}", 0.0, "", job.inputs_hash)
+            yield futures[future], exc
 
 
 def _pending(previous: dict, pid: str) -> Outcome:
     row = previous.get(pid)
     if row:
-        return Outcome(pid, row["status"], row["cell"], row["message"], row["seconds"], row["html"],
-                       row["inputs_hash"])
-    return Outcome(pid, "pending", None, "", 0.0, "", "")
+        return Outcome(pid, row["status"], row["cell"], row["message"], row["seconds"],
+                       row.get("prepare_seconds") or 0.0, row["html"], row["inputs_hash"])
+    return Outcome(pid, "pending", None, "", 0.0, 0.0, "", "")
 
 
 def _run_one(job: Job) -> Outcome:
@@ -184,8 +368,8 @@ def _run_one(job: Job) -> Outcome:
                 else "failed"
             cell = getattr(exc, "exec_count", None)
             message = f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', str(exc))}"
-            return Outcome(job.partner_id, status, cell, message.strip()[:500], time.perf_counter() - started, "",
-                           job.inputs_hash)
+            return Outcome(job.partner_id, status, cell, message.strip()[:500], time.perf_counter() - started, 0.0,
+                           "", job.inputs_hash)
         book = nbformat.read(executed, as_version=4)
         exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
         body, _ = exporter.from_notebook_node(book)
@@ -193,7 +377,7 @@ def _run_one(job: Job) -> Outcome:
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         partial.write_text(body, encoding="utf-8")
         os.replace(partial, target)
-    return Outcome(job.partner_id, "ok", None, "", time.perf_counter() - started, str(target), job.inputs_hash)
+    return Outcome(job.partner_id, "ok", None, "", time.perf_counter() - started, 0.0, str(target), job.inputs_hash)
 
 
 _NETWORK_SCRIPT = re.compile(r"<script\b[^>]*>(?:(?!</script>).)*?https?://(?:(?!</script>).)*?</script>"
@@ -207,7 +391,7 @@ def _offline(page: str) -> str:
 
 
 MANIFEST_COLUMNS = {"partner_id": pl.String, "status": pl.String, "cell": pl.Int64, "message": pl.String,
-                    "seconds": pl.Float64, "html": pl.String, "inputs_hash": pl.String}
+                    "seconds": pl.Float64, "prepare_seconds": pl.Float64, "html": pl.String, "inputs_hash": pl.String}
 
 
 def _read_manifest(out: Path) -> dict[str, dict]:

@@ -63,8 +63,8 @@ def test_rerun_skips_done_partners_and_retries_failed_ones(run, tmp_path):
 def test_a_failing_partner_does_not_stop_the_others(tmp_path):
     notebook = tmp_path / "broken.ipynb"
     text = (SAMPLE_DIR.parents[1] / "notebooks" / "partner_report.ipynb").read_text()
-    notebook.write_text(text.replace('mine = data.only_partners([params[\\"partner_id\\"]])',
-                                     'mine = data.only_partners([params[\\"partner_id\\"]])\\n'
+    notebook.write_text(text.replace('report = pcs.partner_report(**params)',
+                                     'report = pcs.partner_report(**params)\\n'
                                      'assert params[\\"partner_id\\"] != \\"P003\\", \\"boom\\"'))
     manifest = run_reports(SAMPLE_DIR, as_of=AS_OF, out=tmp_path / "out", partners=["P003", "P013"],
                            workers=2, notebook=notebook)
@@ -129,8 +129,9 @@ def offline_browser(tmp_path_factory):
 
     options = Options()
     options.binary_location = chromium
+    profile = tmp_path_factory.mktemp("chromium")
     for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+                 "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
                  "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
