@@ -59,7 +59,7 @@ def test_templates_hold_only_the_checked_outputs(path):
 
 def test_parameters_are_validated():
     good = {"data_dir": "", "as_of": "2026-11-21", "rules_version": "", "partner_id": "P005", "top": 3,
-            "chart_renderer": "default"}
+            "chart_renderer": "default", "prepared": ""}
     assert checked("partner_report", good)["partner_id"] == "P005"
     with pytest.raises(PcsError, match="'as_of' is not a date"):
         checked("partner_report", {**good, "as_of": "21/11/2026"})
