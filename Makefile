@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := pcs-analysis
 AS_OF  ?= 2026-11-21
 
-.PHONY: setup browser demo test lint bench sample-data golden notebook-outputs lab clean
+.PHONY: setup browser demo test lint bench bench-reports sample-data golden notebook-outputs lab clean
 
 setup: $(STAMP) browser
 
@@ -40,6 +40,11 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/run.py --out bench/results.md
+	$(BIN)/python bench/reports.py --out bench/results.md
+
+# Only the bulk-reports section of bench/results.md (reports/min with 1, 2 and 4 workers).
+bench-reports: setup
+	$(BIN)/python bench/reports.py --out bench/results.md
 
 # Regenerate the committed sample data and its golden results (never edit them by hand).
 sample-data: setup

@@ -154,16 +154,23 @@ def _area_candidates(data: PartnerData, base, usage: pl.DataFrame, certs: pl.Dat
     next_refresh = _next_refresh(day, rules)
     windows = windows_of(data, rules, [name], day)
     window_end = dict(windows.filter(pl.col("is_enrolled")).select("partner_id", "window_end").iter_rows())
+    usage_of, certs_of = _by_partner(usage), _by_partner(certs)
     candidates = []
     for row in base.summary.filter(pl.col("area") == name).iter_rows(named=True):
         pid = row["partner_id"]
-        scope = _Scope(partner_id=pid, area=area, usage=usage.filter(pl.col("partner_id") == pid),
-                       certs=certs.filter(pl.col("partner_id") == pid), month=month, as_of=day,
+        scope = _Scope(partner_id=pid, area=area, usage=usage_of(pid), certs=certs_of(pid), month=month, as_of=day,
                        earned_on=day - dt.timedelta(days=lag_days),
                        horizon=max(next_refresh, month_end(day), window_end.get(pid, day)),
                        kept_track=row["track"])
         candidates += _candidates(scope)
     return candidates
+
+
+def _by_partner(frame: pl.DataFrame):
+    """`rows(partner_id)`: the partner's rows, from one split of the frame (not a filter each)."""
+    parts = frame.partition_by("partner_id", as_dict=True, maintain_order=True)
+    empty = frame.clear()
+    return lambda pid: parts.get((pid,), empty)
 
 
 def _next_refresh(day: dt.date, rules: Rulebook) -> dt.date:
@@ -195,10 +202,10 @@ def _measure(candidates: list[Candidate], base, data: PartnerData, usage: pl.Dat
     """Score every candidate as a virtual partner and compare with the partner's real totals."""
     if not candidates:
         return pl.DataFrame()
+    usage_of, certs_of = _by_partner(usage), _by_partner(certs)
     usage_parts, cert_parts = [], []
     for i, c in enumerate(candidates):
-        u, k = c.change(usage.filter(pl.col("partner_id") == c.partner_id),
-                        certs.filter(pl.col("partner_id") == c.partner_id))
+        u, k = c.change(usage_of(c.partner_id), certs_of(c.partner_id))
         vid = f"{c.partner_id}{_SEP}{i}"
         usage_parts.append(u.with_columns(pl.lit(vid).alias("partner_id")))
         cert_parts.append(k.with_columns(pl.lit(vid).alias("partner_id")))

@@ -10,23 +10,21 @@ and its charts as static SVG) and has the notebook `load` it, so a report's kern
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import shutil
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from .errors import PcsError
-from .explain import contribution_reasons
-from .io import PartnerData
-from .recommend import recommend
-from .rules import Rulebook
-from .scoring import score
-from .status import history, qualification
+
+if TYPE_CHECKING:
+    from .io import PartnerData
+    from .rules import Rulebook
 
 TABLES = ("summary", "scores", "not_counted", "people", "status", "recommendations", "history")
 CHARTS = ("score_cards", "history")
@@ -164,6 +162,11 @@ def partner_report(*, data_dir: str | Path, partner_id: str, as_of: dt.date, rul
 
 def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: int = 3) -> dict[str, PartnerReport]:
     """The report of every partner of `data`, from one pass of each part of the engine."""
+    from .explain import contribution_reasons
+    from .recommend import recommend
+    from .scoring import score
+    from .status import history, qualification
+
     areas = list(rules.areas)
     result = score(data, as_of=as_of, rules=rules, areas=areas)
     tenants, people = contribution_reasons(result, rules, areas)
@@ -202,9 +205,13 @@ def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: in
 
 
 def _to_svg(chart) -> str:
-    buffer = io.StringIO()
-    chart.save(buffer, format="svg")
-    return buffer.getvalue()
+    """The chart as static SVG, drawn by vl-convert. The charts' specs are checked against the
+    schema by the tests, so drawing skips altair's validation (a third of the cost)."""
+    import altair as alt
+    import vl_convert
+
+    version = "_".join(alt.SCHEMA_VERSION.split(".")[:2])
+    return vl_convert.vegalite_to_svg(chart.to_dict(validate=False), vl_version=version)
 
 
 def _svg(markup: str):

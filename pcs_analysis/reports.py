@@ -15,6 +15,7 @@ partner, in worker processes, and published as self-contained HTML without input
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 import json
@@ -351,7 +352,6 @@ def _run_one(job: Job) -> Outcome:
     """Execute one partner's notebook and export it; never raises for a notebook failure."""
     import nbformat
     import papermill
-    from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     started = time.perf_counter()
@@ -371,13 +371,20 @@ def _run_one(job: Job) -> Outcome:
             return Outcome(job.partner_id, status, cell, message.strip()[:500], time.perf_counter() - started, 0.0,
                            "", job.inputs_hash)
         book = nbformat.read(executed, as_version=4)
-        exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-        body, _ = exporter.from_notebook_node(book)
+        body, _ = _exporter().from_notebook_node(book)
         body = _offline(body)
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         partial.write_text(body, encoding="utf-8")
         os.replace(partial, target)
     return Outcome(job.partner_id, "ok", None, "", time.perf_counter() - started, 0.0, str(target), job.inputs_hash)
+
+
+@functools.cache
+def _exporter():
+    """One HTML exporter per worker process (its templates are loaded once)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
 
 _NETWORK_SCRIPT = re.compile(r"<script\b[^>]*>(?:(?!</script>).)*?https?://(?:(?!</script>).)*?</script>"
