@@ -2,6 +2,7 @@
 and no other partner's data in a report."""
 
 import datetime as dt
+import html
 import json
 import re
 import shutil
@@ -31,6 +32,8 @@ def test_each_partner_gets_an_offline_report_without_inputs(run):
     assert "pcs.explain" not in page                       # no input cells
     index = (out / "index.html").read_text()
     assert 'href="reports/P003.html"' in index and "&lt;script&gt;" in index   # P013's name is escaped
+    p013 = (out / manifest["html"][1]).read_text()
+    assert "Litware &lt;script&gt;alert(1)&lt;/script&gt;" in p013 and "<script>alert" not in p013
     assert json.loads((out / "manifest.json").read_text())[0]["partner_id"] == "P003"
 
 
@@ -42,11 +45,14 @@ def test_a_report_holds_only_its_own_partner(run):
     for row in manifest.iter_rows(named=True):
         page = (out / row["html"]).read_text()
         mine = pl.col("partner_id") == row["partner_id"]
+        own_name = partners.filter(mine)["partner_name"].item()
+        names = [n for n in partners.filter(~mine)["partner_name"].to_list() if n not in own_name]
         others = (usage.filter(~mine)["tenant_id"].unique().to_list()
                   + people.filter(~mine)["person_id"].unique().to_list()
-                  + [p for p in partners.filter(~mine)["partner_id"].to_list() if len(p) > 3])
+                  + [p for p in partners.filter(~mine)["partner_id"].to_list() if len(p) > 3]
+                  + names + [html.escape(n) for n in names])
         assert not [t for t in others if t in page], row["partner_id"]
-        assert row["partner_id"] in page
+        assert row["partner_id"] in page and html.escape(own_name) in page
 
 
 def test_rerun_skips_done_partners_and_retries_failed_ones(run, tmp_path):
