@@ -25,6 +25,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -41,6 +42,7 @@ from .output import write_csv
 
 NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "partner_report.ipynb"
 KERNEL = "python3"
+START_TIMEOUT = 60         # seconds a kernel may take to start
 CHUNK = 200                # at most this many partners prepared in one scoring pass
 
 
@@ -53,6 +55,7 @@ class Job:
     inputs_hash: str
     timeout: int
     ipc_dir: str
+    wall_limit: float = 0.0    # seconds for the whole notebook, kernel start included (0: no limit)
 
 
 @dataclass
@@ -184,10 +187,13 @@ def _digest(paths: Iterable[Path]) -> str:
 def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partners: list[str] | None = None,
                 workers: int = 2, timeout: int = 600, rules_version: str | None = None, top: int = 3,
                 notebook: str | Path = NOTEBOOK, progress: Callable[[Progress], None] | None = None,
-                scheduler: str | None = None) -> pl.DataFrame:
+                scheduler: str | None = None, wall_limit: float | None = None) -> pl.DataFrame:
     """Run the report notebook for each partner (all by default); returns the manifest. With
     `scheduler` (a Dask distributed address such as tcp://host:8786) the same jobs run on that
     cluster, with the same manifest, resume and failure handling.
+
+    `timeout` limits each cell; `wall_limit` the whole notebook (by default the kernel's start-up
+    plus `timeout` for every code cell).
 
     Two stages: the partners' reports are first prepared in a few portfolio-wide passes of the
     engine (`report.build_reports`, one chunk of partners per job), then the notebook runs once
@@ -204,6 +210,9 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
         _digest([Path(notebook)]),
         _digest(Path(__file__).with_name(name) for name in ("report.py", "charts.py")),
     ]).encode()).hexdigest()
+    if wall_limit is None:
+        cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+        wall_limit = START_TIMEOUT + timeout * (1 + sum(c["cell_type"] == "code" for c in cells))
     previous = _read_manifest(out)
     jobs, outcomes = [], {}
     ipc_dir = tempfile.mkdtemp(prefix="pcs-ipc-")
@@ -218,7 +227,7 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
             outcomes[pid] = Outcome(pid, "skipped", None, "", 0.0, 0.0, str(target.relative_to(out)), digest)
             continue
         params["prepared"] = str(staging / safe_name(pid))
-        jobs.append(Job(pid, params, str(notebook), str(target), digest, timeout, ipc_dir))
+        jobs.append(Job(pid, params, str(notebook), str(target), digest, timeout, ipc_dir, wall_limit))
     tell = _Tracker(len(jobs), len(ids) - len(jobs), progress)
     try:
         with _pool(workers, scheduler) as run:
@@ -349,27 +358,35 @@ def _pending(previous: dict, pid: str) -> Outcome:
 
 
 def _run_one(job: Job) -> Outcome:
-    """Execute one partner's notebook and export it; never raises for a notebook failure."""
+    """Execute one partner's notebook and export it; never raises for a notebook failure.
+
+    Besides the per-cell timeout, a watchdog stops the kernel when the whole notebook passes its
+    wall-clock limit (a kernel that hangs outside a cell, or dies without papermill noticing)."""
     import nbformat
     import papermill
     from traitlets.config import Config
 
     started = time.perf_counter()
     target = Path(job.html_path)
-    config = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(job.ipc_dir) / f"k-{uuid.uuid4().hex}")}})
-    with tempfile.TemporaryDirectory(prefix="pcs-report-") as tmp:
+    kernel = Path(job.ipc_dir) / f"k-{uuid.uuid4().hex}"
+    config = Config({"KernelManager": {"transport": "ipc", "ip": str(kernel),
+                                       "connection_file": f"{kernel}.json"}})
+    watchdog = _Watchdog(job.wall_limit, f"{kernel}.json")
+    with tempfile.TemporaryDirectory(prefix="pcs-report-") as tmp, watchdog:
         executed = Path(tmp) / "report.ipynb"
         try:
             papermill.execute_notebook(job.notebook, str(executed), parameters=job.parameters, kernel_name=KERNEL,
                                        progress_bar=False, log_output=False, execution_timeout=job.timeout,
-                                       config=config, cwd=tmp)
+                                       start_timeout=START_TIMEOUT, config=config, cwd=tmp)
         except Exception as exc:  # papermill raises PapermillExecutionError, timeouts, kernel deaths
-            status = "timeout" if "timed out" in str(exc).lower() or type(exc).__name__ == "CellTimeoutError" \
-                else "failed"
-            cell = getattr(exc, "exec_count", None)
+            timed_out = "timed out" in str(exc).lower() or type(exc).__name__ == "CellTimeoutError"
+            cell = getattr(exc, "exec_count", None) or _stopped_cell(executed)
             message = f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', str(exc))}"
-            return Outcome(job.partner_id, status, cell, message.strip()[:500], time.perf_counter() - started, 0.0,
-                           "", job.inputs_hash)
+            if watchdog.fired:
+                timed_out, message = True, (f"no result after {job.wall_limit:.0f} s (the notebook's wall-clock "
+                                            f"limit); its kernel was stopped")
+            return Outcome(job.partner_id, "timeout" if timed_out else "failed", cell, message.strip()[:500],
+                           time.perf_counter() - started, 0.0, "", job.inputs_hash)
         book = nbformat.read(executed, as_version=4)
         body, _ = _exporter().from_notebook_node(book)
         body = _offline(body)
@@ -377,6 +394,49 @@ def _run_one(job: Job) -> Outcome:
         partial.write_text(body, encoding="utf-8")
         os.replace(partial, target)
     return Outcome(job.partner_id, "ok", None, "", time.perf_counter() - started, 0.0, str(target), job.inputs_hash)
+
+
+def _stopped_cell(executed: Path) -> int | None:
+    """The execution count of the cell a stopped run was in (the last one papermill started),
+    counted as papermill counts a failing cell's."""
+    try:
+        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    started = [c.get("execution_count") for c in cells if c.get("cell_type") == "code"
+               and c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
+
+
+class _Watchdog:
+    """Kills the kernel started with `connection_file` (and what it started) if still running
+    after `limit` seconds; other jobs' kernels in the same worker are left alone."""
+
+    def __init__(self, limit: float, connection_file: str):
+        self.limit, self.connection_file, self.fired, self._timer = limit, connection_file, False, None
+
+    def __enter__(self):
+        if self.limit > 0:
+            self._timer = threading.Timer(self.limit, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _fire(self) -> None:
+        import psutil
+
+        self.fired = True
+        for child in psutil.Process().children(recursive=True):
+            try:
+                if self.connection_file in child.cmdline():
+                    for process in [*child.children(recursive=True), child]:
+                        process.kill()
+            except psutil.Error:
+                pass
 
 
 @functools.cache

@@ -186,3 +186,45 @@ def test_the_offline_browser_check_can_fail(offline_browser, tmp_path):
     drawn, network = _open(offline_browser, page)
     assert drawn["charts"] == [] and drawn["svg"] == 0
     assert any("vega" in u for u in network)
+
+
+def _sleepy(tmp_path, seconds):
+    """The report notebook, made to hang for P003."""
+    notebook = tmp_path / "sleepy.ipynb"
+    text = (SAMPLE_DIR.parents[1] / "notebooks" / "partner_report.ipynb").read_text()
+    notebook.write_text(text.replace('report = pcs.partner_report(**params)',
+                                     'report = pcs.partner_report(**params)\\n'
+                                     'import time\\n'
+                                     f'time.sleep({seconds} if params[\\"partner_id\\"] == \\"P003\\" else 0)'))
+    return notebook
+
+
+def test_a_hanging_partner_times_out_and_the_others_go_on(tmp_path):
+    import time
+
+    started = time.perf_counter()
+    manifest = run_reports(SAMPLE_DIR, as_of=AS_OF, out=tmp_path / "out", partners=["P003", "P013"], workers=2,
+                           notebook=_sleepy(tmp_path, 300), timeout=5)
+    rows = {r["partner_id"]: r for r in manifest.iter_rows(named=True)}
+    assert rows["P003"]["status"] == "timeout" and rows["P003"]["html"] == ""
+    assert rows["P003"]["cell"] is not None and "Timeout" in rows["P003"]["message"]
+    assert rows["P013"]["status"] == "ok"
+    assert time.perf_counter() - started < 120
+
+
+def test_the_watchdog_stops_a_kernel_past_the_wall_clock_limit(tmp_path):
+    """A cell allowed 10 minutes, in a notebook allowed 20 seconds: the kernel is stopped."""
+    import tempfile
+
+    import psutil
+
+    from pcs_analysis.reports import Job, _run_one
+
+    ipc = tempfile.mkdtemp(prefix="pcs-ipc-test-")
+    job = Job("P003", {"partner_id": "P003"}, str(_sleepy(tmp_path, 300)), str(tmp_path / "P003.html"), "h", 600,
+              ipc, wall_limit=20)
+    outcome = _run_one(job)
+    assert outcome.status == "timeout" and "wall-clock limit" in outcome.message
+    assert 20 <= outcome.seconds < 60
+    assert not (tmp_path / "P003.html").exists()
+    assert not [p for p in psutil.process_iter(["cmdline"]) if ipc in " ".join(p.info["cmdline"] or [])]
