@@ -204,51 +204,71 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
     data, rules = load_folder(data_dir, rules_version=rules_version, partners=partners)
     ids = data.partner_ids()
     (out / "reports").mkdir(parents=True, exist_ok=True)
-    base_hash = hashlib.sha256("|".join([
-        _digest(p for p in data_dir.iterdir() if p.is_file()),
-        _digest((RULES_DIR / rules.version).glob("*.toml")),
-        _digest([Path(notebook)]),
-        _digest(Path(__file__).with_name(name) for name in ("report.py", "charts.py")),
-    ]).encode()).hexdigest()
-    if wall_limit is None:
-        cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
-        wall_limit = START_TIMEOUT + timeout * (1 + sum(c["cell_type"] == "code" for c in cells))
-    previous = _read_manifest(out)
-    jobs, outcomes = [], {}
-    ipc_dir = tempfile.mkdtemp(prefix="pcs-ipc-")
-    staging = out / f".prepared-{uuid.uuid4().hex[:12]}"
-    for pid in ids:
-        params = {"data_dir": str(data_dir), "as_of": as_of.isoformat(), "rules_version": rules.version,
-                  "partner_id": pid, "top": top, "chart_renderer": "svg"}
-        digest = hashlib.sha256((base_hash + json.dumps(params, sort_keys=True)).encode()).hexdigest()[:16]
-        target = out / "reports" / f"{safe_name(pid)}.html"
-        done = previous.get(pid)
-        if done and done["status"] in ("ok", "skipped") and done["inputs_hash"] == digest and target.exists():
-            outcomes[pid] = Outcome(pid, "skipped", None, "", 0.0, 0.0, str(target.relative_to(out)), digest)
-            continue
-        params["prepared"] = str(staging / safe_name(pid))
-        jobs.append(Job(pid, params, str(notebook), str(target), digest, timeout, ipc_dir, wall_limit))
-    tell = _Tracker(len(jobs), len(ids) - len(jobs), progress)
-    try:
-        with _pool(workers, scheduler) as run:
-            ready = _prepare_all(jobs, data_dir, rules.version, as_of, top, workers, run, outcomes, tell)
-            tell.reports()
-            for job, outcome in run(_run_one, [j for j in jobs if j.partner_id in ready]):
-                if isinstance(outcome, BaseException):
-                    outcome = Outcome(job.partner_id, "failed", None, f"worker error: {outcome}", 0.0, 0.0, "",
-                                      job.inputs_hash)
-                outcome.prepare_seconds = ready[job.partner_id]
-                outcome.html = str(Path(outcome.html).relative_to(out)) if outcome.html else ""
-                outcomes[job.partner_id] = outcome
-                _write_manifest(out, [outcomes.get(p) or _pending(previous, p) for p in ids])
-                tell.finished(outcome)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(ipc_dir, ignore_errors=True)
-    manifest = _write_manifest(out, [outcomes[p] for p in ids])
-    _write_index(out, data, rules, as_of, manifest)
-    tell.close()
-    return manifest
+    with _exclusive(out):
+        base_hash = hashlib.sha256("|".join([
+            _digest(p for p in data_dir.iterdir() if p.is_file()),
+            _digest((RULES_DIR / rules.version).glob("*.toml")),
+            _digest([Path(notebook)]),
+            _digest(Path(__file__).with_name(name) for name in ("report.py", "charts.py")),
+        ]).encode()).hexdigest()
+        if wall_limit is None:
+            cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+            wall_limit = START_TIMEOUT + timeout * (1 + sum(c["cell_type"] == "code" for c in cells))
+        previous = _read_manifest(out)
+        jobs, outcomes = [], {}
+        ipc_dir = tempfile.mkdtemp(prefix="pcs-ipc-")
+        staging = out / f".prepared-{uuid.uuid4().hex[:12]}"
+        for pid in ids:
+            params = {"data_dir": str(data_dir), "as_of": as_of.isoformat(), "rules_version": rules.version,
+                      "partner_id": pid, "top": top, "chart_renderer": "svg"}
+            digest = hashlib.sha256((base_hash + json.dumps(params, sort_keys=True)).encode()).hexdigest()[:16]
+            target = out / "reports" / f"{safe_name(pid)}.html"
+            done = previous.get(pid)
+            if done and done["status"] in ("ok", "skipped") and done["inputs_hash"] == digest and target.exists():
+                outcomes[pid] = Outcome(pid, "skipped", None, "", 0.0, 0.0, str(target.relative_to(out)), digest)
+                continue
+            params["prepared"] = str(staging / safe_name(pid))
+            jobs.append(Job(pid, params, str(notebook), str(target), digest, timeout, ipc_dir, wall_limit))
+        tell = _Tracker(len(jobs), len(ids) - len(jobs), progress)
+        try:
+            with _pool(workers, scheduler) as run:
+                ready = _prepare_all(jobs, data_dir, rules.version, as_of, top, workers, run, outcomes, tell)
+                tell.reports()
+                for job, outcome in run(_run_one, [j for j in jobs if j.partner_id in ready]):
+                    if isinstance(outcome, BaseException):
+                        outcome = Outcome(job.partner_id, "failed", None, f"worker error: {outcome}", 0.0, 0.0, "",
+                                          job.inputs_hash)
+                    outcome.prepare_seconds = ready[job.partner_id]
+                    outcome.html = str(Path(outcome.html).relative_to(out)) if outcome.html else ""
+                    outcomes[job.partner_id] = outcome
+                    _write_manifest(out, [outcomes.get(p) or _pending(previous, p) for p in ids])
+                    tell.finished(outcome)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(ipc_dir, ignore_errors=True)
+        manifest = _write_manifest(out, [outcomes[p] for p in ids])
+        _write_index(out, data, rules, as_of, manifest)
+        tell.close()
+        return manifest
+
+
+@contextmanager
+def _exclusive(out: Path):
+    """Hold the run folder for one run at a time, and clear what a killed run left: temporary
+    files and preparation folders (finished reports and the manifest are kept, for resuming)."""
+    import fcntl
+
+    with open(out / ".lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise PcsError(f"{out}: another `pcs reports` run is writing to this folder") from None
+        for stale in [*out.glob(".prepared-*"), *out.glob(".*.tmp"), *(out / "reports").glob(".*.tmp")]:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+        yield
 
 
 @dataclass(frozen=True)

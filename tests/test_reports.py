@@ -6,6 +6,7 @@ import html
 import json
 import re
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -228,3 +229,61 @@ def test_the_watchdog_stops_a_kernel_past_the_wall_clock_limit(tmp_path):
     assert 20 <= outcome.seconds < 60
     assert not (tmp_path / "P003.html").exists()
     assert not [p for p in psutil.process_iter(["cmdline"]) if ipc in " ".join(p.info["cmdline"] or [])]
+
+
+def test_a_killed_run_leaves_no_half_written_report_and_resumes(tmp_path):
+    """`pcs reports` killed (SIGKILL, workers and kernels included) once its first report is
+    written; what is on disk is whole, and the same command then finishes the rest."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    command = [str(Path(sys.executable).with_name("pcs")), "reports", str(SAMPLE_DIR), "--as-of", str(AS_OF),
+               "--out", str(out), "--partners", "P001,P002,P003,P004", "--workers", "1"]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while not list((out / "reports").glob("*.html")) and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    done = list((out / "reports").glob("*.html"))
+    assert 1 <= len(done) < 4
+    assert all(page.read_text().rstrip().endswith("</html>") for page in done)
+    left = subprocess.run(command, capture_output=True, text=True)
+    assert left.returncode == 0, left.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    statuses = sorted(row["status"] for row in manifest)
+    assert statuses.count("ok") + statuses.count("skipped") == 4 and statuses.count("skipped") >= 1
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".prepared-")]
+
+
+def test_two_runs_cannot_write_to_the_same_folder(tmp_path):
+    import fcntl
+
+    from pcs_analysis import PcsError
+
+    (tmp_path / "reports").mkdir()
+    with open(tmp_path / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(PcsError, match="another `pcs reports` run"):
+            run_reports(SAMPLE_DIR, as_of=AS_OF, out=tmp_path, partners=["P003"])
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_parameters_cannot_inject_code(tmp_path):
+    """A partner id written to break out of papermill's parameter cell is only a string."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR, data)
+    evil = "P003\\\"; import pathlib; pathlib.Path('pwned').touch(); x = \"'"   # a backslash before the quote
+    for name in ["partners.csv", "usage.csv", "certifications.csv", "enrollments.csv"]:
+        frame = pl.read_csv(data / name, infer_schema=False)
+        frame.with_columns(pl.col("partner_id").replace("P003", evil)).write_csv(data / name)
+    manifest = run_reports(data, as_of=AS_OF, out=tmp_path / "out", partners=[evil], workers=1)
+    assert manifest["status"].to_list() == ["ok"]
+    page = (tmp_path / "out" / manifest["html"][0]).read_text()
+    assert html.escape(evil, quote=False) in page
+    assert not list(tmp_path.rglob("pwned")) and not Path("pwned").exists()
+    assert re.fullmatch(r"reports/[A-Za-z0-9_-]+\.html", manifest["html"][0])
