@@ -395,12 +395,15 @@ def _run_one(job: Job) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="pcs-report-") as tmp, watchdog:
         executed = Path(tmp) / "report.ipynb"
         try:
+            # saved once at the end, not at every cell (a fifth of a report's cost); the engine
+            # remembers the cell a stopped run was in
             papermill.execute_notebook(job.notebook, str(executed), parameters=job.parameters, kernel_name=KERNEL,
-                                       progress_bar=False, log_output=False, execution_timeout=job.timeout,
-                                       start_timeout=START_TIMEOUT, config=config, cwd=tmp)
+                                       engine_name=_engine(), progress_bar=False, log_output=False,
+                                       execution_timeout=job.timeout, start_timeout=START_TIMEOUT,
+                                       request_save_on_cell_execute=False, config=config, cwd=tmp)
         except Exception as exc:  # papermill raises PapermillExecutionError, timeouts, kernel deaths
             timed_out = "timed out" in str(exc).lower() or type(exc).__name__ == "CellTimeoutError"
-            cell = getattr(exc, "exec_count", None) or _stopped_cell(executed)
+            cell = getattr(exc, "exec_count", None) or getattr(exc, "stopped_cell", None)
             message = f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', str(exc))}"
             if watchdog.fired:
                 timed_out, message = True, (f"no result after {job.wall_limit:.0f} s (the notebook's wall-clock "
@@ -416,16 +419,25 @@ def _run_one(job: Job) -> Outcome:
     return Outcome(job.partner_id, "ok", None, "", time.perf_counter() - started, 0.0, str(target), job.inputs_hash)
 
 
-def _stopped_cell(executed: Path) -> int | None:
-    """The execution count of the cell a stopped run was in (the last one papermill started),
-    counted as papermill counts a failing cell's."""
-    try:
-        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError):
-        return None
-    started = [c.get("execution_count") for c in cells if c.get("cell_type") == "code"
-               and c.get("metadata", {}).get("papermill", {}).get("start_time")]
-    return started[-1] if started else None
+@functools.cache
+def _engine() -> str:
+    """A papermill engine that tells, on an exception, which cell the run was in: the position
+    among code cells (as papermill numbers a failing cell) of the last cell started."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            except Exception as exc:
+                code = [c for c in nb_man.nb.cells if c.cell_type == "code"]
+                started = [n for n, c in enumerate(code, start=1) if c.metadata.get("papermill", {}).get("start_time")]
+                exc.stopped_cell = started[-1] if started else None
+                raise
+
+    papermill_engines.register("pcs", Engine)
+    return "pcs"
 
 
 class _Watchdog:

@@ -76,7 +76,7 @@ def test_a_failing_partner_does_not_stop_the_others(tmp_path):
     manifest = run_reports(SAMPLE_DIR, as_of=AS_OF, out=tmp_path / "out", partners=["P003", "P013"],
                            workers=2, notebook=notebook)
     rows = {r["partner_id"]: r for r in manifest.iter_rows(named=True)}
-    assert rows["P003"]["status"] == "failed" and "boom" in rows["P003"]["message"]
+    assert rows["P003"]["status"] == "failed" and "boom" in rows["P003"]["message"] and rows["P003"]["cell"] == 3
     assert rows["P013"]["status"] == "ok"
     assert not list((tmp_path / "out").rglob("*.tmp"))      # nothing half-written
 
@@ -208,7 +208,7 @@ def test_a_hanging_partner_times_out_and_the_others_go_on(tmp_path):
                            notebook=_sleepy(tmp_path, 300), timeout=5)
     rows = {r["partner_id"]: r for r in manifest.iter_rows(named=True)}
     assert rows["P003"]["status"] == "timeout" and rows["P003"]["html"] == ""
-    assert rows["P003"]["cell"] is not None and "Timeout" in rows["P003"]["message"]
+    assert rows["P003"]["cell"] == 3 and "Timeout" in rows["P003"]["message"]   # parameters, injected, this
     assert rows["P013"]["status"] == "ok"
     assert time.perf_counter() - started < 120
 
