@@ -200,7 +200,7 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
     per partner and only displays its prepared report."""
     from .api import load_folder
 
-    data_dir, out = Path(data_dir).resolve(), Path(out)
+    data_dir, out = Path(data_dir).resolve(), Path(out).resolve()    # kernels run in a folder of their own
     data, rules = load_folder(data_dir, rules_version=rules_version, partners=partners)
     ids = data.partner_ids()
     (out / "reports").mkdir(parents=True, exist_ok=True)

@@ -273,15 +273,17 @@ def test_two_runs_cannot_write_to_the_same_folder(tmp_path):
     assert not (tmp_path / "manifest.json").exists()
 
 
-def test_parameters_cannot_inject_code(tmp_path):
-    """A partner id written to break out of papermill's parameter cell is only a string."""
+def test_parameters_cannot_inject_code(tmp_path, monkeypatch):
+    """A partner id written to break out of papermill's parameter cell is only a string (and the
+    run folder may be given relative to the working directory)."""
     data = tmp_path / "data"
     shutil.copytree(SAMPLE_DIR, data)
     evil = "P003\\\"; import pathlib; pathlib.Path('pwned').touch(); x = \"'"   # a backslash before the quote
     for name in ["partners.csv", "usage.csv", "certifications.csv", "enrollments.csv"]:
         frame = pl.read_csv(data / name, infer_schema=False)
         frame.with_columns(pl.col("partner_id").replace("P003", evil)).write_csv(data / name)
-    manifest = run_reports(data, as_of=AS_OF, out=tmp_path / "out", partners=[evil], workers=1)
+    monkeypatch.chdir(tmp_path)
+    manifest = run_reports("data", as_of=AS_OF, out="out", partners=[evil], workers=1)
     assert manifest["status"].to_list() == ["ok"]
     page = (tmp_path / "out" / manifest["html"][0]).read_text()
     assert html.escape(evil, quote=False) in page
