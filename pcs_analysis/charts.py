@@ -17,7 +17,9 @@ _PALETTE = ["#1f5aa6", "#e07b00", "#2e8540", "#8e44ad", "#c0392b", "#7f8c8d"]
 def _theme() -> alt.theme.ThemeConfig:
     return {
         "config": {
-            "font": "Segoe UI, Helvetica, Arial, sans-serif",
+            # Static SVG is laid out with the fonts of the machine that draws it: the first font is a
+            # wide one found on Linux, so labels still fit where a reader has a narrower one.
+            "font": "DejaVu Sans, Verdana, Segoe UI, Helvetica, Arial, sans-serif",
             "view": {"stroke": None},
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e6e6e6"},
             "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom"},
