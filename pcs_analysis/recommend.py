@@ -27,6 +27,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
 import polars as pl
 
 from .io import PartnerData
@@ -75,6 +76,7 @@ class _Scope:
     earned_on: dt.date          # a certification earned that day counts on as_of
     horizon: dt.date            # risks up to this day count
     kept_track: str
+    month_rows: dict = dataclasses.field(default_factory=dict)   # id(metric) -> its rows of the month
 
 
 def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None = None,
@@ -204,16 +206,21 @@ def _measure(candidates: list[Candidate], base, data: PartnerData, usage: pl.Dat
         return pl.DataFrame()
     usage_of, certs_of = _by_partner(usage), _by_partner(certs)
     usage_parts, cert_parts = [], []
-    for i, c in enumerate(candidates):
+    for c in candidates:
         u, k = c.change(usage_of(c.partner_id), certs_of(c.partner_id))
-        vid = f"{c.partner_id}{_SEP}{i}"
-        usage_parts.append(u.with_columns(pl.lit(vid).alias("partner_id")))
-        cert_parts.append(k.with_columns(pl.lit(vid).alias("partner_id")))
-    columns_u = data.usage.collect_schema().names()
-    columns_c = data.certifications.collect_schema().names()
+        usage_parts.append(u)
+        cert_parts.append(k)
+    vids = [f"{c.partner_id}{_SEP}{i}" for i, c in enumerate(candidates)]
+
+    def tagged(parts: list[pl.DataFrame], columns: list[str]) -> pl.LazyFrame:
+        """The changed copies in one frame, each copy's rows under its virtual partner's id (the
+        changes keep their input's columns, so one concatenation does)."""
+        ids = pl.Series("partner_id", vids).gather(np.repeat(np.arange(len(vids)), [p.height for p in parts]))
+        return pl.concat(parts, how="vertical_relaxed").with_columns(ids).select(columns).lazy()
+
     virtual = PartnerData(
-        usage=pl.concat([u.select(columns_u) for u in usage_parts]).lazy(),
-        certifications=pl.concat([k.select(columns_c) for k in cert_parts]).lazy(),
+        usage=tagged(usage_parts, data.usage.collect_schema().names()),
+        certifications=tagged(cert_parts, data.certifications.collect_schema().names()),
         enrollments=data.enrollments.collect().head(0).lazy(), partners=data.partners.collect().head(0).lazy())
     after = score(virtual, as_of=day, rules=rules, areas=[area], lag=lag)
     # Totals per track after the change, and the kept track's.
@@ -363,12 +370,16 @@ def _workload_name(area: AreaRules, leaf: Metric) -> str | None:
 
 
 def _month_rows(scope: _Scope, leaf: Metric) -> pl.DataFrame:
-    """The partner's rows of the scored month that the metric reads."""
-    rows = scope.usage.filter(pl.col("month") == scope.month)
-    if leaf.products:
-        return rows.filter(pl.col("product").is_in(list(leaf.products))
-                           & ~pl.col("workload_key").is_in(sorted(leaf.excluded_workloads)))
-    return rows.filter(pl.col("workload_key").is_in(sorted(leaf.workloads)))
+    """The partner's rows of the scored month that the metric reads (found once per metric)."""
+    if id(leaf) not in scope.month_rows:
+        rows = scope.usage.filter(pl.col("month") == scope.month)
+        if leaf.products:
+            rows = rows.filter(pl.col("product").is_in(list(leaf.products))
+                               & ~pl.col("workload_key").is_in(sorted(leaf.excluded_workloads)))
+        else:
+            rows = rows.filter(pl.col("workload_key").is_in(sorted(leaf.workloads)))
+        scope.month_rows[id(leaf)] = rows
+    return scope.month_rows[id(leaf)]
 
 
 def _actions(scope: _Scope, label: str, metric: str, leaf: Metric, track: str) -> list[Candidate]:
