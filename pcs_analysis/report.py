@@ -98,10 +98,11 @@ class PartnerReport:
         return charts.history_chart(self.history, bar=self.bars["all"])
 
     def draw(self) -> PartnerReport:
-        """The same report with its charts drawn as static SVG (for reading offline)."""
+        """The same report with its charts drawn as static SVG (for reading offline), in the
+        package's theme; the session's altair renderer is left as it was."""
         from . import charts
 
-        charts.use_theme("svg")
+        charts.alt.theme.enable(charts.THEME)
         drawn = {"score_cards": self.score_cards(), "history": self.history_chart()}
         return replace(self, svg={name: _to_svg(chart) for name, chart in drawn.items()})
 
