@@ -8,7 +8,7 @@ AS_OF  ?= 2026-11-21
 
 .PHONY: setup browser demo test lint bench bench-reports sample-data golden notebook-outputs lab clean
 
-setup: $(STAMP) browser
+setup: $(STAMP)
 
 # The report tests open reports in Debian's Chromium (never a downloaded browser).
 browser:
@@ -32,7 +32,7 @@ demo: setup
 	$(BIN)/pcs score data/sample --as-of $(AS_OF) --out reports/demo
 	$(BIN)/pcs reports data/sample --as-of $(AS_OF) --out reports/demo --workers 2
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lint: setup

@@ -129,7 +129,7 @@ def offline_browser(tmp_path_factory):
     not exist, and the DevTools network emulation set to offline."""
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
-        pytest.fail("Debian's chromium and chromium-driver are needed: `make setup` installs them")
+        pytest.fail("Debian's chromium and chromium-driver are needed: `make test` installs them (`make browser`)")
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
