@@ -150,15 +150,11 @@ def partner_report(*, data_dir: str | Path, partner_id: str, as_of: dt.date, rul
                            f"{report.rules_version}, top {report.top}), not for {partner_id} on {as_of} (top {top})")
         return report
     from . import charts
-    from .io import read_data
-    from .rules import load_rules
+    from .api import load_folder
 
-    rules = load_rules(rules_version)
-    data = read_data(data_dir, rules=rules)
-    if partner_id not in data.partner_ids():
-        raise PcsError(f"partner '{partner_id}' does not appear in {data.source or 'the data'}")
+    data, rules = load_folder(data_dir, rules_version=rules_version, partners=[partner_id])
     charts.use_theme(chart_renderer)
-    return build_reports(data.only_partners([partner_id]), as_of=as_of, rules=rules, top=top)[partner_id]
+    return build_reports(data, as_of=as_of, rules=rules, top=top)[partner_id]
 
 
 def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: int = 3) -> dict[str, PartnerReport]:

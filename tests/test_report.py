@@ -117,3 +117,12 @@ def test_the_public_api_loads_lazily_and_keeps_its_function_names():
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     # a kernel showing a prepared report pays for neither altair nor scipy
     assert shown == ["False", "False", "True", "True", "True"]
+    # the names given to type checkers are the names resolved at run time
+    import ast
+    import inspect
+
+    import pcs_analysis
+
+    tree = ast.parse(inspect.getsource(pcs_analysis))
+    checked = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    assert sorted(a.name for imp in checked.body for a in imp.names) == sorted(pcs_analysis.__all__)
