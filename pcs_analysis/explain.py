@@ -91,7 +91,7 @@ def contribution_reasons(result: ScoreResult, rules: Rulebook,
         for metric in rules.area(name).metrics:
             frame = result.contributions[name][metric.name].with_columns(pl.lit(name).alias("area"))
             if metric.kind in PERSON_KINDS:
-                people.append(frame.with_columns(_person_reason().alias("why")))
+                people.append(frame.with_columns(_person_reason(rules).alias("why")))
             else:
                 tenants.append(frame.with_columns(_metric_reason(metric).alias("why")))
     return _finish_tenants(tenants), _finish_people(people)
@@ -170,6 +170,9 @@ def _tenant_reason(metric: Metric) -> pl.Expr:
             pl.col("track"), pl.col("max_paid").cast(pl.Int64), band))
         .when(pl.col("reason") == "not_associated_yet").then(pl.format(
             "association began in {}, after this month", month_start_expr(pl.col("assoc_month"))))
+        .when(pl.col("reason") == "not_counted_in_scored_month").then(pl.format(
+            "associated in {}, after the baseline month, and not counted in the scored month: adds nothing",
+            month_start_expr(pl.col("assoc_month"))))
         .when(pl.col("reason") == "below_active_share").then(pl.format(
             "{}% of paid licences active; a deployment needs {}", share_pct, pl.lit(needed)))
         .when(pl.col("reason") == "active_at_association").then(pl.format(
@@ -185,15 +188,19 @@ def _tenant_reason(metric: Metric) -> pl.Expr:
     )
 
 
-def _person_reason() -> pl.Expr:
+def _person_reason(rules: Rulebook) -> pl.Expr:
+    through = (pl.col("expires_on") if rules.certification_expiry == "last_day_counts"
+               else pl.col("expires_on").dt.offset_by("-1d"))
     return (
-        pl.when(pl.col("reason") == "counted").then(pl.lit("counted"))
+        pl.when((pl.col("reason") == "counted") & pl.col("expires_on").is_not_null())
+        .then(pl.format("counted (counts through {})", through))
+        .when(pl.col("reason") == "counted").then(pl.lit("counted"))
         .when(pl.col("reason") == "person_already_counted")
         .then(pl.lit("person already counted for this metric by another certification"))
         .when(pl.col("reason") == "within_refresh_lag")
         .then(pl.format("earned {}: not yet visible (skilling refresh lag)", pl.col("earned_on")))
         .when(pl.col("reason") == "not_yet_earned").then(pl.format("earned later, on {}", pl.col("earned_on")))
-        .when(pl.col("reason") == "expired").then(pl.format("expired on {}", pl.col("expires_on")))
+        .when(pl.col("reason") == "expired").then(pl.format("expired: counted through {}", through))
         .when(pl.col("reason") == "retired")
         .then(pl.lit("retired certification, past the date it counts through"))
         .when(pl.col("reason") == "earned_after_retirement")

@@ -34,7 +34,7 @@ from .names import canonical_key_expr
 from .people_kinds import SCORING_STEP, step_labels, step_values_from_counts
 from .periods import month_index, month_start, parse_date
 from .rules import Rulebook, load_rules
-from .scoring import score
+from .scoring import follows_scores, score, track_preference
 from .sensitivity import _metric_points
 from .status import qualification
 
@@ -282,13 +282,14 @@ def _summarize(points: pl.DataFrame, area, now: dict, status: dict, future: list
         pl.col("points").sum().round(9).alias("total"), minimum.all().alias("all_above"))
     per_track = per_track.with_columns(((pl.col("total") >= q.min_total_points) & pl.col("all_above"))
                                        .alias("is_qualified"))
-    fixed = now["track"] if now["track_basis"] not in ("higher total", "equal totals") else None
+    follows = pl.select(follows_scores(pl.lit(now["track_basis"]))).item()
+    fixed = None if follows else now["track"]
     order = {t: i for i, t in enumerate(area.tracks)}
     ranked = per_track.with_columns(
         (pl.col("track") == fixed if fixed else pl.lit(False)).alias("is_fixed"),
-        pl.col("track").replace_strict(order, return_dtype=pl.Int32).alias("order"))
-    kept = (ranked.sort(["path", "k", "is_fixed", "total", "is_qualified", "order"],
-                        descending=[False, False, True, True, True, False])
+        pl.col("track").replace_strict(order, return_dtype=pl.Int32).alias("track_order"))
+    preference, directions = track_preference()
+    kept = (ranked.sort(["path", "k", "is_fixed", *preference], descending=[False, False, True, *directions])
             .group_by("path", "k", maintain_order=True).first())
     coming = kept.group_by("path").agg(pl.col("is_qualified").any())["is_qualified"].mean()
     already = bool(status["days_qualified"] > 0)

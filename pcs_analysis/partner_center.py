@@ -384,6 +384,7 @@ def _fill_segments(usage: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
 def _training(raw: pl.DataFrame, path: Path, problems: list[Problem]) -> pl.DataFrame:
     parsed = raw.with_columns(
         _date(pl.col("TrainingCompletionDate")).alias("earned"),
+        # Learn's "Expires on <date>": the last day the certification counts (canonical expires_on).
         _date(pl.col("ExpirationDate")).alias("expires"),
         pl.col("MCPID").str.strip_chars().alias("mcpid"),
         pl.coalesce(pl.col("Email").str.strip_chars(), pl.col("CorpEmail").str.strip_chars())

@@ -13,7 +13,7 @@ def _held(ctx: Context, certifications: tuple, metric_name: str, step: str | Non
     """Person x eligible certification rows with whether each counts on the snapshot day.
 
     A certification counts when it was earned by the skilling cut-off (the refresh lag), has not
-    expired (`expires_on` is the first day it no longer counts), was earned before its
+    expired (by default `expires_on` is the last day it counts), was earned before its
     retirement and the day is within its `counts_through` date. Each person counts once: the
     first valid certification (by earned date, then name) counts, the others are marked.
     """
@@ -27,13 +27,16 @@ def _held(ctx: Context, certifications: tuple, metric_name: str, step: str | Non
     ).lazy()
     held = ctx.certifications.join(certs, on="certification_key", how="inner").join(
         ctx.snapshots.select("as_of", "skill_cutoff"), how="cross")
+    # `certification_expiry`: "last_day_counts" (it still counts on the day it expires) or
+    # "first_day_not_counted".
+    past_expiry = (pl.col("as_of") > pl.col("expires_on") if ctx.rules.certification_expiry == "last_day_counts"
+                   else pl.col("as_of") >= pl.col("expires_on"))
     reason = (
         pl.when(pl.col("retires_on").is_not_null() & (pl.col("earned_on") > pl.col("retires_on")))
         .then(pl.lit("earned_after_retirement"))
         .when(pl.col("earned_on") > pl.col("as_of")).then(pl.lit("not_yet_earned"))
         .when(pl.col("earned_on") > pl.col("skill_cutoff")).then(pl.lit("within_refresh_lag"))
-        .when(pl.col("expires_on").is_not_null() & (pl.col("as_of") >= pl.col("expires_on")))
-        .then(pl.lit("expired"))
+        .when(pl.col("expires_on").is_not_null() & past_expiry).then(pl.lit("expired"))
         .when(pl.col("counts_through").is_not_null() & (pl.col("as_of") > pl.col("counts_through")))
         .then(pl.lit("retired"))
         .otherwise(pl.lit(COUNTED))

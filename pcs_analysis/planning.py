@@ -268,8 +268,9 @@ def _renewals(data: PartnerData, partner_id: str, certs: Mapping[str, Certificat
         cert = certs.get(k)
         if cert is None:
             continue
-        ends = [d for d in (r["expires_on"], cert.counts_through + dt.timedelta(days=1) if cert.counts_through
-                            else None) if d is not None]
+        ends = [d for d in (rules.stops_counting_on(r["expires_on"]),
+                            cert.counts_through + dt.timedelta(days=1) if cert.counts_through else None)
+                if d is not None]
         if ends and min(ends) <= target:
             out.append({"person_id": r["person_id"], "certification": r["certification"], "area": r["area"],
                         "metric": r["metric"], "step": r["step"], "stops_counting_on": min(ends),

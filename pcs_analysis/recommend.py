@@ -76,6 +76,7 @@ class _Scope:
     earned_on: dt.date          # a certification earned that day counts on as_of
     horizon: dt.date            # risks up to this day count
     kept_track: str
+    rules: Rulebook
     month_rows: dict = dataclasses.field(default_factory=dict)   # id(metric) -> its rows of the month
 
 
@@ -163,7 +164,7 @@ def _area_candidates(data: PartnerData, base, usage: pl.DataFrame, certs: pl.Dat
         scope = _Scope(partner_id=pid, area=area, usage=usage_of(pid), certs=certs_of(pid), month=month, as_of=day,
                        earned_on=day - dt.timedelta(days=lag_days),
                        horizon=max(next_refresh, month_end(day), window_end.get(pid, day)),
-                       kept_track=row["track"])
+                       kept_track=row["track"], rules=rules)
         candidates += _candidates(scope)
     return candidates
 
@@ -323,6 +324,7 @@ def _add_cert(scope: _Scope, person: str, name: str) -> Change:
 
 
 def _expire_cert(person: str, key: str, earned_on: dt.date, on: dt.date) -> Change:
+    """The certification's `expires_on` set to `on`."""
     def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
         hit = ((pl.col("person_id") == person) & (pl.col("certification_key") == key)
                & (pl.col("earned_on") == earned_on))
@@ -552,8 +554,9 @@ def _risks(scope: _Scope) -> list[Candidate]:
     held = scope.certs.filter(pl.col("certification_key").is_in(list(keys)) & (pl.col("earned_on") <= scope.earned_on))
     for r in held.iter_rows(named=True):
         cert = keys[r["certification_key"]]
-        ends = [d for d in (r["expires_on"], cert.counts_through + dt.timedelta(days=1) if cert.counts_through
-                            else None) if d is not None]
+        ends = [d for d in (scope.rules.stops_counting_on(r["expires_on"]),
+                            cert.counts_through + dt.timedelta(days=1) if cert.counts_through else None)
+                if d is not None]
         if not ends:
             continue
         end = min(ends)
@@ -562,7 +565,8 @@ def _risks(scope: _Scope) -> list[Candidate]:
                 scope.partner_id, area.area, None, "risk", "certification_expires", "", r["person_id"],
                 f"{r['person_id']}: {r['certification']} stops counting on {end}: -{{points}} points "
                 f"unless renewed or replaced",
-                _expire_cert(r["person_id"], r["certification_key"], r["earned_on"], scope.as_of)))
+                _expire_cert(r["person_id"], r["certification_key"], r["earned_on"],
+                             scope.rules.expires_on_for(scope.as_of))))
     # Customers of the scored month: lost, or moved out of their seat band.
     leaves = [leaf for m in area.metrics for leaf in m.leaves() if leaf.kind not in
               ("certified_people", "certified_people_in_steps")]

@@ -75,7 +75,7 @@ CERTIFICATIONS = TableSchema(
         Column("certification", "str", meaning="certification name as in the rulebook lists"),
         Column("earned_on", "date", meaning="the day the certification was earned"),
         Column("expires_on", "date", nullable=True,
-               meaning="the first day it no longer counts (empty: does not expire)"),
+               meaning="the last day it counts, as Learn's \"Expires on <date>\" (empty: does not expire)"),
     ),
 )
 

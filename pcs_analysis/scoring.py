@@ -19,11 +19,18 @@ from .io import PartnerData
 from .metrics import compute_contributions, metric_values
 from .periods import month_start_expr, parse_date, snapshots
 from .rules import AreaRules, Qualification, Rulebook, load_rules
-from .tracks import classify, undecided_basis
+from .tracks import UNDECIDED, classify, undecided_basis
 
 #: Totals are rounded to this many decimals before comparisons, so that float noise in a sum
 #: of exact fractions (20/3 + 20/3 + ...) never flips a qualification.
 TOTAL_DECIMALS = 9
+
+#: `track_basis` values of a track kept by the scores themselves (not fixed by an override, an
+#: enrollment or Microsoft's classification).
+QUALIFYING_TRACK = "qualifying track"
+HIGHER_TOTAL = "higher total"
+EQUAL_TOTALS = "equal totals"
+SCORE_BASES = (QUALIFYING_TRACK, HIGHER_TOTAL, EQUAL_TOTALS)
 
 SCORE_COLUMNS = [
     "partner_id", "as_of", "month", "area", "track", "metric", "category", "option", "value",
@@ -252,13 +259,37 @@ def _track_totals(best: pl.DataFrame, area: AreaRules) -> pl.DataFrame:
     ).drop("missing")
 
 
+def track_preference() -> tuple[list[str], list[bool]]:
+    """The one rule that keeps a track among scored tracks, as sort columns and directions.
+
+    "Microsoft evaluates partners on both paths and selects the highest score ... at the solution
+    area level" (S3; S2 for Security), and the 2023 text "choose the highest scores towards
+    qualifying" (H3): a partner qualifies when any scored track qualifies, so a qualifying track
+    comes first (`is_qualified`), then the higher total, then the rulebook's order (Enterprise on
+    a tie). `scoring`, `sensitivity` and `forecast` all keep tracks by this rule.
+    """
+    return ["is_qualified", "total", "track_order"], [True, True, False]
+
+
+def is_preferred(qualified: pl.Expr, total: pl.Expr, than_qualified: pl.Expr, than_total: pl.Expr) -> pl.Expr:
+    """Whether a track (`qualified`, `total`) is kept over one earlier in the rulebook's order
+    (`than_qualified`, `than_total`): `track_preference` for frames with a column per track."""
+    return (qualified & ~than_qualified) | ((qualified == than_qualified) & (total > than_total))
+
+
+def follows_scores(basis: pl.Expr) -> pl.Expr:
+    """Whether a kept track was chosen by the scores (`track_preference`) rather than fixed by an
+    override, an enrollment or a classification: what analyses that rescore may let change."""
+    return basis.is_in(SCORE_BASES) | basis.str.ends_with(UNDECIDED)
+
+
 def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFrame,
                   classification: pl.DataFrame | None = None,
                   enrolled: pl.DataFrame | None = None) -> pl.DataFrame:
     """Keep one track per partner: the partner's override, else the track of a current
     enrollment (areas that keep it), else Microsoft's classification where the area has one and
-    the data decide it, else the higher total (equal totals: the qualified one, then the
-    rulebook's order)."""
+    the data decide it, else `track_preference` (a qualifying track, then the higher total, then
+    the rulebook's order)."""
     keys = ["partner_id", "as_of"]
     if classification is None:
         classification = pl.DataFrame(schema={"partner_id": pl.String, "as_of": pl.Date,
@@ -271,6 +302,7 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFra
         overrides = partners.select("partner_id", pl.col(override_col).alias("override")).drop_nulls()
     else:
         overrides = pl.DataFrame(schema={"partner_id": pl.String, "override": pl.String})
+    preference, directions = track_preference()
     ranked = (
         per_track.join(overrides, on="partner_id", how="left")
         .join(enrolled, on=keys, how="left")
@@ -278,8 +310,8 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFra
         .with_columns((pl.col("track") == pl.col("override")).fill_null(False).alias("is_override"),
                       (pl.col("track") == pl.col("enrolled_track")).fill_null(False).alias("is_enrolled"),
                       (pl.col("track") == pl.col("classified_track")).fill_null(False).alias("is_classified"))
-        .sort([*keys, "is_override", "is_enrolled", "is_classified", "total", "is_qualified", "track_order"],
-              descending=[False, False, True, True, True, True, True, False])
+        .sort([*keys, "is_override", "is_enrolled", "is_classified", *preference],
+              descending=[False, False, True, True, True, *directions])
     )
     kept = ranked.group_by(keys, maintain_order=True).first()
     other = (ranked.group_by(keys, maintain_order=True).agg(pl.all().slice(1, 1).first())
@@ -292,8 +324,10 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFra
                                                     pl.col("anniversary_on")))
         .when(pl.lit(area.classification is not None)).then(pl.col("basis").fill_null(undecided_basis(area)))
         .when(pl.col("other_track").is_null()).then(pl.lit("only track"))
-        .when(pl.col("total") > pl.col("other_track_total")).then(pl.lit("higher total"))
-        .otherwise(pl.lit("equal totals"))
+        .when(pl.col("is_qualified") & ~pl.col("other_track_is_qualified")
+              & (pl.col("total") <= pl.col("other_track_total"))).then(pl.lit(QUALIFYING_TRACK))
+        .when(pl.col("total") > pl.col("other_track_total")).then(pl.lit(HIGHER_TOTAL))
+        .otherwise(pl.lit(EQUAL_TOTALS))
     )
     return kept.join(other, on=keys, how="left").with_columns(basis.alias("track_basis"))
 

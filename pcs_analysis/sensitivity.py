@@ -32,7 +32,7 @@ from .io import PartnerData
 from .metrics import metric_values
 from .periods import parse_date, snapshots
 from .rules import AreaRules, Metric, Rulebook, load_rules
-from .scoring import TOTAL_DECIMALS, rounded, score
+from .scoring import TOTAL_DECIMALS, follows_scores, is_preferred, rounded, score
 
 #: Parameters applied at the points stage (no metric is recomputed).
 POINTS_STAGE = ("min_total_points", "min_metric_points", "min_metric_comparison", "max_points", "full_marks_at")
@@ -309,8 +309,7 @@ def sensitivity(data: PartnerData, *, as_of: dt.date | str, area: str, grid: Map
 def _fixed_tracks(summary: pl.DataFrame) -> pl.DataFrame:
     """Partners whose kept track does not follow the totals (override, classification,
     enrollment, only track)."""
-    follows = pl.col("track_basis").is_in(["higher total", "equal totals"])
-    return summary.filter(~follows).select("partner_id", pl.col("track").alias("fixed_track"))
+    return summary.filter(~follows_scores(pl.col("track_basis"))).select("partner_id", pl.col("track").alias("fixed_track"))
 
 
 def _option_values(data: PartnerData, rules: Rulebook, area: str, day: dt.date, lag: bool) -> pl.DataFrame:
@@ -373,14 +372,13 @@ def _points_stage(values: pl.DataFrame, area: AreaRules, params: list[str], comb
     for _, frame in per_track[1:]:
         kept = kept.join(frame, on=["partner_id", "variant"], how="full", coalesce=True)
     kept = kept.join(fixed, on="partner_id", how="left")
-    # The kept track: the fixed one, else the higher total, then the qualified one, then the
-    # rulebook's order (as `scoring._choose_track`).
+    # The kept track: the fixed one, else `scoring.track_preference` (a qualifying track, then
+    # the higher total, then the rulebook's order).
     choice = pl.lit(area.tracks[0])
     for track, _ in per_track[1:]:
         first = area.tracks[0]
-        better = ((pl.col(f"total_{track}") > pl.col(f"total_{first}"))
-                  | ((pl.col(f"total_{track}") == pl.col(f"total_{first}"))
-                     & pl.col(f"qualified_{track}") & ~pl.col(f"qualified_{first}")))
+        better = is_preferred(pl.col(f"qualified_{track}"), pl.col(f"total_{track}"),
+                              pl.col(f"qualified_{first}"), pl.col(f"total_{first}"))
         choice = pl.when(better).then(pl.lit(track)).otherwise(choice)
     if len(per_track) > 2:
         raise ValueError("sensitivity supports areas with one or two tracks")

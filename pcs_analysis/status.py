@@ -9,12 +9,16 @@ success change on each refresh day, skilling on any day.
 Windows (rulebook `[window]`):
 
 - not enrolled: the current month and the previous `months_before_current` full calendar months,
-  up to the day of the status;
+  up to the day of the status (`alignment = "month"`, the 2024 text), or from the same day
+  `months_before_current` months back (`alignment = "day"`, the 2023 example: "today is August
+  15, 2023 ... between March 15, 2023-August 15, 2023");
 - enrolled: the renewal (anniversary) month and the `months_before_current` months before it. The
-  partner stays enrolled until the anniversary date whatever its score; in the last
-  `renewal_window_months` months up to the end of the anniversary month its status is "Enrolled
-  (Renewal due)". After the anniversary month the enrollment has lapsed and the partner is scored
-  as not enrolled.
+  partner "continues to be enrolled until" the anniversary date whatever its score; from the
+  start of the last `renewal_window_months` months up to the anniversary its status is "Enrolled
+  (Renewal due)". After the anniversary day the partner is no longer enrolled: to the end of the
+  anniversary month it is judged on the renewal's window (Qualified when it qualified on a day
+  of it, else In progress, the statuses the sources give a partner that is not enrolled); after
+  that month the enrollment has lapsed and the partner is scored as not enrolled.
 """
 
 from __future__ import annotations
@@ -164,10 +168,32 @@ def qualification(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | 
     return Qualification(status=status, days=in_window.sort("partner_id", "area", "day"))
 
 
+def window_start(day: dt.date, months_before: int, alignment: str) -> dt.date:
+    """The first day of a not-enrolled partner's window on `day`: the first day of the month
+    `months_before` months back ("month"), or the same day of that month ("day", clamped to its
+    last day).
+
+    Examples
+    --------
+    >>> window_start(dt.date(2024, 8, 15), 5, "month"), window_start(dt.date(2023, 8, 15), 5, "day")
+    (datetime.date(2024, 3, 1), datetime.date(2023, 3, 15))
+    """
+    first = month_start(month_index(day) - months_before)
+    if alignment == "month":
+        return first
+    return min(first + dt.timedelta(days=day.day - 1), month_end(first))
+
+
 def windows_of(data: PartnerData, rules: Rulebook, areas: list[str], day: dt.date) -> pl.DataFrame:
     """Per partner x area: the enrollment current on `day` (if any) and the qualification window
-    (`is_enrolled`, `is_renewal_due`, `window_start`, `window_end`, `enrolled_on`, `anniversary_on`,
-    `lapsed_on`)."""
+    (`is_enrolled`, `is_renewal_due`, `is_after_anniversary`, `window_start`, `window_end`,
+    `enrolled_on`, `anniversary_on`, `lapsed_on`).
+
+    Enrolled from `enrolled_on` through `anniversary_on` ("continues to be enrolled until August
+    15, 2024", H5); the renewal's window (the anniversary month and the months before it) runs to
+    the end of the anniversary month, so between the anniversary and that month's end the
+    partner is no longer enrolled but is still judged on the renewal's window.
+    """
     before = rules.window_months_before_current
     partners = data.partner_id_frame().collect()
     grid = partners.join(pl.DataFrame({"area": areas}), how="cross")
@@ -175,23 +201,26 @@ def windows_of(data: PartnerData, rules: Rulebook, areas: list[str], day: dt.dat
         "partner_id", "area", "enrolled_on", "anniversary_on")
     table = grid.join(enrollments, on=["partner_id", "area"], how="left")
     anniversary_month_end = (pl.col("anniversary_on").dt.month_end())
-    is_enrolled = (pl.col("enrolled_on").is_not_null() & (pl.col("enrolled_on") <= day)
-                   & (pl.lit(day) <= anniversary_month_end)).fill_null(False)
+    started = pl.col("enrolled_on").is_not_null() & (pl.col("enrolled_on") <= day)
+    is_enrolled = (started & (pl.lit(day) <= pl.col("anniversary_on"))).fill_null(False)
+    in_renewal_window = (started & (pl.lit(day) <= anniversary_month_end)).fill_null(False)
     renewal_start = pl.col("anniversary_on").dt.month_start().dt.offset_by(f"-{rules.renewal_window_months - 1}mo")
     enrolled_window_start = pl.col("anniversary_on").dt.month_start().dt.offset_by(f"-{before}mo")
-    open_window_start = month_start(month_index(day) - before)
+    open_window_start = window_start(day, before, rules.window_alignment)
     return table.with_columns(
         is_enrolled.alias("is_enrolled"),
         (is_enrolled & (pl.lit(day) >= renewal_start)).alias("is_renewal_due"),
+        (in_renewal_window & ~is_enrolled).alias("is_after_anniversary"),
+        in_renewal_window.alias("_renewal"),
     ).with_columns(
-        pl.when(pl.col("is_enrolled")).then(enrolled_window_start).otherwise(pl.lit(open_window_start))
+        pl.when(pl.col("_renewal")).then(enrolled_window_start).otherwise(pl.lit(open_window_start))
         .alias("window_start"),
-        pl.when(pl.col("is_enrolled")).then(anniversary_month_end).otherwise(pl.lit(day)).alias("window_end"),
-        pl.when(pl.col("is_enrolled")).then(pl.col("enrolled_on")).alias("enrolled_on"),
-        pl.when(pl.col("is_enrolled")).then(pl.col("anniversary_on")).alias("anniversary_on"),
-        pl.when(~pl.col("is_enrolled") & pl.col("anniversary_on").is_not_null() & (pl.col("anniversary_on") < day))
+        pl.when(pl.col("_renewal")).then(anniversary_month_end).otherwise(pl.lit(day)).alias("window_end"),
+        pl.when(pl.col("_renewal")).then(pl.col("enrolled_on")).alias("enrolled_on"),
+        pl.when(pl.col("_renewal")).then(pl.col("anniversary_on")).alias("anniversary_on"),
+        pl.when(~pl.col("_renewal") & pl.col("anniversary_on").is_not_null() & (pl.col("anniversary_on") < day))
         .then(pl.col("anniversary_on")).alias("lapsed_on"),
-    )
+    ).drop("_renewal")
 
 
 def _status() -> pl.Expr:
@@ -217,8 +246,11 @@ def _explanation() -> pl.Expr:
                                   .otherwise(pl.lit("")))))
     lapsed = pl.when(pl.col("lapsed_on").is_not_null()).then(
         pl.format(" (enrollment lapsed after the anniversary on {})", pl.col("lapsed_on"))).otherwise(pl.lit(""))
+    after = pl.format("the enrollment ended on the anniversary {}; the renewal's window is {} to {}: {}; {}",
+                      pl.col("anniversary_on"), pl.col("window_start"), pl.col("window_end"), days_text, today)
     return (
-        pl.when(pl.col("is_renewal_due")).then(pl.format(
+        pl.when(pl.col("is_after_anniversary")).then(after)
+        .when(pl.col("is_renewal_due")).then(pl.format(
             "enrolled until {}; renewal due: {}; {}", pl.col("anniversary_on"), days_text, today))
         .when(pl.col("is_enrolled")).then(pl.format(
             "enrolled until {} whatever the score; the renewal's qualification window is {} to {}; {}",

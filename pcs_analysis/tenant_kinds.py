@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from .context import (
+    COUNTED,
     YEAR,
     Context,
     at_snapshot,
@@ -35,21 +36,29 @@ def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     """Eligible active units in the scored month minus those of the same month a year earlier,
     per tenant x workload x option.
 
-    With `credit_from_association`, a tenant workload whose association began after the
-    baseline month is measured from its association month instead.
+    With `credit_from_association` ("You can only receive points for usage growth from the time
+    you claim or associate with a customer", S3), a tenant workload whose association began after
+    the baseline month is measured from its association month: counted in the scored month, it
+    adds its users then minus its users in the association month, whatever its seat band was
+    then; not counted in the scored month, it adds nothing (it was not eligible a year earlier
+    either).
     """
     rows = eligible_workload_rows(ctx.usage, metric)
     table = tenant_option_months(rows, ctx.seat_bands(metric), metric, by_workload=True)
     keys = [*TENANT, "workload_key", "track", "option"]
-    current = at_snapshot(table, ctx.snapshots, months_back=0)
+    reason = eligibility_reason()
+    current = at_snapshot(table, ctx.snapshots, months_back=0).with_columns(
+        reason.alias("current_reason"), pl.lit(False).alias("since_association"))
     baseline_month = pl.col("month_index") - YEAR
     if metric.credit_from_association:
         baseline_month = pl.max_horizontal(baseline_month, pl.col("assoc_month"))
-    from_current = current.select(*keys, "as_of", baseline_month.alias("base_month"))
+    from_current = current.select(*keys, "as_of", baseline_month.alias("base_month"), "current_reason",
+                                  (baseline_month > pl.col("month_index") - YEAR).alias("since_association"))
     lost = (
         at_snapshot(table, ctx.snapshots, months_back=YEAR)
         .join(current.select(*keys, "as_of"), on=[*keys, "as_of"], how="anti", nulls_equal=True)
-        .select(*keys, "as_of", pl.col("month_index").alias("base_month"))
+        .select(*keys, "as_of", pl.col("month_index").alias("base_month"),
+                pl.lit(None, pl.String).alias("current_reason"), pl.lit(False).alias("since_association"))
     )
     baseline = (
         pl.concat([from_current, lost])
@@ -57,8 +66,13 @@ def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
               nulls_equal=True)
         .rename({"base_month": "month_index"})
     )
+    # Measured since its association: the association month counts exactly when the scored
+    # month does.
+    reason = pl.when(pl.col("since_association")).then(
+        pl.when(pl.col("current_reason") == COUNTED).then(pl.lit(COUNTED))
+        .otherwise(pl.lit("not_counted_in_scored_month"))).otherwise(reason)
     value = pl.col("active").cast(pl.Float64)
-    return tenant_frame(signed_periods(current, baseline, reason=eligibility_reason(), value=value), metric)
+    return tenant_frame(signed_periods(current, baseline, reason=reason, value=value), metric)
 
 
 # --- deployment_growth: deployments --------------------------------------------------------
@@ -69,7 +83,7 @@ def deployment_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     A tenant is deployed on a track x option when it is in the seat band, associated, and its
     active share of paid units reaches `active_share_min`. A current deployment whose
     association began within `exclude_active_at_association_within_months` months and which was
-    already at the share in its association month is excluded.
+    already above the share (strictly) in its association month is excluded.
     """
     rows = eligible_workload_rows(ctx.usage, metric)
     table = tenant_option_months(rows, ctx.seat_bands(metric), metric)
@@ -83,8 +97,10 @@ def deployment_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
         recent = (pl.col("assoc_month") > pl.col("month_index") - window) & (
             pl.col("assoc_month") <= pl.col("month_index"))
         current = current.join(at_association, on=[*keys, "assoc_month"], how="left", nulls_equal=True).with_columns(
+            # "... and were already greater than 40% at the time of claim or association" (S3):
+            # strictly greater, so a tenant at exactly the share when associated is not excluded.
             (recent.fill_null(False)
-             & (pl.col("share_at_association").fill_null(0.0) >= metric.active_share_min))
+             & (pl.col("share_at_association").fill_null(0.0) > metric.active_share_min))
             .alias("is_excluded")
         )
     else:

@@ -29,11 +29,15 @@ def classify(ctx: Context) -> pl.LazyFrame:
     raise ValueError(f"area '{ctx.area.area}' has no track classification")
 
 
+#: How every `track_basis` of an undecided classification ends.
+UNDECIDED = "both tracks scored, the qualifying or else higher-total track shown"
+
+
 def undecided_basis(area: AreaRules) -> str:
     """Why a partner without any classification row was not classified."""
     if isinstance(area.classification, WorkloadRevenueClassification):
-        return "no workload revenue in the classification months: both tracks scored, higher total shown"
-    return "customer segments unknown: both tracks scored, higher total shown"
+        return f"no workload revenue in the classification months: {UNDECIDED}"
+    return f"customer segments unknown: {UNDECIDED}"
 
 
 def classify_by_segment_share(ctx: Context) -> pl.LazyFrame:
@@ -45,15 +49,25 @@ def classify_by_segment_share(ctx: Context) -> pl.LazyFrame:
         pl.col("customer_segment").drop_nulls().first())
     shares = tenants.group_by("partner_id", "as_of").agg(
         pl.col("customer_segment").is_not_null().sum().alias("with_segment"),
+        pl.col("customer_segment").is_null().sum().alias("without_segment"),
         pl.col("customer_segment").is_in(list(rule.smb_segments)).sum().alias("smb"),
-    ).with_columns(pl.when(pl.col("with_segment") > 0).then(pl.col("smb") / pl.col("with_segment"))
-                   .alias("smb_share"))
+    )
+    counted = (pl.col("with_segment") if rule.unknown_segment == "excluded"
+               else pl.col("with_segment") + pl.col("without_segment"))
+    shares = shares.with_columns(pl.when(pl.col("with_segment") > 0).then(pl.col("smb") / counted)
+                                 .alias("smb_share"))
     classified = (pl.when(pl.col("smb_share").is_null()).then(None)
                   .when(pl.col("smb_share") >= rule.smb_share_min).then(pl.lit(rule.smb_track))
                   .otherwise(pl.lit(rule.other_track)))
     share = (pl.col("smb_share") * 100).round(0).cast(pl.Int64)
+    # Tenants without a segment: left out of the share or counted as not SMB (`unknown_segment`).
+    fate = "left out" if rule.unknown_segment == "excluded" else "counted as not SMB"
+    without = (pl.when(pl.col("without_segment") > 0)
+               .then(pl.format("; {} without a segment {}", pl.col("without_segment"), pl.lit(fate)))
+               .otherwise(pl.lit("")))
     basis = (pl.when(pl.col("smb_share").is_null()).then(pl.lit(undecided_basis(ctx.area)))
-             .otherwise(pl.format("customer segments: {}% SMB (SMB from {})", share,
+             .otherwise(pl.format("customer segments: {}% SMB of {} customers with a segment{} (SMB from {})",
+                                  share, pl.col("with_segment"), without,
                                   pl.lit(f"{rule.smb_share_min * 100:g}%"))))
     return shares.select(pl.col("partner_id").cast(pl.String), "as_of", classified.alias("classified_track"),
                          basis.alias("basis"))

@@ -1,5 +1,6 @@
 """Hand-built tenant- and person-level cases for each Modern Work rule."""
 
+import dataclasses
 import datetime as dt
 
 import polars as pl
@@ -148,10 +149,21 @@ def test_smb_promotion_rule_only_in_the_newest_rulebook(rules, rules_2023):
 CERT = "Microsoft 365 Certified: Teams Administrator Associate"
 
 
-@pytest.mark.parametrize(("expires_on", "counted"), [("2026-11-21", 0), ("2026-11-22", 1), (None, 1)])
+@pytest.mark.parametrize(("expires_on", "counted"), [("2026-11-20", 0), ("2026-11-21", 1), ("2026-11-22", 1),
+                                                     (None, 1)])
 def test_certification_expiry(rules, expires_on, counted):
+    """Microsoft Learn shows an active credential as "Expires on <date>": it still counts on that
+    day (`certifications.expiry = "last_day_counts"`)."""
     data = make_data(certs=[cert_row("a", CERT, "2025-01-01", expires_on)])
     assert metric(score(data, as_of=AS_OF, rules=rules), "intermediate_certifications", "smb")[0] == counted
+
+
+@pytest.mark.parametrize(("expires_on", "counted"), [("2026-11-21", 0), ("2026-11-22", 1)])
+def test_certification_expiry_other_reading(rules, expires_on, counted):
+    """The named alternative: `expires_on` is the first day it no longer counts."""
+    other = dataclasses.replace(rules, certification_expiry="first_day_not_counted")
+    data = make_data(certs=[cert_row("a", CERT, "2025-01-01", expires_on)])
+    assert metric(score(data, as_of=AS_OF, rules=other), "intermediate_certifications", "smb")[0] == counted
 
 
 @pytest.mark.parametrize(("earned_on", "lag", "counted"), [

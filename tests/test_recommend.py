@@ -63,12 +63,13 @@ def test_every_action_figure_is_a_rescoring():
 
 def test_expiring_certification_is_a_risk_with_the_points_it_costs():
     day = dt.date.fromisoformat(AS_OF)
+    # Expires on the day after AS_OF: it counts through that day and stops the day after.
     expiring = cert_row("adv", ADVANCED, "2026-01-10", (day + dt.timedelta(days=1)).isoformat())
     r = mw(almost_qualified([expiring]))
     risk = r.filter(pl.col("kind") == "certification_expires").row(0, named=True)
     assert risk["subject"] == "adv" and risk["points_change"] == pytest.approx(-7.5)
     assert not risk["is_qualified_after"]
-    assert "stops counting on 2026-11-22" in risk["recommendation"]
+    assert "stops counting on 2026-11-23" in risk["recommendation"]
 
 
 def test_customer_loss_and_leaving_the_band_are_risks():

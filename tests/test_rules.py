@@ -46,7 +46,7 @@ def _copy(tmp_path: Path) -> Path:
     ("modern_work.toml", "active_share_min = 0.40", "active_share_mim = 0.40",
      "metrics.deployments.active_share_mim"),
     ("program.toml", "min_total_points = 70", "", "qualification.min_total_points': is required"),
-    ("program.toml", 'min_metric_comparison = "gt"', 'min_metric_comparison = "gte"', "must be 'gt' or 'ge'"),
+    ("program.toml", 'min_metric_comparison = "ge"', 'min_metric_comparison = "gte"', "must be 'gt' or 'ge'"),
     ("program.toml", 'points_rounding = "exact"', 'points_rounding = "ceil"', "qualification.points_rounding"),
     ("business_applications.toml", 'measure = "consumption_value"\ngrowth', 'measure = "mcv"\ngrowth',
      "metrics.usage_growth.measure': must be one of 'revenue_usd', 'consumption_value'"),

@@ -28,9 +28,8 @@ def almost_qualified(extra_certs=()):
 
 def one_day(day: dt.date):
     """An advanced certification that counts on `day` only: earned 10 days before (the skilling
-    lag) and expiring the day after (expires_on is the first day it no longer counts)."""
-    return cert_row("adv", ADVANCED, (day - dt.timedelta(days=10)).isoformat(),
-                    (day + dt.timedelta(days=1)).isoformat())
+    lag) and expiring that day (expires_on is the last day it counts)."""
+    return cert_row("adv", ADVANCED, (day - dt.timedelta(days=10)).isoformat(), day.isoformat())
 
 
 def status_row(data, as_of, **kwargs):
@@ -76,18 +75,63 @@ def enrolled(data: PartnerData, enrolled_on: str, anniversary_on: str) -> Partne
 @pytest.mark.parametrize(("as_of", "status"), [
     ("2027-03-31", ENROLLED),          # before the anniversary month
     ("2027-04-01", RENEWAL_DUE),       # the anniversary month is the renewal window
-    ("2027-04-10", RENEWAL_DUE),       # the anniversary itself
-    ("2027-04-30", RENEWAL_DUE),       # after the anniversary, still inside its month
+    ("2027-04-10", RENEWAL_DUE),       # the anniversary itself: still enrolled
+    ("2027-04-11", IN_PROGRESS),       # after the anniversary: no longer enrolled, renewal's window
+    ("2027-04-30", IN_PROGRESS),       # ... to the end of its month
     ("2027-05-01", IN_PROGRESS),       # lapsed: scored as not enrolled (and not qualified lately)
 ])
 def test_enrolled_partner_status_around_the_anniversary(as_of, status):
+    """Seed 000 (H5): "if the partner is enrolled in Modern Work, and the Anniversary date is August
+    15, 2024, then the partner continues to be enrolled until August 15, 2024, even if their
+    partner capability score decreases. The partner has to qualify on at least one day during the
+    qualification window, which in this example is from March 1,2024-August 31, 2024." Enrolled
+    through the anniversary day, never after it; the renewal's window runs to the month's end."""
     data = enrolled(almost_qualified([one_day(dt.date(2026, 9, 11))]), "2026-04-10", "2027-04-10")
     row, _ = status_row(data, as_of)
     assert row["status"] == status
-    if status in (ENROLLED, RENEWAL_DUE):
+    assert row["is_enrolled"] == (status in (ENROLLED, RENEWAL_DUE))
+    if as_of < "2027-05-01":
         # The renewal month and the five months before it, whatever the day.
         assert (row["window_start"], row["window_end"]) == (dt.date(2026, 11, 1), dt.date(2027, 4, 30))
         assert row["anniversary_on"] == dt.date(2027, 4, 10)
+
+
+def test_after_the_anniversary_a_partner_that_qualified_in_the_renewal_window_is_qualified():
+    data = enrolled(almost_qualified([one_day(dt.date(2026, 9, 11))]), "2025-11-05", "2026-11-05")
+    row, _ = status_row(data, "2026-11-21")
+    assert (row["status"], row["is_enrolled"], row["days_qualified"]) == (QUALIFIED, False, 1)
+    assert (row["window_start"], row["window_end"]) == (dt.date(2026, 6, 1), dt.date(2026, 11, 30))
+    assert "the enrollment ended on the anniversary 2026-11-05" in row["explanation"]
+
+
+def test_seed_example_2023_window_is_day_aligned_and_2024_is_month_aligned(rules_2023):
+    """Seed 000 (H5, 2023): "if the partner isn't enrolled in Modern Work, and today is August 15,
+    2023, then in order to be eligible, they must have been qualified for at least one day between
+    March 15, 2023-August 15, 2023." P1 (2024): "today is August 15, 2024 ... March 1, 2024"."""
+    data = almost_qualified()
+    q23 = qualification(data, as_of="2023-08-15", rules=rules_2023, areas=["modern_work"]).status.row(0, named=True)
+    assert (q23["window_start"], q23["window_end"]) == (dt.date(2023, 3, 15), dt.date(2023, 8, 15))
+    q24 = qualification(data, as_of="2024-08-15", areas=["modern_work"]).status.row(0, named=True)
+    assert (q24["window_start"], q24["window_end"]) == (dt.date(2024, 3, 1), dt.date(2024, 8, 15))
+    # The same rule on the building block's dates: as of 2026-11-21 the 2023 window starts on
+    # 2026-06-21; a qualifying day then counts, the day before does not.
+    for day, days in ((dt.date(2026, 6, 21), 1), (dt.date(2026, 6, 20), 0)):
+        row = qualification(almost_qualified([one_day(day)]), as_of="2026-11-21", rules=rules_2023,
+                            areas=["modern_work"]).status.row(0, named=True)
+        assert (row["window_start"], row["days_qualified"]) == (dt.date(2026, 6, 21), days)
+
+
+def test_seed_example_2023_enrolled_window(rules_2023):
+    """Seed 000, enrolled: anniversary August 15, 2024, enrolled until that day, window March 1,
+    2024 - August 31, 2024 (the enrolled window is month-aligned in the 2023 text too)."""
+    data = dataclasses.replace(almost_qualified(), enrollments=pl.DataFrame(
+        {"partner_id": ["P1"], "area": ["modern_work"], "enrolled_on": [dt.date(2023, 8, 15)],
+         "anniversary_on": [dt.date(2024, 8, 15)]}).lazy())
+    on = qualification(data, as_of="2024-08-15", rules=rules_2023, areas=["modern_work"]).status.row(0, named=True)
+    assert (on["status"], on["window_start"], on["window_end"]) == (RENEWAL_DUE, dt.date(2024, 3, 1),
+                                                                   dt.date(2024, 8, 31))
+    after = qualification(data, as_of="2024-08-16", rules=rules_2023, areas=["modern_work"]).status.row(0, named=True)
+    assert (after["status"], after["is_enrolled"]) == (IN_PROGRESS, False)
 
 
 def test_renewal_window_counts_the_qualifying_days_inside_it():

@@ -174,7 +174,7 @@ def _load(version: str, base: Path) -> Rulebook:
     doc = _Doc(folder / "program.toml")
     data = doc.data
     doc.only(data, "", {"version", "title", "sources", "qualification", "refresh", "window",
-                        "associations", "products", "names", "aliases"})
+                        "associations", "products", "names", "aliases", "certifications"})
     if doc.get(data, "version", "", str) != version:
         raise doc.fail("version", f"says {data['version']!r} but the folder is '{version}'")
     qualification = _qualification(doc, doc.get(data, "qualification", "", dict), "qualification")
@@ -189,10 +189,14 @@ def _load(version: str, base: Path) -> Rulebook:
     if refresh.skilling_lag_days < 0:
         raise doc.fail("refresh.skilling_lag_days", "must be 0 or more")
     window = doc.get(data, "window", "", dict)
-    doc.only(window, "window", {"months_before_current", "renewal_window_months", "history_months"})
+    doc.only(window, "window", {"months_before_current", "renewal_window_months", "history_months", "alignment"})
     for key in ("renewal_window_months", "history_months"):
         if key in window and (not isinstance(window[key], int) or window[key] < 1):
             raise doc.fail(f"window.{key}", "must be a whole number of months, 1 or more")
+    alignment = _choice(doc, window, "alignment", "window", ("month", "day"))
+    certifications_t = doc.get(data, "certifications", "", dict, {})
+    doc.only(certifications_t, "certifications", {"expiry"})
+    expiry = _choice(doc, certifications_t, "expiry", "certifications", ("last_day_counts", "first_day_not_counted"))
     associations = doc.strings(doc.get(data, "associations", "", dict), "types", "associations")
     names_t = doc.get(data, "names", "", dict, {})
     prefixes = tuple(doc.get(names_t, "certification_prefixes", "names", list, []))
@@ -215,6 +219,8 @@ def _load(version: str, base: Path) -> Rulebook:
         window_months_before_current=doc.get(window, "months_before_current", "window", int),
         renewal_window_months=doc.get(window, "renewal_window_months", "window", int, 1),
         history_months=doc.get(window, "history_months", "window", int, 6),
+        window_alignment=alignment,
+        certification_expiry=expiry,
         association_types=associations,
         certification_prefixes=prefixes,
         workload_aliases=workload_aliases,
@@ -281,11 +287,12 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     if selection == "customer_segment_share":
         table = doc.get(data, "track_classification", "", dict)
         path = "track_classification"
-        doc.only(table, path, {"smb_share_min", "smb_segments", "product"})
+        doc.only(table, path, {"smb_share_min", "smb_segments", "product", "unknown_segment"})
         classification = TrackClassification(
             smb_share_min=doc.number(table, "smb_share_min", path, positive=True),
             smb_segments=doc.strings(table, "smb_segments", path),
             product=doc.get(table, "product", path, str),
+            unknown_segment=_choice(doc, table, "unknown_segment", path, ("excluded", "not_smb")),
         )
         if classification.product not in rulebook.products:
             raise doc.fail(f"{path}.product", f"unknown product {classification.product!r}")

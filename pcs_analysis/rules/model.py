@@ -176,6 +176,9 @@ class TrackClassification:
     smb_share_min: float
     smb_segments: tuple[str, ...]
     product: str
+    #: Customers without a segment: left out of the share ("excluded") or counted as not SMB
+    #: ("not_smb").
+    unknown_segment: Literal["excluded", "not_smb"] = "excluded"
     smb_track: str = "smb"
     other_track: str = "enterprise"
 
@@ -245,6 +248,23 @@ class Rulebook:
     renewal_window_months: int = 1
     #: Months shown on the scoring history page (the current month and the ones before it).
     history_months: int = 6
+    #: Where a not-enrolled partner's window starts: the first day of the month
+    #: `window_months_before_current` months back ("month", 2024 text), or the same day of that
+    #: month ("day", the 2023 example "August 15 ... March 15").
+    window_alignment: Literal["month", "day"] = "month"
+    #: What `expires_on` means: the last day a certification counts ("last_day_counts": Learn
+    #: shows an active credential as "Expires on <date>"), or the first day it no longer counts.
+    certification_expiry: Literal["last_day_counts", "first_day_not_counted"] = "last_day_counts"
+
+    def stops_counting_on(self, expires_on: dt.date | None) -> dt.date | None:
+        """The first day a certification with this `expires_on` no longer counts."""
+        if expires_on is None:
+            return None
+        return expires_on + dt.timedelta(days=1) if self.certification_expiry == "last_day_counts" else expires_on
+
+    def expires_on_for(self, stops_on: dt.date) -> dt.date:
+        """The `expires_on` of a certification that stops counting on `stops_on`."""
+        return stops_on - dt.timedelta(days=1) if self.certification_expiry == "last_day_counts" else stops_on
 
     def area(self, name: str) -> AreaRules:
         try:
