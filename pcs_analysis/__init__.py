@@ -35,6 +35,7 @@ _WHERE = {
     ".sensitivity": ("Sensitivity", "get_parameter", "sensitivity", "set_parameter"),
     ".status": ("History", "Qualification", "history", "qualification"),
     ".track_choice": ("TrackChoice", "track_choice"),
+    ".unread": ("unread_inputs",),
     ".whatif": ("AddCertifiedPeople", "AddCustomer", "Associate", "GrowActiveUsers", "LoseCustomer", "Scenario",
                 "WhatIf", "what_if"),
 }
@@ -86,6 +87,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names `__getattr__` reso
     from .sensitivity import Sensitivity, get_parameter, sensitivity, set_parameter
     from .status import History, Qualification, history, qualification
     from .track_choice import TrackChoice, track_choice
+    from .unread import unread_inputs
     from .whatif import (
         AddCertifiedPeople,
         AddCustomer,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
+
 from .errors import PcsError
 from .explain import Explanation, explain
 from .io import PartnerData, read_data
@@ -12,23 +14,36 @@ from .recommend import recommend
 from .rules import Rulebook, load_rules
 from .scoring import ScoreResult, score
 from .status import History, Qualification, history, qualification
+from .unread import describe_unread, unread_inputs
 
 
 def score_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_version: str | None = None,
-                 lag: bool = True, areas: list[str] | None = None) -> ScoreResult:
-    """Read, validate and score a data folder (what `pcs score` does, without writing)."""
-    rules = load_rules(rules_version)
-    return score(read_data(data_dir, rules=rules), as_of=as_of, rules=rules, lag=lag,
-                 areas=areas or None)
+                 lag: bool = True, areas: list[str] | None = None,
+                 strict: bool = False) -> tuple[ScoreResult, pl.DataFrame]:
+    """Read, validate and score a data folder (what `pcs score` does, without writing), with the
+    inputs no rule reads (`unread_inputs`); `strict` makes any of them an error."""
+    data, rules = load_folder(data_dir, rules_version=rules_version)
+    unread = checked_unread(data, rules, strict=strict, where=data_dir)
+    return score(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None), unread
 
 
 def explain_folder(data_dir: str | Path, partner_id: str, *, as_of: dt.date | str,
                    rules_version: str | None = None, lag: bool = True,
-                   areas: list[str] | None = None) -> Explanation:
-    """Read, validate and explain one partner of a data folder (what `pcs explain` does)."""
-    rules = load_rules(rules_version)
-    return explain(read_data(data_dir, rules=rules), partner_id, as_of=as_of, rules=rules, lag=lag,
-                   areas=areas or None)
+                   areas: list[str] | None = None, strict: bool = False) -> tuple[Explanation, pl.DataFrame]:
+    """Read, validate and explain one partner of a data folder (what `pcs explain` does), with
+    that partner's inputs no rule reads."""
+    data, rules = load_folder(data_dir, rules_version=rules_version)
+    explanation = explain(data, partner_id, as_of=as_of, rules=rules, lag=lag, areas=areas or None)
+    unread = checked_unread(data.only_partners([partner_id]), rules, strict=strict, where=data_dir)
+    return explanation, unread
+
+
+def checked_unread(data: PartnerData, rules: Rulebook, *, strict: bool, where: str | Path) -> pl.DataFrame:
+    """The inputs no rule reads; with `strict`, their presence is an error naming them."""
+    unread = unread_inputs(data, rules)
+    if strict and unread.height:
+        raise PcsError(f"{where}: --strict: inputs no rule reads\n{describe_unread(unread)}")
+    return unread
 
 
 def load_folder(data_dir: str | Path, *, rules_version: str | None = None,

@@ -37,6 +37,8 @@ Rules = Annotated[str | None, typer.Option("--rules", help="Rulebook version (de
 NoLag = Annotated[bool, typer.Option("--no-lag", help="Score 'as if current': the month before "
                                      "--as-of and no skilling lag.")]
 Areas = Annotated[list[str] | None, typer.Option("--area", help="Only this area (repeatable).")]
+Strict = Annotated[bool, typer.Option("--strict", help="A workload or certification that no rule reads is an "
+                                      "error (exit 2) instead of a warning.")]
 
 
 @app.callback()
@@ -71,18 +73,26 @@ def score_cmd(data_dir: DataDir, as_of: AsOf,
               out: Annotated[Path, typer.Option("--out", help="Folder for scores.csv, summary.csv "
                                                 "and options.csv.")],
               rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
-              quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the summary.")] = False
-              ) -> None:
-    """Score every partner: OUT/scores.csv (per metric), OUT/summary.csv (per area)."""
+              quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the summary.")] = False,
+              strict: Strict = False) -> None:
+    """Score every partner: OUT/scores.csv (per metric), OUT/summary.csv (per area),
+    OUT/unread_inputs.csv (workloads and certifications no rule reads)."""
     from . import api
+    from .unread import describe_unread
 
-    result = api.score_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area)
-    write_csvs(out, {"scores": result.scores, "summary": result.summary, "options": result.options})
+    result, unread = api.score_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag,
+                                      areas=area, strict=strict)
+    write_csvs(out, {"scores": result.scores, "summary": result.summary, "options": result.options,
+                     "unread_inputs": unread})
+    if unread.height:
+        typer.echo(describe_unread(unread) + f"\n(listed in {out / 'unread_inputs.csv'}; --strict makes "
+                   "this an error)\n", err=True)
     if not quiet:
         from .display import format_summary
 
         typer.echo(format_summary(result.summary))
-        typer.echo(f"\nwrote {out / 'scores.csv'}, {out / 'summary.csv'} and {out / 'options.csv'}")
+        typer.echo(f"\nwrote {out / 'scores.csv'}, {out / 'summary.csv'}, {out / 'options.csv'} and "
+                   f"{out / 'unread_inputs.csv'}")
 
 
 @app.command("explain")
@@ -90,19 +100,22 @@ def score_cmd(data_dir: DataDir, as_of: AsOf,
 def explain_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")],
                 as_of: AsOf, rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
                 out: Annotated[Path | None, typer.Option("--out", help="Also write the explanation "
-                                                         "tables as CSV into this folder.")] = None
-                ) -> None:
+                                                         "tables as CSV into this folder.")] = None,
+                strict: Strict = False) -> None:
     """Explain one partner's score: which tenant and person counted where, and why not."""
     from . import api
     from .display import format_explanation
+    from .unread import describe_unread
 
-    e = api.explain_folder(data_dir, partner_id, as_of=_date(as_of), rules_version=rules,
-                           lag=not no_lag, areas=area)
+    e, unread = api.explain_folder(data_dir, partner_id, as_of=_date(as_of), rules_version=rules,
+                                   lag=not no_lag, areas=area, strict=strict)
     if out is not None:
         write_csvs(out, {"explain_tenants": e.tenants, "explain_people": e.people,
-                             "explain_ignored": e.ignored, "scores": e.result.scores,
-                             "summary": e.result.summary})
+                         "explain_ignored": e.ignored, "scores": e.result.scores,
+                         "summary": e.result.summary, "unread_inputs": unread})
     typer.echo(format_explanation(e))
+    if unread.height:
+        typer.echo("\n" + describe_unread(unread))
     if out is not None:
         typer.echo(f"\nwrote the explanation tables to {out}")
 

@@ -28,7 +28,7 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -38,6 +38,7 @@ from .io import CanonicalTables, validate_frame
 from .names import canonical_key_expr, name_key_expr
 from .rules import Rulebook, load_rules
 from .schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, USAGE
+from .unread import is_read_expr, known_certifications
 
 OFFICE_USAGE = (
     "PGAMpnId", "CustomerTenantId", "CustomerTpid", "WorkloadName", "Month", "PaidAvailableUnits",
@@ -112,6 +113,10 @@ class ImportReport:
     people_merged_by_email: int
     files_not_used: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: certification, rows: titles no certification list of the rulebook knows (kept in the
+    #: data, counted for nothing).
+    unknown_certifications: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"certification": pl.String, "rows": pl.UInt32}))
 
     def describe(self) -> str:
         lines = [f"read {len(self.files)} file(s)",
@@ -122,6 +127,9 @@ class ImportReport:
         lines.append(f"certifications: {self.certification_rows_read} rows, "
                      f"{self.repeated_certification_rows} repeated rows merged, "
                      f"{self.people_merged_by_email} e-mail-only rows resolved to an MCPID")
+        for row in self.unknown_certifications.iter_rows(named=True):
+            lines.append(f"  unknown certification '{row['certification']}' ({row['rows']} rows): no list of "
+                         "the rulebook has it, so it counts for nothing")
         for name in self.files_not_used:
             lines.append(f"  not used: {name}")
         lines += [f"  note: {note}" for note in self.notes]
@@ -214,11 +222,15 @@ def import_partner_center(src_dir: str | Path, *,
         enrollments=validate_frame(pl.DataFrame(schema={c: pl.String for c in ENROLLMENTS.column_names}),
                                    ENROLLMENTS, file="imported enrollments", rules=rules),
     )
+    known = list(known_certifications(rules))
+    unknown = (certs.filter(~canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
+                                                prefixes=rules.certification_prefixes).is_in(known))
+               .group_by("certification").agg(pl.len().alias("rows")).sort("certification"))
     files = [p for spec in (OFFICE, AZURE, DYNAMICS) for p in downloads[spec.kind]] + customers + training
     report = ImportReport(
         files=tuple(p.name for p in files), usage_rows_read=read, duplicate_rows_dropped=dropped,
         skipped_workloads=skipped, certification_rows_read=cert_read, repeated_certification_rows=repeated,
-        people_merged_by_email=merged, notes=tuple(notes),
+        people_merged_by_email=merged, notes=tuple(notes), unknown_certifications=unknown,
     )
     return tables, report
 
@@ -317,10 +329,7 @@ def _usage(kept: pl.DataFrame, path: Path, spec: UsageDownload, rules: Rulebook,
     for column in ("PGAMpnId", "CustomerTenantId", *([spec.workload] if spec.workload else [])):
         _flag(problems, parsed, pl.col(column).str.strip_chars().fill_null("") == "", path, column,
               "empty value (a value is required)")
-    leaves = [leaf for area in rules.areas.values() for m in area.metrics for leaf in m.leaves()]
-    counted = sorted({w for m in leaves for w in m.workloads})
-    by_product = spec.product in {p for m in leaves for p in m.products}
-    is_counted = pl.lit(True) if by_product else pl.col("workload_key").is_in(counted)
+    is_counted = is_read_expr(rules, pl.col("workload_key"), pl.lit(spec.product))
     skipped = parsed.filter(~is_counted).group_by("workload").agg(pl.len().alias("rows"))
     segment = (pl.col("CustomerSegment").str.strip_chars() if "CustomerSegment" in parsed.columns
                else pl.lit(None, pl.String))

@@ -81,3 +81,13 @@ def snapshots(as_of: Iterable[dt.date] | dt.date, refresh: Refresh, *, lag: bool
         },
         schema={"as_of": pl.Date, "month_index": pl.Int32, "skill_cutoff": pl.Date},
     )
+
+
+def month_end(day: dt.date) -> dt.date:
+    return month_start(month_index(day) + 1) - dt.timedelta(days=1)
+
+
+def history_days(as_of: dt.date, months: int) -> list[dt.date]:
+    """The day whose score stands for each month: the month's last day, or `as_of` in its month."""
+    current = month_index(as_of)
+    return [min(month_end(month_start(current - back)), as_of) for back in range(months - 1, -1, -1)]

@@ -8,6 +8,7 @@ track per area.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ import polars as pl
 from .context import build_context
 from .io import PartnerData
 from .metrics import compute_contributions, metric_values
-from .periods import month_start_expr, parse_date, snapshots
-from .rules import AreaRules, Qualification, Rulebook, load_rules
+from .periods import history_days, month_start_expr, parse_date, snapshots
+from .rules import AreaRules, Qualification, Rulebook, TrackClassification, load_rules
 from .tracks import UNDECIDED, classify, undecided_basis
 
 #: Totals are rounded to this many decimals before comparisons, so that float noise in a sum
@@ -124,7 +125,8 @@ def score(
         parts = options.filter(pl.col("combine") != "best")
         best = pl.concat([best.filter(pl.col("combine") == "best"), combine_parts(parts, rules)],
                          how="diagonal_relaxed")
-    summary = summarize(best, rules, data, area_names, classifications)
+    enrollments = enrollment_tracks(data, rules, area_names, lag)
+    summary = summarize(best, rules, data, area_names, classifications, enrollments)
     order = ["partner_id", "as_of", "area_order", "track_order", "metric_order"]
     area_order = pl.col("area").replace_strict({a: i for i, a in enumerate(area_names)},
                                                return_dtype=pl.Int32).alias("area_order")
@@ -209,12 +211,57 @@ def best_options(options: pl.DataFrame) -> pl.DataFrame:
             .group_by(keys, maintain_order=True).first())
 
 
+def enrollment_tracks(data: PartnerData, rules: Rulebook, area_names: Sequence[str], lag: bool) -> pl.DataFrame:
+    """The enrollments, with the track of each enrollment in an area that keeps it.
+
+    S1, "Enrollment track": after enrolment the track stays fixed "for one year until the next
+    renewal", and it is SMB "if you qualified as SMB at least once" in the qualification window
+    ("at least one SMB in the six rows" of the scoring history). Where the enrollments table gives
+    no track, it is derived so: SMB when the partner qualified on the SMB track at the end of one
+    of the history months up to the enrolment day, else the other track (`track_source`:
+    "enrollments" or "scoring history").
+    """
+    enrollments = data.enrollments.collect()
+    if "track" not in enrollments.columns:
+        enrollments = enrollments.with_columns(pl.lit(None, pl.String).alias("track"))
+    enrollments = enrollments.with_columns(
+        pl.when(pl.col("track").is_not_null()).then(pl.lit("enrollments")).alias("track_source"))
+    keeping = {a: rules.area(a).classification for a in area_names
+               if rules.area(a).keep_enrolled_track and isinstance(rules.area(a).classification, TrackClassification)}
+    todo = enrollments.filter(pl.col("area").is_in(list(keeping)) & pl.col("track").is_null()
+                              & pl.col("partner_id").is_in(data.partner_ids()))
+    if todo.is_empty():
+        return enrollments
+    days = pl.DataFrame(
+        [(p, a, on, day) for p, a, on in todo.select("partner_id", "area", "enrolled_on").iter_rows()
+         for day in history_days(on, rules.history_months)],
+        schema={"partner_id": pl.String, "area": pl.String, "enrolled_on": pl.Date, "as_of": pl.Date}, orient="row")
+    history = score(dataclasses.replace(data.only_partners(todo["partner_id"].unique().to_list()),
+                                        enrollments=data.enrollments.clear()),
+                    as_of=days["as_of"].unique().sort().to_list(), rules=rules, areas=list(keeping), lag=lag)
+    smb_track = pl.col("area").replace_strict({a: c.smb_track for a, c in keeping.items()})
+    smb_days = history.summary.filter((pl.col("track") == smb_track) & pl.col("is_qualified")).select(
+        "partner_id", "area", "as_of")
+    derived = (days.join(smb_days, on=["partner_id", "area", "as_of"], how="left", coalesce=False)
+               .group_by("partner_id", "area", "enrolled_on")
+               .agg(pl.col("as_of_right").is_not_null().any().alias("as_smb"))
+               .with_columns(pl.when(pl.col("as_smb")).then(smb_track)
+                   .otherwise(pl.col("area").replace_strict({a: c.other_track for a, c in keeping.items()}))
+                   .alias("derived_track")).drop("as_smb"))
+    return (enrollments.join(derived, on=["partner_id", "area", "enrolled_on"], how="left")
+            .with_columns(pl.coalesce("track", "derived_track").alias("track"),
+                          pl.when(pl.col("track").is_null() & pl.col("derived_track").is_not_null())
+                          .then(pl.lit("scoring history")).otherwise(pl.col("track_source")).alias("track_source"))
+            .drop("derived_track"))
+
+
 def summarize(best: pl.DataFrame, rules: Rulebook, data: PartnerData, area_names: Sequence[str],
-              classifications: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
+              classifications: dict[str, pl.DataFrame] | None = None,
+              enrollments: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per partner x snapshot x area with the kept track and its qualification."""
     frames = []
     partners = data.partners.collect()
-    enrollments = data.enrollments.collect()
+    enrollments = enrollments if enrollments is not None else data.enrollments.collect()
     for name in area_names:
         area = rules.area(name)
         per_track = _track_totals(best.filter(pl.col("area") == name), area)
@@ -230,16 +277,18 @@ def summarize(best: pl.DataFrame, rules: Rulebook, data: PartnerData, area_names
 
 
 def _enrolled_tracks(enrollments: pl.DataFrame, per_track: pl.DataFrame, area: str) -> pl.DataFrame:
-    """The track of each enrollment current on a snapshot day (enrolled_on <= day < anniversary)."""
+    """The track of each enrollment current on a snapshot day (enrolled_on <= day <= anniversary)."""
     if "track" not in enrollments.columns:
         return pl.DataFrame(schema={"partner_id": pl.String, "as_of": pl.Date, "enrolled_track": pl.String,
-                                    "anniversary_on": pl.Date})
+                                    "anniversary_on": pl.Date, "track_source": pl.String})
+    if "track_source" not in enrollments.columns:
+        enrollments = enrollments.with_columns(pl.lit("enrollments").alias("track_source"))
     days = per_track.select("partner_id", "as_of").unique()
     return (enrollments.filter((pl.col("area") == area) & pl.col("track").is_not_null())
             .join(days, on="partner_id", how="inner")
-            .filter((pl.col("enrolled_on") <= pl.col("as_of")) & (pl.col("as_of") < pl.col("anniversary_on")))
+            .filter((pl.col("enrolled_on") <= pl.col("as_of")) & (pl.col("as_of") <= pl.col("anniversary_on")))
             .group_by("partner_id", "as_of").agg(pl.col("track").last().alias("enrolled_track"),
-                                                 pl.col("anniversary_on").last()))
+                                                 pl.col("anniversary_on").last(), pl.col("track_source").last()))
 
 
 def _track_totals(best: pl.DataFrame, area: AreaRules) -> pl.DataFrame:
@@ -296,7 +345,7 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFra
                                               "classified_track": pl.String, "basis": pl.String})
     if enrolled is None:
         enrolled = pl.DataFrame(schema={"partner_id": pl.String, "as_of": pl.Date, "enrolled_track": pl.String,
-                                        "anniversary_on": pl.Date})
+                                        "anniversary_on": pl.Date, "track_source": pl.String})
     override_col = f"track_{area.area}"
     if override_col in partners.columns:
         overrides = partners.select("partner_id", pl.col(override_col).alias("override")).drop_nulls()
@@ -320,6 +369,9 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFra
                      pl.col("is_qualified").alias("other_track_is_qualified")))
     basis = (
         pl.when(pl.col("is_override")).then(pl.lit("partner override"))
+        .when(pl.col("is_enrolled") & (pl.col("track_source") == "scoring history")).then(pl.format(
+            "enrolled track (from the scoring history before enrolment), kept until the anniversary on {}",
+            pl.col("anniversary_on")))
         .when(pl.col("is_enrolled")).then(pl.format("enrolled track, kept until the anniversary on {}",
                                                     pl.col("anniversary_on")))
         .when(pl.lit(area.classification is not None)).then(pl.col("basis").fill_null(undecided_basis(area)))

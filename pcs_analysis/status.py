@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from .io import PartnerData
-from .periods import month_index, month_start, parse_date
+from .periods import history_days, month_end, month_index, month_start, parse_date
 from .rules import Rulebook, load_rules
 from .scoring import score
 
@@ -51,10 +51,6 @@ STATUS_COLUMNS = [
 ]
 
 
-def month_end(day: dt.date) -> dt.date:
-    return month_start(month_index(day) + 1) - dt.timedelta(days=1)
-
-
 @dataclass(frozen=True)
 class History:
     """Scores of every month of a range.
@@ -70,12 +66,6 @@ class History:
 
     summary: pl.DataFrame
     scores: pl.DataFrame
-
-
-def history_days(as_of: dt.date, months: int) -> list[dt.date]:
-    """The day whose score stands for each month: the month's last day, or `as_of` in its month."""
-    current = month_index(as_of)
-    return [min(month_end(month_start(current - back)), as_of) for back in range(months - 1, -1, -1)]
 
 
 def history(data: PartnerData, *, as_of: dt.date | str, months: int | None = None, rules: Rulebook | None = None,

@@ -22,7 +22,8 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
     """The usage table with matching keys and month indexes.
 
     Adds `workload_key` (normalised, aliases resolved), `month_index`, `assoc_month` (month index
-    of `associated_on`, null when unknown) and `paid`/`active` (nulls read as 0).
+    of `associated_on`, null when unknown) and `paid`/`active` (nulls read as 0); a row without a
+    `product` gets its workload's (`product_expr`).
     """
     # Categorical keys: cheaper to hash, join and hold than strings (outputs cast back).
     return data.usage.select(
@@ -40,8 +41,17 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
         # the same input always gives byte-identical results.
         (pl.col("revenue_usd").fill_null(0.0) * 100).round(0).cast(pl.Int64).alias("revenue_cents"),
         pl.col("customer_segment"),
-        pl.col("product").cast(pl.Categorical),
+        product_expr(rules).cast(pl.Categorical).alias("product"),
     )
+
+
+def product_expr(rules: Rulebook) -> pl.Expr:
+    """A row's product family: its `product`, else the one its workload has in the rulebook (the
+    Azure catalog and the areas' tagged lists); null when neither knows it."""
+    key = canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases)
+    inferred = key.replace_strict(dict(rules.workload_products), default=None, return_dtype=pl.String)
+    given = pl.col("product").cast(pl.String)
+    return pl.when(given.is_null() | (given.str.strip_chars() == "")).then(inferred).otherwise(given)
 
 
 def eligible_workload_rows(usage: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:

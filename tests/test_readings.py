@@ -135,3 +135,35 @@ def test_a_certification_counts_on_its_expiry_date_and_explain_says_through(rule
             .iter_rows(named=True)}
     assert rows["a"]["is_counted"] and rows["a"]["why"] == f"counted (counts through {AS_OF})"
     assert not rows["b"]["is_counted"] and rows["b"]["why"] == f"expired: counted through {AS_OF - dt.timedelta(days=1)}"
+
+
+def _data_ai_smb(certified: bool):
+    """Data & AI, every customer SMB: 3 new customers of USD 600 (30), ACR from 1,000 to 3,000
+    (20), five services (10) and, when `certified`, 4 + 4 + 6 x 4 = 32 skilling points."""
+    from tests.builders import azure_row
+
+    services = ["Azure SQL Database", "Storage", "Azure Cosmos DB", "Azure Databricks", "Azure OpenAI"]
+    rows = [azure_row("B", BASE, 1000, segment="SMB"), azure_row("B", M, 1200, segment="SMB")]
+    rows += [azure_row(f"N{i}", M, 200, service=s, segment="SMB") for i in range(3) for s in services[i:i + 3]]
+    certs = []
+    if certified:
+        certs = [cert_row("admin", "Microsoft Certified: Azure Administrator Associate", "2025-01-01"),
+                 cert_row("arch", "Microsoft Certified: Azure Solutions Architect Expert", "2025-01-01")]
+        certs += [cert_row(f"d{i}", "Microsoft Certified: Azure Database Administrator Associate", "2025-01-01")
+                  for i in range(6)]
+    data = make_data(rows, certs)
+    return dataclasses.replace(data, enrollments=pl.DataFrame(
+        {"partner_id": ["P1"], "area": ["data_ai"], "enrolled_on": [AS_OF],
+         "anniversary_on": [dt.date(2027, 11, 21)]}).lazy())
+
+
+@pytest.mark.parametrize(("certified", "track"), [(True, "smb"), (False, "enterprise")])
+def test_azure_enrolled_track_without_a_track_column_comes_from_the_scoring_history(rules, certified, track):
+    """S1, "Enrollment track": SMB "if you qualified as SMB at least once" in the window ("at least
+    one SMB in the six rows" of the scoring history), otherwise Enterprise; fixed until renewal."""
+    result = score(_data_ai_smb(certified), as_of=AS_OF, rules=rules, areas=["data_ai"])
+    s = result.summary.row(0, named=True)
+    assert s["track"] == track
+    assert s["track_basis"].startswith("enrolled track (from the scoring history")
+    if certified:
+        assert s["is_qualified"] and s["total"] == pytest.approx(92)

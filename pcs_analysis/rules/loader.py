@@ -210,6 +210,10 @@ def _load(version: str, base: Path) -> Rulebook:
     bad = sorted(v for v in association_aliases.values() if v not in associations)
     if bad:
         raise doc.fail("aliases.associations", f"maps to {bad[0]!r}, which is not in associations.types")
+    products_t = doc.get(data, "products", "", dict)
+    doc.only(products_t, "products", {"types", "azure_catalog"})
+    catalog = {name_key(w): "azure" for w in doc.get(products_t, "azure_catalog", "products", list, [])}
+    catalog = {workload_aliases.get(k, k): p for k, p in catalog.items()}
     rulebook = Rulebook(
         version=version,
         title=doc.get(data, "title", "", str),
@@ -227,7 +231,7 @@ def _load(version: str, base: Path) -> Rulebook:
         certification_aliases=certification_aliases,
         areas={},
         association_aliases=association_aliases,
-        products=doc.strings(doc.get(data, "products", "", dict), "types", "products"),
+        products=doc.strings(products_t, "types", "products"),
     )
     areas = {}
     for area in AREAS:
@@ -238,7 +242,40 @@ def _load(version: str, base: Path) -> Rulebook:
     if extra:
         raise RulebookError(f"{folder / (extra[0] + '.toml')}: not a known solution area "
                             f"(known: {', '.join(AREAS)})")
-    return Rulebook(**{**rulebook.__dict__, "areas": areas})
+    return Rulebook(**{**rulebook.__dict__, "areas": areas,
+                       "workload_products": _workload_products(folder, catalog, areas)})
+
+
+def _tagged_products(doc: _Doc, data: Mapping[str, Any], workload_sets: Mapping[str, tuple[str, ...]],
+                     rates: Mapping[str, Any], rulebook: Rulebook) -> dict[str, str]:
+    """[workload_products]: a workload list (or `rate_card`, every rate-card workload) -> the
+    product family its workloads belong to."""
+    tagged: dict[str, str] = {}
+    for name, product in doc.get(data, "workload_products", "", dict, {}).items():
+        path = f"workload_products.{name}"
+        if name != "rate_card" and name not in workload_sets:
+            raise doc.fail(path, f"no workload list {name!r} in [workloads] (or 'rate_card')")
+        if product not in rulebook.products:
+            raise doc.fail(path, f"unknown product {product!r} (known: {', '.join(rulebook.products)})")
+        if name == "rate_card":
+            tagged.update({key: product for key in rates})
+            continue
+        for workload in workload_sets[name]:
+            key = name_key(workload)
+            tagged[rulebook.workload_aliases.get(key, key)] = product
+    return tagged
+
+
+def _workload_products(folder: Path, catalog: Mapping[str, str], areas: Mapping[str, AreaRules]) -> dict[str, str]:
+    """Workload key -> product family: the Azure catalog and every area's tagged lists; a workload
+    tagged with two families is an error."""
+    merged = dict(catalog)
+    for area in areas.values():
+        for key, product in area.workload_products.items():
+            if merged.setdefault(key, product) != product:
+                raise RulebookError(f"{folder / (area.area + '.toml')}: workload_products: '{key}' is "
+                                    f"{product} here but {merged[key]} elsewhere")
+    return merged
 
 
 def _qualification(doc: _Doc, table: Mapping[str, Any], path: str) -> Qualification:
@@ -258,7 +295,7 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     data = doc.data
     doc.only(data, "", {"area", "title", "sources", "track_selection", "track_classification", "tracks",
                         "seat_bands", "workloads", "certifications", "rate_card", "metrics", "qualification",
-                        "keep_enrolled_track"})
+                        "keep_enrolled_track", "workload_products"})
     area = doc.get(data, "area", "", str)
     if area != doc.path.stem:
         raise doc.fail("area", f"says {area!r} but the file is '{doc.path.name}'")
@@ -326,6 +363,7 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
         for level in doc.get(data, "certifications", "", dict, {})
     }
     rates = _rate_card(doc, doc.get(data, "rate_card", "", dict, {}), rulebook, display)
+    tagged = _tagged_products(doc, data, workload_sets, rates, rulebook)
     qualification = rulebook.qualification
     if "qualification" in data:
         qualification = _qualification(doc, doc.get(data, "qualification", "", dict), "qualification")
@@ -350,6 +388,7 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
         workload_names=display,
         classification=classification,
         keep_enrolled_track=doc.get(data, "keep_enrolled_track", "", bool, False),
+        workload_products=tagged,
     )
 
 

@@ -216,6 +216,8 @@ class AreaRules:
     #: An enrolled partner keeps the track of its enrollment (enrollments table) until the
     #: anniversary, whatever the classification says meanwhile.
     keep_enrolled_track: bool = False
+    #: Workload key -> product family of the area's tagged workload lists ([workload_products]).
+    workload_products: Mapping[str, str] = field(default_factory=dict)
 
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:
@@ -255,6 +257,10 @@ class Rulebook:
     #: What `expires_on` means: the last day a certification counts ("last_day_counts": Learn
     #: shows an active credential as "Expires on <date>"), or the first day it no longer counts.
     certification_expiry: Literal["last_day_counts", "first_day_not_counted"] = "last_day_counts"
+
+    #: Workload key -> product family: the Azure catalog and the areas' tagged lists; what a row
+    #: without a `product` is read as.
+    workload_products: Mapping[str, str] = field(default_factory=dict)
 
     def stops_counting_on(self, expires_on: dt.date | None) -> dt.date | None:
         """The first day a certification with this `expires_on` no longer counts."""
