@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := pcs-analysis
 AS_OF  ?= 2026-11-21
 
-.PHONY: setup browser demo test lint bench bench-reports sample-data golden notebook-outputs lab clean
+.PHONY: setup browser demo test lint bench bench-reports sample-data golden notebook-outputs readings lab clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,10 @@ sample-data: setup
 
 golden: setup
 	$(BIN)/python -m tests.golden --write
+
+# docs/readings.md from the rulebooks' readings.toml (a test keeps it up to date).
+readings: setup
+	$(BIN)/pcs rules readings --out docs/readings.md
 
 notebook-outputs: setup
 	$(BIN)/python -m tests.notebook_outputs --write

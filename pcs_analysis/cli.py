@@ -18,7 +18,7 @@ import typer
 
 from .errors import PcsError
 from .notebook import parse_scalar
-from .output import write_csv, write_csvs
+from .output import write_csv, write_csvs, write_text
 from .sample import DEFAULT_SEED
 
 app = typer.Typer(
@@ -449,15 +449,30 @@ def rules_show_cmd(version: Annotated[str, typer.Argument(help="Rulebook version
                    area: Annotated[str | None, typer.Argument(help="Only this area.")] = None,
                    out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None
                    ) -> None:
-    """Every setting of a rulebook: thresholds, maxima, seat bands, workloads, certifications."""
-    from .display import format_rules
+    """Every setting of a rulebook (thresholds, maxima, seat bands, workloads, certifications) and
+    the readings of the sources it takes, each with its sentence and reason."""
+    from .display import format_readings, format_rules
     from .rules import load_rules
-    from .rules.inspect import rules_table
+    from .rules.inspect import reading_rows, rules_table
 
-    table = rules_table(load_rules(version), area)
+    rules = load_rules(version)
+    table = rules_table(rules, area)
     if out is not None:
         write_csv(out, table)
     typer.echo(format_rules(table))
+    typer.echo(format_readings(reading_rows(rules), area))
+
+
+@rules_app.command("readings")
+@_friendly
+def rules_readings_cmd(out: Annotated[Path, typer.Option("--out", help="The Markdown file to write "
+                                                         "(docs/readings.md).")]) -> None:
+    """Every shipped rulebook's readings of the sources as one Markdown page."""
+    from .rules import list_versions, load_rules
+    from .rules.inspect import readings_markdown
+
+    write_text(out, readings_markdown([load_rules(v) for v in reversed(list_versions())]))
+    typer.echo(f"wrote {out}")
 
 
 @rules_app.command("diff")

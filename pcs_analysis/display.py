@@ -152,6 +152,21 @@ def format_rules(table: pl.DataFrame) -> str:
     return "\n".join(lines).lstrip("\n")
 
 
+def format_readings(readings: pl.DataFrame, area: str | None = None) -> str:
+    """The readings of the sources (`reading_rows`), each with its sentence, reason and setting;
+    with `area`, the program-wide ones and that area's."""
+    if area is not None:
+        scope = pl.col("setting").str.split(".").list.first()
+        readings = readings.filter((pl.col("setting").str.contains(r"\.").not_()) | (scope == area))
+    lines = ["\n[readings: where the sources allow more than one reading]"]
+    for r in readings.iter_rows(named=True):
+        setting = f"{r['setting']} = {r['value']}" if r["setting"] else f"fixed: {r['value']}"
+        alternative = f" (alternative: {r['alternative']})" if r["alternative"] else ""
+        lines += [f"  {r['topic']}: {setting}{alternative}", f"    source: {r['source']}",
+                  f"    why: {r['reason']}"]
+    return "\n".join(lines)
+
+
 def format_rules_diff(changes: pl.DataFrame, old: str, new: str) -> str:
     """The changes between two rulebooks, one line each."""
     if not changes.height:

@@ -55,6 +55,21 @@ def write_csv(path: str | Path, frame: pl.DataFrame) -> Path:
     return path
 
 
+def write_text(path: str | Path, text: str) -> Path:
+    """Write one text file atomically (a temporary file renamed into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with open(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
 def _replace_dir(staging: Path, target: Path) -> None:
     """Move a fully written `staging` folder to `target`, replacing what was there."""
     backup = None

@@ -307,9 +307,10 @@ def sensitivity(data: PartnerData, *, as_of: dt.date | str, area: str, grid: Map
 
 
 def _fixed_tracks(summary: pl.DataFrame) -> pl.DataFrame:
-    """Partners whose kept track does not follow the totals (override, classification,
+    """Partners whose kept track does not follow the scores (override, classification,
     enrollment, only track)."""
-    return summary.filter(~follows_scores(pl.col("track_basis"))).select("partner_id", pl.col("track").alias("fixed_track"))
+    fixed = summary.filter(~follows_scores(pl.col("track_basis")))
+    return fixed.select("partner_id", pl.col("track").alias("fixed_track"))
 
 
 def _option_values(data: PartnerData, rules: Rulebook, area: str, day: dt.date, lag: bool) -> pl.DataFrame:

@@ -192,3 +192,32 @@ def test_tracks_plan_and_forecast_commands(tmp_path):
     bad = run("forecast", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--area", "modern_work", "--rate", "speed=1",
               "--out", tmp_path / "bad", check=False)
     assert bad.returncode == 2 and "--rate" in bad.stderr and not (tmp_path / "bad").exists()
+
+
+def test_a_misspelt_workload_is_reported_in_a_file_and_strict_refuses_it(tmp_path):
+    """A workload that no area reads is never dropped in silence: named on the terminal with its
+    rows and partners, listed in unread_inputs.csv, and an error (exit 2, nothing written) with
+    --strict."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR, data)
+    usage = pl.read_csv(data / "usage.csv", infer_schema_length=0)
+    usage = usage.with_columns(pl.when(pl.col("workload") == "Exchange Online").then(pl.lit("Exchnage Online"))
+                               .otherwise(pl.col("workload")).alias("workload"))
+    usage.write_csv(data / "usage.csv")
+    proc = run("score", data, "--as-of", "2026-11-21", "--out", tmp_path / "out", "-q")
+    assert "workload 'Exchnage Online'" in proc.stderr and "did you mean 'Exchange Online'?" in proc.stderr
+    unread = pl.read_csv(tmp_path / "out" / "unread_inputs.csv")
+    row = unread.filter(pl.col("name") == "Exchnage Online").row(0, named=True)
+    assert row["rows"] == usage.filter(pl.col("workload") == "Exchnage Online").height and row["partners"] > 1
+    strict = run("score", data, "--as-of", "2026-11-21", "--out", tmp_path / "strict", "--strict", check=False)
+    assert strict.returncode == 2 and "Exchnage Online" in strict.stderr
+    assert not (tmp_path / "strict").exists()
+
+
+def test_a_usage_file_without_the_product_column_scores_the_same(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR, data)
+    pl.read_csv(data / "usage.csv", infer_schema_length=0).drop("product").write_csv(data / "usage.csv")
+    run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "with", "-q")
+    run("score", data, "--as-of", "2026-11-21", "--out", tmp_path / "without", "-q")
+    assert (tmp_path / "with" / "scores.csv").read_text() == (tmp_path / "without" / "scores.csv").read_text()

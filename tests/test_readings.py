@@ -66,12 +66,6 @@ def test_equal_totals_keep_the_rulebook_order_and_qualification_decides_first():
     assert preferred.to_series().to_list() == [True, False, False, False]
 
 
-def _growth_points(rules, users):
-    rows = [usage_row("G1", BASE, 5000, 1000), usage_row("G1", M, 5000, 1000 + users)]
-    return metric(score(make_data(rows), as_of=AS_OF, rules=rules, areas=["modern_work"]),
-                  "usage_growth", "enterprise")
-
-
 def test_a_metric_needs_at_least_one_point(rules):
     """S3: "at least one point in each of the following individual metrics" (S1: "one or more
     points"); only H5 says "greater than zero points". 10 more users = 0.3 points: not enough."""
@@ -134,7 +128,8 @@ def test_a_certification_counts_on_its_expiry_date_and_explain_says_through(rule
     rows = {r["person_id"]: r for r in people.filter(pl.col("metric") == "intermediate_certifications")
             .iter_rows(named=True)}
     assert rows["a"]["is_counted"] and rows["a"]["why"] == f"counted (counts through {AS_OF})"
-    assert not rows["b"]["is_counted"] and rows["b"]["why"] == f"expired: counted through {AS_OF - dt.timedelta(days=1)}"
+    day_before = AS_OF - dt.timedelta(days=1)
+    assert not rows["b"]["is_counted"] and rows["b"]["why"] == f"expired: counted through {day_before}"
 
 
 def _data_ai_smb(certified: bool):
@@ -167,3 +162,167 @@ def test_azure_enrolled_track_without_a_track_column_comes_from_the_scoring_hist
     assert s["track_basis"].startswith("enrolled track (from the scoring history")
     if certified:
         assert s["is_qualified"] and s["total"] == pytest.approx(92)
+
+
+# Microsoft Learn's credential titles (and the names the sources use) -> the rulebook list they
+# must land in. A title that resolves nowhere counts for nothing, so each is checked.
+LEARN_TITLES = {
+    "modern_work": ["Microsoft 365 Certified: Fundamentals", "Microsoft 365 Fundamentals",
+                    "Microsoft 365 Certified: Teams Administrator Associate",
+                    "Microsoft Certified: Identity and Access Administrator Associate",
+                    "Microsoft 365 Certified: Endpoint Administrator Associate",
+                    "Microsoft 365 Certified: Modern Desktop Administrator Associate",
+                    "Microsoft 365 Certified: Collaboration Communications Systems Engineer Associate",
+                    "Microsoft 365 Certified: Enterprise Administrator Expert"],
+    "data_ai": ["Microsoft Certified: Azure Administrator Associate",
+                "Microsoft Certified: Azure Solutions Architect Expert",
+                "Microsoft Certified: Power BI Data Analyst Associate", "Microsoft Certified: Data Analyst Associate",
+                "Microsoft Certified: Azure Database Administrator Associate",
+                "Microsoft Certified: Fabric Data Engineer Associate"],
+    "digital_app_innovation": ["Microsoft Certified: DevOps Engineer Expert",
+                               "Microsoft Certified: Azure Developer Associate", "GitHub Copilot"],
+    "security": ["Microsoft Certified: Security Operations Analyst Associate", "Microsoft Security Operations Analyst",
+                 "Microsoft Certified: Cybersecurity Architect Expert", "Microsoft Cybersecurity Architect Expert",
+                 "Microsoft Certified: Information Protection and Compliance Administrator Associate",
+                 "Microsoft Information Protection Administrator",
+                 "Microsoft Certified: Information Security Administrator Associate",
+                 "Microsoft Certified: Azure Security Engineer Associate"],
+    "business_applications": ["Microsoft Certified: Power BI Data Analyst Associate",
+                              "Microsoft Certified: Dynamics 365: Finance and Operations Apps Developer Associate",
+                              "Microsoft Certified: Power Platform Solution Architect Expert"],
+}
+
+
+@pytest.mark.parametrize("area", sorted(LEARN_TITLES))
+def test_microsoft_learn_titles_resolve_to_the_rulebook_lists(rules, area):
+    from pcs_analysis.names import canonical_key_expr
+    from pcs_analysis.unread import known_certifications
+
+    keys = {c.key for m in rules.area(area).metrics for leaf in m.leaves()
+            for c in (*leaf.certifications, *[c for step in leaf.steps for c in step])}
+    titles = pl.Series("title", LEARN_TITLES[area])
+    resolved = pl.select(canonical_key_expr(pl.lit(titles), aliases=rules.certification_aliases,
+                                            prefixes=rules.certification_prefixes)).to_series().to_list()
+    assert [t for t, k in zip(LEARN_TITLES[area], resolved, strict=True) if k not in keys] == []
+    assert set(resolved) <= set(known_certifications(rules))
+
+
+def test_microsoft_365_fundamentals_under_its_learn_title_counts(rules):
+    """Issue: "Microsoft 365 Certified: Fundamentals" is the listed "Microsoft 365 Fundamentals"
+    (S3: "Microsoft 365 Fundamentals ... remains eligible ... through March 31, 2027")."""
+    data = make_data(certs=[cert_row("a", "Microsoft 365 Certified: Fundamentals", "2026-01-10")])
+    assert metric(score(data, as_of=AS_OF, rules=rules, areas=["modern_work"]),
+                  "intermediate_certifications", "smb")[0] == 1
+
+
+def test_unread_workloads_and_certifications_are_reported_with_names_and_counts(rules):
+    from pcs_analysis.unread import unread_inputs
+
+    rows = [usage_row("T1", M, 500, 10, workload="Exchnage Online"), usage_row("T2", M, 500, 10, partner="P2",
+                                                                              workload="Exchnage Online"),
+            usage_row("T3", M, 500, 10)]
+    certs = [cert_row("a", "Microsoft 365 Certified: Teams Adminstrator Associate", "2025-01-01")]
+    unread = unread_inputs(make_data(rows, certs), rules)
+    assert unread.rows(named=True) == [
+        {"kind": "workload", "name": "Exchnage Online", "rows": 2, "partners": 2, "example_partners": "P1, P2",
+         "closest_known": "Exchange Online"},
+        {"kind": "certification", "name": "Microsoft 365 Certified: Teams Adminstrator Associate", "rows": 1,
+         "partners": 1, "example_partners": "P1",
+         "closest_known": "Microsoft 365 Certified: Teams Administrator Associate"},
+    ]
+
+
+def test_without_a_product_column_the_family_is_inferred_from_the_workload(rules):
+    """The README allows leaving `product` out: Azure areas select rows by product family, so the
+    family is inferred (Azure catalog, the areas' lists) instead of every Azure metric scoring 0."""
+    from tests.builders import azure_row
+
+    rows = [azure_row("B", BASE, 1000), azure_row("B", M, 1200), azure_row("N", M, 800, service="Storage")]
+    with_product = score(make_data(rows), as_of=AS_OF, rules=rules, areas=["infrastructure"])
+    without = make_data([{**r, "product": None} for r in rows])
+    inferred = score(without, as_of=AS_OF, rules=rules, areas=["infrastructure"])
+    assert inferred.scores["points"].sum() > 0
+    assert inferred.scores.equals(with_product.scores)
+
+
+def test_azure_growth_gate_is_on_the_baseline(rules):
+    """S1: "Total ACR must be at least USD1,000 to qualify for scoring", read on the baseline of the
+    percentage: growing from USD 500 to 5,000 earns nothing; with the gate on the current month it
+    earns the maximum."""
+    from tests.builders import azure_row
+
+    rows = [azure_row("T1", BASE, 500), azure_row("T1", M, 5000)]
+    result = score(make_data(rows), as_of=AS_OF, rules=rules, areas=["data_ai"])
+    assert metric(result, "usage_growth", "enterprise")[1] == 0
+    area = rules.area("data_ai")
+    current = dataclasses.replace(area, metrics=tuple(
+        dataclasses.replace(m, gate_applies_to="current") if m.name == "usage_growth" else m for m in area.metrics))
+    other = score(make_data(rows), as_of=AS_OF, rules=dataclasses.replace(rules, areas={"data_ai": current}),
+                  areas=["data_ai"])
+    assert metric(other, "usage_growth", "enterprise")[1] == 20
+
+
+def test_azure_customers_without_a_segment_are_left_out_and_said(rules):
+    """S1: "SMB if 80% or more of your customers are under the SMB segment": the share is of the
+    customers with a known segment, and track_basis says how many had none."""
+    from tests.builders import azure_row
+
+    rows = [azure_row(f"S{i}", M, 2000, segment="SMB") for i in range(4)]
+    rows += [azure_row("E", M, 2000, segment="Enterprise"), azure_row("U", M, 2000)]
+    s = score(make_data(rows), as_of=AS_OF, rules=rules, areas=["data_ai"]).summary.row(0, named=True)
+    assert s["track"] == "smb"
+    assert s["track_basis"] == ("customer segments: 80% SMB of 5 customers with a segment; 1 without a segment "
+                                "left out (SMB from 80%)")
+    area = rules.area("data_ai")
+    counted = dataclasses.replace(area, classification=dataclasses.replace(area.classification,
+                                                                            unknown_segment="not_smb"))
+    s = score(make_data(rows), as_of=AS_OF, rules=dataclasses.replace(rules, areas={"data_ai": counted}),
+              areas=["data_ai"]).summary.row(0, named=True)
+    assert s["track"] == "enterprise" and s["track_basis"].startswith("customer segments: 67% SMB")
+
+
+@pytest.mark.parametrize("version", ["2023-06", "2026-05"])
+def test_every_reading_names_a_real_setting_with_its_value_and_an_existing_test(version):
+    import ast
+    from pathlib import Path
+
+    from pcs_analysis.rules import load_rules
+    from pcs_analysis.rules.inspect import reading_rows, rules_table
+
+    rules = load_rules(version)
+    table = rules_table(rules)
+    readings = reading_rows(rules)
+    assert readings.height >= 10
+    root = Path(__file__).resolve().parent.parent
+    for r in readings.iter_rows(named=True):
+        if r["setting"]:
+            rows = table.filter(_address(r["setting"]))
+            assert rows.height, r["setting"]
+            assert set(rows["value"]) == {r["value"]}, (r["setting"], rows["value"].to_list(), r["value"])
+        path, _, name = r["test"].partition("::")
+        assert (root / path).is_file(), r["test"]
+        if name:
+            tree = ast.parse((root / path).read_text())
+            assert name in {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}, r["test"]
+
+
+def _address(setting: str) -> pl.Expr:
+    """A reading's setting address, [area.][metric.][track.]setting, as a filter of rules_table."""
+    *scope, name = setting.split(".")
+    condition = pl.col("setting") == name
+    for column, value in zip(("area", "metric", "track"), scope, strict=False):
+        condition = condition & (pl.col(column) == value)
+    if not scope:
+        condition = condition & (pl.col("area") == "")
+    return condition
+
+
+def test_the_readings_page_is_generated_from_the_rulebooks():
+    """docs/readings.md is `make readings`' output; a changed reading regenerates it."""
+    from pathlib import Path
+
+    from pcs_analysis.rules import list_versions, load_rules
+    from pcs_analysis.rules.inspect import readings_markdown
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "readings.md"
+    assert page.read_text(encoding="utf-8") == readings_markdown([load_rules(v) for v in reversed(list_versions())])

@@ -8,6 +8,7 @@ from .model import (
     Option,
     Qualification,
     Rate,
+    Reading,
     Refresh,
     Rulebook,
     SeatBand,
@@ -18,7 +19,7 @@ from .model import (
 )
 
 __all__ = [
-    "AreaRules", "Certification", "Metric", "Option", "Qualification", "Rate", "Refresh", "Rulebook",
+    "AreaRules", "Certification", "Metric", "Option", "Qualification", "Rate", "Reading", "Refresh", "Rulebook",
     "SeatBand", "TrackClassification", "TrackRule", "ValueBand", "WorkloadRevenueClassification",
     "list_versions", "load_rules",
 ]

@@ -63,6 +63,8 @@ def _program_rows(rules: Rulebook) -> Iterator[tuple[str, ...]]:
     yield _row("", "", "", "", "window_months_before_current", rules.window_months_before_current)
     yield _row("", "", "", "", "renewal_window_months", rules.renewal_window_months)
     yield _row("", "", "", "", "history_months", rules.history_months)
+    yield _row("", "", "", "", "window_alignment", rules.window_alignment)
+    yield _row("", "", "", "", "certification_expiry", rules.certification_expiry)
     for association in rules.association_types:
         yield _row("", "", "", "", "association_type", association, association)
 
@@ -77,6 +79,7 @@ def _area_rows(area: AreaRules) -> Iterator[tuple[str, ...]]:
     if isinstance(c, TrackClassification):
         yield _row(a, "", "", "", "classification_smb_share_min", c.smb_share_min)
         yield _row(a, "", "", "", "classification_smb_segments", ", ".join(c.smb_segments))
+        yield _row(a, "", "", "", "classification_unknown_segment", c.unknown_segment)
     elif isinstance(c, WorkloadRevenueClassification):
         yield _row(a, "", "", "", "classification_min_workloads", c.min_workloads)
         yield _row(a, "", "", "", "classification_above_revenue_usd", c.above_revenue_usd)
@@ -159,6 +162,41 @@ def _metric_rows(area: AreaRules, metric: Metric, parent: str = "") -> Iterator[
             yield _row(a, m, track, name, "full_marks_at", option.full_marks_at)
             for association in option.associations:
                 yield _row(a, m, track, name, "association", association, association)
+
+
+READING_COLUMNS = ["topic", "setting", "value", "alternative", "source", "reason", "test"]
+
+
+def reading_rows(rules: Rulebook) -> pl.DataFrame:
+    """The readings of the sources a rulebook takes, one row each (`READING_COLUMNS`).
+
+    Examples
+    --------
+    >>> from pcs_analysis.rules import load_rules
+    >>> r = reading_rows(load_rules("2026-05"))
+    >>> r.filter(r["setting"] == "min_metric_points")["value"].to_list()
+    ['1']
+    """
+    return pl.DataFrame([{c: getattr(r, c) for c in READING_COLUMNS} for r in rules.readings],
+                        schema={c: pl.String for c in READING_COLUMNS})
+
+
+def readings_markdown(rulebooks: list[Rulebook]) -> str:
+    """The readings of every rulebook as a Markdown page (docs/readings.md)."""
+    lines = ["# Readings", "",
+             "Where Microsoft's text allows more than one reading, the toolkit takes one and says so: the",
+             "sentence, the reading, why, the rulebook setting that flips it (none: fixed in the engine) and",
+             "the test that pins it. Generated from `pcs_analysis/rules/<version>/readings.toml` by",
+             "`make readings`; `pcs rules show VERSION` prints the same.", ""]
+    for rules in rulebooks:
+        lines += [f"## Rulebook {rules.version}", ""]
+        for r in rules.readings:
+            setting = f"`{r.setting} = {r.value}`" if r.setting else f"fixed: {r.value}"
+            lines += [f"### {r.topic}", "", f"- Source: {r.source}", f"- Reading: {setting}"]
+            if r.alternative:
+                lines.append(f"- Alternative: {r.alternative}")
+            lines += [f"- Why: {r.reason}", f"- Test: `{r.test}`", ""]
+    return "\n".join(lines)
 
 
 def _cert_text(cert: Certification) -> str:

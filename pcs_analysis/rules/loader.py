@@ -23,6 +23,7 @@ from .model import (
     Option,
     Qualification,
     Rate,
+    Reading,
     Refresh,
     Rulebook,
     SeatBand,
@@ -238,12 +239,31 @@ def _load(version: str, base: Path) -> Rulebook:
         path = folder / f"{area}.toml"
         if path.is_file():
             areas[area] = _area(_Doc(path), rulebook)
-    extra = sorted(p.stem for p in folder.glob("*.toml") if p.stem not in AREAS and p.stem != "program")
+    extra = sorted(p.stem for p in folder.glob("*.toml") if p.stem not in (*AREAS, "program", "readings"))
     if extra:
         raise RulebookError(f"{folder / (extra[0] + '.toml')}: not a known solution area "
                             f"(known: {', '.join(AREAS)})")
     return Rulebook(**{**rulebook.__dict__, "areas": areas,
-                       "workload_products": _workload_products(folder, catalog, areas)})
+                       "workload_products": _workload_products(folder, catalog, areas),
+                       "readings": _readings(folder / "readings.toml")})
+
+
+def _readings(path: Path) -> tuple[Reading, ...]:
+    """readings.toml: [[reading]] tables (optional file)."""
+    if not path.is_file():
+        return ()
+    doc = _Doc(path)
+    doc.only(doc.data, "", {"reading"})
+    out = []
+    for i, table in enumerate(doc.get(doc.data, "reading", "", list, [])):
+        where = f"reading[{i}]"
+        if not isinstance(table, dict):
+            raise doc.fail(where, "expected a table")
+        doc.only(table, where, {"topic", "setting", "value", "alternative", "source", "reason", "test"})
+        required = {key: doc.get(table, key, where, str) for key in ("topic", "setting", "value", "source",
+                                                                         "reason", "test")}
+        out.append(Reading(**required, alternative=doc.get(table, "alternative", where, str, "")))
+    return tuple(out)
 
 
 def _tagged_products(doc: _Doc, data: Mapping[str, Any], workload_sets: Mapping[str, tuple[str, ...]],

@@ -227,6 +227,20 @@ class AreaRules:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """A reading of the sources that decides figures: the sentence, the reading taken and why,
+    the setting that flips it (empty: fixed in the engine) and the test that pins it."""
+
+    topic: str
+    setting: str
+    value: str
+    source: str
+    reason: str
+    test: str
+    alternative: str = ""
+
+
+@dataclass(frozen=True)
 class Rulebook:
     """Every rule of one published version: program-wide settings and the areas it covers."""
 
@@ -261,6 +275,8 @@ class Rulebook:
     #: Workload key -> product family: the Azure catalog and the areas' tagged lists; what a row
     #: without a `product` is read as.
     workload_products: Mapping[str, str] = field(default_factory=dict)
+    #: The readings of the sources this rulebook takes (readings.toml).
+    readings: tuple[Reading, ...] = ()
 
     def stops_counting_on(self, expires_on: dt.date | None) -> dt.date | None:
         """The first day a certification with this `expires_on` no longer counts."""
