@@ -212,6 +212,9 @@ def test_a_misspelt_workload_is_reported_in_a_file_and_strict_refuses_it(tmp_pat
     strict = run("score", data, "--as-of", "2026-11-21", "--out", tmp_path / "strict", "--strict", check=False)
     assert strict.returncode == 2 and "Exchnage Online" in strict.stderr
     assert not (tmp_path / "strict").exists()
+    partner = usage.filter(pl.col("workload") == "Exchnage Online")["partner_id"][0]
+    explained = run("explain", data, partner, "--as-of", "2026-11-21", "--area", "modern_work")
+    assert "workload 'Exchnage Online'" in explained.stdout
 
 
 def test_a_usage_file_without_the_product_column_scores_the_same(tmp_path):

@@ -165,3 +165,19 @@ def test_unknown_azure_column_and_attribution_type_are_errors(tmp_path):
     message = str(info.value)
     assert "AzureUsage_a.csv" in message and "ServiceName2" in message and "ServiceLevel2Name" in message
     assert "DynamicsUsage_b.csv" in message and "PartnerAttributionType" in message and "CPOR Influence" in message
+
+
+def test_an_unknown_certification_title_is_reported_by_the_import(tmp_path):
+    """A title no list of the rulebook knows is kept but reported (names and rows), never
+    dropped in silence; Microsoft Learn's own titles resolve."""
+    shutil.copytree(FIXTURES, tmp_path / "src")
+    path = tmp_path / "src" / "TrainingCompletions.csv"
+    lines = path.read_text().splitlines()
+    fundamentals = lines[1].replace("Microsoft 365 Certified: Teams Administrator Associate",
+                                    "Microsoft 365 Certified: Fundamentals").replace(",a1,", ",a8,")
+    typo = lines[1].replace("Teams Administrator Associate", "Teams Adminstrator Associate").replace(",a1,", ",a9,")
+    path.write_text("\n".join([*lines, fundamentals, typo]) + "\n")
+    tables, report = import_partner_center(tmp_path / "src", rules=load_rules())
+    assert report.unknown_certifications.rows() == [("Microsoft 365 Certified: Teams Adminstrator Associate", 1)]
+    assert "unknown certification 'Microsoft 365 Certified: Teams Adminstrator Associate' (1 rows)" in report.describe()
+    assert "Microsoft 365 Certified: Fundamentals" in tables.certifications["certification"].to_list()
