@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from .errors import PcsError
+from .errors import DefectError, PcsError
 from .notebook import parse_scalar
 from .output import write_csv, write_csvs, write_text
 from .sample import DEFAULT_SEED
@@ -57,6 +57,11 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
             typer.echo(f"error: {message}", err=True)
             raise typer.Exit(2) from None
+        except DefectError as exc:  # a check of our own failed: not the user's input
+            if _state["debug"]:
+                raise
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
     return wrapper
 
 
@@ -303,6 +308,11 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
                    f"start by {r['start_by']}")
     for r in plan.renewals.iter_rows(named=True):
         typer.echo(f"   renew: {r['person_id']}: {r['certification']} stops counting on {r['stops_counting_on']}")
+    if "total_rescored" in plan.areas.columns:
+        for r in plan.areas.iter_rows(named=True):
+            verdict = "qualified" if r["is_qualified_rescored"] else "NOT qualified"
+            typer.echo(f"   carried out and rescored on {plan.target}: {r['area']} {r['track_rescored']} "
+                       f"{r['total_rescored']:.1f} points, {verdict}")
     typer.echo(f"wrote {out / 'plan.csv'}, {out / 'plan_areas.csv'} and {out / 'renewals.csv'}")
 
 

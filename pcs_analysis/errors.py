@@ -10,6 +10,10 @@ class PcsError(Exception):
     """Base class of every error this package raises on purpose."""
 
 
+class DefectError(RuntimeError):
+    """A check of the toolkit's own results failed: a defect to report, not a problem of the input."""
+
+
 class RulebookError(PcsError):
     """A rulebook file is missing, malformed or inconsistent (names the file and the key)."""
 

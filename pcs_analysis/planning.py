@@ -3,10 +3,12 @@
 Given the people on staff (everyone in the certifications table, plus optional named staff and
 new hires), what each certification costs and how long it takes, the skilling rules of the chosen
 areas (people per metric, prerequisite steps, "one person counts once per metric") and the other
-metrics as they are, `plan_certifications` finds the minimum-cost set of (person, certification)
-pairs with which every chosen area qualifies on the target day, by mixed-integer linear
-programming (HiGHS through scipy, solved to a zero optimality gap: the plan is optimal, not a
-heuristic). It then applies the plan to a copy of the data and rescores it to check.
+metrics as they are on the target day, `plan_certifications` finds the minimum-cost set of
+(person, certification) pairs with which every chosen area qualifies on the target day (on the
+state of that day: its data month and the certifications that still count), by mixed-integer
+linear programming (HiGHS through scipy, solved to a zero optimality gap: the plan is optimal,
+not a heuristic). It then carries the plan out on a copy of the data and rescores it: a plan that
+does not qualify then is a defect (`PlanCheckError`).
 
 The model, per chosen area and track:
 
@@ -25,19 +27,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from .errors import PcsError
-from .explain import explain
+from .errors import DefectError, PcsError
+from .explain import Explanation, explain
 from .io import PartnerData
 from .names import name_key
 from .periods import parse_date
 from .rules import Certification, Rulebook, load_rules
-from .scoring import score
+from .scoring import follows_scores, score
 from .status import windows_of
 
 PEOPLE_KINDS = ("certified_people", "certified_people_in_steps")
@@ -60,6 +64,8 @@ class CertificationPlan:
         The plan's total cost (minimal).
     status
         "optimal", "already qualified" or "infeasible" (with `reason`).
+    target
+        The day the plan qualifies on.
     """
 
     plan: pl.DataFrame
@@ -68,6 +74,11 @@ class CertificationPlan:
     cost: float
     status: str
     reason: str = ""
+    target: dt.date | None = None
+
+
+class PlanCheckError(DefectError):
+    """The plan's own check failed: carried out and rescored, it does not qualify (a defect)."""
 
 
 @dataclass(frozen=True)
@@ -86,13 +97,20 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
                         others: str = "as_is", seed: int = 0, rules: Rulebook | None = None) -> CertificationPlan:
     """The minimum-cost certifications with which `partner_id` qualifies in every area of `areas`
     on the `target` day (default: the end of the renewal's window for an enrolled partner, else
-    the end of the month of `as_of`), the other metrics as they are on `as_of`.
+    the end of the month of `as_of`).
 
-    `costs` and `lead_days` are per certification name (case and prefixes ignored); `tracks`
-    chooses a track per area (default: the track kept today). `others`: the non-skilling metrics
-    "as_is" (their points on `as_of`) or as "forecast" (their median points on the last refresh
-    day up to the target in a Monte Carlo forecast with `seed`; a metric counts as at zero when
-    it is at zero in most paths).
+    The plan starts from the partner's state on the target day: the data month shown that day and
+    the certifications that still count then (not the state on `as_of`). `others` takes the
+    non-skilling metrics "as_is" (their points on the target day, from the data) or as "forecast"
+    (their median points on the last refresh day up to the target in a Monte Carlo forecast with
+    `seed`; a metric counts as below the minimum when it is in most paths). `tracks` fixes a track
+    per area; by default every track the scores may keep is tried and the cheapest plan kept.
+
+    The plan is carried out on a copy of the data and rescored on the target day (`areas`
+    columns `*_rescored`). With "as_is" a plan that does not qualify when rescored is a defect
+    and raises `PlanCheckError`.
+
+    `costs` and `lead_days` are per certification name (case and prefixes ignored).
 
     Examples
     --------
@@ -124,52 +142,46 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
 
     cost_by_key = {key(n): float(c) for n, c in (costs or {}).items()}
     lead_by_key = {key(n): int(d) for n, d in (lead_days or {}).items()}
-    now = score(mine, as_of=day, rules=rules, areas=area_names)
+    if others not in ("as_is", "forecast"):
+        raise PcsError(f"others must be 'as_is' or 'forecast', got {others!r}")
+    today = explain(mine, partner_id, as_of=day, rules=rules, areas=area_names)
+    now = today.result
+    # The state the plan must lift: the target day's (its data month, the certifications that
+    # count that day), not the state on as_of.
     at_target = explain(mine, partner_id, as_of=target_day, rules=rules, areas=area_names)
-    chosen = {a: (tracks or {}).get(a) or now.summary.filter(pl.col("area") == a)["track"][0] for a in area_names}
-    slots, fixed, certs = [], {}, {}
-    for a in area_names:
-        area = rules.area(a)
-        if chosen[a] not in area.tracks:
-            raise PcsError(f"{a} has no track {chosen[a]!r} (tracks: {', '.join(area.tracks)})")
-        on_track = now.scores.filter((pl.col("area") == a) & (pl.col("track") == chosen[a]))
-        skilling = [m.name for m in area.metrics if m.kind in PEOPLE_KINDS]
-        if others == "forecast":
-            fixed[a] = _forecast_others(mine, partner_id, a, chosen[a], skilling, day, target_day, seed, rules)
-        elif others == "as_is":
-            rest = on_track.filter(~pl.col("metric").is_in(skilling))
-            fixed[a] = (float(rest["points"].sum()), rest.filter(~pl.col("is_above_minimum"))["metric"].to_list())
-        else:
-            raise PcsError(f"others must be 'as_is' or 'forecast', got {others!r}")
-        for metric in area.metrics:
-            if metric.kind == "certified_people":
-                slots.append(_Slot(a, metric.name, None, tuple(c.key for c in metric.certifications)))
-                certs.update({c.key: c for c in metric.certifications})
-            elif metric.kind == "certified_people_in_steps":
-                for i, step in enumerate(metric.steps):
-                    slots.append(_Slot(a, metric.name, f"step {i + 1}", tuple(c.key for c in step)))
-                    certs.update({c.key: c for c in step})
-                slots.append(_Slot(a, metric.name, "scoring", tuple(c.key for c in metric.certifications)))
-                certs.update({c.key: c for c in metric.certifications})
+    candidates = _candidate_tracks(at_target.result.summary, rules, area_names, tracks or {})
+    slots, certs = _slots(rules, area_names)
     # Certifications that can still be earned (not retired by the target's latest earning day).
     latest_earn = target_day - dt.timedelta(days=lag)
     earnable = {k: c for k, c in certs.items() if (c.retires_on is None or c.retires_on >= latest_earn)
                 and (c.counts_through is None or c.counts_through >= target_day)}
     people = _people(mine, at_target, staff, new_hires)
     holds = _holds(at_target, slots)
-    renewals = _renewals(mine, partner_id, certs, rules, area_names, day, target_day)
-    blocked = {a: f[1] for a, f in fixed.items() if f[1]}
-    if blocked:
-        reason = "; ".join(f"{a}: {', '.join(ms)} at zero, which no certification changes"
-                           for a, ms in blocked.items())
-        return _result(pl.DataFrame(), area_names, chosen, now, None, renewals, 0.0, "infeasible", reason)
-    solution = _solve(rules, area_names, chosen, slots, fixed, people, holds, earnable, cost_by_key, default_cost,
-                      {p: hire_cost for p in people if p.startswith("new-hire-")})
-    if solution is None:
+    renewals = _renewals(today, certs, rules, target_day)
+    fixed_of = functools.cache(lambda a, track: _fixed_points(
+        at_target.result.scores, mine, partner_id, rules, a, track, others, day, target_day, seed))
+    best, reasons = None, []
+    for combo in itertools.product(*[candidates[a] for a in area_names]):
+        chosen = dict(zip(area_names, combo, strict=True))
+        fixed = {a: fixed_of(a, chosen[a]) for a in area_names}
+        blocked = {a: f[1] for a, f in fixed.items() if f[1]}
+        if blocked:
+            reasons.append("; ".join(f"{a} ({chosen[a]}): {', '.join(ms)} below the minimum on {target_day}, "
+                                     "which no certification changes" for a, ms in blocked.items()))
+            continue
+        solution = _solve(rules, area_names, chosen, slots, fixed, people, holds, earnable, cost_by_key,
+                          default_cost, {p: hire_cost for p in people if p.startswith("new-hire-")})
+        if solution is None:
+            reasons.append(_why_infeasible(rules, area_names, chosen, fixed, len(people), slots, holds, earnable,
+                                           latest_earn))
+            continue
+        if best is None or solution[1] < best[1][1] - 1e-9:
+            best = (chosen, solution)
+    if best is None:
+        chosen = {a: candidates[a][0] for a in area_names}
         return _result(pl.DataFrame(), area_names, chosen, now, None, renewals, 0.0, "infeasible",
-                       _why_infeasible(rules, area_names, chosen, fixed, len(people), slots, holds, earnable,
-                                       latest_earn))
-    pairs, cost, predicted = solution
+                       " / ".join(dict.fromkeys(reasons)), target_day)
+    chosen, (pairs, cost, predicted) = best
     rows = []
     for person, cert_key in pairs:
         lead = lead_by_key.get(cert_key, default_lead_days)
@@ -181,9 +193,69 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     plan = pl.DataFrame(rows, schema={"person_id": pl.String, "certification": pl.String, "cost": pl.Float64,
                                       "lead_days": pl.Int64, "earn_by": pl.Date, "start_by": pl.Date,
                                       "is_new_hire": pl.Boolean, "is_late": pl.Boolean})
-    verified = _verify(mine, plan, latest_earn, target_day, rules, area_names, chosen)
+    verified = _verify(mine, plan, latest_earn, target_day, rules, area_names)
+    if others == "as_is":
+        _check(verified, predicted, rules, target_day)
     status = "already qualified" if not rows else "optimal"
-    return _result(plan, area_names, chosen, now, (predicted, verified), renewals, cost, status, "")
+    return _result(plan, area_names, chosen, now, (predicted, verified), renewals, cost, status, "", target_day)
+
+
+def _candidate_tracks(summary: pl.DataFrame, rules: Rulebook, areas: list[str],
+                      given: Mapping[str, str]) -> dict[str, list[str]]:
+    """The tracks to plan for per area: the one asked for; else, where the scores choose the track,
+    every track (the kept one first: the partner qualifies when any track does); else the track
+    fixed on the target day (override, enrollment or classification)."""
+    out = {}
+    for a in areas:
+        area = rules.area(a)
+        if a in given:
+            if given[a] not in area.tracks:
+                raise PcsError(f"{a} has no track {given[a]!r} (tracks: {', '.join(area.tracks)})")
+            out[a] = [given[a]]
+            continue
+        row = summary.filter(pl.col("area") == a).row(0, named=True)
+        follows = pl.select(follows_scores(pl.lit(row["track_basis"]))).item()
+        out[a] = [row["track"]] + ([t for t in area.tracks if t != row["track"]] if follows else [])
+    return out
+
+
+def _slots(rules: Rulebook, areas: list[str]) -> tuple[list[_Slot], dict[str, Certification]]:
+    """The people slots of the areas' skilling metrics and their certifications by key."""
+    slots, certs = [], {}
+    for a in areas:
+        for metric in rules.area(a).metrics:
+            if metric.kind == "certified_people":
+                slots.append(_Slot(a, metric.name, None, tuple(c.key for c in metric.certifications)))
+                certs.update({c.key: c for c in metric.certifications})
+            elif metric.kind == "certified_people_in_steps":
+                for i, step in enumerate(metric.steps):
+                    slots.append(_Slot(a, metric.name, f"step {i + 1}", tuple(c.key for c in step)))
+                    certs.update({c.key: c for c in step})
+                slots.append(_Slot(a, metric.name, "scoring", tuple(c.key for c in metric.certifications)))
+                certs.update({c.key: c for c in metric.certifications})
+    return slots, certs
+
+
+def _fixed_points(scores: pl.DataFrame, data: PartnerData, partner_id: str, rules: Rulebook, area: str, track: str,
+                  others: str, day: dt.date, target: dt.date, seed: int) -> tuple[float, list[str]]:
+    """The points of the area's non-skilling metrics on `track` on the target day (as the data
+    have them, or their forecast median) and those below the per-metric minimum."""
+    skilling = [m.name for m in rules.area(area).metrics if m.kind in PEOPLE_KINDS]
+    if others == "forecast":
+        return _forecast_others(data, partner_id, area, track, skilling, day, target, seed, rules)
+    rest = scores.filter((pl.col("area") == area) & (pl.col("track") == track) & ~pl.col("metric").is_in(skilling))
+    return float(rest["points"].sum()), rest.filter(~pl.col("is_above_minimum"))["metric"].to_list()
+
+
+def _check(verified: pl.DataFrame, predicted: Mapping[str, float], rules: Rulebook, target: dt.date) -> None:
+    """A plan the model calls qualifying must qualify when rescored; anything else is a defect."""
+    failed = verified.filter(~pl.col("is_qualified_rescored"))
+    if failed.height:
+        detail = "; ".join(f"{r['area']}: the model predicts {predicted[r['area']]:.2f} points, rescoring on "
+                           f"{target} gives {r['total_rescored']:.2f} ({r['track_rescored']}), not qualified"
+                           for r in failed.iter_rows(named=True))
+        raise PlanCheckError(f"the optimal plan does not qualify when carried out ({detail}); this is a "
+                             "defect of pcs-analysis, please report it with the data")
 
 
 def _forecast_others(data: PartnerData, partner_id: str, area: str, track: str, skilling: list[str],
@@ -216,11 +288,14 @@ def _why_infeasible(rules: Rulebook, areas: list[str], tracks: Mapping[str, str]
         area = rules.area(a)
         ceiling = fixed[a][0] + sum(m.max_points for m in area.metrics if m.kind in PEOPLE_KINDS)
         if ceiling < area.qualification.min_total_points:
+            bar = area.qualification.min_total_points
             reasons.append(f"{a} ({tracks[a]}): the other metrics give {fixed[a][0]:.1f} points, so even full "
-                           f"skilling reaches only {ceiling:.1f}")
+                           f"skilling reaches only {ceiling:.1f}, {bar - ceiling:.1f} short of {bar:g} with every "
+                           "certification")
     if reasons:
         return "; ".join(reasons)
-    return (f"{people} people cannot hold enough certifications: add staff or new hires "
+    on_tracks = ", ".join(f"{a} ({tracks[a]})" for a in areas)
+    return (f"{on_tracks}: {people} people cannot hold enough certifications: add staff or new hires "
             "(each person counts once per metric and step)")
 
 
@@ -256,10 +331,9 @@ def _holds(at_target, slots: list[_Slot]) -> set[tuple[str, int]]:
     return out
 
 
-def _renewals(data: PartnerData, partner_id: str, certs: Mapping[str, Certification], rules: Rulebook,
-              areas: list[str], day: dt.date, target: dt.date) -> pl.DataFrame:
-    """Certifications of the chosen areas' lists that count today and stop counting by the target."""
-    e = explain(data, partner_id, as_of=day, rules=rules, areas=areas)
+def _renewals(e: Explanation, certs: Mapping[str, Certification], rules: Rulebook, target: dt.date) -> pl.DataFrame:
+    """Certifications of the chosen areas' lists that count today (`e`: today's explanation) and
+    stop counting by the target."""
     rows = e.people.filter(pl.col("is_counted")) if e.people.height else e.people
     out = []
     for r in rows.iter_rows(named=True):
@@ -395,7 +469,7 @@ def _solve(rules: Rulebook, areas: list[str], tracks: Mapping[str, str], slots: 
 
 
 def _verify(data: PartnerData, plan: pl.DataFrame, earned: dt.date, target: dt.date, rules: Rulebook,
-            areas: list[str], tracks: Mapping[str, str]) -> pl.DataFrame:
+            areas: list[str]) -> pl.DataFrame:
     """Rescore with the plan's certifications added (earned on the latest day that counts)."""
     certs = data.certifications.collect()
     pid = data.partner_ids()[0]
@@ -409,7 +483,7 @@ def _verify(data: PartnerData, plan: pl.DataFrame, earned: dt.date, target: dt.d
                                 pl.col("is_qualified").alias("is_qualified_rescored"))
 
 
-def _result(plan, areas, chosen, now, checked, renewals, cost, status, reason) -> CertificationPlan:
+def _result(plan, areas, chosen, now, checked, renewals, cost, status, reason, target) -> CertificationPlan:
     before = now.summary.select("area", pl.col("total").alias("total_now"),
                                 pl.col("is_qualified").alias("is_qualified_now"))
     table = pl.DataFrame({"area": areas, "track": [chosen[a] for a in areas]}).join(before, on="area", how="left")
@@ -420,4 +494,5 @@ def _result(plan, areas, chosen, now, checked, renewals, cost, status, reason) -
         plan = pl.DataFrame(schema={"person_id": pl.String, "certification": pl.String, "cost": pl.Float64,
                                     "lead_days": pl.Int64, "earn_by": pl.Date, "start_by": pl.Date,
                                     "is_new_hire": pl.Boolean, "is_late": pl.Boolean})
-    return CertificationPlan(plan=plan, areas=table, renewals=renewals, cost=cost, status=status, reason=reason)
+    return CertificationPlan(plan=plan, areas=table, renewals=renewals, cost=cost, status=status, reason=reason,
+                             target=target)

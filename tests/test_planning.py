@@ -2,6 +2,7 @@
 certifications, scored as virtual partners in one pass) and really qualifies."""
 
 import dataclasses
+import datetime as dt
 import itertools
 
 import polars as pl
@@ -90,7 +91,8 @@ def test_new_hires_and_start_dates():
 
 def test_infeasible_plans_say_why(sample_data):
     plan = plan_certifications(sample_data, "P002", as_of=AS_OF, areas=["security"])
-    assert plan.status == "infeasible" and "at zero, which no certification changes" in plan.reason
+    assert plan.status == "infeasible" and "below the minimum on" in plan.reason
+    assert "which no certification changes" in plan.reason
 
 
 def test_a_new_hire_when_the_staff_is_too_small():
@@ -113,9 +115,45 @@ def test_plan_against_the_forecast_of_the_other_metrics():
                                 target="2026-12-31")
     forecast = plan_certifications(data, "P1", as_of=AS_OF, areas=["data_ai"], costs=COSTS, default_cost=100,
                                    target="2026-12-31", others="forecast", seed=4)
-    assert as_is.status == "optimal" and as_is.cost == pytest.approx(5)
-    # The December refresh shows November's data, whose baseline month (2025-11) had no Azure
-    # revenue: usage growth has no baseline then, whatever certifications are added.
+    # The plan starts from the target day's state: the December refresh shows November, of which
+    # the data have no rows, so usage growth is at zero (customer adds still see October's revenue).
+    assert as_is.status == "infeasible" and "usage_growth below the minimum on 2026-12-31" in as_is.reason
+    november = plan_certifications(data, "P1", as_of=AS_OF, areas=["data_ai"], costs=COSTS, default_cost=100,
+                                   target="2026-11-30")
+    assert november.status == "optimal" and november.cost == pytest.approx(5)
+    # The forecast of November's data: its baseline month (2025-11) had no Azure revenue, so
+    # usage growth has no baseline, whatever certifications are added.
     assert forecast.status == "infeasible" and "usage_growth" in forecast.reason
     with pytest.raises(PcsError, match="as_is"):
         plan_certifications(data, "P1", as_of=AS_OF, areas=["data_ai"], others="guess")
+
+
+
+def test_the_issue_example_plans_on_the_target_days_month_and_says_why_it_cannot(sample_data):
+    """P009, Security, as of 2026-11-01 for 2026-11-30: the target day shows October's data (not
+    September's, shown on as_of), on which no set of certifications reaches 70: the plan says so
+    instead of calling a failing plan optimal."""
+    plan = plan_certifications(sample_data, "P009", as_of="2026-11-01", areas=["security"], target="2026-11-30")
+    assert plan.status == "infeasible"
+    assert "even full skilling reaches only 68.1, 1.9 short of 70 with every certification" in plan.reason
+    assert plan.target.isoformat() == "2026-11-30"
+
+
+def test_a_plan_that_fails_its_own_check_is_a_defect_with_both_figures():
+    import typer
+
+    from pcs_analysis.cli import _friendly
+    from pcs_analysis.planning import PlanCheckError, _check
+    from pcs_analysis.rules import load_rules
+
+    verified = pl.DataFrame({"area": ["security"], "track_rescored": ["smb"], "total_rescored": [60.14],
+                             "is_qualified_rescored": [False]})
+    with pytest.raises(PlanCheckError, match="the model predicts 70.50 points, rescoring on 2026-11-30 gives 60.14"):
+        _check(verified, {"security": 70.5}, load_rules(), dt.date(2026, 11, 30))
+
+    def failing():
+        _check(verified, {"security": 70.5}, load_rules(), dt.date(2026, 11, 30))
+
+    with pytest.raises(typer.Exit) as stopped:
+        _friendly(failing)()
+    assert stopped.value.exit_code == 1
