@@ -14,17 +14,19 @@ from .recommend import recommend
 from .rules import Rulebook, load_rules
 from .scoring import ScoreResult, score
 from .status import History, Qualification, history, qualification
-from .unread import describe_unread, unread_inputs
+from .unread import describe_unread, month_warnings, unread_inputs
 
 
 def score_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_version: str | None = None,
                  lag: bool = True, areas: list[str] | None = None,
-                 strict: bool = False) -> tuple[ScoreResult, pl.DataFrame]:
+                 strict: bool = False) -> tuple[ScoreResult, pl.DataFrame, list[str]]:
     """Read, validate and score a data folder (what `pcs score` does, without writing), with the
-    inputs no rule reads (`unread_inputs`); `strict` makes any of them an error."""
+    inputs no rule reads (`unread_inputs`; `strict` makes any of them an error) and warnings about
+    the data month shown (`month_warnings`)."""
     data, rules = load_folder(data_dir, rules_version=rules_version)
     unread = checked_unread(data, rules, strict=strict, where=data_dir)
-    return score(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None), unread
+    return score(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None), unread, month_warnings(
+        data, rules, as_of, lag=lag)
 
 
 def explain_folder(data_dir: str | Path, partner_id: str, *, as_of: dt.date | str,

@@ -47,9 +47,12 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks."
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One clear line instead of a traceback (exit 2 on bad input, 1 on a defect); an output path
+    that cannot be written is refused before any work."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _check_outputs(func, kwargs)
             return func(*args, **kwargs)
         except (PcsError, KeyError, ValueError) as exc:
             if _state["debug"]:
@@ -65,11 +68,26 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _date(text: str) -> dt.date:
+#: Commands whose --out is a file (the others write into a folder).
+_FILE_OUTPUTS = {"rules_show_cmd", "rules_diff_cmd", "rules_readings_cmd"}
+
+
+def _check_outputs(func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    from .output import check_output_file, check_output_folder
+
+    for name in ("out", "out_dir"):
+        target = kwargs.get(name)
+        if isinstance(target, Path):
+            (check_output_file if func.__name__ in _FILE_OUTPUTS else check_output_folder)(target)
+
+
+def _date(text: str, option: str = "--as-of") -> dt.date:
+    from .periods import parse_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise PcsError(f"--as-of: not a date YYYY-MM-DD: {text!r}") from None
+        return parse_date(text)
+    except ValueError as exc:
+        raise PcsError(f"{option}: {exc}") from None
 
 
 @app.command("score")
@@ -85,8 +103,10 @@ def score_cmd(data_dir: DataDir, as_of: AsOf,
     from . import api
     from .unread import describe_unread
 
-    result, unread = api.score_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag,
-                                      areas=area, strict=strict)
+    result, unread, warnings = api.score_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag,
+                                                areas=area, strict=strict)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
     write_csvs(out, {"scores": result.scores, "summary": result.summary, "options": result.options,
                      "unread_inputs": unread})
     if unread.height:
@@ -299,7 +319,8 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
     plan = plan_certifications(data, partner_id, as_of=_date(as_of), areas=area, costs=costs,
                                default_cost=default_cost, lead_days=leads, default_lead_days=default_lead,
-                               target=_date(target) if target else None, new_hires=hires, hire_cost=hire_cost,
+                               target=_date(target, "--target") if target else None, new_hires=hires,
+                               hire_cost=hire_cost,
                                others="forecast" if forecast_others else "as_is", seed=seed, rules=rulebook)
     write_csvs(out, {"plan": plan.plan, "plan_areas": plan.areas, "renewals": plan.renewals})
     typer.echo(f"{plan.status}" + (f": {plan.reason}" if plan.reason else f", cost {plan.cost:g}"))
@@ -398,7 +419,8 @@ def _assignments(items: list[str] | None, option: str, form: str, convert: Calla
 
 @app.command("sample-data")
 @_friendly
-def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to (re)create.")],
+def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to write the four tables into "
+                                                             "(other files are kept).")],
                     partners: Annotated[int, typer.Option("--partners", min=1)] = 50,
                     seed: Annotated[int, typer.Option("--seed")] = DEFAULT_SEED,
                     last_month: Annotated[str, typer.Option("--last-month", help="Last month of "
@@ -423,11 +445,15 @@ def import_partner_center_cmd(
         src_dir: Annotated[Path, typer.Argument(help="Folder with Partner Center Insights downloads: "
                                                 "OfficeUsage, AzureUsage, DynamicsUsage, CustomersAndTenants "
                                                 "and TrainingCompletions *.csv.")],
-        out_dir: Annotated[Path, typer.Argument(help="Canonical data folder to (re)create.")],
+        out_dir: Annotated[Path, typer.Argument(help="Canonical data folder to write (outside SRC_DIR); its "
+                                                "usage, certifications, partners and enrollments .csv are "
+                                                "replaced, other files kept.")],
         rules: Rules = None) -> None:
     """Convert Partner Center Insights downloads into a canonical data folder for `pcs score`."""
-    from .partner_center import import_partner_center
+    from .partner_center import check_import_target, import_partner_center
     from .rules import load_rules
+
+    check_import_target(src_dir, out_dir)
     tables, report = import_partner_center(src_dir, rules=load_rules(rules))
     tables.write(out_dir)
     typer.echo(report.describe())

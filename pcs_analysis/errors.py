@@ -40,11 +40,17 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+#: Problems listed in a message (all of them stay in `DataValidationError.problems`).
+MAX_PROBLEMS = 30
+
+
 class DataValidationError(PcsError):
     """Input tables failed validation; `problems` lists every problem found, not just the first."""
 
     def __init__(self, problems: Sequence[Problem]):
         self.problems = tuple(problems)
         lines = [f"{len(self.problems)} problem(s) in the input data:"]
-        lines += [f"  - {p.describe()}" for p in self.problems]
+        lines += [f"  - {p.describe()}" for p in self.problems[:MAX_PROBLEMS]]
+        if len(self.problems) > MAX_PROBLEMS:
+            lines.append(f"  ... and {len(self.problems) - MAX_PROBLEMS} more (`problems` lists them all)")
         super().__init__("\n".join(lines))

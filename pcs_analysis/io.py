@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from .config import AREAS
+from .csvfiles import delimiter_hint, read_csv_text, shorten
 from .errors import DataValidationError, PcsError, Problem
 from .rules import Rulebook, load_rules
 from .schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, TABLES, USAGE, Column, TableSchema
@@ -78,11 +79,19 @@ class CanonicalTables:
                            enrollments=self.enrollments.lazy(), partners=self.partners.lazy(), source=source)
 
     def write(self, folder: str | Path) -> Path:
-        """Write the tables as a canonical data folder (CSV), replacing the folder as a whole."""
-        from .output import write_csvs
+        """Write the tables as a canonical data folder: `<table>.csv` for the four tables, all or
+        none, replacing those files only (other files in the folder are left as they are). A
+        folder holding a table as Parquet is refused: it would then hold the table twice."""
+        from .output import check_output_folder, write_csvs
 
+        folder = check_output_folder(folder)
         names = ("usage", "certifications", "partners", "enrollments")
-        return write_csvs(folder, {n: getattr(self, n) for n in names}, replace=True)
+        clashing = [folder / f"{n}.parquet" for n in names if (folder / f"{n}.parquet").exists()]
+        if clashing:
+            raise PcsError(f"{clashing[0]}: the folder already holds this table as Parquet; writing "
+                           f"{clashing[0].stem}.csv beside it would make the folder ambiguous: remove it or "
+                           "choose another folder")
+        return write_csvs(folder, {n: getattr(self, n) for n in names})
 
 
 def read_data(folder: str | Path, *, rules: Rulebook | None = None) -> PartnerData:
@@ -166,7 +175,7 @@ def _with_optional_columns(frame: pl.DataFrame, schema: TableSchema) -> pl.DataF
 def _read_table(folder: Path, schema: TableSchema,
                 vocabularies: Mapping[str, set[str]]) -> tuple[pl.DataFrame | None, list[Problem]]:
     candidates = [folder / f"{schema.name}.{ext}" for ext in ("csv", "parquet")]
-    present = [p for p in candidates if p.is_file()]
+    present = [p for p in candidates if p.is_file() or p.is_symlink() or p.is_dir()]
     if len(present) > 1:
         return None, [Problem(str(present[0]), None, (), f"both {present[0].name} and "
                               f"{present[1].name} exist; keep one")]
@@ -177,19 +186,25 @@ def _read_table(folder: Path, schema: TableSchema,
                                   f"{schema.name}.csv or {schema.name}.parquet)")]
         return None, []
     path = present[0]
-    typed = _read_typed(path, schema, vocabularies)
+    typed = _read_typed(path, schema, vocabularies) if path.is_file() else None
     if typed is not None:
         return typed, []
-    try:
-        if path.suffix == ".csv":
-            raw = pl.read_csv(path, infer_schema=False)
-            offset, label = 2, "line"  # the header is line 1
-        else:
+    if path.suffix == ".csv":
+        raw, problem = read_csv_text(path)
+        if problem is not None:
+            return None, [problem]
+        hint = delimiter_hint(",".join(raw.columns)) if len(raw.columns) == 1 else None
+        if hint:
+            return None, [Problem(str(path), None, (1,), hint, "line")]
+        offset, label = 2, "line"  # the header is line 1
+    else:
+        try:
             raw = pl.read_parquet(path)
             raw = raw.with_columns(pl.all().cast(pl.String))
-            offset, label = 1, "row"
-    except Exception as exc:  # polars raises several error types for unreadable files
-        return None, [Problem(str(path), None, (), f"cannot be read: {exc}")]
+        except Exception as exc:  # polars raises several error types for unreadable files
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return None, [Problem(str(path), None, (), f"cannot be read as Parquet: {shorten(first, 200)}")]
+        offset, label = 1, "row"
     typed, problems = _validate(raw, schema, str(path), vocabularies, row_offset=offset, label=label)
     return (None if problems else typed), problems
 
@@ -228,6 +243,8 @@ def _read_typed(path: Path, schema: TableSchema,
             bad.append(col.is_null().any())
         if c.min_value is not None:
             bad.append((col < c.min_value).any())
+        if c.type == "float":
+            bad.append((col.is_nan() | col.is_infinite()).any())
         if c.type == "month":
             bad.append((col.dt.day() != 1).any())
         if c.vocabulary is not None:
@@ -277,7 +294,7 @@ def _validate(raw: pl.DataFrame, schema: TableSchema, file: str,
         if hits.height:
             found = [v for v in hits[column].unique(maintain_order=True).head(3).to_list() if v is not None]
             if found and not message.startswith("empty"):
-                message += " (found: " + ", ".join(repr(v) for v in found) + ")"
+                message += " (found: " + ", ".join(repr(shorten(v)) for v in found) + ")"
             problems.append(Problem(file, column, tuple(hits["__row"].to_list()), message, label))
     typed = raw.select([_parse(c).alias(c.name) for c in columns])
     problems += _key_problems(typed, schema, file, row_offset, label)
@@ -296,6 +313,9 @@ def _column_checks(column: Column, vocabularies: Mapping[str, set[str]]) -> list
         parsed = _parse(column)
         bad = ~blank & (~value.str.strip_chars().str.contains(pattern) | parsed.is_null())
         checks.append((column.name, bad, f"expected {_EXPECTED[column.type]}"))
+        if column.type == "float":  # "1e999" reads as infinity
+            too_large = ~blank & value.str.strip_chars().str.contains(pattern) & parsed.is_infinite()
+            checks.append((column.name, too_large, "expected a finite number"))
         if column.min_value is not None:
             checks.append((column.name, parsed < column.min_value,
                            f"must be {column.min_value:g} or more"))

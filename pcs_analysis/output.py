@@ -6,7 +6,6 @@ a failure or an interrupted run never leaves a half-written file behind.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -14,28 +13,53 @@ from pathlib import Path
 
 import polars as pl
 
+from .errors import PcsError
+
 DATE_FORMAT = "%Y-%m-%d"
 
 
-def write_csvs(folder: str | Path, frames: Mapping[str, pl.DataFrame], *, replace: bool = False) -> Path:
-    """Write each frame as `folder/<name>.csv`, all of them or none.
-
-    With `replace`, the folder is replaced as a whole (a data folder); otherwise the files are
-    moved into it and other files there are kept (an output folder).
-    """
+def check_output_folder(folder: str | Path) -> Path:
+    """Refuse an output folder that is an existing file or lies under one (nothing is written)."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise PcsError(f"{folder}: is an existing file, not a folder; choose another output folder")
+    _check_ancestors(folder)
+    return folder
+
+
+def check_output_file(path: str | Path) -> Path:
+    """Refuse an output file that is an existing folder or lies under a file."""
+    path = Path(path)
+    if path.is_dir():
+        raise PcsError(f"{path}: is an existing folder, not a file; choose another output file")
+    _check_ancestors(path)
+    return path
+
+
+def _check_ancestors(path: Path) -> None:
+    for parent in path.absolute().parents:
+        if parent.exists() and not parent.is_dir():
+            raise PcsError(f"{path}: cannot be written because {parent} is a file, not a folder")
+
+
+def write_csvs(folder: str | Path, frames: Mapping[str, pl.DataFrame]) -> Path:
+    """Write each frame as `folder/<name>.csv`, all of them or none; other files in the folder
+    are kept (nothing is moved or deleted that this call did not write)."""
+    folder = check_output_folder(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         for name, frame in frames.items():
             frame.write_csv(staging / f"{name}.csv", date_format=DATE_FORMAT)
-        if replace:
-            staging.chmod(0o755)
-            _replace_dir(staging, folder)
-        else:
-            folder.mkdir(parents=True, exist_ok=True)
-            for name in frames:
-                (staging / f"{name}.csv").replace(folder / f"{name}.csv")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in frames:
+            target = folder / f"{name}.csv"
+            if target.is_dir() or target.is_symlink():
+                raise PcsError(f"{target}: is a folder or a link; it would be replaced: remove it or choose "
+                               "another folder")
+        for name in frames:
+            (staging / f"{name}.csv").chmod(0o644)
+            (staging / f"{name}.csv").replace(folder / f"{name}.csv")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
@@ -43,7 +67,7 @@ def write_csvs(folder: str | Path, frames: Mapping[str, pl.DataFrame], *, replac
 
 def write_csv(path: str | Path, frame: pl.DataFrame) -> Path:
     """Write one CSV file atomically (a temporary file renamed into place)."""
-    path = Path(path)
+    path = check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -57,7 +81,7 @@ def write_csv(path: str | Path, frame: pl.DataFrame) -> Path:
 
 def write_text(path: str | Path, text: str) -> Path:
     """Write one text file atomically (a temporary file renamed into place)."""
-    path = Path(path)
+    path = check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -68,14 +92,3 @@ def write_text(path: str | Path, text: str) -> Path:
     finally:
         Path(tmp).unlink(missing_ok=True)
     return path
-
-
-def _replace_dir(staging: Path, target: Path) -> None:
-    """Move a fully written `staging` folder to `target`, replacing what was there."""
-    backup = None
-    if target.exists():
-        backup = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(backup)
-    staging.rename(target)
-    if backup is not None:
-        shutil.rmtree(backup)

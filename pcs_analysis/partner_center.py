@@ -33,6 +33,7 @@ from pathlib import Path
 
 import polars as pl
 
+from .csvfiles import delimiter_hint, read_csv_text, shorten
 from .errors import DataValidationError, PcsError, Problem
 from .io import CanonicalTables, validate_frame
 from .names import canonical_key_expr, name_key_expr
@@ -235,6 +236,19 @@ def import_partner_center(src_dir: str | Path, *,
     return tables, report
 
 
+def check_import_target(src: str | Path, out: str | Path) -> None:
+    """Refuse an import folder that would touch the downloads: OUT is SRC, inside it, holds it,
+    or is an existing file. Checked before anything is read or written."""
+    from .output import check_output_folder
+
+    source, target = Path(src).resolve(), Path(out).resolve()
+    if target == source or source in target.parents or target in source.parents:
+        relation = ("is" if target == source else "is inside" if source in target.parents else "contains")
+        raise PcsError(f"{out}: {relation} the downloads folder {src}; choose an output folder outside it "
+                       "(the import never writes among or above the files it reads)")
+    check_output_folder(out)
+
+
 def _files(src: Path, kind: str) -> list[Path]:
     return sorted(p for p in src.iterdir() if p.is_file() and p.suffix.lower() == ".csv"
                   and p.name.lower().startswith(kind.lower()))
@@ -242,10 +256,15 @@ def _files(src: Path, kind: str) -> list[Path]:
 
 def _read(path: Path, columns: tuple[str, ...], problems: list[Problem],
           optional: tuple[str, ...] = ()) -> pl.DataFrame | None:
-    try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-    except Exception as exc:  # polars raises several error types for unreadable files
-        problems.append(Problem(str(path), None, (), f"cannot be read: {exc}"))
+    # UTF-8 only, as `pcs score` reads its tables: a download re-saved in another encoding is
+    # reported with its line rather than read with replaced characters.
+    raw, problem = read_csv_text(path)
+    if problem is not None:
+        problems.append(problem)
+        return None
+    hint = delimiter_hint(",".join(raw.columns)) if len(raw.columns) == 1 else None
+    if hint:
+        problems.append(Problem(str(path), None, (1,), hint, "line"))
         return None
     found = len(problems)
     for name in raw.columns:
@@ -274,7 +293,7 @@ def _flag(problems: list[Problem], frame: pl.DataFrame, bad: pl.Expr, path: Path
     hits = frame.filter(bad)
     if hits.height:
         found = [v for v in hits[column].unique(maintain_order=True).head(3).to_list() if v is not None]
-        suffix = " (found: " + ", ".join(repr(v) for v in found) + ")" if found else ""
+        suffix = " (found: " + ", ".join(repr(shorten(v)) for v in found) + ")" if found else ""
         problems.append(Problem(str(path), column, tuple(hits["__line"].to_list()), message + suffix, "line"))
 
 
@@ -298,10 +317,10 @@ def _number(frame: pl.DataFrame, path: Path, problems: list[Problem], column: st
     text = pl.col(column).str.strip_chars().str.replace_all(",", "")
     number = text.cast(pl.Float64, strict=False)
     given = text.fill_null("") != ""
-    bad = number.is_null() | (number < 0)
+    bad = number.is_null() | number.is_nan() | number.is_infinite() | (number < 0)
     if whole:
         bad = bad | (number != number.floor())
-    kind = "a whole number of 0 or more" if whole else "an amount of 0 or more"
+    kind = "a whole number of 0 or more" if whole else "a finite amount of 0 or more"
     _flag(problems, frame, given & bad, path, column, f"expected {kind}")
     return number
 

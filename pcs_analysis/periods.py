@@ -36,13 +36,29 @@ def month_start_expr(expr: pl.Expr) -> pl.Expr:
     return pl.date(expr // 12, expr % 12 + 1, 1)
 
 
+#: The days a score can be asked for: years the month arithmetic (a year back, lags, windows) and
+#: Partner Center's data can hold.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
+
+
 def parse_date(text: str | dt.date) -> dt.date:
-    if isinstance(text, dt.date):
-        return text
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"not a date YYYY-MM-DD: {text!r}") from None
+    """A day given as a date or as text YYYY-MM-DD, within FIRST_DAY..LAST_DAY.
+
+    Examples
+    --------
+    >>> parse_date("2026-11-21").isoformat()
+    '2026-11-21'
+    """
+    if isinstance(text, dt.datetime):
+        text = text.date()
+    if not isinstance(text, dt.date):
+        try:
+            text = dt.date.fromisoformat(str(text))
+        except ValueError:
+            raise ValueError(f"not a date YYYY-MM-DD: {text!r}") from None
+    if not FIRST_DAY <= text <= LAST_DAY:
+        raise ValueError(f"{text} is outside the days pcs can score ({FIRST_DAY} to {LAST_DAY})")
+    return text
 
 
 def scored_month(as_of: dt.date, refresh: Refresh, *, lag: bool = True) -> int:

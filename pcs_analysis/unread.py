@@ -5,12 +5,15 @@ so that a typo such as "Exchnage Online" never quietly costs points.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 
 import polars as pl
 
+from .csvfiles import shorten
 from .io import PartnerData
 from .names import canonical_key_expr
+from .periods import month_start, parse_date, scored_month
 from .rules import Rulebook
 from .tenants import prepare_usage
 
@@ -94,6 +97,23 @@ def describe_unread(unread: pl.DataFrame) -> str:
     lines = ["not read by any rule (a typo or a name the rulebook does not know costs points):"]
     for r in unread.iter_rows(named=True):
         hint = f"; did you mean '{r['closest_known']}'?" if r["closest_known"] else ""
-        lines.append(f"  {r['kind']} '{r['name']}': {r['rows']} rows, {r['partners']} partner(s) "
+        lines.append(f"  {r['kind']} '{shorten(r['name'])}': {r['rows']} rows, {r['partners']} partner(s) "
                      f"({r['example_partners']}{', ...' if r['partners'] > _EXAMPLES else ''}){hint}")
     return "\n".join(lines)
+
+
+def month_warnings(data: PartnerData, rules: Rulebook, as_of: dt.date | str, *, lag: bool = True) -> list[str]:
+    """Warnings when the data month shown on `as_of` (or its month a year earlier) is outside the
+    months the usage table holds: the usage metrics then score 0 for want of data, not of
+    customers."""
+    day = parse_date(as_of)
+    months = data.usage.select(pl.col("month").min().alias("first"), pl.col("month").max().alias("last")).collect()
+    first, last = months.row(0)
+    if first is None:
+        return ["the usage table has no rows: every usage metric scores 0"]
+    shown = month_start(scored_month(day, rules.refresh, lag=lag))
+    held = f"the usage data run from {first:%Y-%m} to {last:%Y-%m}"
+    if shown < first or shown > last:
+        return [f"on {day} Partner Center shows the data month {shown:%Y-%m}, which has no usage rows ({held}): "
+                "every usage metric scores 0"]
+    return []

@@ -79,7 +79,7 @@ def test_missing_table_and_unknown_rules_version(tmp_path):
     assert proc.returncode == 2 and "required table 'usage' not found" in proc.stderr
     proc = run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--rules", "1999-01", "--out", tmp_path / "o",
                check=False)
-    assert proc.returncode == 2 and "no such rulebook version '1999-01'" in proc.stderr
+    assert proc.returncode == 2 and "no rulebook version '1999-01' is shipped" in proc.stderr
     proc = run("score", SAMPLE_DIR, "--as-of", "21/11/2026", "--out", tmp_path / "o", check=False)
     assert proc.returncode == 2 and "not a date" in proc.stderr
 

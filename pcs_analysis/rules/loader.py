@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -156,8 +157,13 @@ def load_rules(version: str | None = None, *, rules_dir: Path | None = None) -> 
     20
     """
     version = version or DEFAULT_RULES_VERSION
+    if not isinstance(version, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", version) or ".." in version:
+        raise RulebookError(f"{version!r} is not a rulebook version name (shipped: {', '.join(list_versions())})")
     base = Path(rules_dir) if rules_dir is not None else RULES_DIR
     if rules_dir is None:
+        if version not in list_versions():
+            raise RulebookError(f"no rulebook version '{version}' is shipped (shipped: {', '.join(list_versions())}); "
+                                "a rulebook of your own: load_rules(NAME, rules_dir=FOLDER)")
         return _load_cached(version, str(base))
     return _load(version, base)
 
