@@ -194,6 +194,10 @@ def test_every_command_refuses_a_bad_canonical_input_cleanly(tmp_path, mutation)
             continue  # the slow commands on valid data are covered by their own tests
         _check(tmp_path, command(data, tmp_path / f"out-{name}"), tmp_path / f"out-{name}",
                must_fail=mutation not in VALID)
+    if mutation not in VALID:  # bulk reports: refused before a run folder or a lock is made
+        out = tmp_path / "run"
+        _check(tmp_path, ["reports", str(data), *AS_OF, "--out", str(out), "--partners", "P005"], out,
+               must_fail=True)
 
 
 def test_messages_point_at_the_file_line_and_what_was_expected(tmp_path):
@@ -255,7 +259,8 @@ def test_the_scored_month_without_data_is_a_warning(tmp_path):
     _tiny(data)
     result = _run(["score", str(data), "--as-of", "2010-06-01", "--out", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0
-    assert "warning: on 2010-06-01 Partner Center shows the data month 2010-04, which has no usage rows" in result.output
+    expected = "warning: on 2010-06-01 Partner Center shows the data month 2010-04, which has no usage rows"
+    assert expected in result.output
 
 
 # --- Partner Center downloads -----------------------------------------------------------------
