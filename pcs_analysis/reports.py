@@ -400,7 +400,11 @@ def _run_one(job: Job) -> Outcome:
             papermill.execute_notebook(job.notebook, str(executed), parameters=job.parameters, kernel_name=KERNEL,
                                        engine_name=_engine(), progress_bar=False, log_output=False,
                                        execution_timeout=job.timeout, start_timeout=START_TIMEOUT,
-                                       request_save_on_cell_execute=False, config=config, cwd=tmp)
+                                       request_save_on_cell_execute=False, config=config, cwd=tmp,
+                                       # jupyter_client interrupts a kernel before shutting it down; the
+                                       # kernel's log would print that as an error on the terminal (a
+                                       # failing cell is reported by papermill, not by this log)
+                                       extra_arguments=[QUIET_KERNEL])
         except Exception as exc:  # papermill raises PapermillExecutionError, timeouts, kernel deaths
             timed_out = "timed out" in str(exc).lower() or type(exc).__name__ == "CellTimeoutError"
             cell = getattr(exc, "exec_count", None) or getattr(exc, "stopped_cell", None)
@@ -417,6 +421,10 @@ def _run_one(job: Job) -> Outcome:
         partial.write_text(body, encoding="utf-8")
         os.replace(partial, target)
     return Outcome(job.partner_id, "ok", None, "", time.perf_counter() - started, 0.0, str(target), job.inputs_hash)
+
+
+#: The report kernels' own log: critical messages only.
+QUIET_KERNEL = "--IPKernelApp.log_level=CRITICAL"
 
 
 @functools.cache

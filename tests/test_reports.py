@@ -289,3 +289,20 @@ def test_parameters_cannot_inject_code(tmp_path, monkeypatch):
     assert html.escape(evil, quote=False) in page
     assert not list(tmp_path.rglob("pwned")) and not Path("pwned").exists()
     assert re.fullmatch(r"reports/[A-Za-z0-9_-]+\.html", manifest["html"][0])
+
+
+def test_a_normal_run_prints_no_kernel_errors(tmp_path):
+    """Shutting a kernel down interrupts it first; its log used to print "[IPKernelApp] ERROR |
+    KeyboardInterrupt caught in kernel." for reports that went well. A normal run prints the
+    progress and the summary only."""
+    import subprocess
+    import sys
+
+    pcs = str(Path(sys.executable).with_name("pcs"))
+    proc = subprocess.run([pcs, "reports", str(SAMPLE_DIR), "--as-of", AS_OF.isoformat(),
+                           "--out", str(tmp_path / "out"), "--partners", "P001,P002,P003,P004", "--workers", "2"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    noise = [line for line in (proc.stdout + proc.stderr).splitlines()
+             if "ERROR" in line or "WARNING" in line or "KeyboardInterrupt" in line]
+    assert noise == []
