@@ -45,28 +45,29 @@ def score_card(scores: pl.DataFrame, *, bar: float, title: str = "") -> alt.Laye
     `ScoreResult.scores`), with metrics at or below the minimum flagged, and the total against
     the qualifying `bar` in the title."""
     data = scores.select("metric", "points", "max_points", "is_above_minimum").with_columns(
-        pl.when(pl.col("is_above_minimum")).then(pl.lit("above the minimum")).otherwise(pl.lit("at zero"))
-        .alias("state"))
+        pl.when(pl.col("is_above_minimum")).then(pl.lit("above the minimum")).otherwise(pl.lit("below the minimum"))
+        .alias("state"), pl.col("metric").str.replace_all("_", " "))
     total = float(scores["points"].sum())
     base = alt.Chart(data)
     maximum = base.mark_bar(opacity=0.25).encode(
         x=alt.X("max_points:Q", title="points"), y=alt.Y("metric:N", sort=None, title=None))
     points = base.mark_bar().encode(
         x="points:Q", y=alt.Y("metric:N", sort=None),
-        color=alt.Color("state:N", title=None, scale=alt.Scale(domain=["above the minimum", "at zero"])),
+        color=alt.Color("state:N", title=None, scale=alt.Scale(domain=["above the minimum", "below the minimum"])),
         tooltip=["metric:N", alt.Tooltip("points:Q", format=".1f"), "max_points:Q"])
-    return alt.layer(maximum, points, title=title or f"{total:.1f} points (qualifying bar {bar:g})")
+    heading = f"{total:.1f} points (qualifying bar {bar:g})"
+    return alt.layer(maximum, points, title=f"{title}: {heading}" if title else heading)
 
 
 def history_chart(history: pl.DataFrame, *, bar: float) -> alt.LayerChart:
     """Totals per month and area (rows of `History.summary`), with the qualifying bar."""
     data = history.select("month", "area", "total", "is_qualified")
     lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("month:T", title="month"), y=alt.Y("total:Q", title="points"),
+        x=alt.X("month:T", title="month"), y=alt.Y("total:Q", title="points (of 100)"),
         color=alt.Color("area:N", title="area"),
         tooltip=["area:N", "month:T", alt.Tooltip("total:Q", format=".1f"), "is_qualified:N"])
-    rule = alt.Chart(pl.DataFrame({"bar": [bar]})).mark_rule(strokeDash=[4, 4]).encode(y="bar:Q")
-    return alt.layer(lines, rule)
+    rule = alt.Chart(pl.DataFrame({"bar": [bar]})).mark_rule(strokeDash=[4, 4], color="#c0392b").encode(y="bar:Q")
+    return alt.layer(lines, rule, title=f"Total per area at the end of each month (qualifying bar {bar:g})")
 
 
 def tracks_chart(side_by_side: pl.DataFrame) -> alt.Chart:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 TABLES = ("summary", "scores", "not_counted", "people", "status", "recommendations", "history")
 CHARTS = ("score_cards", "history")
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class PartnerReport:
         Actions and risks kept per area and track.
     bars
         The qualifying bar per area, and under "all" the rulebook's bar (from the rulebook).
+    titles
+        Each area's title, as the rulebook names it.
     svg
         The charts drawn as static SVG when the report was prepared in bulk; empty when computed
         live (the charts are then drawn by altair's renderer in the notebook).
@@ -74,6 +76,8 @@ class PartnerReport:
     recommendations: pl.DataFrame
     history: pl.DataFrame
     svg: dict[str, str] = field(default_factory=dict)
+    #: The areas' titles (from the rulebook).
+    titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -85,7 +89,8 @@ class PartnerReport:
             return _svg(self.svg["score_cards"])
         from . import charts
 
-        cards = [charts.score_card(self.scores.filter(pl.col("area") == area), bar=self.bars[area], title=area)
+        cards = [charts.score_card(self.scores.filter(pl.col("area") == area), bar=self.bars[area],
+                                   title=self.titles.get(area, area))
                  for area in self.summary["area"]]
         return charts.alt.vconcat(*cards)
 
@@ -96,6 +101,68 @@ class PartnerReport:
         from . import charts
 
         return charts.history_chart(self.history, bar=self.bars["all"])
+
+    def headline(self):
+        """Per area: status, total against the bar, points still needed, metrics below the
+        minimum, the qualification window and the track kept."""
+        from .report_html import headline
+
+        return headline(self)
+
+    def next_steps(self):
+        """What to do next per area, as sentences ranked by the points they add, then risks."""
+        from .report_html import next_steps
+
+        return next_steps(self)
+
+    def score_table(self):
+        """Each metric's value and points on the track kept, against its maximum."""
+        from .report_html import table
+
+        frame = self.scores.with_columns(pl.col("area").replace(self.titles).alias("area"),
+                                         pl.col("metric").str.replace_all("_", " "))
+        return table(frame, labels={"area": "Area", "track": "Track", "metric": "Metric", "option": "Option",
+                                    "value": "Value", "points": "Points", "max_points": "Maximum"},
+                     decimals={"value": 1, "points": 1, "max_points": 0}, title="Points per metric",
+                     table_id="scores")
+
+    def behind_the_metrics(self):
+        """The people counted, and the customer rows that did not count and why (folded)."""
+        from .report_html import Html, table
+
+        people = table(self.people.with_columns(pl.col("area").replace(self.titles),
+                                                pl.col("metric").str.replace_all("_", " ")),
+                       labels={"area": "Area", "metric": "Metric", "step": "Step", "people": "People counted"},
+                       integers=["people"], title="People counted", table_id="people")
+        rows = table(self.not_counted.with_columns(pl.col("area").replace(self.titles),
+                                                   pl.col("metric").str.replace_all("_", " ")),
+                     labels={"area": "Area", "metric": "Metric", "track": "Track", "period": "Period",
+                             "tenant_id": "Customer tenant", "workload": "Workload", "why": "Why it did not count"},
+                     title="Customer rows that did not count", table_id="not-counted")
+        return Html(people + rows)
+
+    def status_table(self):
+        """The qualification window per area: status, window and days qualified."""
+        from .report_html import table
+
+        frame = self.status.with_columns(pl.col("area").replace(self.titles))
+        return table(frame, labels={"area": "Area", "status": "Status", "window_start": "Window from",
+                                    "window_end": "to", "days_qualified": "Days qualified",
+                                    "days_observed": "Days observed"},
+                     integers=["days_qualified", "days_observed"], title="Qualification window", table_id="status")
+
+    def glossary(self):
+        """The metrics and terms in plain words."""
+        from .report_html import glossary
+
+        return glossary()
+
+    def check_text(self) -> str:
+        """A stable text form of the report's figures (what the notebook's checks compare)."""
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=160):
+            return "\n".join(str(frame) for frame in (
+                self.summary.select("area", "track", pl.col("total").round(2), "is_qualified", "missing_metrics"),
+                self.status.select("area", "status", "days_qualified", "days_observed")))
 
     def draw(self) -> PartnerReport:
         """The same report with its charts drawn as static SVG (for reading offline), in the
@@ -115,7 +182,7 @@ class PartnerReport:
             getattr(self, name).write_parquet(partial / f"{name}.parquet")
         meta = {"format": _FORMAT, "partner_id": self.partner_id, "partner_name": self.partner_name,
                 "as_of": self.as_of.isoformat(), "rules_version": self.rules_version, "top": self.top,
-                "bars": self.bars, "svg": self.svg}
+                "bars": self.bars, "svg": self.svg, "titles": self.titles}
         (partial / "report.json").write_text(json.dumps(meta), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)
@@ -135,7 +202,7 @@ def load(folder: str | Path) -> PartnerReport:
         raise PcsError(f"{folder}: prepared with another version of the report (format {meta.get('format')})")
     return PartnerReport(partner_id=meta["partner_id"], partner_name=meta["partner_name"],
                          as_of=dt.date.fromisoformat(meta["as_of"]), rules_version=meta["rules_version"],
-                         top=meta["top"], bars=meta["bars"], svg=meta["svg"], **tables)
+                         top=meta["top"], bars=meta["bars"], svg=meta["svg"], titles=meta["titles"], **tables)
 
 
 def partner_report(*, data_dir: str | Path, partner_id: str, as_of: dt.date, rules_version: str | None = None,
@@ -170,7 +237,7 @@ def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: in
     kept = result.summary.select("partner_id", "area", "track")
     frames = {
         "summary": result.summary.select("partner_id", "area", "track", "track_basis", "total", "is_qualified",
-                                         "missing_metrics"),
+                                         "missing_metrics", "points_to_qualify"),
         "scores": result.scores.join(kept, on=["partner_id", "area", "track"]),
         "not_counted": tenants.filter(~pl.col("is_counted"))
         .select("partner_id", "area", "metric", "track", "period", "tenant_id", "workload", "why"),
@@ -179,7 +246,8 @@ def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: in
         .agg(pl.col("person_id").n_unique().alias("people"))
         .sort("partner_id", "area", "metric", "step"),
         "status": qualification(data, as_of=as_of, rules=rules, areas=areas).status
-        .select("partner_id", "area", "status", "days_qualified", "days_observed"),
+        .select("partner_id", "area", "status", "days_qualified", "days_observed", "window_start", "window_end",
+                "is_enrolled", "anniversary_on"),
         "recommendations": recommend(data, as_of=as_of, rules=rules, areas=areas)
         .filter((pl.col("rank") <= top) | (pl.col("type") == "to_qualify"))
         .select("partner_id", "area", "track", "type", "points_change", "recommendation"),
@@ -190,6 +258,7 @@ def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: in
     names = dict(data.partners.collect().select("partner_id", "partner_name").iter_rows())
     bars = {"all": rules.qualification.min_total_points,
             **{area: rules.area(area).qualification.min_total_points for area in areas}}
+    titles = {area: rules.area(area).title for area in areas}
     reports = {}
     for pid in data.partner_ids():
         tables = {}
@@ -197,7 +266,7 @@ def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: in
             part = split[name].get((pid,), frame.clear())
             tables[name] = part if name == "history" else part.drop("partner_id")
         reports[pid] = PartnerReport(partner_id=pid, partner_name=names.get(pid) or "", as_of=as_of,
-                                     rules_version=rules.version, top=top, bars=bars, **tables)
+                                     rules_version=rules.version, top=top, bars=bars, titles=titles, **tables)
     return reports
 
 

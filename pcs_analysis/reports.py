@@ -423,6 +423,9 @@ def _run_one(job: Job) -> Outcome:
     return Outcome(job.partner_id, "ok", None, "", time.perf_counter() - started, 0.0, str(target), job.inputs_hash)
 
 
+#: Notebook cells with this tag are left out of the HTML report.
+HIDDEN_TAG = "report-hide"
+
 #: The report kernels' own log: critical messages only.
 QUIET_KERNEL = "--IPKernelApp.log_level=CRITICAL"
 
@@ -483,8 +486,12 @@ class _Watchdog:
 def _exporter():
     """One HTML exporter per worker process (its templates are loaded once)."""
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
-    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    # Cells tagged `report-hide` (the checks' stable text) are for the test suite, not the reader.
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={HIDDEN_TAG}), enabled=True)
+    return exporter
 
 
 _NETWORK_SCRIPT = re.compile(r"<script\b[^>]*>(?:(?!</script>).)*?https?://(?:(?!</script>).)*?</script>"

@@ -31,8 +31,8 @@ def test_theme_is_registered_and_helpers_do_not_configure(sample_data):
     spec = chart.to_dict()
     assert spec["title"] == "67.3 points (qualifying bar 70)"
     data = values(spec)
-    advanced = next(r for r in data if r["metric"] == "advanced_certifications")
-    assert advanced["state"] == "at zero" and advanced["points"] == 0
+    advanced = next(r for r in data if r["metric"] == "advanced certifications")
+    assert advanced["state"] == "below the minimum" and advanced["points"] == 0
     assert spec["layer"][1]["encoding"]["x"]["field"] == "points"
     alt.theme.enable("default")
 
