@@ -131,11 +131,15 @@ def forecast_fan(months: pl.DataFrame, *, bar: float) -> alt.LayerChart:
     return alt.layer(band, median, rule)
 
 
-def portfolio_distribution(summary: pl.DataFrame) -> alt.Chart:
-    """How the partners' totals spread per area (`ScoreResult.summary`), qualified or not."""
+def portfolio_distribution(summary: pl.DataFrame) -> alt.FacetChart:
+    """How the partners' totals spread per area (`ScoreResult.summary`), qualified or not: one
+    small panel per area, three to a row, totals from 0 to 100."""
     data = summary.select("area", "total", "is_qualified").with_columns(
         pl.when(pl.col("is_qualified")).then(pl.lit("qualified")).otherwise(pl.lit("not qualified"))
         .alias("state"))
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("total:Q", bin=alt.Bin(step=5), title="total points"), y=alt.Y("count():Q", title="partners"),
-        color=alt.Color("state:N", title=None), row=alt.Row("area:N", title=None))
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("total:Q", bin=alt.Bin(step=5, extent=[0, 100]), scale=alt.Scale(domain=[0, 100]),
+                title="total points"),
+        y=alt.Y("count():Q", title="partners"),
+        color=alt.Color("state:N", title=None, scale=alt.Scale(domain=["qualified", "not qualified"])))
+    return bars.properties(width=220, height=110).facet(facet=alt.Facet("area:N", title=None), columns=3)

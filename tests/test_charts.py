@@ -46,7 +46,7 @@ def test_history_tracks_and_portfolio_charts(sample_data):
     assert {r["track"] for r in values(spec)} == {"enterprise", "smb"}
     summary = score(sample_data, as_of=AS_OF).summary
     spec = charts.portfolio_distribution(summary).to_dict()
-    assert spec["encoding"]["row"]["field"] == "area" and len(values(spec)) == summary.height
+    assert spec["facet"]["field"] == "area" and spec["columns"] == 3 and len(values(spec)) == summary.height
 
 
 def test_sensitivity_plan_and_forecast_charts(sample_data):

@@ -309,3 +309,33 @@ def test_a_normal_run_prints_no_kernel_errors(tmp_path):
     noise = [line for line in (proc.stdout + proc.stderr).splitlines()
              if "ERROR" in line or "WARNING" in line or "KeyboardInterrupt" in line]
     assert noise == []
+
+
+def test_the_index_counts_sorts_and_filters_offline(run, offline_browser):
+    """The portfolio page: counts per area and status, the distribution chart, and a partner table
+    that sorts on a header click and filters by area and status, with no network."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    out, _ = run
+    drawn, network = _open(offline_browser, out / "index.html")
+    assert network == [] and "Partners per area and status" in drawn["text"]
+    assert drawn["svg"] >= 1                                                      # the distribution chart
+    b = offline_browser
+
+    def visible():
+        return [r.find_elements(By.TAG_NAME, "td")[0].text
+                for r in b.find_elements(By.CSS_SELECTOR, "#partners tbody tr") if r.is_displayed()]
+
+    assert visible() == ["P003", "P013"]
+    b.find_element(By.CSS_SELECTOR, "#partners thead th:nth-child(1)").click()    # partner, ascending
+    b.find_element(By.CSS_SELECTOR, "#partners thead th:nth-child(1)").click()    # descending
+    assert visible() == ["P013", "P003"]
+    from pcs_analysis import qualification, read_data
+    q = qualification(read_data(SAMPLE_DIR).only_partners(["P003", "P013"]), as_of=AS_OF,
+                      areas=["modern_work"]).status
+    Select(b.find_element(By.ID, "area")).select_by_value("modern_work")
+    for label in ("In progress", "Qualified", "Enrolled"):
+        Select(b.find_element(By.ID, "status")).select_by_visible_text(label)
+        expected = sorted(q.filter(pl.col("status") == label)["partner_id"].to_list(), reverse=True)
+        assert visible() == expected, label
