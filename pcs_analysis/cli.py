@@ -384,6 +384,8 @@ def reports_cmd(data_dir: DataDir, as_of: AsOf,
                 workers: Annotated[int, typer.Option("--workers", min=1, help="Parallel worker processes.")] = 2,
                 timeout: Annotated[int, typer.Option("--timeout", min=1, help="Seconds a notebook cell may "
                                                      "run.")] = 600,
+                pdf: Annotated[bool, typer.Option("--pdf", help="Also print each report to PDF with Debian's "
+                                                  "Chromium (headless).")] = False,
                 scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run on a Dask distributed "
                                                               "cluster at this address (tcp://HOST:PORT).")] = None,
                 top: Annotated[int, typer.Option("--top", min=1, help="Actions and risks shown per area and "
@@ -395,7 +397,7 @@ def reports_cmd(data_dir: DataDir, as_of: AsOf,
 
     manifest = run_reports(data_dir, as_of=_date(as_of), out=out, partners=check_partners(partners),
                            workers=workers, timeout=timeout, rules_version=rules, top=top,
-                           progress=ProgressBar(), scheduler=scheduler)
+                           progress=ProgressBar(), scheduler=scheduler, pdf=pdf)
     typer.echo(f"open {Path(out) / 'index.html'}")
     if manifest.filter(pl.col("status").is_in(["failed", "timeout"])).height:
         raise typer.Exit(1)

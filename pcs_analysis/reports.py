@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -56,6 +57,7 @@ class Job:
     timeout: int
     ipc_dir: str
     wall_limit: float = 0.0    # seconds for the whole notebook, kernel start included (0: no limit)
+    pdf: bool = False          # also print the report to PDF (Debian's Chromium)
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Outcome:
     prepare_seconds: float  # its share of preparing its chunk of partners
     html: str
     inputs_hash: str
+    pdf: str = ""          # the report as PDF (with --pdf)
 
 
 @dataclass(frozen=True)
@@ -187,13 +190,14 @@ def _digest(paths: Iterable[Path]) -> str:
 def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partners: list[str] | None = None,
                 workers: int = 2, timeout: int = 600, rules_version: str | None = None, top: int = 3,
                 notebook: str | Path = NOTEBOOK, progress: Callable[[Progress], None] | None = None,
-                scheduler: str | None = None, wall_limit: float | None = None) -> pl.DataFrame:
+                scheduler: str | None = None, wall_limit: float | None = None, pdf: bool = False) -> pl.DataFrame:
     """Run the report notebook for each partner (all by default); returns the manifest. With
     `scheduler` (a Dask distributed address such as tcp://host:8786) the same jobs run on that
     cluster, with the same manifest, resume and failure handling.
 
     `timeout` limits each cell; `wall_limit` the whole notebook (by default the kernel's start-up
-    plus `timeout` for every code cell).
+    plus `timeout` for every code cell). With `pdf`, each report is also printed to PDF by
+    Debian's Chromium in headless mode (never a downloaded browser).
 
     Two stages: the partners' reports are first prepared in a few portfolio-wide passes of the
     engine (`report.build_reports`, one chunk of partners per job), then the notebook runs once
@@ -202,6 +206,8 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
 
     data_dir, out = Path(data_dir).resolve(), Path(out).resolve()    # kernels run in a folder of their own
     data, rules = load_folder(data_dir, rules_version=rules_version, partners=partners)
+    if pdf:
+        chromium_path()
     ids = data.partner_ids()
     (out / "reports").mkdir(parents=True, exist_ok=True)
     with _exclusive(out):
@@ -221,14 +227,18 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
         for pid in ids:
             params = {"data_dir": str(data_dir), "as_of": as_of.isoformat(), "rules_version": rules.version,
                       "partner_id": pid, "top": top, "chart_renderer": "svg"}
-            digest = hashlib.sha256((base_hash + json.dumps(params, sort_keys=True)).encode()).hexdigest()[:16]
+            digest = hashlib.sha256((base_hash + json.dumps({**params, "pdf": pdf}, sort_keys=True)).encode()
+                                    ).hexdigest()[:16]
             target = out / "reports" / f"{safe_name(pid)}.html"
+            printed = target.with_suffix(".pdf")
             done = previous.get(pid)
-            if done and done["status"] in ("ok", "skipped") and done["inputs_hash"] == digest and target.exists():
-                outcomes[pid] = Outcome(pid, "skipped", None, "", 0.0, 0.0, str(target.relative_to(out)), digest)
+            if (done and done["status"] in ("ok", "skipped") and done["inputs_hash"] == digest and target.exists()
+                    and (not pdf or printed.exists())):
+                outcomes[pid] = Outcome(pid, "skipped", None, "", 0.0, 0.0, str(target.relative_to(out)), digest,
+                                        str(printed.relative_to(out)) if pdf else "")
                 continue
             params["prepared"] = str(staging / safe_name(pid))
-            jobs.append(Job(pid, params, str(notebook), str(target), digest, timeout, ipc_dir, wall_limit))
+            jobs.append(Job(pid, params, str(notebook), str(target), digest, timeout, ipc_dir, wall_limit, pdf))
         tell = _Tracker(len(jobs), len(ids) - len(jobs), progress)
         try:
             with _pool(workers, scheduler) as run:
@@ -240,6 +250,7 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
                                           job.inputs_hash)
                     outcome.prepare_seconds = ready[job.partner_id]
                     outcome.html = str(Path(outcome.html).relative_to(out)) if outcome.html else ""
+                    outcome.pdf = str(Path(outcome.pdf).relative_to(out)) if outcome.pdf else ""
                     outcomes[job.partner_id] = outcome
                     _write_manifest(out, [outcomes.get(p) or _pending(previous, p) for p in ids])
                     tell.finished(outcome)
@@ -373,7 +384,7 @@ def _pending(previous: dict, pid: str) -> Outcome:
     row = previous.get(pid)
     if row:
         return Outcome(pid, row["status"], row["cell"], row["message"], row["seconds"],
-                       row.get("prepare_seconds") or 0.0, row["html"], row["inputs_hash"])
+                       row.get("prepare_seconds") or 0.0, row["html"], row["inputs_hash"], row.get("pdf") or "")
     return Outcome(pid, "pending", None, "", 0.0, 0.0, "", "")
 
 
@@ -420,7 +431,39 @@ def _run_one(job: Job) -> Outcome:
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         partial.write_text(body, encoding="utf-8")
         os.replace(partial, target)
-    return Outcome(job.partner_id, "ok", None, "", time.perf_counter() - started, 0.0, str(target), job.inputs_hash)
+        printed = ""
+        if job.pdf:
+            try:
+                printed = str(print_pdf(target, target.with_suffix(".pdf")))
+            except (OSError, subprocess.SubprocessError, PcsError) as exc:
+                return Outcome(job.partner_id, "failed", None, f"PDF: {exc}"[:500], time.perf_counter() - started,
+                               0.0, str(target), job.inputs_hash)
+    return Outcome(job.partner_id, "ok", None, "", time.perf_counter() - started, 0.0, str(target), job.inputs_hash,
+                   printed)
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (`apt-get install chromium`); a clear error when it is missing."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        raise PcsError("--pdf prints with Debian's Chromium, which is not installed (apt-get install chromium)")
+    return found
+
+
+def print_pdf(page: Path, target: Path) -> Path:
+    """`page` printed to `target` by headless Chromium (its print stylesheet: a page per area,
+    charts whole), written under a temporary name and renamed."""
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    with tempfile.TemporaryDirectory(prefix="pcs-chromium-") as profile:
+        subprocess.run([chromium_path(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={partial}",
+                        page.resolve().as_uri()], check=True, capture_output=True, timeout=120)
+    if not partial.exists() or not partial.read_bytes().startswith(b"%PDF"):
+        partial.unlink(missing_ok=True)
+        raise PcsError(f"{page}: Chromium wrote no PDF")
+    os.replace(partial, target)
+    return target
 
 
 #: Notebook cells with this tag are left out of the HTML report.
@@ -505,7 +548,8 @@ def _offline(page: str) -> str:
 
 
 MANIFEST_COLUMNS = {"partner_id": pl.String, "status": pl.String, "cell": pl.Int64, "message": pl.String,
-                    "seconds": pl.Float64, "prepare_seconds": pl.Float64, "html": pl.String, "inputs_hash": pl.String}
+                    "seconds": pl.Float64, "prepare_seconds": pl.Float64, "html": pl.String, "inputs_hash": pl.String,
+                    "pdf": pl.String}
 
 
 def _read_manifest(out: Path) -> dict[str, dict]:

@@ -339,3 +339,25 @@ def test_the_index_counts_sorts_and_filters_offline(run, offline_browser):
         Select(b.find_element(By.ID, "status")).select_by_visible_text(label)
         expected = sorted(q.filter(pl.col("status") == label)["partner_id"].to_list(), reverse=True)
         assert visible() == expected, label
+
+
+def test_pdf_reports_are_printed_by_debians_chromium(tmp_path):
+    """`--pdf`: each report also as PDF, printed by headless Chromium with the print stylesheet
+    (an area per page), listed in the manifest; rerunning skips it."""
+    out = tmp_path / "out"
+    manifest = run_reports(SAMPLE_DIR, as_of=AS_OF, out=out, partners=["P005"], workers=1, pdf=True)
+    row = manifest.row(0, named=True)
+    assert row["status"] == "ok" and row["pdf"] == "reports/P005.pdf"
+    printed = (out / row["pdf"]).read_bytes()
+    assert printed.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", printed)) >= 3
+    again = run_reports(SAMPLE_DIR, as_of=AS_OF, out=out, partners=["P005"], workers=1, pdf=True)
+    assert again["status"].to_list() == ["skipped"] and again["pdf"].to_list() == ["reports/P005.pdf"]
+
+
+def test_pdf_without_chromium_is_a_clear_error_before_anything_is_written(tmp_path, monkeypatch):
+    from pcs_analysis.errors import PcsError
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(PcsError, match="Debian's Chromium"):
+        run_reports(SAMPLE_DIR, as_of=AS_OF, out=tmp_path / "out", partners=["P005"], workers=1, pdf=True)
+    assert not (tmp_path / "out").exists()
