@@ -31,9 +31,11 @@ def _theme() -> alt.theme.ThemeConfig:
     }
 
 
-def use_theme(renderer: str = "default") -> None:
-    """Enable the package's chart theme, and an altair renderer: "default" (interactive, loads
-    the vega scripts) or "svg" (static, drawn in the kernel: reports that open with no network)."""
+def use_theme(renderer: str = "svg") -> None:
+    """Enable the package's chart theme, and an altair renderer: "svg" (static, drawn in the
+    kernel: charts that show in JupyterLab and in reports with no network) or "default"
+    (interactive; this altair's vega-lite version is not built into JupyterLab, so its page loads
+    the vega scripts from a CDN and needs the network)."""
     alt.theme.enable(THEME)
     if renderer not in ("default", "svg"):
         raise ValueError(f"chart renderer must be 'default' or 'svg', got {renderer!r}")

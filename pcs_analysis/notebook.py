@@ -34,7 +34,7 @@ _COMMON = {
 PARAMETERS: Mapping[str, Mapping[str, Param]] = {
     "partner_report": {**_COMMON, "partner_id": Param(str, "the partner the report is about"),
                        "top": Param(int, "actions and risks shown per area and track"),
-                       "chart_renderer": Param(str, "default (interactive) or svg (static, offline)",
+                       "chart_renderer": Param(str, "svg (static, offline) or default (interactive, needs the network)",
                                                choices=("default", "svg")),
                        "prepared": Param(str, "the partner's report prepared by `pcs reports` ('' = compute it)")},
     "portfolio_overview": {**_COMMON, "close_within": Param(float, "points below the bar that count as close")},

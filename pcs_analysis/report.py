@@ -206,7 +206,7 @@ def load(folder: str | Path) -> PartnerReport:
 
 
 def partner_report(*, data_dir: str | Path, partner_id: str, as_of: dt.date, rules_version: str | None = None,
-                   top: int = 3, chart_renderer: str = "default", prepared: str | Path = "") -> PartnerReport:
+                   top: int = 3, chart_renderer: str = "svg", prepared: str | Path = "") -> PartnerReport:
     """One partner's report: loaded from `prepared` (a folder saved by `pcs reports`), which must
     be this partner's on this day, or else computed live from `data_dir`."""
     if prepared:

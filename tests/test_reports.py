@@ -13,6 +13,7 @@ import pytest
 
 from pcs_analysis.config import SAMPLE_DIR
 from pcs_analysis.reports import run_reports, safe_name
+from tests.browser import chrome
 
 AS_OF = dt.date(2026, 11, 21)
 
@@ -125,27 +126,8 @@ return {charts, svg: document.querySelectorAll('svg, canvas').length, text: docu
 
 @pytest.fixture(scope="module")
 def offline_browser(tmp_path_factory):
-    """Debian's Chromium, headless, with every request to the network refused: a proxy that does
-    not exist, and the DevTools network emulation set to offline."""
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        pytest.fail("Debian's chromium and chromium-driver are needed: `make test` installs them (`make browser`)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = chromium
-    profile = tmp_path_factory.mktemp("chromium")
-    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
-                 "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))
-    browser.execute_cdp_cmd("Network.enable", {})
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions",
-                            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    """Debian's Chromium, headless, with every request to the network refused."""
+    browser = chrome(tmp_path_factory.mktemp("chromium"), offline=True, log_network=True)
     yield browser
     browser.quit()
 
