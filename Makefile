@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := pcs-analysis
 AS_OF  ?= 2026-11-21
 
-.PHONY: setup browser demo test lint bench bench-reports sample-data golden notebook-outputs readings lab clean
+.PHONY: setup browser demo test lint bench bench-reports sample-data golden notebook-outputs readings screenshots lab clean
 
 setup: $(STAMP)
 
@@ -56,6 +56,10 @@ golden: setup
 # docs/readings.md from the rulebooks' readings.toml (a test keeps it up to date).
 readings: setup
 	$(BIN)/pcs rules readings --out docs/readings.md
+
+# docs/report.png, docs/index.png and docs/jupyterlab.png, taken by headless Chromium.
+screenshots: setup browser
+	$(BIN)/python docs/screenshots.py
 
 notebook-outputs: setup
 	$(BIN)/python -m tests.notebook_outputs --write

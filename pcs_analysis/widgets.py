@@ -14,6 +14,7 @@ from IPython.display import display
 from . import charts
 from .io import PartnerData
 from .planning import plan_certifications
+from .report_html import table
 from .rules import Rulebook
 from .sensitivity import get_parameter, sensitivity
 from .track_choice import track_choice
@@ -48,8 +49,11 @@ def sensitivity_explorer(data: PartnerData, *, as_of: dt.date, area: str, rules:
         def render() -> None:
             print(f"{choice.value} = {value.value:g}: {row['partners_qualified']} partners qualified "
                   f"(+{row['partners_gained']} / -{row['partners_lost']})")
-            display(result.flips.select("partner_id", "was_qualified", "is_qualified", "total_before",
-                                        "total_after"))
+            display(table(result.flips, labels={"partner_id": "Partner", "was_qualified": "Qualified before",
+                                                "is_qualified": "Qualified after", "total_before": "Total before",
+                                                "total_after": "Total after"},
+                          decimals={"total_before": 1, "total_after": 1}, title="Partners that flip",
+                          table_id="flips"))
         _refresh(output, render)
 
     choice.observe(bounds, names="value")
@@ -70,8 +74,10 @@ def track_explorer(data: PartnerData, partner_id: str, *, as_of: dt.date, areas:
     def show(*_) -> None:
         result = track_choice(data, partner_id, as_of=as_of, areas=areas, rules=rules,
                               costs={k: s.value for k, s in sliders.items()}, max_steps=8)
-        _refresh(output, lambda: display(result.paths.select("area", "track", "step", "cost", "total",
-                                                             "is_qualified", "action")))
+        paths = table(result.paths, labels={"area": "Area", "track": "Track", "step": "Step", "cost": "Cost",
+                                            "total": "Total", "is_qualified": "Qualifies", "action": "Action"},
+                      decimals={"cost": 1, "total": 1}, title="Paths to qualification", table_id="paths")
+        _refresh(output, lambda: display(paths))
 
     for slider in sliders.values():
         slider.observe(show, names="value")
