@@ -41,8 +41,12 @@ STYLE = """<style>
 .pcs-report details summary{cursor:pointer;color:#1f4e9c;margin:6px 0}
 .pcs-steps li{margin:3px 0}
 @media print{
-  .jp-Cell,.pcs-card,svg,figure,.pcs-area{break-inside:avoid;page-break-inside:avoid}
-  .pcs-area{break-before:page}.pcs-area:first-of-type{break-before:auto}
+  .jp-Cell,.jp-Cell-outputWrapper,.jp-OutputArea,.jp-OutputArea-child{break-inside:auto!important;
+    page-break-inside:auto!important}
+  .pcs-card,svg,img,figure,tr{break-inside:avoid;page-break-inside:avoid}
+  .jp-OutputArea-output img{max-height:20cm;max-width:100%;width:auto;height:auto;object-fit:contain}
+  .pcs-cards{grid-template-columns:1fr 1fr}
+  .jp-MarkdownCell h2{break-before:page}
   .pcs-report details{display:block}.pcs-report details>*{display:block}
   body{font-size:11pt}a{color:inherit}
 }
