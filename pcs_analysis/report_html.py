@@ -121,9 +121,9 @@ def headline(report: PartnerReport) -> Html:
 
 
 def table(frame: pl.DataFrame, *, labels: Mapping[str, str], decimals: Mapping[str, int] | None = None,
-          integers: Sequence[str] = (), title: str = "", table_id: str = "t") -> Html:
+          integers: Sequence[str] = (), title: str = "", table_id: str = "t", fold: bool = False) -> Html:
     """A frame as an HTML table (great-tables): the columns in `labels`, with their labels,
-    numbers formatted, folded in `<details>` past FOLD_ROWS rows."""
+    numbers formatted, folded in `<details>` past FOLD_ROWS rows (or always with `fold`)."""
     from great_tables import GT
 
     shown = frame.select(list(labels))
@@ -137,7 +137,7 @@ def table(frame: pl.DataFrame, *, labels: Mapping[str, str], decimals: Mapping[s
     gt = gt.sub_missing(missing_text="")
     body = gt.as_raw_html(inline_css=False)
     heading = f"<h4>{html.escape(title)}</h4>" if title else ""
-    if shown.height > FOLD_ROWS:
+    if fold or shown.height > FOLD_ROWS:
         body = f"<details><summary>{html.escape(title or 'rows')}: {shown.height:,} rows</summary>{body}</details>"
         heading = ""
     return Html(f"<div class='pcs-report'>{heading}{body}</div>")
@@ -160,7 +160,12 @@ def next_steps(report: PartnerReport) -> Html:
                          f"<ol class='pcs-steps'>{''.join(items)}</ol>")
     if not parts:
         return Html("<div class='pcs-report'><p class='pcs-muted'>No action adds points.</p></div>")
-    return Html(f"<div class='pcs-report'>{''.join(parts)}</div>")
+    rows = report.recommendations.with_columns(pl.col("area").replace(dict(report.titles)))
+    source = table(rows, labels={"area": "Area", "track": "Track", "type": "Type", "points_change": "Points",
+                                 "recommendation": "Measured by rescoring"},
+                   decimals={"points_change": 1}, title="Every measured action and risk, both tracks",
+                   table_id="recommendations", fold=True)
+    return Html(f"<div class='pcs-report'>{''.join(parts)}</div>{source}")
 
 
 def _sentence(text: str) -> str:
