@@ -180,6 +180,14 @@ def _usage(metric, past, data_month: int, future_months: list[int], rng: np.rand
     return pl.concat(frames), used
 
 
+def _gate(leaf, rule, baseline: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """The track's growth gate, where the metric's `gate_applies_to` puts it (as
+    `measure_kinds.growth_values` reads it): on the baseline, the current month, or both."""
+    low = np.broadcast_to(baseline >= rule.min_baseline, current.shape)
+    high = current >= rule.min_baseline
+    return {"baseline": low, "current": high, "both": low & high}[leaf.gate_applies_to].copy()
+
+
 def _simulate_usage(leaf, rows: pl.DataFrame, data_month: int, future_months: list[int], rng, paths: int,
                     rates: Rates, track: str) -> tuple[pl.DataFrame, dict]:
     history = list(range(data_month - 11, data_month + 1))
@@ -222,12 +230,12 @@ def _simulate_usage(leaf, rows: pl.DataFrame, data_month: int, future_months: li
     elif leaf.kind == "measure_growth" and leaf.growth == "percent":
         with np.errstate(divide="ignore", invalid="ignore"):
             value = np.where(baseline > 0, (current - baseline) * 100 / baseline, 0.0)
-        is_open = np.broadcast_to(baseline >= rule.min_baseline, current.shape) & (baseline > 0)
+        is_open = _gate(leaf, rule, baseline, current) & (baseline > 0)
     else:
         value = current - baseline
         is_open = np.ones_like(current, dtype=bool)
         if leaf.kind == "measure_growth":
-            is_open = np.broadcast_to(baseline >= rule.min_baseline, current.shape).copy()
+            is_open = _gate(leaf, rule, baseline, current)
     frame = pl.DataFrame({
         "path": np.repeat(np.arange(paths), k), "k": np.tile(np.arange(k), paths),
         "value": value.reshape(-1), "is_open": np.asarray(is_open).reshape(-1),

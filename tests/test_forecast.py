@@ -44,3 +44,31 @@ def test_same_seed_same_result_and_another_seed_differs(sample_data):
     d = forecast(sample_data, "P005", as_of=AS_OF, area="modern_work", paths=2000, seed=8)
     assert not a.months.equals(d.months)
     assert b.months.height == 6 and 0.0 <= b.probability_coming_months <= 1.0
+
+
+def _growing_from_500(gate: str):
+    """Data & AI: one customer at USD 500 a month until 2025-11, USD 5,000 from 2025-12 on, so
+    the coming months compare USD 5,000 with a USD 500 baseline; `gate` sets where the USD 1,000
+    minimum applies."""
+    from pcs_analysis.rules import load_rules
+    from tests.builders import azure_row, make_data
+
+    rows = [azure_row("T1", f"{y}-{m:02d}-01", 500 if (y, m) < (2025, 12) else 5000, segment="SMB")
+            for y, m in [(2024, k) for k in range(10, 13)] + [(2025, k) for k in range(1, 13)]
+            + [(2026, k) for k in range(1, 11)]]
+    rules = load_rules()
+    area = rules.area("data_ai")
+    flipped = dataclasses.replace(area, metrics=tuple(
+        dataclasses.replace(m, gate_applies_to=gate) if m.name == "usage_growth" else m for m in area.metrics))
+    return make_data(rows), dataclasses.replace(rules, areas={**rules.areas, "data_ai": flipped})
+
+
+def test_the_forecast_reads_the_growth_gate_where_the_rulebook_puts_it():
+    """Forecast and scoring share the rulebook's `gate_applies_to`: the coming month with a USD 500
+    baseline earns no usage growth points when the minimum applies to the baseline, and full marks
+    when it applies to the current month (the forecast once ignored the setting)."""
+    for gate, points in (("baseline", 0.0), ("current", 20.0), ("both", 0.0)):
+        data, rules = _growing_from_500(gate)
+        f = forecast(data, "P1", as_of=AS_OF, area="data_ai", paths=20, seed=1, months=1, rates=STILL, rules=rules)
+        growth = f.metrics.filter(pl.col("metric") == "usage_growth")
+        assert growth["points_p50"].to_list() == [points, points], (gate, growth)
