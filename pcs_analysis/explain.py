@@ -14,7 +14,6 @@ import polars as pl
 
 from .context import YEAR
 from .io import PartnerData
-from .metrics import PERSON_KINDS
 from .periods import month_start_expr, parse_date, snapshots
 from .rules import AreaRules, Metric, Rulebook, SeatBand, load_rules
 from .scoring import ScoreResult, score
@@ -90,7 +89,7 @@ def contribution_reasons(result: ScoreResult, rules: Rulebook,
     for name in area_names:
         for metric in rules.area(name).metrics:
             frame = result.contributions[name][metric.name].with_columns(pl.lit(name).alias("area"))
-            if metric.kind in PERSON_KINDS:
+            if metric.counts_people:
                 people.append(frame.with_columns(_person_reason(rules).alias("why")))
             else:
                 tenants.append(frame.with_columns(_metric_reason(metric).alias("why")))
@@ -242,7 +241,7 @@ def _ignored_rows(usage: pl.LazyFrame, area: AreaRules, points_in_time: pl.DataF
     frames = []
     leaves = [(parent.name, leaf) for parent in area.metrics for leaf in parent.leaves()]
     for label, metric in leaves:
-        if metric.kind in PERSON_KINDS:
+        if metric.counts_people:
             continue
         if metric.parts == () and label != metric.name:
             label = f"{label} ({metric.name})"

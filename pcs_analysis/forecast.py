@@ -38,7 +38,6 @@ from .scoring import follows_scores, score, track_preference
 from .sensitivity import _metric_points
 from .status import qualification
 
-PERSON_KINDS = ("certified_people", "certified_people_in_steps")
 SUM_KINDS = ("active_usage_growth", "measure_growth")
 
 
@@ -123,7 +122,7 @@ def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, area: 
                                        "metric_order", "track_order", "option_order")
     frames, rate_rows = [], []
     for metric in area_rules.metrics:
-        if metric.kind in PERSON_KINDS:
+        if metric.counts_people:
             frame, used = _people(mine, metric, future, day, rules, area, rng, paths, rates, lag)
         else:
             frame, used = _usage(metric, past, data_month, future_months, rng, paths, rates)

@@ -28,8 +28,6 @@ KINDS: dict[str, Callable[[Context, Metric], pl.LazyFrame]] = {
     "measure_growth": measure_growth,
     "distinct_services": distinct_services,
 }
-#: Kinds whose contribution rows are people (explain shows them in its people table).
-PERSON_KINDS = frozenset({"certified_people", "certified_people_in_steps"})
 
 VALUE_KEYS = ["partner_id", "as_of", "track", "metric", "option"]
 ValueFunction = Callable[[Context, Metric, pl.LazyFrame], pl.LazyFrame]
@@ -38,7 +36,7 @@ ValueFunction = Callable[[Context, Metric, pl.LazyFrame], pl.LazyFrame]
 def summed_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:
     """The default value of a metric: the sum of its counted contributions."""
     counted = contributions.filter(pl.col("is_counted"))
-    if metric.kind in PERSON_KINDS:
+    if metric.counts_people:
         per_partner = counted.group_by("partner_id", "as_of", "metric").agg(
             pl.col("contribution").sum().alias("value"))
         options = pl.DataFrame([{"track": t, "option": o.name} for t, r in metric.tracks.items() for o in r.options],
@@ -60,12 +58,8 @@ def compute_contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
     """The contribution rows of every metric of the context's area, by metric name. The rows of
     a sum of parts are its parts' rows, with the part's name as the option. Usage metrics are
     computed once per data month and repeated for every snapshot day showing it."""
-    return {name: (frame if _is_person(ctx.area.metric(name)) else ctx.to_days(frame))
+    return {name: (frame if ctx.area.metric(name).counts_people else ctx.to_days(frame))
             for name, frame in _contributions(ctx).items()}
-
-
-def _is_person(metric: Metric) -> bool:
-    return metric.kind in PERSON_KINDS
 
 
 def _contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
@@ -76,7 +70,7 @@ def _contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
         if metric.parts:
             out[metric.name] = pl.concat([frame for _, frame in part_contributions(monthly, metric)])
         else:
-            out[metric.name] = KINDS[metric.kind](ctx if _is_person(metric) else monthly, metric)
+            out[metric.name] = KINDS[metric.kind](ctx if metric.counts_people else monthly, metric)
     return out
 
 
@@ -89,7 +83,7 @@ def part_contributions(ctx: Context, metric: Metric) -> list[tuple[Metric, pl.La
 
 def _values(ctx: Context, metric: Metric) -> pl.LazyFrame:
     """A metric's values per snapshot day; usage metrics are valued by data month and repeated."""
-    if _is_person(metric):
+    if metric.counts_people:
         return VALUE_FUNCTIONS.get(metric.kind, summed_values)(ctx, metric, KINDS[metric.kind](ctx, metric))
     monthly = ctx.by_month()
     if not metric.parts:

@@ -44,8 +44,6 @@ from .rules import Certification, Rulebook, load_rules
 from .scoring import follows_scores, score
 from .status import windows_of
 
-PEOPLE_KINDS = ("certified_people", "certified_people_in_steps")
-
 
 @dataclass(frozen=True)
 class CertificationPlan:
@@ -240,7 +238,7 @@ def _fixed_points(scores: pl.DataFrame, data: PartnerData, partner_id: str, rule
                   others: str, day: dt.date, target: dt.date, seed: int) -> tuple[float, list[str]]:
     """The points of the area's non-skilling metrics on `track` on the target day (as the data
     have them, or their forecast median) and those below the per-metric minimum."""
-    skilling = [m.name for m in rules.area(area).metrics if m.kind in PEOPLE_KINDS]
+    skilling = [m.name for m in rules.area(area).metrics if m.counts_people]
     if others == "forecast":
         return _forecast_others(data, partner_id, area, track, skilling, day, target, seed, rules)
     rest = scores.filter((pl.col("area") == area) & (pl.col("track") == track) & ~pl.col("metric").is_in(skilling))
@@ -286,7 +284,7 @@ def _why_infeasible(rules: Rulebook, areas: list[str], tracks: Mapping[str, str]
         return "; ".join(reasons)
     for a in areas:
         area = rules.area(a)
-        ceiling = fixed[a][0] + sum(m.max_points for m in area.metrics if m.kind in PEOPLE_KINDS)
+        ceiling = fixed[a][0] + sum(m.max_points for m in area.metrics if m.counts_people)
         if ceiling < area.qualification.min_total_points:
             bar = area.qualification.min_total_points
             reasons.append(f"{a} ({tracks[a]}): the other metrics give {fixed[a][0]:.1f} points, so even full "

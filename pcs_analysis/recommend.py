@@ -418,7 +418,7 @@ def _actions(scope: _Scope, label: str, metric: str, leaf: Metric, track: str) -
             row = _row(scope, new, workload, association, revenue=amount, product=product)
             text = f"{label}: one more customer with USD {amount:,.2f} of {workload} in {scope.month:%Y-%m}"
         add("add_customer", new, text, _add_rows([row]))
-    elif leaf.kind in ("certified_people", "certified_people_in_steps"):
+    elif leaf.counts_people:
         lists = [("scoring step" if leaf.steps else leaf.certification_level, leaf.certifications)]
         lists += [(f"step {i + 1}", step) for i, step in enumerate(leaf.steps)]
         for where, certifications in lists:
@@ -522,7 +522,7 @@ def _same_row(r: dict) -> pl.Expr:
 def _gaps(scope: _Scope, label: str, metric: str, leaf: Metric) -> list[Candidate]:
     """Tenants using the metric's workloads in the scored month under association types none of
     the kept track's options accept."""
-    if leaf.kind in ("certified_people", "certified_people_in_steps"):
+    if leaf.counts_people:
         return []
     rule = leaf.tracks[scope.kept_track]
     accepted = sorted({a for o in rule.options for a in o.associations})
@@ -568,8 +568,7 @@ def _risks(scope: _Scope) -> list[Candidate]:
                 _expire_cert(r["person_id"], r["certification_key"], r["earned_on"],
                              scope.rules.expires_on_for(scope.as_of))))
     # Customers of the scored month: lost, or moved out of their seat band.
-    leaves = [leaf for m in area.metrics for leaf in m.leaves() if leaf.kind not in
-              ("certified_people", "certified_people_in_steps")]
+    leaves = [leaf for m in area.metrics for leaf in m.leaves() if not leaf.counts_people]
     rows = pl.concat([_month_rows(scope, leaf) for leaf in leaves]) if leaves else scope.usage.head(0)
     month = pl.col("month") == scope.month
     for tenant in sorted(rows["tenant_id"].unique().to_list()):

@@ -18,6 +18,7 @@ from .model import (
     CATEGORIES,
     MEASURES,
     METRIC_KINDS,
+    PERSON_KINDS,
     AreaRules,
     Certification,
     Metric,
@@ -510,7 +511,7 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *
     keys = _KIND_KEYS[kind]
     if parent is not None:
         # A part takes its category and maximum from the metric it belongs to.
-        if kind in ("sum_of_parts", "certified_people", "certified_people_in_steps"):
+        if kind == "sum_of_parts" or kind in PERSON_KINDS:
             raise doc.fail(f"{path}.kind", f"a part reads usage rows; {kind!r} cannot be a part")
         doc.only(table, path, {"kind", "tracks"} | keys)
         category, max_points = parent["category"], parent["max_points"]

@@ -21,6 +21,8 @@ METRIC_KINDS: tuple[str, ...] = (
     "distinct_services",
     "sum_of_parts",
 )
+#: Metric kinds that count certified people (the others read usage rows).
+PERSON_KINDS: frozenset[str] = frozenset({"certified_people", "certified_people_in_steps"})
 #: What a measure kind sums: Azure consumed / billed revenue in USD, or Business Applications'
 #: monthly consumption value (active users or capacity x the rate card).
 MEASURES: tuple[str, ...] = ("revenue_usd", "consumption_value")
@@ -162,6 +164,11 @@ class Metric:
     #: ("points": each part's points, negatives earning 0) or values ("values") are summed.
     parts: tuple[Metric, ...] = ()
     parts_combine: Literal["points", "values"] = "points"
+
+    @property
+    def counts_people(self) -> bool:
+        """Whether the metric counts certified people (skilling) rather than usage."""
+        return self.kind in PERSON_KINDS
 
     def leaves(self) -> tuple[Metric, ...]:
         """The metrics that read data: the parts, or the metric itself."""
