@@ -147,13 +147,27 @@ def score_options(values: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
     names = values.collect_schema().names()
     base = pl.col("base_points") if "base_points" in names else pl.lit(0.0)
     is_open = pl.col("is_open") if "is_open" in names else pl.lit(True)
-    linear = pl.col("value").clip(lower_bound=0.0) * pl.col("max_points") / pl.col("full_marks_at")
-    raw = base + pl.when(is_open).then(linear).otherwise(0.0)
-    points = rounded(pl.min_horizontal(raw, pl.col("max_points")), q)
+    points = points_expr(pl.col("value"), q, base=base, is_open=is_open)
     return values.with_columns(points.alias("points")).with_columns(
         above_minimum(pl.col("points"), q).alias("is_above_minimum"),
         month_start_expr(pl.col("month_index")).alias("month"),
     )
+
+
+def points_expr(value: pl.Expr, qualification: Qualification, *, base: pl.Expr | None = None,
+                is_open: pl.Expr | None = None, max_points: pl.Expr | None = None,
+                full_marks_at: pl.Expr | None = None) -> pl.Expr:
+    """The one points formula: linear partial credit on the value (negatives earn 0) when the
+    metric is open (`is_open`: met prerequisites and gates), plus `base` points (met prerequisite
+    steps), capped at the maximum, rounded per the rulebook. The maximum and the full-marks value
+    default to the rows' columns."""
+    max_points = pl.col("max_points") if max_points is None else max_points
+    full_marks_at = pl.col("full_marks_at") if full_marks_at is None else full_marks_at
+    linear = value.clip(lower_bound=0.0) * max_points / full_marks_at
+    if is_open is not None:
+        linear = pl.when(is_open).then(linear).otherwise(0.0)
+    raw = linear if base is None else base + linear
+    return rounded(pl.min_horizontal(raw, max_points), qualification)
 
 
 def rounded(points: pl.Expr, qualification: Qualification) -> pl.Expr:
@@ -190,16 +204,21 @@ def combine_parts(parts: pl.DataFrame, rules: Rulebook) -> pl.DataFrame:
         pl.when(one_unit).then(pl.col("full_marks_at").first()).alias("full_marks_at"),
         pl.col("points").sum().alias("sum_points"),
     )
-    by_values = (pl.col("value").clip(lower_bound=0.0) * pl.col("max_points") / pl.col("full_marks_at"))
-    points = pl.min_horizontal(
-        pl.when(pl.col("combine") == "sum_values").then(by_values).otherwise(pl.col("sum_points")),
-        pl.col("max_points"))
     frames = []
     for name in combined["area"].unique().to_list():
         q = rules.area(name).qualification
-        frames.append(combined.filter(pl.col("area") == name).with_columns(rounded(points, q).alias("points"))
+        frames.append(combined.filter(pl.col("area") == name).with_columns(parts_points_expr(q).alias("points"))
                       .with_columns(above_minimum(pl.col("points"), q).alias("is_above_minimum")))
     return pl.concat(frames).drop("sum_points")
+
+
+def parts_points_expr(qualification: Qualification, *, summed_values: pl.Expr | None = None) -> pl.Expr:
+    """The points of a sum of parts: the parts' summed values through the points formula
+    (`combine = "sum_values"`), else the parts' points summed (`sum_points`), capped."""
+    summed_values = pl.col("value") if summed_values is None else summed_values
+    by_values = points_expr(summed_values, qualification)
+    return pl.when(pl.col("combine") == "sum_values").then(by_values).otherwise(
+        rounded(pl.min_horizontal(pl.col("sum_points"), pl.col("max_points")), qualification))
 
 
 def best_options(options: pl.DataFrame) -> pl.DataFrame:

@@ -32,7 +32,7 @@ from .io import PartnerData
 from .metrics import metric_values
 from .periods import parse_date, snapshots
 from .rules import AreaRules, Metric, Rulebook, load_rules
-from .scoring import TOTAL_DECIMALS, follows_scores, is_preferred, rounded, score
+from .scoring import TOTAL_DECIMALS, follows_scores, is_preferred, parts_points_expr, points_expr, score
 
 #: Parameters applied at the points stage (no metric is recomputed).
 POINTS_STAGE = ("min_total_points", "min_metric_points", "min_metric_comparison", "max_points", "full_marks_at")
@@ -396,18 +396,15 @@ def _points_stage(values: pl.DataFrame, area: AreaRules, params: list[str], comb
 def _metric_points(rows: pl.DataFrame, q, extra_keys: list[str]) -> pl.DataFrame:
     """Points per partner x track x metric (x parameter values): the best option, or the sum of
     a metric's parts; the same formula as `scoring.score_options` and `combine_parts`."""
-    linear = pl.col("value").clip(lower_bound=0.0) * pl.col("max_points") / pl.col("full_marks_at")
-    raw = pl.col("base_points") + pl.when(pl.col("is_open")).then(linear).otherwise(0.0)
-    rows = rows.with_columns(rounded(pl.min_horizontal(raw, pl.col("max_points")), q).alias("points"))
+    rows = rows.with_columns(points_expr(pl.col("value"), q, base=pl.col("base_points"),
+                                         is_open=pl.col("is_open")).alias("points"))
     keys = ["partner_id", "track", "metric", *extra_keys]
     best = rows.filter(pl.col("combine") == "best").group_by(keys).agg(pl.col("points").max())
     parts = rows.filter(pl.col("combine") != "best").group_by(keys).agg(
         pl.col("combine").first(), pl.col("max_points").first(), pl.col("full_marks_at").first(),
         pl.col("points").sum().alias("sum_points"), pl.col("value").sum().alias("sum_values"))
-    parts = parts.with_columns(rounded(pl.min_horizontal(
-        pl.when(pl.col("combine") == "sum_values")
-        .then(pl.col("sum_values").clip(lower_bound=0.0) * pl.col("max_points") / pl.col("full_marks_at"))
-        .otherwise(pl.col("sum_points")), pl.col("max_points")), q).alias("points")).select(*keys, "points")
+    parts = parts.with_columns(parts_points_expr(q, summed_values=pl.col("sum_values")).alias("points")).select(
+        *keys, "points")
     return pl.concat([best, parts])
 
 
