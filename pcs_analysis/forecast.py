@@ -34,7 +34,7 @@ from .names import canonical_key_expr
 from .people_kinds import SCORING_STEP, step_labels, step_values_from_counts
 from .periods import month_index, month_start, parse_date
 from .rules import Rulebook, load_rules
-from .scoring import follows_scores, score, track_preference
+from .scoring import TOTAL_DECIMALS, above_minimum, follows_scores, qualifies, score, track_preference
 from .sensitivity import _metric_points
 from .status import qualification
 
@@ -283,12 +283,10 @@ def _people(data: PartnerData, metric, future: list[dt.date], day: dt.date, rule
 def _summarize(points: pl.DataFrame, area, now: dict, status: dict, future: list[dt.date], future_months: list[int],
                paths: int, rate_rows: list[dict]) -> Forecast:
     q = area.qualification
-    minimum = (pl.col("points") > q.min_metric_points) if q.min_metric_comparison == "gt" else (
-        pl.col("points") >= q.min_metric_points)
+    minimum = above_minimum(pl.col("points"), q)
     per_track = points.group_by("path", "k", "track").agg(
-        pl.col("points").sum().round(9).alias("total"), minimum.all().alias("all_above"))
-    per_track = per_track.with_columns(((pl.col("total") >= q.min_total_points) & pl.col("all_above"))
-                                       .alias("is_qualified"))
+        pl.col("points").sum().round(TOTAL_DECIMALS).alias("total"), minimum.all().alias("all_above"))
+    per_track = per_track.with_columns(qualifies(pl.col("total"), pl.col("all_above"), q).alias("is_qualified"))
     follows = pl.select(follows_scores(pl.lit(now["track_basis"]))).item()
     fixed = None if follows else now["track"]
     order = {t: i for i, t in enumerate(area.tracks)}

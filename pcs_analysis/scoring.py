@@ -187,6 +187,11 @@ def above_minimum(points: pl.Expr, qualification: Qualification) -> pl.Expr:
     return points >= qualification.min_metric_points
 
 
+def qualifies(total: pl.Expr, every_metric_above: pl.Expr, qualification: Qualification) -> pl.Expr:
+    """A track qualifies: its total reaches the bar and every metric meets the minimum."""
+    return (total >= qualification.min_total_points) & every_metric_above
+
+
 def combine_parts(parts: pl.DataFrame, rules: Rulebook) -> pl.DataFrame:
     """The metric rows of sums of parts: each part's points (negatives earning 0, each capped)
     summed and capped at the maximum ("sum_points"), or the parts' values summed before points
@@ -319,8 +324,7 @@ def _track_totals(best: pl.DataFrame, area: AreaRules) -> pl.DataFrame:
         pl.col("metric").filter(~pl.col("is_above_minimum")).alias("missing"),
     )
     return totals.with_columns(
-        ((pl.col("total") >= q.min_total_points) & (pl.col("missing").list.len() == 0))
-        .alias("is_qualified"),
+        qualifies(pl.col("total"), pl.col("missing").list.len() == 0, q).alias("is_qualified"),
         pl.col("missing").list.join(";").alias("missing_metrics"),
         (pl.lit(q.min_total_points) - pl.col("total")).clip(lower_bound=0.0)
         .round(TOTAL_DECIMALS).alias("points_to_qualify"),
