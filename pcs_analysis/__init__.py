@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 _WHERE = {
     ".config": ("AREAS", "DEFAULT_RULES_VERSION", "SAMPLE_DIR"),
-    ".errors": ("DataValidationError", "PcsError", "Problem", "RulebookError"),
+    ".errors": ("DataValidationError", "PcsError", "Problem", "RulebookError", "UnknownPartnerError"),
     ".explain": ("Explanation", "explain"),
     ".forecast": ("Forecast", "Rates", "forecast"),
     ".io": ("CanonicalTables", "PartnerData", "read_data", "validate_frame"),
@@ -74,7 +74,7 @@ sys.modules[__name__].__class__ = _Package
 
 if TYPE_CHECKING:  # for type checkers and editors: the names `__getattr__` resolves (a test keeps both lists equal)
     from .config import AREAS, DEFAULT_RULES_VERSION, SAMPLE_DIR
-    from .errors import DataValidationError, PcsError, Problem, RulebookError
+    from .errors import DataValidationError, PcsError, Problem, RulebookError, UnknownPartnerError
     from .explain import Explanation, explain
     from .forecast import Forecast, Rates, forecast
     from .io import CanonicalTables, PartnerData, read_data, validate_frame

@@ -55,10 +55,7 @@ def load_folder(data_dir: str | Path, *, rules_version: str | None = None,
     rules = load_rules(rules_version)
     data = read_data(data_dir, rules=rules)
     if partners:
-        known = set(data.partner_ids())
-        unknown = [p for p in partners if p not in known]
-        if unknown:
-            raise PcsError(f"{data_dir}: no partner {', '.join(repr(p) for p in unknown)} in the data")
+        data.require_partners(partners)
         data = data.only_partners(partners)
     return data, rules
 

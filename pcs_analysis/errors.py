@@ -14,6 +14,13 @@ class DefectError(RuntimeError):
     """A check of the toolkit's own results failed: a defect to report, not a problem of the input."""
 
 
+class UnknownPartnerError(PcsError, KeyError):
+    """A partner id that the data do not hold (the same error from every function)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class RulebookError(PcsError):
     """A rulebook file is missing, malformed or inconsistent (names the file and the key)."""
 

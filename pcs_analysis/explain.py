@@ -62,8 +62,7 @@ def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
     """
     rules = rules or load_rules()
     day = parse_date(as_of)
-    if partner_id not in data.partner_ids():
-        raise KeyError(f"partner '{partner_id}' does not appear in {data.source or 'the data'}")
+    data.require_partners([partner_id])
     mine = data.only_partners([partner_id])
     area_names = list(areas) if areas is not None else list(rules.areas)
     result = score(mine, as_of=day, rules=rules, areas=area_names, lag=lag)

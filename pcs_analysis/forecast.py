@@ -100,8 +100,7 @@ def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, area: 
     rules = rules or load_rules()
     rates = rates or Rates()
     day = parse_date(as_of)
-    if partner_id not in data.partner_ids():
-        raise PcsError(f"no partner {partner_id!r} in the data")
+    data.require_partners([partner_id])
     if paths < 1:
         raise PcsError("paths must be at least 1")
     mine = data.only_partners([partner_id])

@@ -14,7 +14,7 @@ import polars as pl
 
 from .config import AREAS
 from .csvfiles import delimiter_hint, read_csv_text, shorten
-from .errors import DataValidationError, PcsError, Problem
+from .errors import DataValidationError, PcsError, Problem, UnknownPartnerError
 from .rules import Rulebook, load_rules
 from .schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, TABLES, USAGE, Column, TableSchema
 
@@ -52,6 +52,15 @@ class PartnerData:
     def partner_ids(self) -> list[str]:
         """Every partner id that appears in any table, sorted."""
         return self.partner_id_frame().sort("partner_id").collect()["partner_id"].to_list()
+
+    def require_partners(self, partner_ids: list[str], *, what: str = "") -> None:
+        """Raise `UnknownPartnerError` naming every id of `partner_ids` the data do not hold."""
+        known = set(self.partner_ids())
+        unknown = [p for p in partner_ids if p not in known]
+        if unknown:
+            where = self.source or "the data"
+            raise UnknownPartnerError(f"{what}{'' if not what else ': '}no partner "
+                                      f"{', '.join(repr(p) for p in unknown)} in {where}")
 
     def only_partners(self, partner_ids: list[str]) -> PartnerData:
         """The same data restricted to some partners."""

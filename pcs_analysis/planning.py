@@ -124,8 +124,7 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     area_names = list(areas)
     if not area_names:
         raise PcsError("plan_certifications: name at least one area")
-    if partner_id not in data.partner_ids():
-        raise PcsError(f"no partner {partner_id!r} in the data")
+    data.require_partners([partner_id])
     mine = data.only_partners([partner_id])
     target_day = (parse_date(target) if target is not None
                   else _default_target(mine, rules, area_names, day, default_lead_days))

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .errors import PcsError
 from .io import PartnerData
 from .periods import parse_date
 from .recommend import apply_candidate, measured_actions
@@ -59,8 +58,7 @@ def track_choice(data: PartnerData, partner_id: str, *, as_of: dt.date | str, ar
     """
     rules = rules or load_rules()
     day = parse_date(as_of)
-    if partner_id not in data.partner_ids():
-        raise PcsError(f"no partner {partner_id!r} in the data")
+    data.require_partners([partner_id])
     mine = data.only_partners([partner_id])
     area_names = [a for a in (areas if areas is not None else rules.areas) if len(rules.area(a).tracks) > 1]
     costs = {**DEFAULT_COSTS, **(costs or {})}

@@ -141,10 +141,8 @@ def apply(data: PartnerData, actions: Iterable[Action], *, as_of: dt.date | str,
     month = month_start(scored_month(day, rules.refresh, lag=lag))
     usage = data.usage.collect()
     certs = data.certifications.collect()
-    known = set(data.partner_ids())
     for action in actions:
-        if action.partner_id not in known:
-            raise PcsError(f"{type(action).__name__}: no partner {action.partner_id!r} in the data")
+        data.require_partners([action.partner_id], what=type(action).__name__)
         if isinstance(action, AddCertifiedPeople):
             earned = action.earned_on or day - dt.timedelta(days=rules.refresh.skilling_lag_days if lag else 0)
             rows = pl.DataFrame({

@@ -326,3 +326,20 @@ def test_the_readings_page_is_generated_from_the_rulebooks():
 
     page = Path(__file__).resolve().parent.parent / "docs" / "readings.md"
     assert page.read_text(encoding="utf-8") == readings_markdown([load_rules(v) for v in reversed(list_versions())])
+
+
+def test_an_unknown_partner_is_the_same_error_everywhere(sample_data):
+    import pcs_analysis as pcs
+
+    calls = {
+        "explain": lambda: pcs.explain(sample_data, "P999", as_of=AS_OF, areas=["modern_work"]),
+        "forecast": lambda: pcs.forecast(sample_data, "P999", as_of=AS_OF, area="modern_work", paths=10),
+        "plan": lambda: pcs.plan_certifications(sample_data, "P999", as_of=AS_OF, areas=["modern_work"]),
+        "tracks": lambda: pcs.track_choice(sample_data, "P999", as_of=AS_OF, areas=["modern_work"]),
+        "what_if": lambda: pcs.what_if(sample_data, [pcs.Scenario("s", (pcs.LoseCustomer("P999", "T1"),))],
+                                       as_of=AS_OF, areas=["modern_work"]),
+    }
+    for name, call in calls.items():
+        with pytest.raises(pcs.UnknownPartnerError, match="no partner 'P999'"):
+            call()
+        assert issubclass(pcs.UnknownPartnerError, pcs.PcsError), name
