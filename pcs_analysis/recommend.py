@@ -413,9 +413,9 @@ def _actions(scope: _Scope, label: str, metric: str, leaf: Metric, track: str) -
             text = f"{label}: one more {line.unit} deployment with {users} monthly active users"
         else:
             workload = (_workload_name(scope.area, leaf) if leaf.workloads else "Azure consumption (all services)")
-            product = leaf.products[0] if leaf.products else ("dynamics" if scope.area.area == "business_applications"
-                                                              else "azure")
-            row = _row(scope, new, workload, association, revenue=amount, product=product)
+            # The product family: the metric's own, else the workload's in the rulebook (inferred).
+            row = _row(scope, new, workload, association, revenue=amount,
+                       product=leaf.products[0] if leaf.products else None)
             text = f"{label}: one more customer with USD {amount:,.2f} of {workload} in {scope.month:%Y-%m}"
         add("add_customer", new, text, _add_rows([row]))
     elif leaf.counts_people:
@@ -481,8 +481,10 @@ def _actions(scope: _Scope, label: str, metric: str, leaf: Metric, track: str) -
         rows = _month_rows(scope, leaf).filter(pl.col("association").is_in(list(option.associations)))
         if rows.height:
             r = rows.row(0, named=True)
+            excluded = sorted(scope.area.workload_names.get(k, k) for k in leaf.excluded_workloads)
+            unless = f" ({', '.join(excluded)} do not count)" if excluded else ""
             add("add_service", r["tenant_id"], f"{label}: bring one more Azure service into use at "
-                f"{r['tenant_id']} (Virtual Machines do not count)",
+                f"{r['tenant_id']}{unless}",
                 _add_rows([_row(scope, r["tenant_id"], "Another Azure service", r["association"], revenue=1.0,
                                 product="azure")]))
     return c
