@@ -36,7 +36,7 @@ test: setup browser
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lint: setup
-	$(BIN)/ruff check pcs_analysis tests bench
+	$(BIN)/ruff check pcs_analysis tests bench notebooks docs/screenshots.py
 
 bench: setup
 	$(BIN)/python bench/run.py --out bench/results.md

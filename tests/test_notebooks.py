@@ -92,3 +92,17 @@ def test_widgets_build_and_rescore_when_moved(sample_data):
     choice, value, _ = box.children
     assert choice.value == "min_total_points" and value.value == 70 and value.min == 35 and value.max == 105
     value.value = 60.0   # moving the slider rescores (the output needs a front end to show)
+
+
+def test_the_code_and_the_notebooks_pass_the_linter():
+    """`make lint` (ruff) on the package, the tests, the benchmarks, the notebooks and the docs
+    script: the same settings as pyproject.toml."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    ruff = Path(sys.executable).with_name("ruff")
+    proc = subprocess.run([str(ruff), "check", "pcs_analysis", "tests", "bench", "notebooks", "docs/screenshots.py"],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:]
