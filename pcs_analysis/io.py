@@ -157,6 +157,15 @@ def validate_frame(frame: pl.DataFrame, schema: TableSchema, *, file: str = "<fr
 
     Returns the typed frame or raises `DataValidationError`; used by `read_data` and by code
     that builds tables in memory (sample data, imports, what-if scenarios).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from pcs_analysis.schemas import CERTIFICATIONS
+    >>> rows = pl.DataFrame({"partner_id": ["P1"], "person_id": ["a"], "earned_on": ["2025-01-01"],
+    ...                      "certification": ["Teams Administrator Associate"], "expires_on": [None]})
+    >>> validate_frame(rows, CERTIFICATIONS)["earned_on"].dtype
+    Date
     """
     rules = rules or load_rules()
     vocabularies = _vocabularies(rules)

@@ -208,7 +208,16 @@ def load(folder: str | Path) -> PartnerReport:
 def partner_report(*, data_dir: str | Path, partner_id: str, as_of: dt.date, rules_version: str | None = None,
                    top: int = 3, chart_renderer: str = "svg", prepared: str | Path = "") -> PartnerReport:
     """One partner's report: loaded from `prepared` (a folder saved by `pcs reports`), which must
-    be this partner's on this day, or else computed live from `data_dir`."""
+    be this partner's on this day, or else computed live from `data_dir`.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> r = partner_report(data_dir=SAMPLE_DIR, partner_id="P005", as_of=dt.date(2026, 11, 21))
+    >>> r.summary.filter(r.summary["area"] == "security")["is_qualified"].to_list()
+    [True]
+    """
     if prepared:
         report = load(prepared)
         wanted = (partner_id, as_of, rules_version or report.rules_version, top)
