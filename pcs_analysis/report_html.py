@@ -64,8 +64,10 @@ class Html(str):
 
 
 def _status_class(status: str) -> str:
-    return {"Qualified": "pcs-qualified", "Enrolled": "pcs-enrolled",
-            "Enrolled (Renewal due)": "pcs-renewal"}.get(status, "pcs-progress")
+    from .status import ENROLLED, QUALIFIED, RENEWAL_DUE
+
+    classes = {QUALIFIED: "pcs-qualified", ENROLLED: "pcs-enrolled", RENEWAL_DUE: "pcs-renewal"}
+    return classes.get(status, "pcs-progress")
 
 
 def _names(metrics: str | None) -> str:
@@ -189,7 +191,8 @@ GLOSSARY = (
     ("Track", "Enterprise or SMB: some areas score both and keep a qualifying one, others are classified "
      "by Microsoft from the customer base"),
     ("Qualification window", "the days on which the partner must qualify at least once: the current month "
-     "and the five before it, or the renewal month and the five before it when enrolled"),
+     "and the months before it, or, when enrolled, the renewal month and the months before it (the "
+     "table above gives the dates)"),
 )
 
 

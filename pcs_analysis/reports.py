@@ -601,8 +601,6 @@ def _distribution_svg(status: pl.DataFrame, titles: dict[str, str]) -> str:
     return _to_svg(charts.portfolio_distribution(summary))
 
 
-_STATUSES = ("Qualified", "Enrolled", "Enrolled (Renewal due)", "In progress")
-
 _INDEX_SCRIPT = """<script>
 (function(){
   const table=document.getElementById('partners'), body=table.tBodies[0];
@@ -630,13 +628,16 @@ _INDEX_SCRIPT = """<script>
 def index_page(manifest: pl.DataFrame, status: pl.DataFrame, *, names: dict, titles: dict[str, str], as_of: dt.date,
                rules_version: str, distribution: str = "") -> str:
     """The portfolio page of a run (`index.html`), as text. Names are HTML-escaped."""
+    from .status import ENROLLED, IN_PROGRESS, QUALIFIED, RENEWAL_DUE
+
+    statuses = (QUALIFIED, ENROLLED, RENEWAL_DUE, IN_PROGRESS)
     e = html.escape
     areas = list(titles)
     mine = {(r["partner_id"], r["area"]): r for r in status.iter_rows(named=True)}
     counts = status.group_by("area", "status").len()
     count = {(r["area"], r["status"]): r["len"] for r in counts.iter_rows(named=True)}
     summary_rows = "".join(
-        f"<tr><th>{e(titles[a])}</th>" + "".join(f"<td>{count.get((a, s), 0)}</td>" for s in _STATUSES) + "</tr>"
+        f"<tr><th>{e(titles[a])}</th>" + "".join(f"<td>{count.get((a, s), 0)}</td>" for s in statuses) + "</tr>"
         for a in areas)
     rows = []
     for r in manifest.iter_rows(named=True):
@@ -647,7 +648,7 @@ def index_page(manifest: pl.DataFrame, status: pl.DataFrame, *, names: dict, tit
             if row is None:
                 cells.append("<td></td>")
                 continue
-            css = "q" if row["is_qualified_today"] or row["status"].startswith(("Qualified", "Enrolled")) else "n"
+            css = "q" if row["is_qualified_today"] or row["status"] != IN_PROGRESS else "n"
             cells.append(f"<td class='{css}' data-area='{e(a, quote=True)}' "
                          f"data-status='{e(row['status'], quote=True)}' "
                          f"data-sort='{row['total_today']:.3f}'>{row['total_today']:.1f}"
@@ -658,7 +659,7 @@ def index_page(manifest: pl.DataFrame, status: pl.DataFrame, *, names: dict, tit
         rows.append(f"<tr><td>{e(pid)}</td><td dir='auto'>{e(names.get(pid) or '')}</td><td>{e(state)}</td>"
                     f"{''.join(cells)}<td>{link}</td></tr>")
     area_options = "".join(f"<option value='{e(a, quote=True)}'>{e(titles[a])}</option>" for a in areas)
-    status_options = "".join(f"<option>{e(s)}</option>" for s in _STATUSES)
+    status_options = "".join(f"<option>{e(s)}</option>" for s in statuses)
     head = "".join(f"<th>{e(titles[a])}</th>" for a in areas)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Partner Capability Score, portfolio on {as_of}</title>
@@ -677,7 +678,7 @@ td small{{display:block;color:#57606a;font-size:.75em}}
 <body><h1>Partner Capability Score: portfolio</h1>
 <p>Scores as Partner Center shows them on {as_of}; rulebook {e(rules_version)}; {manifest.height} partner(s).</p>
 <h2>Partners per area and status</h2>
-<table class="counts"><tr><th></th>{''.join(f'<th>{e(s)}</th>' for s in _STATUSES)}</tr>{summary_rows}</table>
+<table class="counts"><tr><th></th>{''.join(f'<th>{e(s)}</th>' for s in statuses)}</tr>{summary_rows}</table>
 <h2>Totals per area</h2>
 <figure>{distribution}</figure>
 <h2>Partners</h2>
