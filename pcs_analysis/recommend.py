@@ -36,6 +36,7 @@ from .periods import month_start, parse_date, scored_month
 from .rules import AreaRules, Metric, Rulebook, load_rules
 from .scoring import score
 from .status import month_end, windows_of
+from .tenants import product_expr
 
 RECOMMENDATION_COLUMNS = [
     "partner_id", "area", "track", "is_kept_track", "type", "kind", "metric", "subject", "points_change",
@@ -141,8 +142,11 @@ def apply_candidate(data: PartnerData, candidate: Candidate, rules: Rulebook | N
 
 
 def _prepared(data: PartnerData, rules: Rulebook) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The partner rows with matching keys; a row without a product takes its workload's, as the
+    engine reads it (so candidates select the same rows the engine scores)."""
     usage = data.usage.collect().with_columns(
-        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases).alias("workload_key"))
+        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases).alias("workload_key"),
+        product_expr(rules).alias("product"))
     certs = data.certifications.collect().with_columns(
         canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
                            prefixes=rules.certification_prefixes).alias("certification_key"))

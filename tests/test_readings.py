@@ -343,3 +343,17 @@ def test_an_unknown_partner_is_the_same_error_everywhere(sample_data):
         with pytest.raises(pcs.UnknownPartnerError, match="no partner 'P999'"):
             call()
         assert issubclass(pcs.UnknownPartnerError, pcs.PcsError), name
+
+
+def test_recommendations_are_the_same_without_a_product_column(sample_data):
+    """Candidates select rows by product family too: without the column they use the inferred
+    family, so the recommendations do not lose the Azure actions."""
+    import pcs_analysis as pcs
+
+    mine = sample_data.only_partners(["P005"])
+    without = dataclasses.replace(mine, usage=mine.usage.with_columns(pl.lit(None, pl.String).alias("product")))
+    areas = ["data_ai", "security"]
+    a = pcs.recommend(mine, as_of=AS_OF, areas=areas)
+    b = pcs.recommend(without, as_of=AS_OF, areas=areas)
+    assert a.filter(pl.col("type") == "action").height > 0
+    assert a.equals(b)
