@@ -31,13 +31,14 @@ def score_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_version: s
 
 def explain_folder(data_dir: str | Path, partner_id: str, *, as_of: dt.date | str,
                    rules_version: str | None = None, lag: bool = True,
-                   areas: list[str] | None = None, strict: bool = False) -> tuple[Explanation, pl.DataFrame]:
+                   areas: list[str] | None = None,
+                   strict: bool = False) -> tuple[Explanation, pl.DataFrame, list[str]]:
     """Read, validate and explain one partner of a data folder (what `pcs explain` does), with
-    that partner's inputs no rule reads."""
-    data, rules = load_folder(data_dir, rules_version=rules_version)
+    that partner's inputs no rule reads and warnings about the data month shown."""
+    data, rules = load_folder(data_dir, rules_version=rules_version, partners=[partner_id])
+    unread = checked_unread(data, rules, strict=strict, where=data_dir)
     explanation = explain(data, partner_id, as_of=as_of, rules=rules, lag=lag, areas=areas or None)
-    unread = checked_unread(data.only_partners([partner_id]), rules, strict=strict, where=data_dir)
-    return explanation, unread
+    return explanation, unread, month_warnings(data, rules, as_of, lag=lag)
 
 
 def checked_unread(data: PartnerData, rules: Rulebook, *, strict: bool, where: str | Path) -> pl.DataFrame:

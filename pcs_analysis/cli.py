@@ -132,8 +132,10 @@ def explain_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(hel
     from .display import format_explanation
     from .unread import describe_unread
 
-    e, unread = api.explain_folder(data_dir, partner_id, as_of=_date(as_of), rules_version=rules,
-                                   lag=not no_lag, areas=area, strict=strict)
+    e, unread, warnings = api.explain_folder(data_dir, partner_id, as_of=_date(as_of), rules_version=rules,
+                                             lag=not no_lag, areas=area, strict=strict)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if out is not None:
         write_csvs(out, {"explain_tenants": e.tenants, "explain_people": e.people,
                          "explain_ignored": e.ignored, "scores": e.result.scores,

@@ -39,9 +39,14 @@ def read_csv_text(path: Path) -> tuple[pl.DataFrame | None, Problem | None]:
     if problem is not None:
         return None, problem
     try:
-        return pl.read_csv(path, infer_schema=False), None
+        frame = pl.read_csv(path, infer_schema=False)
     except Exception:  # polars raises several error types for unreadable files
         return None, diagnose_csv(path)
+    # Another delimiter parses as a single column named after the whole header line.
+    hint = delimiter_hint(frame.columns[0]) if len(frame.columns) == 1 else None
+    if hint:
+        return None, Problem(str(path), None, (1,), hint, "line")
+    return frame, None
 
 
 def _unreadable_path(path: Path) -> Problem | None:

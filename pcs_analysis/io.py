@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from .config import AREAS
-from .csvfiles import delimiter_hint, read_csv_text, shorten
+from .csvfiles import read_csv_text, shorten
 from .errors import DataValidationError, PcsError, Problem, UnknownPartnerError
 from .rules import Rulebook, load_rules
 from .schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, TABLES, USAGE, Column, TableSchema
@@ -211,9 +211,6 @@ def _read_table(folder: Path, schema: TableSchema,
         raw, problem = read_csv_text(path)
         if problem is not None:
             return None, [problem]
-        hint = delimiter_hint(",".join(raw.columns)) if len(raw.columns) == 1 else None
-        if hint:
-            return None, [Problem(str(path), None, (1,), hint, "line")]
         offset, label = 2, "line"  # the header is line 1
     else:
         try:

@@ -46,19 +46,19 @@ def write_csvs(folder: str | Path, frames: Mapping[str, pl.DataFrame]) -> Path:
     """Write each frame as `folder/<name>.csv`, all of them or none; other files in the folder
     are kept (nothing is moved or deleted that this call did not write)."""
     folder = check_output_folder(folder)
+    for name in frames:
+        target = folder / f"{name}.csv"
+        if target.is_dir() or target.is_symlink():
+            raise PcsError(f"{target}: is a folder or a link; it would be replaced: remove it or choose "
+                           "another folder")
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         for name, frame in frames.items():
             frame.write_csv(staging / f"{name}.csv", date_format=DATE_FORMAT)
+            (staging / f"{name}.csv").chmod(0o644)
         folder.mkdir(parents=True, exist_ok=True)
         for name in frames:
-            target = folder / f"{name}.csv"
-            if target.is_dir() or target.is_symlink():
-                raise PcsError(f"{target}: is a folder or a link; it would be replaced: remove it or choose "
-                               "another folder")
-        for name in frames:
-            (staging / f"{name}.csv").chmod(0o644)
             (staging / f"{name}.csv").replace(folder / f"{name}.csv")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -67,26 +67,21 @@ def write_csvs(folder: str | Path, frames: Mapping[str, pl.DataFrame]) -> Path:
 
 def write_csv(path: str | Path, frame: pl.DataFrame) -> Path:
     """Write one CSV file atomically (a temporary file renamed into place)."""
+    return _write_atomically(path, lambda stream: frame.write_csv(stream, date_format=DATE_FORMAT))
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write one text file (UTF-8) atomically (a temporary file renamed into place)."""
+    return _write_atomically(path, lambda stream: stream.write(text.encode("utf-8")))
+
+
+def _write_atomically(path: str | Path, write) -> Path:
     path = check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with open(handle, "wb") as stream:
-            frame.write_csv(stream, date_format=DATE_FORMAT)
-        Path(tmp).replace(path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
-
-
-def write_text(path: str | Path, text: str) -> Path:
-    """Write one text file atomically (a temporary file renamed into place)."""
-    path = check_output_file(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with open(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            write(stream)
         Path(tmp).chmod(0o644)
         Path(tmp).replace(path)
     finally:

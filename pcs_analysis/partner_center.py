@@ -33,13 +33,13 @@ from pathlib import Path
 
 import polars as pl
 
-from .csvfiles import delimiter_hint, read_csv_text, shorten
+from .csvfiles import read_csv_text, shorten
 from .errors import DataValidationError, PcsError, Problem
 from .io import CanonicalTables, validate_frame
 from .names import canonical_key_expr, name_key_expr
 from .rules import Rulebook, load_rules
 from .schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, USAGE
-from .unread import is_read_expr, known_certifications
+from .unread import is_read_expr, unknown_certification_rows
 
 OFFICE_USAGE = (
     "PGAMpnId", "CustomerTenantId", "CustomerTpid", "WorkloadName", "Month", "PaidAvailableUnits",
@@ -223,10 +223,8 @@ def import_partner_center(src_dir: str | Path, *,
         enrollments=validate_frame(pl.DataFrame(schema={c: pl.String for c in ENROLLMENTS.column_names}),
                                    ENROLLMENTS, file="imported enrollments", rules=rules),
     )
-    known = list(known_certifications(rules))
-    unknown = (certs.filter(~canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
-                                                prefixes=rules.certification_prefixes).is_in(known))
-               .group_by("certification").agg(pl.len().alias("rows")).sort("certification"))
+    unknown = (unknown_certification_rows(certs.lazy(), rules).group_by("certification")
+               .agg(pl.len().alias("rows")).sort("certification").collect())
     files = [p for spec in (OFFICE, AZURE, DYNAMICS) for p in downloads[spec.kind]] + customers + training
     report = ImportReport(
         files=tuple(p.name for p in files), usage_rows_read=read, duplicate_rows_dropped=dropped,
@@ -261,10 +259,6 @@ def _read(path: Path, columns: tuple[str, ...], problems: list[Problem],
     raw, problem = read_csv_text(path)
     if problem is not None:
         problems.append(problem)
-        return None
-    hint = delimiter_hint(",".join(raw.columns)) if len(raw.columns) == 1 else None
-    if hint:
-        problems.append(Problem(str(path), None, (1,), hint, "line"))
         return None
     found = len(problems)
     for name in raw.columns:

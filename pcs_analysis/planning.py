@@ -339,13 +339,11 @@ def _renewals(e: Explanation, certs: Mapping[str, Certification], rules: Ruleboo
         cert = certs.get(k)
         if cert is None:
             continue
-        ends = [d for d in (rules.stops_counting_on(r["expires_on"]),
-                            cert.counts_through + dt.timedelta(days=1) if cert.counts_through else None)
-                if d is not None]
-        if ends and min(ends) <= target:
+        end = rules.held_until(cert, r["expires_on"])
+        if end is not None and end <= target:
             out.append({"person_id": r["person_id"], "certification": r["certification"], "area": r["area"],
-                        "metric": r["metric"], "step": r["step"], "stops_counting_on": min(ends),
-                        "renew_by": min(ends) - dt.timedelta(days=1 + rules.refresh.skilling_lag_days)})
+                        "metric": r["metric"], "step": r["step"], "stops_counting_on": end,
+                        "renew_by": end - dt.timedelta(days=1 + rules.refresh.skilling_lag_days)})
     schema = {"person_id": pl.String, "certification": pl.String, "area": pl.String, "metric": pl.String,
               "step": pl.String, "stops_counting_on": pl.Date, "renew_by": pl.Date}
     return pl.DataFrame(out, schema=schema).unique().sort("stops_counting_on", "person_id", "area", "metric")

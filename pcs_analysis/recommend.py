@@ -560,13 +560,8 @@ def _risks(scope: _Scope) -> list[Candidate]:
     held = scope.certs.filter(pl.col("certification_key").is_in(list(keys)) & (pl.col("earned_on") <= scope.earned_on))
     for r in held.iter_rows(named=True):
         cert = keys[r["certification_key"]]
-        ends = [d for d in (scope.rules.stops_counting_on(r["expires_on"]),
-                            cert.counts_through + dt.timedelta(days=1) if cert.counts_through else None)
-                if d is not None]
-        if not ends:
-            continue
-        end = min(ends)
-        if scope.as_of < end <= scope.horizon:
+        end = scope.rules.held_until(cert, r["expires_on"])
+        if end is not None and scope.as_of < end <= scope.horizon:
             out.append(Candidate(
                 scope.partner_id, area.area, None, "risk", "certification_expires", "", r["person_id"],
                 f"{r['person_id']}: {r['certification']} stops counting on {end}: -{{points}} points "

@@ -205,7 +205,7 @@ def load(folder: str | Path) -> PartnerReport:
                          top=meta["top"], bars=meta["bars"], svg=meta["svg"], titles=meta["titles"], **tables)
 
 
-def partner_report(*, data_dir: str | Path, partner_id: str, as_of: dt.date, rules_version: str | None = None,
+def partner_report(*, data_dir: str | Path, partner_id: str, as_of: dt.date | str, rules_version: str | None = None,
                    top: int = 3, chart_renderer: str = "svg", prepared: str | Path = "") -> PartnerReport:
     """One partner's report: loaded from `prepared` (a folder saved by `pcs reports`), which must
     be this partner's on this day, or else computed live from `data_dir`.
@@ -218,6 +218,9 @@ def partner_report(*, data_dir: str | Path, partner_id: str, as_of: dt.date, rul
     >>> r.summary.filter(r.summary["area"] == "security")["is_qualified"].to_list()
     [True]
     """
+    from .periods import parse_date
+
+    as_of = parse_date(as_of)
     if prepared:
         report = load(prepared)
         wanted = (partner_id, as_of, rules_version or report.rules_version, top)

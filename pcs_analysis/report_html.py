@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from .periods import parse_date
-
 if TYPE_CHECKING:
     from .report import PartnerReport
 
@@ -78,7 +76,6 @@ def _window(row: Mapping, as_of: dt.date) -> str:
     start, end = row.get("window_start"), row.get("window_end")
     if start is None or end is None:
         return ""
-    as_of = parse_date(as_of)
     if row.get("is_enrolled") or end > as_of:
         left = (end - as_of).days
         return f"qualification window {start} to {end}: {left} day{'s' if left != 1 else ''} left"

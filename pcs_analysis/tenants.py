@@ -199,8 +199,6 @@ def tenant_option_months(rows: pl.LazyFrame, bands: pl.LazyFrame, metric: Metric
 
 def area_usage_rows(usage: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
     """Usage rows of any workload the area's tenant metrics count."""
-    leaves = [leaf for m in area.metrics for leaf in m.leaves()]
-    keys = sorted({w for m in leaves for w in m.workloads})
-    products = sorted({p for m in leaves for p in m.products})
-    return usage.filter(pl.col("workload_key").cast(pl.String).is_in(keys)
-                        | pl.col("product").cast(pl.String).is_in(products))
+    keys, products = area.workload_reads()
+    return usage.filter(pl.col("workload_key").cast(pl.String).is_in(sorted(keys))
+                        | pl.col("product").cast(pl.String).is_in(sorted(products)))

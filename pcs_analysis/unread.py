@@ -23,9 +23,8 @@ _EXAMPLES = 3
 
 def read_workloads(rules: Rulebook) -> tuple[list[str], list[str]]:
     """The workload keys some area's metric lists and the product families some area reads."""
-    leaves = [leaf for area in rules.areas.values() for m in area.metrics for leaf in m.leaves()]
-    keys = {w for m in leaves for w in m.workloads} | {k for m in leaves for k in m.rates}
-    return sorted(keys), sorted({p for m in leaves for p in m.products})
+    reads = [area.workload_reads() for area in rules.areas.values()]
+    return sorted(set().union(*(k for k, _ in reads))), sorted(set().union(*(p for _, p in reads)))
 
 
 def is_read_expr(rules: Rulebook, key: pl.Expr, product: pl.Expr) -> pl.Expr:
@@ -43,6 +42,13 @@ def known_certifications(rules: Rulebook) -> dict[str, str]:
                 for cert in (*leaf.certifications, *[c for step in leaf.steps for c in step]):
                     known.setdefault(cert.key, cert.name)
     return known
+
+
+def unknown_certification_rows(certifications: pl.LazyFrame, rules: Rulebook) -> pl.LazyFrame:
+    """The certification rows whose title no list of any area knows (after aliases and prefixes)."""
+    key = canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
+                             prefixes=rules.certification_prefixes)
+    return certifications.filter(~key.is_in(list(known_certifications(rules))))
 
 
 def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
@@ -63,17 +69,14 @@ def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
     workloads = usage.filter(~is_read_expr(rules, pl.col("workload_key"), pl.col("product"))).select(
         pl.lit("workload").alias("kind"), pl.col("workload").cast(pl.String).alias("name"),
         pl.col("partner_id").cast(pl.String))
-    known = known_certifications(rules)
-    certs = data.certifications.with_columns(
-        canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
-                           prefixes=rules.certification_prefixes).alias("key"))
-    certs = certs.filter(~pl.col("key").is_in(list(known))).select(
+    certs = unknown_certification_rows(data.certifications, rules).select(
         pl.lit("certification").alias("kind"), pl.col("certification").alias("name"), "partner_id")
     rows = pl.concat([workloads, certs]).group_by("kind", "name").agg(
         pl.len().cast(pl.Int64).alias("rows"), pl.col("partner_id").n_unique().cast(pl.Int64).alias("partners"),
         pl.col("partner_id").unique().sort().head(_EXAMPLES).str.join(", ").alias("example_partners"),
     ).sort("kind", "name", descending=[True, False]).collect()
-    names = {"workload": _read_workload_names(rules), "certification": sorted(set(known.values()))}
+    names = {"workload": _read_workload_names(rules),
+             "certification": sorted(set(known_certifications(rules).values()))}
     closest = [_closest(name, names[kind]) for kind, name in rows.select("kind", "name").iter_rows()]
     return rows.with_columns(pl.Series("closest_known", closest, dtype=pl.String)).select(UNREAD_COLUMNS)
 
@@ -103,9 +106,9 @@ def describe_unread(unread: pl.DataFrame) -> str:
 
 
 def month_warnings(data: PartnerData, rules: Rulebook, as_of: dt.date | str, *, lag: bool = True) -> list[str]:
-    """Warnings when the data month shown on `as_of` (or its month a year earlier) is outside the
-    months the usage table holds: the usage metrics then score 0 for want of data, not of
-    customers."""
+    """Warnings when the data month shown on `as_of`, or the month a year earlier it is compared
+    with, is outside the months the usage table holds: the usage metrics then score for want of
+    data, not of customers."""
     day = parse_date(as_of)
     months = data.usage.select(pl.col("month").min().alias("first"), pl.col("month").max().alias("last")).collect()
     first, last = months.row(0)
@@ -116,4 +119,8 @@ def month_warnings(data: PartnerData, rules: Rulebook, as_of: dt.date | str, *, 
     if shown < first or shown > last:
         return [f"on {day} Partner Center shows the data month {shown:%Y-%m}, which has no usage rows ({held}): "
                 "every usage metric scores 0"]
+    baseline = shown.replace(year=shown.year - 1)
+    if baseline < first:
+        return [f"the data month {shown:%Y-%m} is compared with {baseline:%Y-%m}, which has no usage rows "
+                f"({held}): net adds and growth count every customer as new"]
     return []

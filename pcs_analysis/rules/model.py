@@ -226,6 +226,13 @@ class AreaRules:
     #: Workload key -> product family of the area's tagged workload lists ([workload_products]).
     workload_products: Mapping[str, str] = field(default_factory=dict)
 
+    def workload_reads(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The workload keys the area's metrics list (rate-card lines included) and the product
+        families they read whole."""
+        leaves = [leaf for metric in self.metrics for leaf in metric.leaves()]
+        keys = {w for m in leaves for w in m.workloads} | {k for m in leaves for k in m.rates}
+        return frozenset(keys), frozenset(p for m in leaves for p in m.products)
+
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:
             if metric.name == name:
@@ -290,6 +297,14 @@ class Rulebook:
         if expires_on is None:
             return None
         return expires_on + dt.timedelta(days=1) if self.certification_expiry == "last_day_counts" else expires_on
+
+    def held_until(self, certification: Certification, expires_on: dt.date | None) -> dt.date | None:
+        """The first day a held certification no longer counts: its expiry, or the end of a
+        retired certification's grace (`counts_through`), whichever comes first; None: never."""
+        ends = [d for d in (self.stops_counting_on(expires_on),
+                            certification.counts_through + dt.timedelta(days=1) if certification.counts_through
+                            else None) if d is not None]
+        return min(ends) if ends else None
 
     def expires_on_for(self, stops_on: dt.date) -> dt.date:
         """The `expires_on` of a certification that stops counting on `stops_on`."""
