@@ -41,7 +41,7 @@ def run_empty(job: tuple[str, str, str]) -> float:
     import papermill
     from traitlets.config import Config
 
-    from pcs_analysis.reports import KERNEL
+    from pcs_analysis.reporting.bulk import KERNEL
 
     notebook, ipc_dir, partner = job
     started = time.perf_counter()
@@ -54,7 +54,7 @@ def run_empty(job: tuple[str, str, str]) -> float:
 
 def floor(partners: list[str], workers: int, work: Path) -> float:
     """Wall-clock seconds for the empty notebook once per partner on `workers` workers."""
-    from pcs_analysis.reports import _pool
+    from pcs_analysis.reporting.bulk import _pool
 
     notebook = work / "empty.ipynb"
     notebook.write_text(EMPTY)
@@ -76,7 +76,7 @@ def floor(partners: list[str], workers: int, work: Path) -> float:
 def reports(workers: int, out: Path) -> dict[str, float]:
     """One whole `run_reports` over the sample; its wall-clock time and that of each stage."""
     from pcs_analysis.config import SAMPLE_DIR
-    from pcs_analysis.reports import run_reports
+    from pcs_analysis.reporting.bulk import run_reports
 
     marks: dict[str, float] = {}
 

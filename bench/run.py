@@ -63,7 +63,7 @@ def generate(partners: int, seed: int) -> Path:
 
 def write_data(partners: int, seed: int) -> None:
     folder = data_folder(partners, seed)
-    from pcs_analysis.sample import generate_sample
+    from pcs_analysis.inputs.sample import generate_sample
 
     sample = generate_sample(partners=partners, seed=seed, months=25, tenants_per_partner=6.0,
                              workloads_per_tenant=2.2)
@@ -80,7 +80,7 @@ FLOOR = textwrap.dedent("""
 SENSITIVITY = textwrap.dedent("""
     import sys, time
     from pcs_analysis import read_data
-    from pcs_analysis.sensitivity import sensitivity
+    from pcs_analysis.analysis.sensitivities import sensitivity
     data = read_data(sys.argv[1])
     data = data.only_partners(data.partner_ids()[: int(sys.argv[2])])
     grid = {"min_total_points": [50 + 0.5 * i for i in range(40)],

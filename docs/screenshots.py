@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pcs_analysis.config import SAMPLE_DIR  # noqa: E402
-from pcs_analysis.reports import run_reports  # noqa: E402
+from pcs_analysis.reporting.bulk import run_reports  # noqa: E402
 from tests.browser import chrome, jupyterlab, run_notebook  # noqa: E402
 
 DOCS = ROOT / "docs"

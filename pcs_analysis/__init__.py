@@ -9,46 +9,46 @@
 ['partner_id', 'partner_name', 'as_of']
 
 Each name is imported from its module when first used, so a kernel that only shows a prepared
-report does not pay for altair, scipy or the scenario tools.
+report does not pay for altair, scipy or the scenario tools. The modules live in one folder per
+layer (`rules`, `inputs`, `engine`, `analysis`, `present`, `reporting`); none is named like a
+public function, so importing one never hides a name of this page.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 _WHERE = {
-    ".config": ("AREAS", "DEFAULT_RULES_VERSION", "SAMPLE_DIR"),
-    ".errors": ("DataValidationError", "PcsError", "Problem", "RulebookError", "UnknownPartnerError"),
-    ".explain": ("Explanation", "explain"),
-    ".forecast": ("Forecast", "Rates", "forecast"),
-    ".io": ("CanonicalTables", "PartnerData", "read_data", "validate_frame"),
-    ".planning": ("CertificationPlan", "plan_certifications"),
-    ".recommend": ("recommend",),
-    ".report": ("PartnerReport", "partner_report"),
-    ".rules": ("Rulebook", "list_versions", "load_rules"),
-    ".sample": ("generate_sample",),
-    ".scoring": ("ScoreResult", "score"),
-    ".sensitivity": ("Sensitivity", "get_parameter", "sensitivity", "set_parameter"),
-    ".status": ("History", "Qualification", "history", "qualification"),
-    ".track_choice": ("TrackChoice", "track_choice"),
-    ".unread": ("unread_inputs",),
-    ".whatif": ("AddCertifiedPeople", "AddCustomer", "Associate", "GrowActiveUsers", "LoseCustomer", "Scenario",
-                "WhatIf", "what_if"),
+    "pcs_analysis.config": ("AREAS", "DEFAULT_RULES_VERSION", "SAMPLE_DIR"),
+    "pcs_analysis.errors": ("DataValidationError", "PcsError", "Problem", "RulebookError", "UnknownPartnerError"),
+    "pcs_analysis.analysis.explanation": ("Explanation", "explain"),
+    "pcs_analysis.analysis.forecasts": ("Forecast", "Rates", "forecast"),
+    "pcs_analysis.inputs.read": ("CanonicalTables", "PartnerData", "read_data", "validate_frame"),
+    "pcs_analysis.analysis.planning": ("CertificationPlan", "plan_certifications"),
+    "pcs_analysis.analysis.recommendations": ("recommend",),
+    "pcs_analysis.reporting.partner": ("PartnerReport", "partner_report"),
+    "pcs_analysis.rules": ("Rulebook", "list_versions", "load_rules"),
+    "pcs_analysis.inputs.sample": ("generate_sample",),
+    "pcs_analysis.engine.scoring": ("ScoreResult", "score"),
+    "pcs_analysis.analysis.sensitivities": ("Sensitivity", "get_parameter", "sensitivity", "set_parameter"),
+    "pcs_analysis.analysis.status": ("History", "Qualification", "history", "qualification"),
+    "pcs_analysis.analysis.track_comparison": ("TrackChoice", "track_choice"),
+    "pcs_analysis.inputs.unread": ("unread_inputs",),
+    "pcs_analysis.analysis.whatif": ("AddCertifiedPeople", "AddCustomer", "Associate", "GrowActiveUsers",
+                                     "LoseCustomer", "Scenario", "WhatIf", "what_if"),
 }
+#: Modules an analyst reaches as `pcs.charts` and `pcs.widgets`.
+_SUBMODULES = {"charts": "pcs_analysis.present.charts", "widgets": "pcs_analysis.present.widgets"}
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = list(_MODULE_OF)
 
 
 def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is not None:
-        value = getattr(importlib.import_module(module, __name__), name)
-    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
-        value = importlib.import_module(f".{name}", __name__)       # a submodule: pcs.charts, pcs.widgets
+    if name in _MODULE_OF:
+        value = getattr(importlib.import_module(_MODULE_OF[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(_SUBMODULES[name])
     else:
         raise AttributeError(f"module 'pcs_analysis' has no attribute {name!r}")
     globals()[name] = value
@@ -59,36 +59,15 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-class _Package(types.ModuleType):
-    """Importing a submodule binds it on its package: `pcs_analysis.recommend` the module would
-    then hide `recommend` the function. The functions keep their names."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _MODULE_OF and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 if TYPE_CHECKING:  # for type checkers and editors: the names `__getattr__` resolves (a test keeps both lists equal)
-    from .config import AREAS, DEFAULT_RULES_VERSION, SAMPLE_DIR
-    from .errors import DataValidationError, PcsError, Problem, RulebookError, UnknownPartnerError
-    from .explain import Explanation, explain
-    from .forecast import Forecast, Rates, forecast
-    from .io import CanonicalTables, PartnerData, read_data, validate_frame
-    from .planning import CertificationPlan, plan_certifications
-    from .recommend import recommend
-    from .report import PartnerReport, partner_report
-    from .rules import Rulebook, list_versions, load_rules
-    from .sample import generate_sample
-    from .scoring import ScoreResult, score
-    from .sensitivity import Sensitivity, get_parameter, sensitivity, set_parameter
-    from .status import History, Qualification, history, qualification
-    from .track_choice import TrackChoice, track_choice
-    from .unread import unread_inputs
-    from .whatif import (
+    from pcs_analysis.analysis.explanation import Explanation, explain
+    from pcs_analysis.analysis.forecasts import Forecast, Rates, forecast
+    from pcs_analysis.analysis.planning import CertificationPlan, plan_certifications
+    from pcs_analysis.analysis.recommendations import recommend
+    from pcs_analysis.analysis.sensitivities import Sensitivity, get_parameter, sensitivity, set_parameter
+    from pcs_analysis.analysis.status import History, Qualification, history, qualification
+    from pcs_analysis.analysis.track_comparison import TrackChoice, track_choice
+    from pcs_analysis.analysis.whatif import (
         AddCertifiedPeople,
         AddCustomer,
         Associate,
@@ -98,3 +77,11 @@ if TYPE_CHECKING:  # for type checkers and editors: the names `__getattr__` reso
         WhatIf,
         what_if,
     )
+    from pcs_analysis.config import AREAS, DEFAULT_RULES_VERSION, SAMPLE_DIR
+    from pcs_analysis.engine.scoring import ScoreResult, score
+    from pcs_analysis.errors import DataValidationError, PcsError, Problem, RulebookError, UnknownPartnerError
+    from pcs_analysis.inputs.read import CanonicalTables, PartnerData, read_data, validate_frame
+    from pcs_analysis.inputs.sample import generate_sample
+    from pcs_analysis.inputs.unread import unread_inputs
+    from pcs_analysis.reporting.partner import PartnerReport, partner_report
+    from pcs_analysis.rules import Rulebook, list_versions, load_rules

@@ -16,10 +16,10 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from .errors import DefectError, PcsError
-from .notebook import parse_scalar
-from .output import write_csv, write_csvs, write_text
-from .sample import DEFAULT_SEED
+from pcs_analysis.errors import DefectError, PcsError
+from pcs_analysis.inputs.sample import DEFAULT_SEED
+from pcs_analysis.output import write_csv, write_csvs, write_text
+from pcs_analysis.reporting.notebook import parse_scalar
 
 app = typer.Typer(
     name="pcs",
@@ -73,7 +73,7 @@ _FILE_OUTPUTS = {"rules_show_cmd", "rules_diff_cmd", "rules_readings_cmd"}
 
 
 def _check_outputs(func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
-    from .output import check_output_file, check_output_folder
+    from pcs_analysis.output import check_output_file, check_output_folder
 
     for name in ("out", "out_dir"):
         target = kwargs.get(name)
@@ -82,7 +82,7 @@ def _check_outputs(func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
 
 
 def _date(text: str, option: str = "--as-of") -> dt.date:
-    from .periods import parse_date
+    from pcs_analysis.rules.periods import parse_date
 
     try:
         return parse_date(text)
@@ -100,8 +100,8 @@ def score_cmd(data_dir: DataDir, as_of: AsOf,
               strict: Strict = False) -> None:
     """Score every partner: OUT/scores.csv (per metric), OUT/summary.csv (per area),
     OUT/unread_inputs.csv (workloads and certifications no rule reads)."""
-    from . import api
-    from .unread import describe_unread
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.inputs.unread import describe_unread
 
     result, unread, warnings = api.score_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag,
                                                 areas=area, strict=strict)
@@ -113,7 +113,7 @@ def score_cmd(data_dir: DataDir, as_of: AsOf,
         typer.echo(describe_unread(unread) + f"\n(listed in {out / 'unread_inputs.csv'}; --strict makes "
                    "this an error)\n", err=True)
     if not quiet:
-        from .display import format_summary
+        from pcs_analysis.present.terminal import format_summary
 
         typer.echo(format_summary(result.summary))
         typer.echo(f"\nwrote {out / 'scores.csv'}, {out / 'summary.csv'}, {out / 'options.csv'} and "
@@ -128,9 +128,9 @@ def explain_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(hel
                                                          "tables as CSV into this folder.")] = None,
                 strict: Strict = False) -> None:
     """Explain one partner's score: which tenant and person counted where, and why not."""
-    from . import api
-    from .display import format_explanation
-    from .unread import describe_unread
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.inputs.unread import describe_unread
+    from pcs_analysis.present.terminal import format_explanation
 
     e, unread, warnings = api.explain_folder(data_dir, partner_id, as_of=_date(as_of), rules_version=rules,
                                              lag=not no_lag, areas=area, strict=strict)
@@ -159,8 +159,8 @@ def history_cmd(data_dir: DataDir, as_of: AsOf,
                                                            "the rulebook's, six).")] = None,
                 rules: Rules = None, no_lag: NoLag = False, area: Areas = None, partner: Partners = None) -> None:
     """The scoring history: each partner's score per area at the end of each month."""
-    from . import api
-    from .display import format_history
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.present.terminal import format_history
 
     h = api.history_folder(data_dir, as_of=_date(as_of), months=months, rules_version=rules, lag=not no_lag,
                            areas=area, partners=partner)
@@ -176,8 +176,8 @@ def status_cmd(data_dir: DataDir, as_of: AsOf,
                rules: Rules = None, no_lag: NoLag = False, area: Areas = None, partner: Partners = None) -> None:
     """Status per partner and area (In progress, Qualified, Enrolled, Enrolled (Renewal due)),
     with the qualification window and the days in it on which the partner qualified."""
-    from . import api
-    from .display import format_status
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.present.terminal import format_status
 
     q = api.qualification_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area,
                                  partners=partner)
@@ -196,8 +196,8 @@ def recommend_cmd(data_dir: DataDir, as_of: AsOf,
     """Points still needed, the next actions ranked by the points they add (kept and other track),
     association gaps, and risks (expiring certifications, customers whose loss or move out of the
     seat band would cost points). Every figure is measured by rescoring."""
-    from . import api
-    from .display import format_recommendations
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.present.terminal import format_recommendations
 
     table = api.recommend_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area,
                                  partners=partner)
@@ -217,8 +217,8 @@ def sensitivity_cmd(data_dir: DataDir, as_of: AsOf,
                     rules: Rules = None, no_lag: NoLag = False, partner: Partners = None) -> None:
     """Score a portfolio under every combination of rule parameter values, e.g.
     --param min_total_points=60,65,70,75 --param usage_growth.enterprise.CPOR.full_marks_at=500,1000."""
-    from . import api
-    from .sensitivity import sensitivity
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.analysis.sensitivities import sensitivity
 
     data, rulebook = api.load_folder(data_dir, rules_version=rules, partners=partner)
     grid = _assignments(param, "--param", "PATH=V1,V2,...", lambda v: [parse_scalar(x) for x in v.split(",")])
@@ -242,8 +242,8 @@ def whatif_cmd(data_dir: DataDir, as_of: AsOf,
                rules: Rules = None, no_lag: NoLag = False, area: Areas = None) -> None:
     """Apply named scenarios (add certified people, add or lose a customer, associate a tenant,
     grow active users) to copies of the data and show the before/after of every metric."""
-    from . import api
-    from .whatif import read_scenarios, what_if
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.analysis.whatif import read_scenarios, what_if
 
     plan = read_scenarios(scenarios)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
@@ -269,8 +269,8 @@ def tracks_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help
                max_steps: Annotated[int, typer.Option("--max-steps", min=1)] = 12) -> None:
     """One partner's tracks side by side, the points each kind of action adds on each, and a
     short path to qualification on each track (every step measured by rescoring)."""
-    from . import api
-    from .track_choice import track_choice
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.analysis.track_comparison import track_choice
 
     costs = _assignments(cost, "--cost", "KIND=COST", float)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
@@ -314,8 +314,8 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
              rules: Rules = None) -> None:
     """The cheapest certifications with which a partner qualifies in the chosen areas (an exact
     optimization), the latest day to earn and to start each, and the renewal calendar."""
-    from . import api
-    from .planning import plan_certifications
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.analysis.planning import plan_certifications
     costs = _assignments(cost, "--cost", "CERTIFICATION=COST", float)
     leads = _assignments(lead, "--lead", "CERTIFICATION=DAYS", int)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
@@ -356,8 +356,8 @@ def forecast_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(he
                  rules: Rules = None, no_lag: NoLag = False) -> None:
     """A Monte Carlo forecast of the coming months: the chance to qualify, the total per month and
     the metrics most often at zero."""
-    from . import api
-    from .forecast import Rates, forecast
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.analysis.forecasts import Rates, forecast
 
     allowed = ("arrivals", "attrition", "growth_mean", "growth_sd", "losses", "new_people")
     overrides = _assignments(rate, "--rate", f"NAME=VALUE with NAME one of {', '.join(allowed)}", float,
@@ -395,7 +395,7 @@ def reports_cmd(data_dir: DataDir, as_of: AsOf,
                 rules: Rules = None) -> None:
     """One HTML report per partner (notebooks/partner_report.ipynb run with papermill), an index
     and a manifest. Re-running skips partners done with the same inputs; exits 1 if any failed."""
-    from .reports import ProgressBar, check_partners, run_reports
+    from pcs_analysis.reporting.bulk import ProgressBar, check_partners, run_reports
 
     manifest = run_reports(data_dir, as_of=_date(as_of), out=out, partners=check_partners(partners),
                            workers=workers, timeout=timeout, rules_version=rules, top=top,
@@ -431,7 +431,7 @@ def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to writ
                                                             "usage data (YYYY-MM-01).")] = "2026-10-01",
                     months: Annotated[int, typer.Option("--months", min=13)] = 26) -> None:
     """Generate deterministic synthetic data in the canonical format."""
-    from .sample import generate_sample
+    from pcs_analysis.inputs.sample import generate_sample
 
     sample = generate_sample(partners=partners, seed=seed, last_month=_date(last_month), months=months)
     sample.write(out_dir)
@@ -454,8 +454,8 @@ def import_partner_center_cmd(
                                                 "replaced, other files kept.")],
         rules: Rules = None) -> None:
     """Convert Partner Center Insights downloads into a canonical data folder for `pcs score`."""
-    from .partner_center import check_import_target, import_partner_center
-    from .rules import load_rules
+    from pcs_analysis.inputs.partner_center import check_import_target, import_partner_center
+    from pcs_analysis.rules import load_rules
 
     check_import_target(src_dir, out_dir)
     tables, report = import_partner_center(src_dir, rules=load_rules(rules))
@@ -474,8 +474,8 @@ app.add_typer(rules_app, name="rules")
 @_friendly
 def rules_list_cmd() -> None:
     """The rulebook versions shipped with the package."""
-    from .config import DEFAULT_RULES_VERSION
-    from .rules import list_versions, load_rules
+    from pcs_analysis.config import DEFAULT_RULES_VERSION
+    from pcs_analysis.rules import list_versions, load_rules
 
     for version in list_versions():
         rules = load_rules(version)
@@ -491,9 +491,9 @@ def rules_show_cmd(version: Annotated[str, typer.Argument(help="Rulebook version
                    ) -> None:
     """Every setting of a rulebook (thresholds, maxima, seat bands, workloads, certifications) and
     the readings of the sources it takes, each with its sentence and reason."""
-    from .display import format_readings, format_rules
-    from .rules import load_rules
-    from .rules.inspect import reading_rows, rules_table
+    from pcs_analysis.present.terminal import format_readings, format_rules
+    from pcs_analysis.rules import load_rules
+    from pcs_analysis.rules.inspect import reading_rows, rules_table
 
     rules = load_rules(version)
     table = rules_table(rules, area)
@@ -508,8 +508,8 @@ def rules_show_cmd(version: Annotated[str, typer.Argument(help="Rulebook version
 def rules_readings_cmd(out: Annotated[Path, typer.Option("--out", help="The Markdown file to write "
                                                          "(docs/readings.md).")]) -> None:
     """Every shipped rulebook's readings of the sources as one Markdown page."""
-    from .rules import list_versions, load_rules
-    from .rules.inspect import readings_markdown
+    from pcs_analysis.rules import list_versions, load_rules
+    from pcs_analysis.rules.inspect import readings_markdown
 
     write_text(out, readings_markdown([load_rules(v) for v in reversed(list_versions())]))
     typer.echo(f"wrote {out}")
@@ -523,9 +523,9 @@ def rules_diff_cmd(old: Annotated[str, typer.Argument(help="The older version.")
                    out: Annotated[Path | None, typer.Option("--out", help="Also write the changes as CSV.")] = None
                    ) -> None:
     """What changed between two rulebook versions, per area, metric and setting."""
-    from .display import format_rules_diff
-    from .rules import load_rules
-    from .rules.inspect import diff_rules
+    from pcs_analysis.present.terminal import format_rules_diff
+    from pcs_analysis.rules import load_rules
+    from pcs_analysis.rules.inspect import diff_rules
 
     changes = diff_rules(load_rules(old), load_rules(new), area)
     if out is not None:

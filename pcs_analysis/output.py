@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .errors import PcsError
+from pcs_analysis.errors import PcsError
 
 DATE_FORMAT = "%Y-%m-%d"
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import polars as pl
 
-from pcs_analysis.io import PartnerData, validate_frame
-from pcs_analysis.schemas import CERTIFICATIONS, PARTNERS, USAGE
+from pcs_analysis.inputs.read import PartnerData, validate_frame
+from pcs_analysis.inputs.schemas import CERTIFICATIONS, PARTNERS, USAGE
 
 AS_OF = dt.date(2026, 11, 21)   # scores data month 2026-10 against 2025-10
 M = "2026-10-01"
@@ -37,7 +37,7 @@ def cert_row(person: str, certification: str, earned_on: str, expires_on: str | 
 
 def score_modern_work(data, **kwargs):
     """Score Modern Work only (the area the Modern Work tests are about)."""
-    from pcs_analysis.scoring import score
+    from pcs_analysis.engine.scoring import score
     return score(data, areas=["modern_work"], **kwargs)
 
 
@@ -51,8 +51,8 @@ def make_data(usage: list[dict] = (), certs: list[dict] = (), partners: list[dic
     u = validate_frame(frame(usage, USAGE), USAGE, file="usage")
     c = validate_frame(frame(certs, CERTIFICATIONS), CERTIFICATIONS, file="certifications")
     p = validate_frame(frame(partners, PARTNERS), PARTNERS, file="partners")
-    from pcs_analysis.io import _empty
-    from pcs_analysis.schemas import ENROLLMENTS
+    from pcs_analysis.inputs.read import _empty
+    from pcs_analysis.inputs.schemas import ENROLLMENTS
     return PartnerData(usage=u.lazy(), certifications=c.lazy(), enrollments=_empty(ENROLLMENTS).lazy(),
                        partners=p.lazy())
 

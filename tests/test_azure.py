@@ -7,7 +7,7 @@ formula and say which item.
 
 import pytest
 
-from pcs_analysis.scoring import score
+from pcs_analysis.engine.scoring import score
 from tests.builders import AS_OF, BASE, M, azure_row, cert_row, make_data, metric
 
 ADMIN = "Microsoft Certified: Azure Administrator Associate"

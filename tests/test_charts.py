@@ -3,13 +3,13 @@
 import altair as alt
 import polars as pl
 
-from pcs_analysis import charts
-from pcs_analysis.forecast import forecast
-from pcs_analysis.planning import plan_certifications
-from pcs_analysis.scoring import score
-from pcs_analysis.sensitivity import sensitivity
-from pcs_analysis.status import history
-from pcs_analysis.track_choice import track_choice
+from pcs_analysis.analysis.forecasts import forecast
+from pcs_analysis.analysis.planning import plan_certifications
+from pcs_analysis.analysis.sensitivities import sensitivity
+from pcs_analysis.analysis.status import history
+from pcs_analysis.analysis.track_comparison import track_choice
+from pcs_analysis.engine.scoring import score
+from pcs_analysis.present import charts
 
 AS_OF = "2026-11-21"
 

@@ -4,7 +4,7 @@ import dataclasses
 
 import polars as pl
 
-from pcs_analysis.forecast import Rates, forecast
+from pcs_analysis.analysis.forecasts import Rates, forecast
 from tests.builders import cert_row
 from tests.test_status import ADVANCED, almost_qualified
 

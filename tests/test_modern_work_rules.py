@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from pcs_analysis.explain import explain
+from pcs_analysis.analysis.explanation import explain
 from tests.builders import AS_OF, BASE, M, cert_row, make_data, metric, steady, usage_row
 from tests.builders import score_modern_work as score
 

@@ -9,7 +9,7 @@ import papermill
 import pytest
 
 from pcs_analysis import PcsError
-from pcs_analysis.notebook import PARAMETERS, check_given, checked
+from pcs_analysis.reporting.notebook import PARAMETERS, check_given, checked
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -70,7 +70,7 @@ def test_parameters_are_validated():
 
 
 def test_notebook_helpers_parse_lists_and_the_sensitivity_grid():
-    from pcs_analysis.notebook import sensitivity_grid
+    from pcs_analysis.reporting.notebook import sensitivity_grid
     base = {"data_dir": "", "as_of": "2026-11-01", "rules_version": "", "partner_id": "P5",
             "areas": "modern_work, security", "target": "", "default_cost": 1, "new_hires": 0, "lead_days": 5}
     params = checked("certification_planning", base)

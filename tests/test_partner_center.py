@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from pcs_analysis import DataValidationError, PcsError, load_rules, score
-from pcs_analysis.partner_center import import_partner_center
+from pcs_analysis.inputs.partner_center import import_partner_center
 from tests.builders import AS_OF, metric
 
 FIXTURES = Path(__file__).parent / "fixtures" / "partner_center"

@@ -8,10 +8,10 @@ import itertools
 import polars as pl
 import pytest
 
+from pcs_analysis.analysis.planning import plan_certifications
+from pcs_analysis.engine.scoring import score
 from pcs_analysis.errors import PcsError
-from pcs_analysis.io import PartnerData
-from pcs_analysis.planning import plan_certifications
-from pcs_analysis.scoring import score
+from pcs_analysis.inputs.read import PartnerData
 from tests.builders import azure_row, cert_row, make_data
 
 AS_OF = "2026-11-21"
@@ -142,8 +142,8 @@ def test_the_issue_example_plans_on_the_target_days_month_and_says_why_it_cannot
 def test_a_plan_that_fails_its_own_check_is_a_defect_with_both_figures():
     import typer
 
+    from pcs_analysis.analysis.planning import PlanCheckError, _check
     from pcs_analysis.cli import _friendly
-    from pcs_analysis.planning import PlanCheckError, _check
     from pcs_analysis.rules import load_rules
 
     verified = pl.DataFrame({"area": ["security"], "track_rescored": ["smb"], "total_rescored": [60.14],

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from pcs_analysis import load_rules, plan_certifications, score
-from pcs_analysis.io import PartnerData
+from pcs_analysis.inputs.read import PartnerData
 
 AS_OF, TARGET = "2026-11-01", "2026-11-30"
 

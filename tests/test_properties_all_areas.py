@@ -4,7 +4,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pcs_analysis.scoring import score
+from pcs_analysis.engine.scoring import score
 from tests.builders import AS_OF, azure_row, cert_row, dynamics_row, make_data, usage_row
 
 MONTHS = ["2025-09-01", "2025-10-01", "2026-03-01", "2026-09-01", "2026-10-01"]

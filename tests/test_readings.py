@@ -7,11 +7,11 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from pcs_analysis.explain import explain
-from pcs_analysis.forecast import forecast
-from pcs_analysis.scoring import is_preferred, score
-from pcs_analysis.sensitivity import sensitivity
-from pcs_analysis.status import qualification
+from pcs_analysis.analysis.explanation import explain
+from pcs_analysis.analysis.forecasts import forecast
+from pcs_analysis.analysis.sensitivities import sensitivity
+from pcs_analysis.analysis.status import qualification
+from pcs_analysis.engine.scoring import is_preferred, score
 from tests.builders import AS_OF, BASE, M, cert_row, make_data, metric, usage_row
 
 INTERMEDIATE = "Microsoft 365 Certified: Teams Administrator Associate"
@@ -195,8 +195,8 @@ LEARN_TITLES = {
 
 @pytest.mark.parametrize("area", sorted(LEARN_TITLES))
 def test_microsoft_learn_titles_resolve_to_the_rulebook_lists(rules, area):
+    from pcs_analysis.inputs.unread import known_certifications
     from pcs_analysis.names import canonical_key_expr
-    from pcs_analysis.unread import known_certifications
 
     keys = {c.key for m in rules.area(area).metrics for leaf in m.leaves()
             for c in (*leaf.certifications, *[c for step in leaf.steps for c in step])}
@@ -216,7 +216,7 @@ def test_microsoft_365_fundamentals_under_its_learn_title_counts(rules):
 
 
 def test_unread_workloads_and_certifications_are_reported_with_names_and_counts(rules):
-    from pcs_analysis.unread import unread_inputs
+    from pcs_analysis.inputs.unread import unread_inputs
 
     rows = [usage_row("T1", M, 500, 10, workload="Exchnage Online"), usage_row("T2", M, 500, 10, partner="P2",
                                                                               workload="Exchnage Online"),

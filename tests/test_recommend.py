@@ -6,8 +6,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from pcs_analysis.recommend import recommend
-from pcs_analysis.scoring import score
+from pcs_analysis.analysis.recommendations import recommend
+from pcs_analysis.engine.scoring import score
 from tests.builders import cert_row, make_data, usage_row
 from tests.test_status import ADVANCED, almost_qualified
 

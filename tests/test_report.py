@@ -10,8 +10,8 @@ import pytest
 
 from pcs_analysis import PcsError, load_rules
 from pcs_analysis.config import SAMPLE_DIR
-from pcs_analysis.report import TABLES, build_reports, load, partner_report
-from pcs_analysis.reports import Job, Outcome, Progress, ProgressBar, _prepare_all, _Tracker
+from pcs_analysis.reporting.bulk import Job, Outcome, Progress, ProgressBar, _prepare_all, _Tracker
+from pcs_analysis.reporting.partner import TABLES, build_reports, load, partner_report
 
 AS_OF = dt.date(2026, 11, 21)
 
@@ -111,7 +111,7 @@ def test_the_public_api_loads_lazily_and_keeps_its_function_names():
     import sys
 
     code = ("import sys, pcs_analysis as pcs\n"
-            "pcs.partner_report\nimport pcs_analysis.notebook, pcs_analysis.recommend\n"
+            "pcs.partner_report\nimport pcs_analysis.reporting.notebook, pcs_analysis.analysis.recommendations\n"
             "print('altair' in sys.modules, 'scipy' in sys.modules, callable(pcs.recommend))\n"
             "print(all(getattr(pcs, name) is not None for name in pcs.__all__), callable(pcs.sensitivity))")
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

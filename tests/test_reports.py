@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from pcs_analysis.config import SAMPLE_DIR
-from pcs_analysis.reports import run_reports, safe_name
+from pcs_analysis.reporting.bulk import run_reports, safe_name
 from tests.browser import chrome
 
 AS_OF = dt.date(2026, 11, 21)
@@ -204,7 +204,7 @@ def test_the_watchdog_stops_a_kernel_past_the_wall_clock_limit(tmp_path):
 
     import psutil
 
-    from pcs_analysis.reports import Job, _run_one
+    from pcs_analysis.reporting.bulk import Job, _run_one
 
     ipc = tempfile.mkdtemp(prefix="pcs-ipc-test-")
     job = Job("P003", {"partner_id": "P003"}, str(_sleepy(tmp_path, 300)), str(tmp_path / "P003.html"), "h", 600,
@@ -230,7 +230,14 @@ def test_a_killed_run_leaves_no_half_written_report_and_resumes(tmp_path):
                "--out", str(out), "--partners", "P001,P002,P003,P004", "--workers", "1"]
     run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 240
-    while not list((out / "reports").glob("*.html")) and time.monotonic() < deadline and run.poll() is None:
+
+    def recorded() -> bool:  # a report is done once the manifest says so (its page is written just before)
+        try:
+            return any(row["status"] == "ok" for row in json.loads((out / "manifest.json").read_text()))
+        except (OSError, ValueError):
+            return False
+
+    while not recorded() and time.monotonic() < deadline and run.poll() is None:
         time.sleep(0.2)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()

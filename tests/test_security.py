@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from pcs_analysis.explain import explain
-from pcs_analysis.scoring import score
+from pcs_analysis.analysis.explanation import explain
+from pcs_analysis.engine.scoring import score
 from tests.builders import AS_OF, BASE, M, azure_row, cert_row, make_data, metric, usage_row
 
 AREA = "security"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pcs_analysis.scoring import score
-from pcs_analysis.sensitivity import get_parameter, sensitivity, set_parameter
+from pcs_analysis.analysis.sensitivities import get_parameter, sensitivity, set_parameter
+from pcs_analysis.engine.scoring import score
 
 AS_OF = "2026-11-21"
 

@@ -6,9 +6,17 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from pcs_analysis.io import PartnerData
-from pcs_analysis.scoring import score
-from pcs_analysis.status import ENROLLED, IN_PROGRESS, QUALIFIED, RENEWAL_DUE, history, history_days, qualification
+from pcs_analysis.analysis.status import (
+    ENROLLED,
+    IN_PROGRESS,
+    QUALIFIED,
+    RENEWAL_DUE,
+    history,
+    history_days,
+    qualification,
+)
+from pcs_analysis.engine.scoring import score
+from pcs_analysis.inputs.read import PartnerData
 from tests.builders import cert_row, make_data, usage_row
 
 ADVANCED = "Microsoft 365 Certified: Enterprise Administrator Expert"

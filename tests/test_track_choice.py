@@ -2,8 +2,8 @@
 
 import pytest
 
-from pcs_analysis.scoring import score
-from pcs_analysis.track_choice import track_choice
+from pcs_analysis.analysis.track_comparison import track_choice
+from pcs_analysis.engine.scoring import score
 from tests.test_status import almost_qualified
 
 AS_OF = "2026-11-21"

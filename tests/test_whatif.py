@@ -7,8 +7,7 @@ import polars as pl
 import pytest
 
 from pcs_analysis import PcsError
-from pcs_analysis.scoring import score
-from pcs_analysis.whatif import (
+from pcs_analysis.analysis.whatif import (
     AddCertifiedPeople,
     AddCustomer,
     Associate,
@@ -19,6 +18,7 @@ from pcs_analysis.whatif import (
     read_scenarios,
     what_if,
 )
+from pcs_analysis.engine.scoring import score
 from tests.builders import make_data, usage_row
 from tests.test_status import ADVANCED, almost_qualified
 

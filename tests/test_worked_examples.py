@@ -8,7 +8,7 @@ deployments example computes with 4 CPOR deployments (the text says 3).
 import polars as pl
 import pytest
 
-from pcs_analysis.scoring import score_options
+from pcs_analysis.engine.scoring import score_options
 from tests.builders import AS_OF, make_data, metric, steady
 from tests.builders import score_modern_work as score
 

@@ -1,7 +1,7 @@
 """Rulebooks as data: `<version>/program.toml` plus one `<area>.toml` per solution area."""
 
-from .loader import list_versions, load_rules
-from .model import (
+from pcs_analysis.rules.load import list_versions, load_rules
+from pcs_analysis.rules.model import (
     AreaRules,
     Certification,
     Metric,

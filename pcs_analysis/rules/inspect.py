@@ -10,7 +10,14 @@ from collections.abc import Iterator
 
 import polars as pl
 
-from .model import AreaRules, Certification, Metric, Rulebook, TrackClassification, WorkloadRevenueClassification
+from pcs_analysis.rules.model import (
+    AreaRules,
+    Certification,
+    Metric,
+    Rulebook,
+    TrackClassification,
+    WorkloadRevenueClassification,
+)
 
 ROW_KEYS = ["area", "metric", "track", "option", "setting", "item"]
 _SCHEMA = {"area": pl.String, "metric": pl.String, "track": pl.String, "option": pl.String,

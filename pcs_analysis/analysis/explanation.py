@@ -1,0 +1,251 @@
+"""Explanations: the tenant-level and person-level rows behind every metric of a partner.
+
+They are the very contribution rows the scores are summed from (see `metrics`), restricted to
+one partner, with each reason code turned into a sentence, plus the usage rows no metric could
+use (ineligible workload or association type).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from pcs_analysis.engine.context import YEAR
+from pcs_analysis.engine.scoring import ScoreResult, score
+from pcs_analysis.engine.tenants import area_usage_rows, eligible_workload_expr, prepare_usage
+from pcs_analysis.inputs.read import PartnerData
+from pcs_analysis.rules import AreaRules, Metric, Rulebook, SeatBand, load_rules
+from pcs_analysis.rules.periods import month_start_expr, parse_date, snapshots
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything behind one partner's scores on one day.
+
+    Attributes
+    ----------
+    result
+        The partner's scores and summary (a `ScoreResult` of this partner alone).
+    tenants
+        One row per tenant (x workload for usage growth) x metric x track x option x period:
+        whether it counted, why not, and what it added to the metric's value.
+    people
+        One row per person x eligible certification x metric: whether it counted and why not.
+    ignored
+        Usage rows of the scored and baseline months that no option of a metric accepts, with
+        the reason (workload or association type not eligible).
+    """
+
+    partner_id: str
+    as_of: dt.date
+    result: ScoreResult
+    tenants: pl.DataFrame
+    people: pl.DataFrame
+    ignored: pl.DataFrame
+
+
+def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
+            rules: Rulebook | None = None, areas: list[str] | None = None,
+            lag: bool = True) -> Explanation:
+    """Explain one partner's score: which tenant and person counted where, and why not.
+
+    Examples
+    --------
+    >>> from pcs_analysis import read_data
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> data = read_data(SAMPLE_DIR)
+    >>> e = explain(data, data.partner_ids()[0], as_of="2026-11-21")
+    >>> {"metric", "tenant_id", "is_counted", "why"} <= set(e.tenants.columns)
+    True
+    """
+    rules = rules or load_rules()
+    day = parse_date(as_of)
+    data.require_partners([partner_id])
+    mine = data.only_partners([partner_id])
+    area_names = list(areas) if areas is not None else list(rules.areas)
+    result = score(mine, as_of=day, rules=rules, areas=area_names, lag=lag)
+    points_in_time = snapshots([day], rules.refresh, lag=lag)
+    usage = prepare_usage(mine, rules).collect().lazy()
+    tenants, people = contribution_reasons(result, rules, area_names)
+    ignored = [_ignored_rows(usage, rules.area(name), points_in_time) for name in area_names]
+    return Explanation(
+        partner_id=partner_id,
+        as_of=day,
+        result=result,
+        tenants=tenants,
+        people=people,
+        ignored=pl.concat(ignored).collect() if ignored else pl.DataFrame(),
+    )
+
+
+def contribution_reasons(result: ScoreResult, rules: Rulebook,
+                         area_names: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every tenant and person row behind `result` (any number of partners), with whether it
+    counted and, in words, why not: the `tenants` and `people` of an `Explanation`."""
+    tenants, people = [], []
+    for name in area_names:
+        for metric in rules.area(name).metrics:
+            frame = result.contributions[name][metric.name].with_columns(pl.lit(name).alias("area"))
+            if metric.counts_people:
+                people.append(frame.with_columns(_person_reason(rules).alias("why")))
+            else:
+                tenants.append(frame.with_columns(_metric_reason(metric).alias("why")))
+    return _finish_tenants(tenants), _finish_people(people)
+
+
+def _finish_tenants(frames: list[pl.LazyFrame]) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame()
+    return (
+        pl.concat(frames).with_columns(
+            month_start_expr(pl.col("month_index")).alias("month"),
+            month_start_expr(pl.col("assoc_month")).alias("association_month"),
+        )
+        .sort("area", "metric", "track", "option", "tenant_id", "workload", "period",
+              descending=[False, False, False, False, False, False, True], nulls_last=True)
+        .select("partner_id", "as_of", "area", "metric", "track", "option", "period", "month",
+                "tenant_id", "workload", "is_counted", "contribution", "why", "reason",
+                "active", "paid", "share", "max_paid", "amount", "association_month")
+        .collect()
+    )
+
+
+def _finish_people(frames: list[pl.LazyFrame]) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame()
+    return (
+        pl.concat(frames)
+        .sort("area", "metric", "step", "person_id", "certification", "earned_on", nulls_last=False)
+        .select("partner_id", "as_of", "area", "metric", "step", "person_id", "certification",
+                "earned_on", "expires_on", "is_counted", "contribution", "why", "reason")
+        .collect()
+    )
+
+
+def _band_text(band: SeatBand | None) -> str:
+    if band is None:
+        return ""
+    if band.max_paid_units is None:
+        return f"at least {band.min_paid_units}"
+    return f"{band.min_paid_units} to {band.max_paid_units}"
+
+
+def _metric_reason(metric: Metric) -> pl.Expr:
+    """The sentence of each contribution row; a sum of parts uses each part's rules."""
+    if not metric.parts:
+        return _tenant_reason(metric)
+    reason = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
+    for part in metric.parts:
+        reason = reason.when(pl.col("option") == part.name).then(_tenant_reason(part))
+    return reason.otherwise(pl.col("reason"))
+
+
+def _value_band_text(metric: Metric) -> dict[str, str]:
+    unit = " MCV" if metric.measure == "consumption_value" else ""
+    prefix = "" if unit else "USD "
+    return {track: prefix + rule.value_band.describe(unit) for track, rule in metric.tracks.items()
+            if rule.value_band is not None}
+
+
+def _tenant_reason(metric: Metric) -> pl.Expr:
+    bands = {track: _band_text(rule.seat_band) for track, rule in metric.tracks.items()}
+    band = pl.col("track").replace_strict(bands, default="")
+    share_pct = (pl.col("share").fill_null(0.0) * 100).round(1)
+    needed = f"{(metric.active_share_min or 0) * 100:g}%"
+    value_bands = pl.col("track").replace_strict(_value_band_text(metric), default="")
+    measure = "MCV" if metric.measure == "consumption_value" else "USD"
+    how = "total" if metric.window_value == "total" else "best month"
+    window = f" over the {metric.window_months} months to this one ({how})" if metric.window_months > 1 else ""
+    amount = pl.format("{} {}", pl.lit(measure), pl.col("amount").round(2))
+    return (
+        pl.when(pl.col("reason") == "counted").then(
+            pl.when(pl.col("period") == "current").then(pl.lit("counted in the scored month"))
+            .otherwise(pl.lit("counted in the baseline month (subtracted)")))
+        .when(pl.col("reason") == "seat_band").then(pl.format(
+            "outside the {} seat band: largest eligible workload has {} paid units (band: {})",
+            pl.col("track"), pl.col("max_paid").cast(pl.Int64), band))
+        .when(pl.col("reason") == "not_associated_yet").then(pl.format(
+            "association began in {}, after this month", month_start_expr(pl.col("assoc_month"))))
+        .when(pl.col("reason") == "not_counted_in_scored_month").then(pl.format(
+            "associated in {}, after the baseline month, and not counted in the scored month: adds nothing",
+            month_start_expr(pl.col("assoc_month"))))
+        .when(pl.col("reason") == "below_active_share").then(pl.format(
+            "{}% of paid licences active; a deployment needs {}", share_pct, pl.lit(needed)))
+        .when(pl.col("reason") == "active_at_association").then(pl.format(
+            "associated in {} and already at {} active then: excluded for {} months",
+            month_start_expr(pl.col("assoc_month")), pl.lit(needed),
+            pl.lit(metric.exclude_active_at_association_within_months)))
+        .when(pl.col("reason") == "below_band").then(pl.format(
+            "{}{}: below the {} band ({})", amount, pl.lit(window), pl.col("track"), value_bands))
+        .when(pl.col("reason") == "above_band").then(pl.format(
+            "{}{}: above the {} band ({})", amount, pl.lit(window), pl.col("track"), value_bands))
+        .when(pl.col("reason") == "no_revenue").then(pl.format("no {} in the period", pl.lit(measure)))
+        .otherwise(pl.col("reason"))
+    )
+
+
+def _person_reason(rules: Rulebook) -> pl.Expr:
+    through = (pl.col("expires_on") if rules.certification_expiry == "last_day_counts"
+               else pl.col("expires_on").dt.offset_by("-1d"))
+    return (
+        pl.when((pl.col("reason") == "counted") & pl.col("expires_on").is_not_null())
+        .then(pl.format("counted (counts through {})", through))
+        .when(pl.col("reason") == "counted").then(pl.lit("counted"))
+        .when(pl.col("reason") == "person_already_counted")
+        .then(pl.lit("person already counted for this metric by another certification"))
+        .when(pl.col("reason") == "within_refresh_lag")
+        .then(pl.format("earned {}: not yet visible (skilling refresh lag)", pl.col("earned_on")))
+        .when(pl.col("reason") == "not_yet_earned").then(pl.format("earned later, on {}", pl.col("earned_on")))
+        .when(pl.col("reason") == "expired").then(pl.format("expired: counted through {}", through))
+        .when(pl.col("reason") == "retired")
+        .then(pl.lit("retired certification, past the date it counts through"))
+        .when(pl.col("reason") == "earned_after_retirement")
+        .then(pl.lit("earned after the certification retired"))
+        .otherwise(pl.col("reason"))
+    )
+
+
+def _unusable_rows(usage: pl.LazyFrame, area: AreaRules, label: str, metric: Metric, track: str,
+                   rule) -> pl.LazyFrame:
+    accepted = sorted({a for o in rule.options for a in o.associations})
+    workload_ok = eligible_workload_expr(metric)
+    key = pl.col("workload_key").cast(pl.String)
+    association = pl.col("association").cast(pl.String)
+    association_ok = association.is_in(accepted)
+    accepted_text = pl.lit(", ".join(accepted))
+    for workload, own in metric.workload_associations.items():
+        association_ok = pl.when(key == workload).then(association.is_in(list(own))).otherwise(association_ok)
+        accepted_text = pl.when(key == workload).then(pl.lit(", ".join(own))).otherwise(accepted_text)
+    why = (
+        pl.when(~workload_ok).then(pl.format("workload '{}' is not eligible", pl.col("workload")))
+        .otherwise(pl.format("association type {} is not eligible (accepted: {})",
+                             pl.col("association"), accepted_text))
+    )
+    return usage.filter(~workload_ok | ~association_ok).select(
+        "partner_id", "as_of", pl.lit(area.area).alias("area"), pl.lit(label).alias("metric"),
+        pl.lit(track).alias("track"), month_start_expr(pl.col("month_index")).alias("month"), "tenant_id",
+        "workload", "association", why.alias("why"))
+
+
+def _ignored_rows(usage: pl.LazyFrame, area: AreaRules, points_in_time: pl.DataFrame) -> pl.LazyFrame:
+    """Rows the area reads (its workloads or products), in the scored or baseline month, that a
+    tenant metric or track cannot use."""
+    usage = area_usage_rows(usage, area)
+    months = points_in_time.select(
+        "as_of", pl.concat_list(pl.col("month_index"), pl.col("month_index") - YEAR).alias("month_index")
+    ).explode("month_index").lazy()
+    usage = usage.join(months, on="month_index", how="inner")
+    frames = []
+    leaves = [(parent.name, leaf) for parent in area.metrics for leaf in parent.leaves()]
+    for label, metric in leaves:
+        if metric.counts_people:
+            continue
+        if metric.parts == () and label != metric.name:
+            label = f"{label} ({metric.name})"
+        for track, rule in metric.tracks.items():
+            frames.append(_unusable_rows(usage, area, label, metric, track, rule))
+    if not frames:
+        return pl.LazyFrame()
+    return pl.concat(frames).sort("metric", "track", "tenant_id", "workload", "month")

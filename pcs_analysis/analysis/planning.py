@@ -1,0 +1,493 @@
+"""Certification planning: the cheapest set of certifications that makes a partner qualify.
+
+Given the people on staff (everyone in the certifications table, plus optional named staff and
+new hires), what each certification costs and how long it takes, the skilling rules of the chosen
+areas (people per metric, prerequisite steps, "one person counts once per metric") and the other
+metrics as they are on the target day, `plan_certifications` finds the minimum-cost set of
+(person, certification) pairs with which every chosen area qualifies on the target day (on the
+state of that day: its data month and the certifications that still count), by mixed-integer
+linear programming (HiGHS through scipy, solved to a zero optimality gap: the plan is optimal,
+not a heuristic). It then carries the plan out on a copy of the data and rescores it: a plan that
+does not qualify then is a defect (`PlanCheckError`).
+
+The model, per chosen area and track:
+
+- `x[p, c]` = 1 when person p earns certification c; `y[p, s]` = 1 when p counts in slot s (a
+  people metric, a prerequisite step or a scoring step), allowed when p already counts there on
+  the target day or earns one of the slot's certifications;
+- a people metric's points `<= n * max / full_marks_at` and `<= max`;
+- a stepped metric: `z[k] = 1` only with at least the step's people; its points `<= sum z[k] *
+  prerequisite points + w`, with `w <= n_scoring * points per person` and `w <= max * z[k]` for
+  every step, and `<= max`;
+- the area qualifies: skilling points + the other metrics' points >= the bar, and every metric
+  above the per-metric minimum.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from pcs_analysis.analysis.explanation import Explanation, explain
+from pcs_analysis.analysis.status import windows_of
+from pcs_analysis.engine.scoring import follows_scores, score
+from pcs_analysis.errors import DefectError, PcsError
+from pcs_analysis.inputs.read import PartnerData
+from pcs_analysis.names import name_key
+from pcs_analysis.rules import Certification, Rulebook, load_rules
+from pcs_analysis.rules.periods import parse_date
+
+
+@dataclass(frozen=True)
+class CertificationPlan:
+    """Attributes
+    ----------
+    plan
+        One row per certification to earn: person, certification, cost, lead time, the latest
+        day it may be earned to count on the target day, the latest day to start, and whether
+        that day has passed already (`is_late`).
+    areas
+        Per chosen area: the track planned for, total and qualification now, and after the plan
+        (by rescoring the data with the plan's certifications on the target day).
+    renewals
+        Certifications now counting that expire (or stop counting) before the target day.
+    cost
+        The plan's total cost (minimal).
+    status
+        "optimal", "already qualified" or "infeasible" (with `reason`).
+    target
+        The day the plan qualifies on.
+    """
+
+    plan: pl.DataFrame
+    areas: pl.DataFrame
+    renewals: pl.DataFrame
+    cost: float
+    status: str
+    reason: str = ""
+    target: dt.date | None = None
+
+
+class PlanCheckError(DefectError):
+    """The plan's own check failed: carried out and rescored, it does not qualify (a defect)."""
+
+
+@dataclass(frozen=True)
+class _Slot:
+    area: str
+    metric: str
+    step: str | None          # None: a people metric; "step k" or "scoring"
+    keys: tuple[str, ...]     # certification keys that count in the slot
+
+
+def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | str, areas: Iterable[str],
+                        costs: Mapping[str, float] | None = None, default_cost: float = 1.0,
+                        lead_days: Mapping[str, int] | None = None, default_lead_days: int = 30,
+                        target: dt.date | str | None = None, tracks: Mapping[str, str] | None = None,
+                        staff: Iterable[str] = (), new_hires: int = 0, hire_cost: float = 0.0,
+                        others: str = "as_is", seed: int = 0, rules: Rulebook | None = None) -> CertificationPlan:
+    """The minimum-cost certifications with which `partner_id` qualifies in every area of `areas`
+    on the `target` day (default: the end of the renewal's window for an enrolled partner, else
+    the end of the month of `as_of`).
+
+    The plan starts from the partner's state on the target day: the data month shown that day and
+    the certifications that still count then (not the state on `as_of`). `others` takes the
+    non-skilling metrics "as_is" (their points on the target day, from the data) or as "forecast"
+    (their median points on the last refresh day up to the target in a Monte Carlo forecast with
+    `seed`; a metric counts as below the minimum when it is in most paths). `tracks` fixes a track
+    per area; by default every track the scores may keep is tried and the cheapest plan kept.
+
+    The plan is carried out on a copy of the data and rescored on the target day (`areas`
+    columns `*_rescored`). With "as_is" a plan that does not qualify when rescored is a defect
+    and raises `PlanCheckError`.
+
+    `costs` and `lead_days` are per certification name (case and prefixes ignored).
+
+    Examples
+    --------
+    >>> from pcs_analysis import read_data
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> p = plan_certifications(read_data(SAMPLE_DIR), "P005", as_of="2026-11-01", areas=["modern_work"],
+    ...                         target="2026-11-30", default_lead_days=5)
+    >>> p.status, p.cost, p.plan["earn_by"].to_list()
+    ('optimal', 1.0, [datetime.date(2026, 11, 20)])
+    """
+    rules = rules or load_rules()
+    day = parse_date(as_of)
+    area_names = list(areas)
+    if not area_names:
+        raise PcsError("plan_certifications: name at least one area")
+    data.require_partners([partner_id])
+    mine = data.only_partners([partner_id])
+    target_day = (parse_date(target) if target is not None
+                  else _default_target(mine, rules, area_names, day, default_lead_days))
+    if target_day < day:
+        raise PcsError(f"target {target_day} is before as_of {day}")
+    lag = rules.refresh.skilling_lag_days
+    prefixes = rules.certification_prefixes
+
+    def key(name: str) -> str:
+        k = name_key(name, prefixes=prefixes)
+        return rules.certification_aliases.get(k, k)
+
+    cost_by_key = {key(n): float(c) for n, c in (costs or {}).items()}
+    lead_by_key = {key(n): int(d) for n, d in (lead_days or {}).items()}
+    if others not in ("as_is", "forecast"):
+        raise PcsError(f"others must be 'as_is' or 'forecast', got {others!r}")
+    today = explain(mine, partner_id, as_of=day, rules=rules, areas=area_names)
+    now = today.result
+    # The state the plan must lift: the target day's (its data month, the certifications that
+    # count that day), not the state on as_of.
+    at_target = explain(mine, partner_id, as_of=target_day, rules=rules, areas=area_names)
+    candidates = _candidate_tracks(at_target.result.summary, rules, area_names, tracks or {})
+    slots, certs = _slots(rules, area_names)
+    # Certifications that can still be earned (not retired by the target's latest earning day).
+    latest_earn = target_day - dt.timedelta(days=lag)
+    earnable = {k: c for k, c in certs.items() if (c.retires_on is None or c.retires_on >= latest_earn)
+                and (c.counts_through is None or c.counts_through >= target_day)}
+    people = _people(mine, at_target, staff, new_hires)
+    holds = _holds(at_target, slots)
+    renewals = _renewals(today, certs, rules, target_day)
+    fixed_of = functools.cache(lambda a, track: _fixed_points(
+        at_target.result.scores, mine, partner_id, rules, a, track, others, day, target_day, seed))
+    best, reasons = None, []
+    for combo in itertools.product(*[candidates[a] for a in area_names]):
+        chosen = dict(zip(area_names, combo, strict=True))
+        fixed = {a: fixed_of(a, chosen[a]) for a in area_names}
+        blocked = {a: f[1] for a, f in fixed.items() if f[1]}
+        if blocked:
+            reasons.append("; ".join(f"{a} ({chosen[a]}): {', '.join(ms)} below the minimum on {target_day}, "
+                                     "which no certification changes" for a, ms in blocked.items()))
+            continue
+        solution = _solve(rules, area_names, chosen, slots, fixed, people, holds, earnable, cost_by_key,
+                          default_cost, {p: hire_cost for p in people if p.startswith("new-hire-")})
+        if solution is None:
+            reasons.append(_why_infeasible(rules, area_names, chosen, fixed, len(people), slots, holds, earnable,
+                                           latest_earn))
+            continue
+        if best is None or solution[1] < best[1][1] - 1e-9:
+            best = (chosen, solution)
+    if best is None:
+        chosen = {a: candidates[a][0] for a in area_names}
+        return _result(pl.DataFrame(), area_names, chosen, now, None, renewals, 0.0, "infeasible",
+                       " / ".join(dict.fromkeys(reasons)), target_day)
+    chosen, (pairs, cost, predicted) = best
+    rows = []
+    for person, cert_key in pairs:
+        lead = lead_by_key.get(cert_key, default_lead_days)
+        rows.append({"person_id": person, "certification": earnable[cert_key].name,
+                     "cost": cost_by_key.get(cert_key, default_cost), "lead_days": lead,
+                     "earn_by": latest_earn, "start_by": latest_earn - dt.timedelta(days=lead),
+                     "is_new_hire": person.startswith("new-hire-"),
+                     "is_late": latest_earn - dt.timedelta(days=lead) < day})
+    plan = pl.DataFrame(rows, schema={"person_id": pl.String, "certification": pl.String, "cost": pl.Float64,
+                                      "lead_days": pl.Int64, "earn_by": pl.Date, "start_by": pl.Date,
+                                      "is_new_hire": pl.Boolean, "is_late": pl.Boolean})
+    verified = _verify(mine, plan, latest_earn, target_day, rules, area_names)
+    if others == "as_is":
+        _check(verified, predicted, rules, target_day)
+    status = "already qualified" if not rows else "optimal"
+    return _result(plan, area_names, chosen, now, (predicted, verified), renewals, cost, status, "", target_day)
+
+
+def _candidate_tracks(summary: pl.DataFrame, rules: Rulebook, areas: list[str],
+                      given: Mapping[str, str]) -> dict[str, list[str]]:
+    """The tracks to plan for per area: the one asked for; else, where the scores choose the track,
+    every track (the kept one first: the partner qualifies when any track does); else the track
+    fixed on the target day (override, enrollment or classification)."""
+    out = {}
+    for a in areas:
+        area = rules.area(a)
+        if a in given:
+            if given[a] not in area.tracks:
+                raise PcsError(f"{a} has no track {given[a]!r} (tracks: {', '.join(area.tracks)})")
+            out[a] = [given[a]]
+            continue
+        row = summary.filter(pl.col("area") == a).row(0, named=True)
+        follows = pl.select(follows_scores(pl.lit(row["track_basis"]))).item()
+        out[a] = [row["track"]] + ([t for t in area.tracks if t != row["track"]] if follows else [])
+    return out
+
+
+def _slots(rules: Rulebook, areas: list[str]) -> tuple[list[_Slot], dict[str, Certification]]:
+    """The people slots of the areas' skilling metrics and their certifications by key."""
+    slots, certs = [], {}
+    for a in areas:
+        for metric in rules.area(a).metrics:
+            if metric.kind == "certified_people":
+                slots.append(_Slot(a, metric.name, None, tuple(c.key for c in metric.certifications)))
+                certs.update({c.key: c for c in metric.certifications})
+            elif metric.kind == "certified_people_in_steps":
+                for i, step in enumerate(metric.steps):
+                    slots.append(_Slot(a, metric.name, f"step {i + 1}", tuple(c.key for c in step)))
+                    certs.update({c.key: c for c in step})
+                slots.append(_Slot(a, metric.name, "scoring", tuple(c.key for c in metric.certifications)))
+                certs.update({c.key: c for c in metric.certifications})
+    return slots, certs
+
+
+def _fixed_points(scores: pl.DataFrame, data: PartnerData, partner_id: str, rules: Rulebook, area: str, track: str,
+                  others: str, day: dt.date, target: dt.date, seed: int) -> tuple[float, list[str]]:
+    """The points of the area's non-skilling metrics on `track` on the target day (as the data
+    have them, or their forecast median) and those below the per-metric minimum."""
+    skilling = [m.name for m in rules.area(area).metrics if m.counts_people]
+    if others == "forecast":
+        return _forecast_others(data, partner_id, area, track, skilling, day, target, seed, rules)
+    rest = scores.filter((pl.col("area") == area) & (pl.col("track") == track) & ~pl.col("metric").is_in(skilling))
+    return float(rest["points"].sum()), rest.filter(~pl.col("is_above_minimum"))["metric"].to_list()
+
+
+def _check(verified: pl.DataFrame, predicted: Mapping[str, float], rules: Rulebook, target: dt.date) -> None:
+    """A plan the model calls qualifying must qualify when rescored; anything else is a defect."""
+    failed = verified.filter(~pl.col("is_qualified_rescored"))
+    if failed.height:
+        detail = "; ".join(f"{r['area']}: the model predicts {predicted[r['area']]:.2f} points, rescoring on "
+                           f"{target} gives {r['total_rescored']:.2f} ({r['track_rescored']}), not qualified"
+                           for r in failed.iter_rows(named=True))
+        raise PlanCheckError(f"the optimal plan does not qualify when carried out ({detail}); this is a "
+                             "defect of pcs-analysis, please report it with the data")
+
+
+def _forecast_others(data: PartnerData, partner_id: str, area: str, track: str, skilling: list[str],
+                     day: dt.date, target: dt.date, seed: int, rules: Rulebook) -> tuple[float, list[str]]:
+    """Median points of the non-skilling metrics on the last refresh day up to the target."""
+    from pcs_analysis.analysis.forecasts import forecast
+
+    months = max(1, (target.year - day.year) * 12 + target.month - day.month + 1)
+    result = forecast(data, partner_id, as_of=day, area=area, months=months, seed=seed, paths=2000, rules=rules)
+    rows = result.metrics.filter((pl.col("track") == track) & ~pl.col("metric").is_in(skilling)
+                                 & (pl.col("refresh_day") <= target))
+    if not rows.height:
+        raise PcsError(f"no refresh day between {day} and the target {target} to forecast")
+    last = rows.filter(pl.col("refresh_day") == rows["refresh_day"].max())
+    return float(last["points_p50"].sum()), last.filter(pl.col("share_above_minimum") < 0.5)["metric"].to_list()
+
+
+def _why_infeasible(rules: Rulebook, areas: list[str], tracks: Mapping[str, str],
+                    fixed: Mapping[str, tuple[float, list[str]]], people: int, slots: list[_Slot],
+                    holds: set[tuple[str, int]], earnable: Mapping[str, Certification], latest_earn: dt.date) -> str:
+    reasons = []
+    for i, slot in enumerate(slots):
+        if not any(k in earnable for k in slot.keys) and not any(s == i for _, s in holds):
+            where = f"{slot.metric} ({slot.step})" if slot.step else slot.metric
+            reasons.append(f"{slot.area}: nobody counts in {where} on the target day and none of its "
+                           f"certifications can still be earned by {latest_earn} (retired)")
+    if reasons:
+        return "; ".join(reasons)
+    for a in areas:
+        area = rules.area(a)
+        ceiling = fixed[a][0] + sum(m.max_points for m in area.metrics if m.counts_people)
+        if ceiling < area.qualification.min_total_points:
+            bar = area.qualification.min_total_points
+            reasons.append(f"{a} ({tracks[a]}): the other metrics give {fixed[a][0]:.1f} points, so even full "
+                           f"skilling reaches only {ceiling:.1f}, {bar - ceiling:.1f} short of {bar:g} with every "
+                           "certification")
+    if reasons:
+        return "; ".join(reasons)
+    on_tracks = ", ".join(f"{a} ({tracks[a]})" for a in areas)
+    return (f"{on_tracks}: {people} people cannot hold enough certifications: add staff or new hires "
+            "(each person counts once per metric and step)")
+
+
+def _default_target(data: PartnerData, rules: Rulebook, areas: list[str], day: dt.date, lead: int) -> dt.date:
+    """Enrolled: the end of the renewal's window. Otherwise the end of the month in which a
+    certification started today (default lead time, skilling lag) first counts."""
+    windows = windows_of(data, rules, areas, day)
+    enrolled = windows.filter(pl.col("is_enrolled"))
+    if enrolled.height:
+        return enrolled["window_end"].min()
+    ready = day + dt.timedelta(days=lead + rules.refresh.skilling_lag_days)
+    return (ready.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _people(data: PartnerData, at_target, staff: Iterable[str], new_hires: int) -> list[str]:
+    known = data.certifications.collect()["person_id"].unique().sort().to_list()
+    extra = [s for s in staff if s not in known]
+    return known + extra + [f"new-hire-{i + 1}" for i in range(new_hires)]
+
+
+def _holds(at_target, slots: list[_Slot]) -> set[tuple[str, int]]:
+    """(person, slot index) pairs already counting on the target day."""
+    people = at_target.people
+    out = set()
+    if not people.height:
+        return out
+    counted = people.filter(pl.col("is_counted"))
+    for i, slot in enumerate(slots):
+        rows = counted.filter((pl.col("area") == slot.area) & (pl.col("metric") == slot.metric))
+        if slot.step is not None:
+            rows = rows.filter(pl.col("step") == slot.step)
+        out |= {(p, i) for p in rows["person_id"].to_list()}
+    return out
+
+
+def _renewals(e: Explanation, certs: Mapping[str, Certification], rules: Rulebook, target: dt.date) -> pl.DataFrame:
+    """Certifications of the chosen areas' lists that count today (`e`: today's explanation) and
+    stop counting by the target."""
+    rows = e.people.filter(pl.col("is_counted")) if e.people.height else e.people
+    out = []
+    for r in rows.iter_rows(named=True):
+        k = name_key(r["certification"], prefixes=rules.certification_prefixes)
+        k = rules.certification_aliases.get(k, k)
+        cert = certs.get(k)
+        if cert is None:
+            continue
+        end = rules.held_until(cert, r["expires_on"])
+        if end is not None and end <= target:
+            out.append({"person_id": r["person_id"], "certification": r["certification"], "area": r["area"],
+                        "metric": r["metric"], "step": r["step"], "stops_counting_on": end,
+                        "renew_by": end - dt.timedelta(days=1 + rules.refresh.skilling_lag_days)})
+    schema = {"person_id": pl.String, "certification": pl.String, "area": pl.String, "metric": pl.String,
+              "step": pl.String, "stops_counting_on": pl.Date, "renew_by": pl.Date}
+    return pl.DataFrame(out, schema=schema).unique().sort("stops_counting_on", "person_id", "area", "metric")
+
+
+def _solve(rules: Rulebook, areas: list[str], tracks: Mapping[str, str], slots: list[_Slot],
+           fixed: Mapping[str, tuple[float, list[str]]], people: list[str], holds: set[tuple[str, int]],
+           earnable: Mapping[str, Certification], cost_by_key: Mapping[str, float], default_cost: float,
+           person_costs: Mapping[str, float]):
+    """The MILP. Returns ([(person, certification key)], cost, predicted points per area) or None."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    cert_keys = sorted({k for s in slots for k in s.keys if k in earnable})
+    names: list[str] = []
+    index: dict[tuple, int] = {}
+
+    def var(*key) -> int:
+        if key not in index:
+            index[key] = len(names)
+            names.append(str(key))
+        return index[key]
+
+    for p in people:
+        for c in cert_keys:
+            var("x", p, c)
+    for p in people:
+        for i in range(len(slots)):
+            var("y", p, i)
+    for p in person_costs:
+        var("hire", p)
+    metrics = {(s.area, s.metric) for s in slots}
+    for a, m in metrics:
+        var("pts", a, m)
+        var("w", a, m)
+    for i, s in enumerate(slots):
+        if s.step and s.step.startswith("step"):
+            var("z", i)
+    n = len(names)
+    integer = np.ones(n)
+    lower, upper = np.zeros(n), np.ones(n)
+    for a, m in metrics:
+        for name in ("pts", "w"):
+            j = index[(name, a, m)]
+            integer[j], upper[j] = 0, np.inf
+    rows, lo, hi = [], [], []
+
+    def constrain(coefs: dict[int, float], low: float, high: float) -> None:
+        row = np.zeros(n)
+        for j, v in coefs.items():
+            row[j] += v
+        rows.append(row)
+        lo.append(low)
+        hi.append(high)
+
+    # y[p, s] <= held(p, s) + sum of x[p, c] over the slot's earnable certifications.
+    for p in people:
+        for i, s in enumerate(slots):
+            held = 1.0 if (p, i) in holds else 0.0
+            coefs = {index[("y", p, i)]: 1.0}
+            for c in s.keys:
+                if c in earnable:
+                    coefs[index[("x", p, c)]] = -1.0
+            constrain(coefs, -np.inf, held)
+    # A hire's certifications need the hire.
+    for p in person_costs:
+        for c in cert_keys:
+            constrain({index[("x", p, c)]: 1.0, index[("hire", p)]: -1.0}, -np.inf, 0.0)
+    by_metric: dict[tuple[str, str], list[int]] = {}
+    for i, s in enumerate(slots):
+        by_metric.setdefault((s.area, s.metric), []).append(i)
+    for (a, m), slot_ids in by_metric.items():
+        metric = rules.area(a).metric(m)
+        rule = metric.tracks[tracks[a]]
+        rate = metric.max_points / rule.options[0].full_marks_at
+        pts, w = index[("pts", a, m)], index[("w", a, m)]
+        constrain({pts: 1.0}, -np.inf, metric.max_points)
+        if metric.kind == "certified_people":
+            (i,) = slot_ids
+            constrain({pts: 1.0, **{index[("y", p, i)]: -rate for p in people}}, -np.inf, 0.0)
+            constrain({w: 1.0}, 0.0, 0.0)
+            continue
+        steps = [i for i in slot_ids if slots[i].step.startswith("step")]
+        (scoring,) = [i for i in slot_ids if slots[i].step == "scoring"]
+        for i in steps:
+            z = index[("z", i)]
+            # z = 1 only with enough people in the step.
+            constrain({**{index[("y", p, i)]: 1.0 for p in people}, z: -float(rule.prerequisite_people)}, 0.0,
+                      np.inf)
+            constrain({w: 1.0, z: -metric.max_points}, -np.inf, 0.0)
+        constrain({w: 1.0, **{index[("y", p, scoring)]: -rate for p in people}}, -np.inf, 0.0)
+        constrain({pts: 1.0, w: -1.0, **{index[("z", i)]: -rule.prerequisite_points for i in steps}}, -np.inf, 0.0)
+    predicted_terms = {}
+    for a in areas:
+        q = rules.area(a).qualification
+        area_metrics = [(x, m) for (x, m) in by_metric if x == a]
+        constrain({index[("pts", a, m)]: 1.0 for _, m in area_metrics}, q.min_total_points - fixed[a][0] - 1e-9,
+                  np.inf)
+        for _, m in area_metrics:
+            margin = 1e-6 if q.min_metric_comparison == "gt" else 0.0
+            constrain({index[("pts", a, m)]: 1.0}, q.min_metric_points + margin, np.inf)
+        predicted_terms[a] = [index[("pts", a, m)] for _, m in area_metrics]
+    cost = np.zeros(n)
+    for p in people:
+        for c in cert_keys:
+            cost[index[("x", p, c)]] = cost_by_key.get(c, default_cost)
+    for p, c in person_costs.items():
+        cost[index[("hire", p)]] = c
+    # A tiny preference for fewer counted slots keeps y tight without changing the optimum.
+    result = milp(cost, integrality=integer, bounds=Bounds(lower, upper),
+                  constraints=LinearConstraint(np.array(rows), np.array(lo), np.array(hi)),
+                  options={"mip_rel_gap": 0.0, "presolve": True})
+    if result.status != 0 or result.x is None:
+        return None
+    x = result.x
+    pairs = sorted((p, c) for p in people for c in cert_keys if x[index[("x", p, c)]] > 0.5)
+    predicted = {a: fixed[a][0] + sum(x[j] for j in predicted_terms[a]) for a in areas}
+    return pairs, float(round(result.fun, 9)), predicted
+
+
+def _verify(data: PartnerData, plan: pl.DataFrame, earned: dt.date, target: dt.date, rules: Rulebook,
+            areas: list[str]) -> pl.DataFrame:
+    """Rescore with the plan's certifications added (earned on the latest day that counts)."""
+    certs = data.certifications.collect()
+    pid = data.partner_ids()[0]
+    extra = pl.DataFrame({"partner_id": [pid] * plan.height, "person_id": plan["person_id"],
+                          "certification": plan["certification"], "earned_on": [earned] * plan.height,
+                          "expires_on": [None] * plan.height}, schema=certs.schema)
+    changed = dataclasses.replace(data, certifications=pl.concat([certs, extra]).lazy())
+    after = score(changed, as_of=target, rules=rules, areas=areas)
+    return after.summary.select("area", pl.col("track").alias("track_rescored"),
+                                pl.col("total").alias("total_rescored"),
+                                pl.col("is_qualified").alias("is_qualified_rescored"))
+
+
+def _result(plan, areas, chosen, now, checked, renewals, cost, status, reason, target) -> CertificationPlan:
+    before = now.summary.select("area", pl.col("total").alias("total_now"),
+                                pl.col("is_qualified").alias("is_qualified_now"))
+    table = pl.DataFrame({"area": areas, "track": [chosen[a] for a in areas]}).join(before, on="area", how="left")
+    if checked is not None:
+        _, verified = checked
+        table = table.join(verified, on="area", how="left")
+    if plan is None or not plan.height:
+        plan = pl.DataFrame(schema={"person_id": pl.String, "certification": pl.String, "cost": pl.Float64,
+                                    "lead_days": pl.Int64, "earn_by": pl.Date, "start_by": pl.Date,
+                                    "is_new_hire": pl.Boolean, "is_late": pl.Boolean})
+    return CertificationPlan(plan=plan, areas=table, renewals=renewals, cost=cost, status=status, reason=reason,
+                             target=target)

@@ -1,0 +1,595 @@
+"""Recommendations: what would move a partner's score, and what threatens it.
+
+Every recommendation is measured, not estimated: each candidate action or risk is a change to the
+partner's own data (one more customer, one more certified person, more active users, a lost
+customer, an expiring certification, ...). All candidates of all partners are scored in one pass
+as *virtual partners* (copies of a partner with one change each; partners are scored
+independently), and a candidate's points are the difference to the partner's real score. The
+ranking therefore agrees with rescoring by construction.
+
+Rows (RECOMMENDATION_COLUMNS), one per partner x area x candidate, plus one `to_qualify` row per
+partner x area with the points still needed and the metrics at zero:
+
+- `action`: something the partner can do, on the kept track and on the other one, ranked by the
+  points it adds to that track's total;
+- `risk`: a certification that stops counting before the next refresh, by the end of the month or,
+  for an enrolled partner, inside the renewal's qualification window; a customer whose loss or move
+  out of its seat band would cost points;
+- `gap`: a tenant using eligible workloads under an association type the metric does not accept,
+  with the points the accepted association would add.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import polars as pl
+
+from pcs_analysis.analysis.status import month_end, windows_of
+from pcs_analysis.engine.scoring import score
+from pcs_analysis.engine.tenants import product_expr
+from pcs_analysis.inputs.read import PartnerData
+from pcs_analysis.names import canonical_key_expr
+from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
+from pcs_analysis.rules.periods import month_start, parse_date, scored_month
+
+RECOMMENDATION_COLUMNS = [
+    "partner_id", "area", "track", "is_kept_track", "type", "kind", "metric", "subject", "points_change",
+    "total_before", "total_after", "is_qualified_after", "rank", "recommendation",
+]
+#: Separates a partner id from a candidate number in virtual partner ids.
+_SEP = "\x1f#"
+
+Tables = tuple[pl.DataFrame, pl.DataFrame]
+Change = Callable[[pl.DataFrame, pl.DataFrame], Tables]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One change to one partner's data and what to say about it."""
+
+    partner_id: str
+    area: str
+    track: str | None      # the track an action is for; None: compare the kept track (risks)
+    type: str              # action, risk, gap
+    kind: str              # what kind of change (add_customer, add_person, ...)
+    metric: str
+    subject: str
+    text: str              # the sentence, with {points} for the measured change
+    change: Change
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What candidate generation reads for one partner and area."""
+
+    partner_id: str
+    area: AreaRules
+    usage: pl.DataFrame         # the partner's usage rows, with workload_key
+    certs: pl.DataFrame         # the partner's certification rows, with certification_key
+    month: dt.date              # the scored data month
+    as_of: dt.date
+    earned_on: dt.date          # a certification earned that day counts on as_of
+    horizon: dt.date            # risks up to this day count
+    kept_track: str
+    rules: Rulebook
+    month_rows: dict = dataclasses.field(default_factory=dict)   # id(metric) -> its rows of the month
+
+
+def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None = None,
+              areas: Iterable[str] | None = None, lag: bool = True) -> pl.DataFrame:
+    """Ranked recommendations and risks for every partner and area of `data`.
+
+    Examples
+    --------
+    >>> from pcs_analysis import read_data
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> data = read_data(SAMPLE_DIR).only_partners(["P005"])
+    >>> r = recommend(data, as_of="2026-11-21", areas=["modern_work"])
+    >>> r.filter(r["type"] == "action")["points_change"].max() > 0
+    True
+    """
+    rules = rules or load_rules()
+    day = parse_date(as_of)
+    area_names = list(areas) if areas is not None else list(rules.areas)
+    base = score(data, as_of=day, rules=rules, areas=area_names, lag=lag)
+    usage, certs = _prepared(data, rules)
+    frames = []
+    for name in area_names:
+        candidates = _area_candidates(data, base, usage, certs, rules, name, day, lag)
+        frames.append(_measure(candidates, base, data, usage, certs, rules, name, day, lag))
+        frames.append(_to_qualify(base.summary.filter(pl.col("area") == name)))
+    if not frames:
+        return pl.DataFrame(schema={c: pl.String for c in RECOMMENDATION_COLUMNS})
+    out = pl.concat(frames, how="diagonal_relaxed")
+    order = {a: i for i, a in enumerate(area_names)}
+    type_order = {"to_qualify": 0, "action": 1, "gap": 2, "risk": 3}
+    return (out.with_columns(pl.col("area").replace_strict(order).alias("_a"),
+                             pl.col("type").replace_strict(type_order).alias("_t"))
+            .sort("partner_id", "_a", "_t", pl.col("is_kept_track").not_(), "rank", nulls_last=True)
+            .select(RECOMMENDATION_COLUMNS))
+
+
+def measured_actions(data: PartnerData, *, as_of: dt.date | str, area: str, rules: Rulebook | None = None,
+                     lag: bool = True) -> tuple[list[Candidate], pl.DataFrame]:
+    """The candidates of one area and their measured figures (RECOMMENDATION_COLUMNS and
+    `candidate`, the index of the candidate in the list), for building on: `apply_candidate`
+    makes the change for real."""
+    rules = rules or load_rules()
+    day = parse_date(as_of)
+    base = score(data, as_of=day, rules=rules, areas=[area], lag=lag)
+    usage, certs = _prepared(data, rules)
+    candidates = _area_candidates(data, base, usage, certs, rules, area, day, lag)
+    return candidates, _measure(candidates, base, data, usage, certs, rules, area, day, lag, keep_index=True)
+
+
+def apply_candidate(data: PartnerData, candidate: Candidate, rules: Rulebook | None = None) -> PartnerData:
+    """`data` with one candidate's change made to its partner's rows."""
+    rules = rules or load_rules()
+    usage, certs = _prepared(data, rules)
+    mine_u = pl.col("partner_id") == candidate.partner_id
+    u, k = candidate.change(usage.filter(mine_u), certs.filter(mine_u))
+    columns_u = data.usage.collect_schema().names()
+    columns_c = data.certifications.collect_schema().names()
+    new_usage = pl.concat([usage.filter(~mine_u).select(columns_u), u.select(columns_u)])
+    new_certs = pl.concat([certs.filter(~mine_u).select(columns_c), k.select(columns_c)])
+    return dataclasses.replace(data, usage=new_usage.lazy(), certifications=new_certs.lazy())
+
+
+def _prepared(data: PartnerData, rules: Rulebook) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The partner rows with matching keys; a row without a product takes its workload's, as the
+    engine reads it (so candidates select the same rows the engine scores)."""
+    usage = data.usage.collect().with_columns(
+        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases).alias("workload_key"),
+        product_expr(rules).alias("product"))
+    certs = data.certifications.collect().with_columns(
+        canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
+                           prefixes=rules.certification_prefixes).alias("certification_key"))
+    return usage, certs
+
+
+def _area_candidates(data: PartnerData, base, usage: pl.DataFrame, certs: pl.DataFrame, rules: Rulebook,
+                     name: str, day: dt.date, lag: bool) -> list[Candidate]:
+    area = rules.area(name)
+    month = month_start(scored_month(day, rules.refresh, lag=lag))
+    lag_days = rules.refresh.skilling_lag_days if lag else 0
+    next_refresh = _next_refresh(day, rules)
+    windows = windows_of(data, rules, [name], day)
+    window_end = dict(windows.filter(pl.col("is_enrolled")).select("partner_id", "window_end").iter_rows())
+    usage_of, certs_of = _by_partner(usage), _by_partner(certs)
+    candidates = []
+    for row in base.summary.filter(pl.col("area") == name).iter_rows(named=True):
+        pid = row["partner_id"]
+        scope = _Scope(partner_id=pid, area=area, usage=usage_of(pid), certs=certs_of(pid), month=month, as_of=day,
+                       earned_on=day - dt.timedelta(days=lag_days),
+                       horizon=max(next_refresh, month_end(day), window_end.get(pid, day)),
+                       kept_track=row["track"], rules=rules)
+        candidates += _candidates(scope)
+    return candidates
+
+
+def _by_partner(frame: pl.DataFrame):
+    """`rows(partner_id)`: the partner's rows, from one split of the frame (not a filter each)."""
+    parts = frame.partition_by("partner_id", as_dict=True, maintain_order=True)
+    empty = frame.clear()
+    return lambda pid: parts.get((pid,), empty)
+
+
+def _next_refresh(day: dt.date, rules: Rulebook) -> dt.date:
+    refresh = day.replace(day=rules.refresh.performance_day_of_month)
+    if refresh <= day:
+        refresh = month_start(day.year * 12 + day.month).replace(day=rules.refresh.performance_day_of_month)
+    return refresh
+
+
+def _to_qualify(summary: pl.DataFrame) -> pl.DataFrame:
+    missing = pl.col("missing_metrics").str.replace_all(";", ", ")
+    text = (pl.when(pl.col("is_qualified")).then(pl.format("qualified on the {} track with {} points", pl.col("track"),
+                                                           pl.col("total").round(1)))
+            .otherwise(pl.format("{} more points needed on the {} track{}", pl.col("points_to_qualify").round(1),
+                                 pl.col("track"), pl.when(pl.col("missing_metrics") != "")
+                                 .then(pl.format("; metrics at zero: {}", missing)).otherwise(pl.lit("")))))
+    return summary.select(
+        "partner_id", "area", "track", pl.lit(True).alias("is_kept_track"), pl.lit("to_qualify").alias("type"),
+        pl.lit("to_qualify").alias("kind"), pl.col("missing_metrics").alias("metric"), pl.lit("").alias("subject"),
+        pl.col("points_to_qualify").alias("points_change"), pl.col("total").alias("total_before"),
+        pl.col("total").alias("total_after"), pl.col("is_qualified").alias("is_qualified_after"),
+        pl.lit(None, pl.UInt32).alias("rank"), text.alias("recommendation"))
+
+
+# --- measuring candidates ------------------------------------------------------------------
+
+def _measure(candidates: list[Candidate], base, data: PartnerData, usage: pl.DataFrame, certs: pl.DataFrame,
+             rules: Rulebook, area: str, day: dt.date, lag: bool, keep_index: bool = False) -> pl.DataFrame:
+    """Score every candidate as a virtual partner and compare with the partner's real totals."""
+    if not candidates:
+        return pl.DataFrame()
+    usage_of, certs_of = _by_partner(usage), _by_partner(certs)
+    usage_parts, cert_parts = [], []
+    for c in candidates:
+        u, k = c.change(usage_of(c.partner_id), certs_of(c.partner_id))
+        usage_parts.append(u)
+        cert_parts.append(k)
+    vids = [f"{c.partner_id}{_SEP}{i}" for i, c in enumerate(candidates)]
+
+    def tagged(parts: list[pl.DataFrame], columns: list[str]) -> pl.LazyFrame:
+        """The changed copies in one frame, each copy's rows under its virtual partner's id (the
+        changes keep their input's columns, so one concatenation does)."""
+        ids = pl.Series("partner_id", vids).gather(np.repeat(np.arange(len(vids)), [p.height for p in parts]))
+        return pl.concat(parts, how="vertical_relaxed").with_columns(ids).select(columns).lazy()
+
+    virtual = PartnerData(
+        usage=tagged(usage_parts, data.usage.collect_schema().names()),
+        certifications=tagged(cert_parts, data.certifications.collect_schema().names()),
+        enrollments=data.enrollments.collect().head(0).lazy(), partners=data.partners.collect().head(0).lazy())
+    after = score(virtual, as_of=day, rules=rules, areas=[area], lag=lag)
+    # Totals per track after the change, and the kept track's.
+    tracks_after = _track_totals(after)
+    before = _track_totals(base).filter(pl.col("area") == area)
+    rows = []
+    for i, c in enumerate(candidates):
+        vid = f"{c.partner_id}{_SEP}{i}"
+        rows.append({"vid": vid, "i": i, "partner_id": c.partner_id, "area": area, "track": c.track,
+                     "type": c.type, "kind": c.kind, "metric": c.metric, "subject": c.subject, "text": c.text})
+    table = pl.DataFrame(rows, schema={"vid": pl.String, "i": pl.Int64, "partner_id": pl.String, "area": pl.String,
+                                       "track": pl.String, "type": pl.String, "kind": pl.String, "metric": pl.String,
+                                       "subject": pl.String, "text": pl.String})
+    kept = base.summary.filter(pl.col("area") == area).select("partner_id", pl.col("track").alias("kept_track"),
+                                                               pl.col("total").alias("kept_total"))
+    kept_after = after.summary.select(pl.col("partner_id").alias("vid"), pl.col("total").alias("kept_total_after"),
+                                      pl.col("is_qualified").alias("kept_qualified_after"))
+    table = (table.join(kept, on="partner_id", how="left").join(kept_after, on="vid", how="left")
+             .join(before.rename({"total": "track_total", "is_qualified": "track_qualified"}),
+                   on=["partner_id", "track"], how="left")
+             .join(tracks_after.rename({"partner_id": "vid", "total": "track_total_after",
+                                        "is_qualified": "track_qualified_after"}).drop("area"),
+                   on=["vid", "track"], how="left"))
+    is_track = pl.col("track").is_not_null()
+    total_before = pl.when(is_track).then(pl.col("track_total")).otherwise(pl.col("kept_total"))
+    total_after = pl.when(is_track).then(pl.col("track_total_after")).otherwise(pl.col("kept_total_after"))
+    qualified_after = pl.when(is_track).then(pl.col("track_qualified_after")).otherwise(pl.col("kept_qualified_after"))
+    table = table.with_columns(
+        total_before.alias("total_before"), total_after.alias("total_after"),
+        qualified_after.alias("is_qualified_after"),
+        pl.coalesce(pl.col("track"), pl.col("kept_track")).alias("track"),
+    ).with_columns(
+        (pl.col("total_after") - pl.col("total_before")).round(9).alias("points_change"),
+        (pl.col("track") == pl.col("kept_track")).alias("is_kept_track"),
+    )
+    # Actions and gaps must add points and risks must cost some (losing a shrinking customer can
+    # even raise usage growth: that is no risk).
+    table = table.filter(pl.when(pl.col("type") == "risk").then(pl.col("points_change") < 0)
+                         .otherwise(pl.col("points_change") > 0))
+    table = table.with_columns(
+        pl.col("points_change").abs().rank("ordinal", descending=True)
+        .over("partner_id", "track", "type").cast(pl.UInt32).alias("rank"),
+        pl.col("text").str.replace("{points}", pl.col("points_change").abs().round(1).cast(pl.String), literal=True)
+        .str.replace("{total}", pl.col("total_after").round(1).cast(pl.String), literal=True)
+        .alias("recommendation"),
+    )
+    return table.select(*RECOMMENDATION_COLUMNS, *([pl.col("i").alias("candidate")] if keep_index else []))
+
+
+def _track_totals(result) -> pl.DataFrame:
+    """Total and qualification per partner x area x track (kept and other)."""
+    s = result.summary
+    kept = s.select("partner_id", "area", "track", "total", "is_qualified")
+    other = s.filter(pl.col("other_track").is_not_null()).select(
+        "partner_id", "area", pl.col("other_track").alias("track"), pl.col("other_track_total").alias("total"),
+        pl.col("other_track_is_qualified").alias("is_qualified"))
+    return pl.concat([kept, other])
+
+
+# --- candidate changes ---------------------------------------------------------------------
+
+def _row(scope: _Scope, tenant: str, workload: str, association: str, *, paid=None, active=None, revenue=None,
+         product: str | None = None, associated_on: dt.date | None = None) -> dict:
+    return {"partner_id": scope.partner_id, "tenant_id": tenant, "month": scope.month, "workload": workload,
+            "association": association, "associated_on": associated_on, "paid_units": paid, "active_units": active,
+            "revenue_usd": revenue, "customer_segment": None, "product": product}
+
+
+def _add_rows(rows: list[dict]) -> Change:
+    def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
+        extra = pl.DataFrame(rows, schema={c: usage.schema[c] for c in rows[0]}).with_columns(
+            canonical_key_expr(pl.col("workload"), aliases={}).alias("workload_key"))
+        return pl.concat([usage, extra.select(usage.columns)], how="vertical_relaxed"), certs
+    return change
+
+
+def _set_rows(where: pl.Expr, **values) -> Change:
+    def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
+        return usage.with_columns(
+            pl.when(where).then(pl.lit(v, usage.schema[k])).otherwise(pl.col(k)).alias(k)
+            for k, v in values.items()), certs
+    return change
+
+
+def _drop_rows(where: pl.Expr) -> Change:
+    def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
+        return usage.filter(~where), certs
+    return change
+
+
+def _add_cert(scope: _Scope, person: str, name: str) -> Change:
+    def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
+        extra = pl.DataFrame({"partner_id": [scope.partner_id], "person_id": [person], "certification": [name],
+                              "earned_on": [scope.earned_on], "expires_on": [None]},
+                             schema={c: certs.schema[c] for c in ("partner_id", "person_id", "certification",
+                                                                  "earned_on", "expires_on")})
+        return usage, pl.concat([certs, extra.with_columns(pl.lit(None, pl.String).alias("certification_key"))
+                                 .select(certs.columns)])
+    return change
+
+
+def _expire_cert(person: str, key: str, earned_on: dt.date, on: dt.date) -> Change:
+    """The certification's `expires_on` set to `on`."""
+    def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
+        hit = ((pl.col("person_id") == person) & (pl.col("certification_key") == key)
+               & (pl.col("earned_on") == earned_on))
+        return usage, certs.with_columns(pl.when(hit).then(pl.lit(on)).otherwise(pl.col("expires_on"))
+                                         .alias("expires_on"))
+    return change
+
+
+# --- candidate generation ------------------------------------------------------------------
+
+def _candidates(scope: _Scope) -> list[Candidate]:
+    out: list[Candidate] = []
+    for metric in scope.area.metrics:
+        for leaf in metric.leaves():
+            part = f" ({leaf.name})" if metric.parts else ""
+            for track in scope.area.tracks:
+                out += _actions(scope, metric.name + part, metric.name, leaf, track)
+            out += _gaps(scope, metric.name + part, metric.name, leaf)
+    out += _risks(scope)
+    return _merge_moves(out)
+
+
+def _merge_moves(candidates: list[Candidate]) -> list[Candidate]:
+    """The same association move proposed by several metrics (usage growth and deployments read
+    the same rows) is one action: keep the first, naming every metric."""
+    merged: dict[tuple, Candidate] = {}
+    out = []
+    for c in candidates:
+        if c.kind != "move_association":
+            out.append(c)
+            continue
+        key = (c.track, c.subject, c.text.split(": ", 1)[1])
+        if key in merged:
+            first = merged[key]
+            metric = f"{first.metric}, {c.metric}"
+            merged[key] = replace(first, metric=metric, text=f"{metric}: {key[2]}")
+        else:
+            merged[key] = c
+    return out + list(merged.values())
+
+
+def _workload_name(area: AreaRules, leaf: Metric) -> str | None:
+    keys = sorted(leaf.workloads)
+    return area.workload_names.get(keys[0], keys[0]) if keys else None
+
+
+def _month_rows(scope: _Scope, leaf: Metric) -> pl.DataFrame:
+    """The partner's rows of the scored month that the metric reads (found once per metric)."""
+    if id(leaf) not in scope.month_rows:
+        rows = scope.usage.filter(pl.col("month") == scope.month)
+        if leaf.products:
+            rows = rows.filter(pl.col("product").is_in(list(leaf.products))
+                               & ~pl.col("workload_key").is_in(sorted(leaf.excluded_workloads)))
+        else:
+            rows = rows.filter(pl.col("workload_key").is_in(sorted(leaf.workloads)))
+        scope.month_rows[id(leaf)] = rows
+    return scope.month_rows[id(leaf)]
+
+
+def _actions(scope: _Scope, label: str, metric: str, leaf: Metric, track: str) -> list[Candidate]:
+    rule = leaf.tracks[track]
+    option = rule.options[0]
+    association = option.associations[0] if option.associations else None
+    taken = set(scope.usage["tenant_id"].unique().to_list())
+    new = next(f"new-customer-{i}" for i in range(1, len(taken) + 2) if f"new-customer-{i}" not in taken)
+    c = []
+
+    def add(kind: str, subject: str, text: str, change: Change) -> None:
+        c.append(Candidate(scope.partner_id, scope.area.area, track, "action", kind, label, subject,
+                           f"{text} (+{{points}} points on the {track} track, {{total}} in all)", change))
+
+    if leaf.kind == "tenant_count_growth" and rule.seat_band is not None:
+        workload = _workload_name(scope.area, leaf)
+        paid = rule.seat_band.min_paid_units
+        add("add_customer", new, f"{label}: win one more customer with {paid} paid {workload} licences, "
+            f"associated via {association}",
+            _add_rows([_row(scope, new, workload, association, paid=paid, active=0, product="m365")]))
+    elif leaf.kind == "threshold_count_growth" and rule.value_band is not None:
+        band = rule.value_band
+        amount = band.minimum + (0.01 if band.above else 0.0)
+        if leaf.measure == "consumption_value":
+            key = sorted(leaf.rates)[0]
+            line = leaf.rates[key]
+            users = math.ceil(amount / line.rate)
+            row = _row(scope, new, line.unit, association, active=users, revenue=0.0, product="dynamics")
+            text = f"{label}: one more {line.unit} deployment with {users} monthly active users"
+        else:
+            workload = (_workload_name(scope.area, leaf) if leaf.workloads else "Azure consumption (all services)")
+            # The product family: the metric's own, else the workload's in the rulebook (inferred).
+            row = _row(scope, new, workload, association, revenue=amount,
+                       product=leaf.products[0] if leaf.products else None)
+            text = f"{label}: one more customer with USD {amount:,.2f} of {workload} in {scope.month:%Y-%m}"
+        add("add_customer", new, text, _add_rows([row]))
+    elif leaf.counts_people:
+        lists = [("scoring step" if leaf.steps else leaf.certification_level, leaf.certifications)]
+        lists += [(f"step {i + 1}", step) for i, step in enumerate(leaf.steps)]
+        for where, certifications in lists:
+            valid = [cert for cert in certifications if cert.retires_on is None] or list(certifications)
+            name = valid[0].name
+            person = f"new-person-{where.replace(' ', '-')}"
+            add("add_person", person, f"{label}: certify one more person ({where}): {name}",
+                _add_cert(scope, person, name))
+    elif leaf.kind == "active_usage_growth":
+        for opt in rule.options:
+            users = math.ceil(opt.full_marks_at / leaf.max_points)
+            rows = _month_rows(scope, leaf).filter(pl.col("association").is_in(list(opt.associations)))
+            rows = rows.with_columns((pl.col("paid_units").fill_null(0) - pl.col("active_units").fill_null(0))
+                                     .alias("headroom")).filter(pl.col("headroom") >= users)
+            if rows.height:
+                r = rows.sort("headroom", descending=True).row(0, named=True)
+                where = _same_row(r)
+                add("grow_users", r["tenant_id"], f"{label}: {users} more active users of {r['workload']} at "
+                    f"{r['tenant_id']} ({opt.name or association})",
+                    _set_rows(where, active_units=(r["active_units"] or 0) + users))
+    if leaf.kind in ("active_usage_growth", "deployment_growth") and len(rule.options) > 1:
+        c += _association_moves(scope, label, leaf, track)
+    if leaf.kind == "deployment_growth":
+        share = leaf.active_share_min or 0
+        for opt in rule.options:
+            rows = _month_rows(scope, leaf).filter(pl.col("association").is_in(list(opt.associations))
+                                                   & (pl.col("paid_units").fill_null(0) > 0))
+            rows = rows.with_columns((pl.col("active_units").fill_null(0) / pl.col("paid_units")).alias("share"))
+            below = rows.filter(pl.col("share") < share)
+            if below.height:
+                r = below.sort("share", descending=True).row(0, named=True)
+                target = math.ceil(share * r["paid_units"])
+                add("add_deployment", r["tenant_id"], f"{label}: raise active users of {r['workload']} at "
+                    f"{r['tenant_id']} from {r['active_units']} to {target} ({share:.0%} of {r['paid_units']} "
+                    f"paid) for one more deployment ({opt.name or association})",
+                    _set_rows(_same_row(r), active_units=target))
+    elif leaf.kind == "measure_growth":
+        rows = _month_rows(scope, leaf).filter(pl.col("association").is_in(list(option.associations)))
+        if rows.height:
+            if leaf.measure == "consumption_value":
+                rows = rows.filter(pl.col("workload_key").is_in(list(leaf.rates)))
+            r = rows.sort(pl.col("revenue_usd").fill_null(0) + pl.col("active_units").fill_null(0),
+                          descending=True).row(0, named=True) if rows.height else None
+            if r is not None and leaf.growth == "absolute":
+                step = option.full_marks_at / leaf.max_points
+                add("grow_revenue", r["tenant_id"], f"{label}: USD {step:,.0f} more at {r['tenant_id']} "
+                    f"({r['workload']}) in {scope.month:%Y-%m}",
+                    _set_rows(_same_row(r), revenue_usd=(r["revenue_usd"] or 0) + step))
+            elif r is not None and leaf.measure == "revenue_usd":
+                step = max(1.0, round((r["revenue_usd"] or 0) * 0.1, 2))
+                add("grow_revenue", r["tenant_id"], f"{label}: USD {step:,.2f} more ACR at {r['tenant_id']} "
+                    f"({r['workload']}) in {scope.month:%Y-%m} (+10 % of its month)",
+                    _set_rows(_same_row(r), revenue_usd=(r["revenue_usd"] or 0) + step))
+            elif r is not None:
+                extra = max(1, math.ceil((r["active_units"] or 0) * 0.1))
+                add("grow_users", r["tenant_id"], f"{label}: {extra} more monthly active users of {r['workload']} "
+                    f"at {r['tenant_id']} (+10 %)",
+                    _set_rows(_same_row(r), active_units=(r["active_units"] or 0) + extra))
+    elif leaf.kind == "distinct_services":
+        rows = _month_rows(scope, leaf).filter(pl.col("association").is_in(list(option.associations)))
+        if rows.height:
+            r = rows.row(0, named=True)
+            excluded = sorted(scope.area.workload_names.get(k, k) for k in leaf.excluded_workloads)
+            unless = f" ({', '.join(excluded)} do not count)" if excluded else ""
+            add("add_service", r["tenant_id"], f"{label}: bring one more Azure service into use at "
+                f"{r['tenant_id']}{unless}",
+                _add_rows([_row(scope, r["tenant_id"], "Another Azure service", r["association"], revenue=1.0,
+                                product="azure")]))
+    return c
+
+
+def _association_moves(scope: _Scope, label: str, leaf: Metric, track: str) -> list[Candidate]:
+    """A tenant counted under one association option, moved to another (its three largest tenants
+    per pair of options). Measured as if the new association had been in place all along: from
+    the day it changes, usage growth counts from the association month."""
+    out = []
+    rows = _month_rows(scope, leaf)
+    for source in leaf.tracks[track].options:
+        for target in leaf.tracks[track].options:
+            if target is source:
+                continue
+            mine = rows.filter(pl.col("association").is_in(list(source.associations)))
+            largest = (mine.group_by("tenant_id").agg(pl.col("active_units").sum())
+                       .sort("active_units", "tenant_id", descending=[True, False]).head(3))
+            to = target.associations[0]
+            for tenant in largest["tenant_id"].to_list():
+                where = ((pl.col("tenant_id") == tenant) & pl.col("association").is_in(list(source.associations))
+                         & pl.col("workload_key").is_in(sorted(leaf.workloads)))
+                out.append(Candidate(
+                    scope.partner_id, scope.area.area, track, "action", "move_association", label, tenant,
+                    f"{label}: associate {tenant} via {to} instead of {source.name} (had it been so all along: "
+                    f"+{{points}} points on the {track} track, {{total}} in all; from the day it changes, growth "
+                    f"counts from the association month)",
+                    _set_rows(where, association=to, associated_on=None)))
+    return out
+
+
+def _same_row(r: dict) -> pl.Expr:
+    return ((pl.col("tenant_id") == r["tenant_id"]) & (pl.col("workload") == r["workload"])
+            & (pl.col("association") == r["association"]) & (pl.col("month") == r["month"]))
+
+
+def _gaps(scope: _Scope, label: str, metric: str, leaf: Metric) -> list[Candidate]:
+    """Tenants using the metric's workloads in the scored month under association types none of
+    the kept track's options accept."""
+    if leaf.counts_people:
+        return []
+    rule = leaf.tracks[scope.kept_track]
+    accepted = sorted({a for o in rule.options for a in o.associations})
+    if not accepted:
+        return []
+    rows = _month_rows(scope, leaf)
+    tenants_ok = rows.filter(pl.col("association").is_in(accepted))["tenant_id"].unique().to_list()
+    gaps = rows.filter(~pl.col("association").is_in(accepted) & ~pl.col("tenant_id").is_in(tenants_ok))
+    out = []
+    for tenant, part in gaps.group_by("tenant_id", maintain_order=True):
+        tenant = tenant[0]
+        best = rule.options[0].associations[0]
+        associations = ", ".join(sorted(set(part["association"])))
+        copy = part.with_columns(pl.lit(best).alias("association"), pl.lit(None, pl.Date).alias("associated_on"))
+        out.append(Candidate(
+            scope.partner_id, scope.area.area, scope.kept_track, "gap", "association_gap", label, tenant,
+            f"{label}: {tenant} uses eligible workloads but is associated via {associations}, which the "
+            f"{scope.kept_track} track does not accept; associated via {best} it would add {{points}} points",
+            _add_rows([{k: v for k, v in r.items() if k != "workload_key"} for r in copy.iter_rows(named=True)])))
+    return out
+
+
+def _risks(scope: _Scope) -> list[Candidate]:
+    out = []
+    area = scope.area
+    # Certifications of the area's lists that stop counting by the horizon.
+    keys = {c.key: c for m in area.metrics for leaf in m.leaves()
+            for c in (*leaf.certifications, *[c for step in leaf.steps for c in step])}
+    held = scope.certs.filter(pl.col("certification_key").is_in(list(keys)) & (pl.col("earned_on") <= scope.earned_on))
+    for r in held.iter_rows(named=True):
+        cert = keys[r["certification_key"]]
+        end = scope.rules.held_until(cert, r["expires_on"])
+        if end is not None and scope.as_of < end <= scope.horizon:
+            out.append(Candidate(
+                scope.partner_id, area.area, None, "risk", "certification_expires", "", r["person_id"],
+                f"{r['person_id']}: {r['certification']} stops counting on {end}: -{{points}} points "
+                f"unless renewed or replaced",
+                _expire_cert(r["person_id"], r["certification_key"], r["earned_on"],
+                             scope.rules.expires_on_for(scope.as_of))))
+    # Customers of the scored month: lost, or moved out of their seat band.
+    leaves = [leaf for m in area.metrics for leaf in m.leaves() if not leaf.counts_people]
+    rows = pl.concat([_month_rows(scope, leaf) for leaf in leaves]) if leaves else scope.usage.head(0)
+    month = pl.col("month") == scope.month
+    for tenant in sorted(rows["tenant_id"].unique().to_list()):
+        mine = pl.col("tenant_id") == tenant
+        out.append(Candidate(scope.partner_id, area.area, None, "risk", "customer_lost", "", tenant,
+                             f"losing {tenant} would cost {{points}} points", _drop_rows(mine & month)))
+    bands = {rule.seat_band for leaf in leaves for t, rule in leaf.tracks.items()
+             if t == scope.kept_track and rule.seat_band is not None}
+    for band in bands:
+        in_band = rows.filter(pl.col("paid_units").is_between(band.min_paid_units, band.max_paid_units or 10**12))
+        for tenant in sorted(in_band["tenant_id"].unique().to_list()):
+            mine = (pl.col("tenant_id") == tenant) & month
+            if band.max_paid_units is not None:
+                out.append(Candidate(
+                    scope.partner_id, area.area, None, "risk", "customer_leaves_band", "", tenant,
+                    f"{tenant} growing past {band.max_paid_units} paid licences would cost {{points}} points",
+                    _set_rows(mine, paid_units=band.max_paid_units + 1)))
+            else:
+                out.append(Candidate(
+                    scope.partner_id, area.area, None, "risk", "customer_leaves_band", "", tenant,
+                    f"{tenant} falling below {band.min_paid_units} paid licences would cost {{points}} points",
+                    _set_rows(mine, paid_units=band.min_paid_units - 1)))
+    return out

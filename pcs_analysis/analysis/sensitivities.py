@@ -1,0 +1,496 @@
+"""Threshold sensitivity: a portfolio scored under many variants of a rulebook at once.
+
+A parameter is named by a path inside one area's rules (see `PARAMETERS` and `set_parameter`).
+Parameters of the points stage (the 70-point bar, the per-metric minimum rule, a metric's maximum,
+an option's full-marks value) are applied to metric values computed once: every variant of them is
+one column of a vectorized computation. Every other parameter (seat band edges, revenue thresholds,
+gates, shares, prerequisite people, readings such as `growth_basis`) changes the metric values:
+the values are computed once per distinct setting of those, by the same engine.
+
+Results (`Sensitivity`):
+
+- `variants`: per variant, the parameter values, partners qualified, mean total, partners gained
+  and lost against the rulebook as it is;
+- `flips`: per variant, the partners whose qualification differs from the rulebook as it is;
+- `margins`: per partner and parameter (the others as they are), the nearest grid values below and
+  above the current one at which the partner's qualification changes: its margin of safety.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from pcs_analysis.engine.context import build_context
+from pcs_analysis.engine.evaluate import metric_values
+from pcs_analysis.engine.scoring import (
+    TOTAL_DECIMALS,
+    follows_scores,
+    is_preferred,
+    parts_points_expr,
+    points_expr,
+    score,
+)
+from pcs_analysis.inputs.read import PartnerData
+from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
+from pcs_analysis.rules.periods import parse_date, snapshots
+
+#: Parameters applied at the points stage (no metric is recomputed).
+POINTS_STAGE = ("min_total_points", "min_metric_points", "min_metric_comparison", "max_points", "full_marks_at")
+_SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    area: str
+    parameters: tuple[str, ...]
+    variants: pl.DataFrame
+    flips: pl.DataFrame
+    margins: pl.DataFrame
+
+
+# --- parameters ----------------------------------------------------------------------------
+
+def _parts(path: str) -> list[str]:
+    parts = path.split(".")
+    if not all(parts):
+        raise ValueError(f"parameter {path!r}: empty name in the path")
+    return parts
+
+
+def get_parameter(rules: Rulebook, area: str, path: str) -> Any:
+    """The current value of a parameter of `area` (see `set_parameter` for the paths).
+
+    Examples
+    --------
+    >>> rules = load_rules()
+    >>> get_parameter(rules, "modern_work", "usage_growth.enterprise.CPOR.full_marks_at")
+    1000
+    """
+    holder, field = _locate(rules.area(area), _parts(path), path)
+    return getattr(holder, field)
+
+
+def set_parameter(rules: Rulebook, area: str, path: str, value: Any) -> Rulebook:
+    """A copy of `rules` with one parameter of `area` changed.
+
+    Paths:
+
+    - `min_total_points`, `min_metric_points`, `min_metric_comparison`, `points_rounding`;
+    - `seat_bands.<band>.<min_paid_units|max_paid_units|promoted_within_months>` (every metric
+      using the band);
+    - `<metric>.<setting>` (for example `deployments.active_share_min`, `usage_growth.growth_basis`,
+      `net_customer_adds.parts_combine`, `<metric>.max_points`);
+    - `<metric>.<track>.<setting>` (`min_value`, `max_value`, `min_baseline`, `prerequisite_people`,
+      `prerequisite_points`, `promoted_within_months`, and `full_marks_at` of a single option);
+    - `<metric>.<track>.<option>.full_marks_at`;
+    - in a sum of parts, `<metric>.<part>....` as above.
+
+    Examples
+    --------
+    >>> r = set_parameter(load_rules(), "modern_work", "min_total_points", 65)
+    >>> r.area("modern_work").qualification.min_total_points
+    65
+    """
+    area_rules = rules.area(area)
+    parts = _parts(path)
+    if parts[0] == "seat_bands":
+        if len(parts) != 3:
+            raise ValueError(f"parameter {path!r}: expected seat_bands.<band>.<setting>")
+        new_area = _replace_bands(area_rules, parts[1], parts[2], value, path)
+    else:
+        new_area = _replace_in_area(area_rules, parts, value, path)
+    return dataclasses.replace(rules, areas={**rules.areas, area: new_area})
+
+
+def _locate(area: AreaRules, parts: list[str], path: str) -> tuple[Any, str]:
+    """The object holding the parameter and the attribute name (for reading)."""
+    if len(parts) == 1:
+        if parts[0] in ("min_total_points", "min_metric_points", "min_metric_comparison", "points_rounding"):
+            return area.qualification, parts[0]
+        raise ValueError(f"parameter {path!r}: unknown area-level setting")
+    if parts[0] == "seat_bands":
+        for metric in _leaves(area):
+            for rule in metric.tracks.values():
+                if rule.seat_band is not None and rule.seat_band.name == parts[1]:
+                    return rule.seat_band, parts[2]
+        raise ValueError(f"parameter {path!r}: no seat band {parts[1]!r} in {area.area}")
+    metric, rest = _metric_and_rest(area, parts, path)
+    return _locate_in_metric(metric, rest, path)
+
+
+def _leaves(area: AreaRules) -> list[Metric]:
+    return [leaf for m in area.metrics for leaf in m.leaves()]
+
+
+def _metric_and_rest(area: AreaRules, parts: list[str], path: str) -> tuple[Metric, list[str]]:
+    try:
+        metric = area.metric(parts[0])
+    except KeyError:
+        raise ValueError(f"parameter {path!r}: {area.area} has no metric {parts[0]!r} "
+                         f"(metrics: {', '.join(m.name for m in area.metrics)})") from None
+    rest = parts[1:]
+    if metric.parts and rest and rest[0] in {p.name for p in metric.parts}:
+        metric = next(p for p in metric.parts if p.name == rest[0])
+        rest = rest[1:]
+    return metric, rest
+
+
+def _locate_in_metric(metric: Metric, rest: list[str], path: str) -> tuple[Any, str]:
+    if len(rest) == 1:
+        _check_field(metric, rest[0], path)
+        return metric, rest[0]
+    if not rest or rest[0] not in metric.tracks:
+        raise ValueError(f"parameter {path!r}: expected a setting or a track ({', '.join(metric.tracks)}) "
+                         f"after {metric.name!r}")
+    rule = metric.tracks[rest[0]]
+    if len(rest) == 2:
+        field = rest[1]
+        if field == "full_marks_at":
+            if len(rule.options) != 1:
+                names = ", ".join(o.name or "" for o in rule.options)
+                raise ValueError(f"parameter {path!r}: name the option ({names})")
+            return rule.options[0], field
+        if field in ("min_value", "above_value", "max_value", "promoted_within_months"):
+            if rule.value_band is None:
+                raise ValueError(f"parameter {path!r}: this metric has no value band")
+            return rule.value_band, {"min_value": "minimum", "above_value": "minimum",
+                                     "max_value": "maximum"}.get(field, field)
+        _check_field(rule, field, path)
+        return rule, field
+    if len(rest) == 3 and rest[2] == "full_marks_at":
+        for option in rule.options:
+            if option.name == rest[1]:
+                return option, "full_marks_at"
+        raise ValueError(f"parameter {path!r}: no option {rest[1]!r}")
+    raise ValueError(f"parameter {path!r}: not a parameter path")
+
+
+def _check_field(holder: Any, field: str, path: str) -> None:
+    names = {f.name for f in dataclasses.fields(holder)}
+    if field not in names or field in ("name", "kind", "category", "tracks", "track", "options", "parts"):
+        raise ValueError(f"parameter {path!r}: {type(holder).__name__} has no setting {field!r}")
+
+
+def _replace_bands(area: AreaRules, band: str, field: str, value: Any, path: str) -> AreaRules:
+    found = False
+
+    def fix_metric(metric: Metric) -> Metric:
+        nonlocal found
+        if metric.parts:
+            return dataclasses.replace(metric, parts=tuple(fix_metric(p) for p in metric.parts))
+        tracks = {}
+        for t, rule in metric.tracks.items():
+            if rule.seat_band is not None and rule.seat_band.name == band:
+                _check_field(rule.seat_band, field, path)
+                found = True
+                rule = dataclasses.replace(rule, seat_band=dataclasses.replace(rule.seat_band, **{field: value}))
+            tracks[t] = rule
+        return dataclasses.replace(metric, tracks=tracks)
+
+    new = dataclasses.replace(area, metrics=tuple(fix_metric(m) for m in area.metrics))
+    if not found:
+        raise ValueError(f"parameter {path!r}: no seat band {band!r} in {area.area}")
+    return new
+
+
+def _replace_in_area(area: AreaRules, parts: list[str], value: Any, path: str) -> AreaRules:
+    if len(parts) == 1:
+        _locate(area, parts, path)
+        return dataclasses.replace(area, qualification=dataclasses.replace(area.qualification, **{parts[0]: value}))
+    top = area.metric(parts[0]) if parts[0] in {m.name for m in area.metrics} else None
+    metric, rest = _metric_and_rest(area, parts, path)
+    new_metric = _replace_in_metric(metric, rest, value, path)
+    if top is not None and top.parts and metric is not top:
+        new_parts = tuple(new_metric if p is metric else p for p in top.parts)
+        new_top = dataclasses.replace(top, parts=new_parts, tracks=_parts_tracks(top, new_parts))
+    else:
+        new_top = new_metric
+    return dataclasses.replace(area, metrics=tuple(new_top if m.name == parts[0] else m for m in area.metrics))
+
+
+def _parts_tracks(top: Metric, parts: tuple[Metric, ...]) -> dict:
+    """A sum of parts' options mirror its parts' full-marks values."""
+    tracks = {}
+    for t, rule in top.tracks.items():
+        options = tuple(dataclasses.replace(o, full_marks_at=p.tracks[t].options[0].full_marks_at)
+                        for o, p in zip(rule.options, parts, strict=True))
+        tracks[t] = dataclasses.replace(rule, options=options)
+    return tracks
+
+
+def _replace_in_metric(metric: Metric, rest: list[str], value: Any, path: str) -> Metric:
+    holder, field = _locate_in_metric(metric, rest, path)
+    if holder is metric:
+        return dataclasses.replace(metric, **{field: value})
+    rule = metric.tracks[rest[0]]
+    if holder is rule:
+        new_rule = dataclasses.replace(rule, **{field: value})
+    elif holder is rule.value_band:
+        changes = {field: value}
+        if rest[1] == "above_value":
+            changes["above"] = True
+        elif rest[1] == "min_value":
+            changes["above"] = False
+        new_rule = dataclasses.replace(rule, value_band=dataclasses.replace(rule.value_band, **changes))
+    else:
+        options = tuple(dataclasses.replace(o, full_marks_at=value) if o is holder else o for o in rule.options)
+        new_rule = dataclasses.replace(rule, options=options)
+    return dataclasses.replace(metric, tracks={**metric.tracks, rest[0]: new_rule})
+
+
+def is_points_stage(path: str) -> bool:
+    """Whether a parameter acts on points only (values are not recomputed)."""
+    return path.split(".")[-1] in POINTS_STAGE
+
+
+# --- the computation -----------------------------------------------------------------------
+
+def sensitivity(data: PartnerData, *, as_of: dt.date | str, area: str, grid: Mapping[str, Sequence[Any]],
+                rules: Rulebook | None = None, lag: bool = True) -> Sensitivity:
+    """Score the portfolio under every combination of the `grid` values of one area.
+
+    Examples
+    --------
+    >>> from pcs_analysis import read_data
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> s = sensitivity(read_data(SAMPLE_DIR), as_of="2026-11-21", area="modern_work",
+    ...                 grid={"min_total_points": [60, 70, 80]})
+    >>> s.variants.sort("min_total_points")["partners_qualified"].to_list()[0] >= 11
+    True
+    """
+    rules = rules or load_rules()
+    day = parse_date(as_of)
+    if not grid:
+        raise ValueError("the grid names no parameter")
+    names = list(grid)
+    for name in names:
+        get_parameter(rules, area, name)  # an unknown path fails here, before any work
+        if not grid[name]:
+            raise ValueError(f"parameter {name!r}: the grid has no values")
+    points_params = [n for n in names if is_points_stage(n)]
+    value_params = [n for n in names if not is_points_stage(n)]
+    base = score(data, as_of=day, rules=rules, areas=[area], lag=lag)
+    fixed = _fixed_tracks(base.summary)
+    variants, totals = [], []
+    value_combos = list(itertools.product(*(grid[n] for n in value_params))) or [()]
+    point_combos = list(itertools.product(*(grid[n] for n in points_params))) or [()]
+    for combo_index, combo in enumerate(value_combos):
+        variant_rules = rules
+        for name, value in zip(value_params, combo, strict=True):
+            variant_rules = set_parameter(variant_rules, area, name, value)
+        values = (base.option_values.filter(pl.col("area") == area) if not value_params
+                  else _option_values(data, variant_rules, area, day, lag))
+        table = pl.DataFrame(
+            [{"variant": combo_index * len(point_combos) + i, **dict(zip(value_params, map(str, combo), strict=True)),
+              **dict(zip(points_params, map(str, pc), strict=True))} for i, pc in enumerate(point_combos)],
+            schema={"variant": pl.Int64, **{n: pl.String for n in names}})
+        variants.append(table)
+        totals.append(_points_stage(values, variant_rules.area(area), points_params, point_combos, table, fixed))
+    variant_table = pl.concat(variants, how="diagonal")
+    kept = pl.concat(totals)
+    before = base.summary.select("partner_id", pl.col("is_qualified").alias("was_qualified"),
+                                 pl.col("total").alias("total_before"))
+    joined = kept.join(before, on="partner_id", how="left")
+    summary = joined.group_by("variant").agg(
+        pl.col("is_qualified").sum().alias("partners_qualified"),
+        pl.col("total").mean().alias("mean_total"),
+        (pl.col("is_qualified") & ~pl.col("was_qualified")).sum().alias("partners_gained"),
+        (~pl.col("is_qualified") & pl.col("was_qualified")).sum().alias("partners_lost"),
+    )
+    variants_out = (variant_table.join(summary, on="variant", how="left")
+                    .with_columns(pl.lit(area).alias("area")).sort("variant"))
+    flips = (joined.filter(pl.col("is_qualified") != pl.col("was_qualified"))
+             .select("variant", "partner_id", "was_qualified", "is_qualified", "total_before",
+                     pl.col("total").alias("total_after"), "track").sort("variant", "partner_id"))
+    margins = _margins(rules, area, grid, variant_table, joined)
+    return Sensitivity(area=area, parameters=tuple(names), variants=variants_out, flips=flips, margins=margins)
+
+
+def _fixed_tracks(summary: pl.DataFrame) -> pl.DataFrame:
+    """Partners whose kept track does not follow the scores (override, classification,
+    enrollment, only track)."""
+    fixed = summary.filter(~follows_scores(pl.col("track_basis")))
+    return fixed.select("partner_id", pl.col("track").alias("fixed_track"))
+
+
+def _option_values(data: PartnerData, rules: Rulebook, area: str, day: dt.date, lag: bool) -> pl.DataFrame:
+    area_rules = rules.area(area)
+    ctx = build_context(data, rules, area_rules, snapshots([day], rules.refresh, lag=lag))
+    return metric_values(ctx, data.partner_id_frame()).collect()
+
+
+def _points_stage(values: pl.DataFrame, area: AreaRules, params: list[str], combos: list[tuple],
+                  table: pl.DataFrame, fixed: pl.DataFrame) -> pl.DataFrame:
+    """Kept-track totals and qualification of every partner under every points-stage variant.
+
+    A metric's points are computed once per value of the parameters that act on it (its
+    maximum, its full-marks values), not once per variant; the variants then only add the
+    metrics' points up and apply the bar and the per-metric minimum.
+    """
+    q = area.qualification
+    by_metric: dict[str, list[str]] = {}
+    for p in params:
+        if p.endswith(".max_points") or p.endswith(".full_marks_at"):
+            by_metric.setdefault(p.split(".")[0], []).append(p)
+    keys = ["partner_id", "track"]
+    unaffected = _metric_points(values.filter(~pl.col("metric").is_in(list(by_metric))), q, [])
+    base = (values.select(*keys).unique()
+            .join(unaffected.group_by(keys).agg(pl.col("points").sum().alias("total"),
+                                                pl.col("points").min().alias("lowest")), on=keys, how="left")
+            .with_columns(pl.col("total").fill_null(0.0), pl.col("lowest").fill_null(float("inf"))))
+    variants = table.select("variant", *[pl.col(p) for p in params])
+    metric_points = {}
+    for metric, metric_params in by_metric.items():
+        distinct = variants.select(metric_params).unique()
+        rows = values.filter(pl.col("metric") == metric).join(distinct, how="cross")
+        for p in metric_params:
+            column = "max_points" if p.endswith(".max_points") else "full_marks_at"
+            rows = rows.with_columns(pl.when(_option_filter(area, p)).then(pl.col(p).cast(pl.Float64))
+                                     .otherwise(pl.col(column)).alias(column))
+        metric_points[metric] = _metric_points(rows, q, metric_params).select(
+            *keys, *metric_params, pl.col("points").alias("_points"))
+    bar = pl.col("min_total_points").cast(pl.Float64) if "min_total_points" in params else pl.lit(q.min_total_points)
+    minimum = (pl.col("min_metric_points").cast(pl.Float64) if "min_metric_points" in params
+               else pl.lit(q.min_metric_points))
+    comparison = (pl.col("min_metric_comparison") if "min_metric_comparison" in params
+                  else pl.lit(q.min_metric_comparison))
+    above = pl.when(comparison == "ge").then(pl.col("lowest") >= minimum).otherwise(pl.col("lowest") > minimum)
+    # One frame per track (partner x variant), then the kept track by comparing the columns: no
+    # sort over partners x variants x tracks.
+    per_track = []
+    for track in area.tracks:
+        totals = base.filter(pl.col("track") == track).drop("track").join(variants, how="cross")
+        for metric, metric_params in by_metric.items():
+            points = metric_points[metric].filter(pl.col("track") == track).drop("track")
+            totals = totals.join(points, on=["partner_id", *metric_params], how="left").with_columns(
+                (pl.col("total") + pl.col("_points")).alias("total"),
+                pl.min_horizontal("lowest", "_points").alias("lowest")).drop("_points")
+        totals = totals.with_columns(pl.col("total").round(TOTAL_DECIMALS)).with_columns(
+            ((pl.col("total") >= bar) & above).alias("is_qualified"))
+        per_track.append((track, totals.select("partner_id", "variant", pl.col("total").alias(f"total_{track}"),
+                                               pl.col("is_qualified").alias(f"qualified_{track}"))))
+    kept = per_track[0][1]
+    for _, frame in per_track[1:]:
+        kept = kept.join(frame, on=["partner_id", "variant"], how="full", coalesce=True)
+    kept = kept.join(fixed, on="partner_id", how="left")
+    # The kept track: the fixed one, else `scoring.track_preference` (a qualifying track, then
+    # the higher total, then the rulebook's order).
+    choice = pl.lit(area.tracks[0])
+    for track, _ in per_track[1:]:
+        first = area.tracks[0]
+        better = is_preferred(pl.col(f"qualified_{track}"), pl.col(f"total_{track}"),
+                              pl.col(f"qualified_{first}"), pl.col(f"total_{first}"))
+        choice = pl.when(better).then(pl.lit(track)).otherwise(choice)
+    if len(per_track) > 2:
+        raise ValueError("sensitivity supports areas with one or two tracks")
+    track = pl.coalesce(pl.col("fixed_track"), choice)
+    total = pl.col(f"total_{area.tracks[0]}")
+    qualified = pl.col(f"qualified_{area.tracks[0]}")
+    for name, _ in per_track[1:]:
+        total = pl.when(track == name).then(pl.col(f"total_{name}")).otherwise(total)
+        qualified = pl.when(track == name).then(pl.col(f"qualified_{name}")).otherwise(qualified)
+    return kept.select("variant", "partner_id", track.alias("track"), total.alias("total"),
+                       qualified.alias("is_qualified"))
+
+
+def _metric_points(rows: pl.DataFrame, q, extra_keys: list[str]) -> pl.DataFrame:
+    """Points per partner x track x metric (x parameter values): the best option, or the sum of
+    a metric's parts; the same formula as `scoring.score_options` and `combine_parts`."""
+    rows = rows.with_columns(points_expr(pl.col("value"), q, base=pl.col("base_points"),
+                                         is_open=pl.col("is_open")).alias("points"))
+    keys = ["partner_id", "track", "metric", *extra_keys]
+    best = rows.filter(pl.col("combine") == "best").group_by(keys).agg(pl.col("points").max())
+    parts = rows.filter(pl.col("combine") != "best").group_by(keys).agg(
+        pl.col("combine").first(), pl.col("max_points").first(), pl.col("full_marks_at").first(),
+        pl.col("points").sum().alias("sum_points"), pl.col("value").sum().alias("sum_values"))
+    parts = parts.with_columns(parts_points_expr(q, summed_values=pl.col("sum_values")).alias("points")).select(
+        *keys, "points")
+    return pl.concat([best, parts])
+
+
+def _option_filter(area: AreaRules, path: str) -> pl.Expr:
+    """The option rows a maximum or full-marks parameter applies to."""
+    parts = path.split(".")
+    metric = area.metric(parts[0])
+    rest = parts[1:-1]
+    condition = pl.col("metric") == metric.name
+    if metric.parts and rest and rest[0] in {p.name for p in metric.parts}:
+        if parts[-1] == "max_points":
+            raise ValueError(f"parameter {path!r}: a part takes its maximum from {metric.name!r}")
+        condition = condition & (pl.col("option") == rest[0])
+        rest = rest[1:]
+    if rest:
+        condition = condition & (pl.col("track") == rest[0])
+    if len(rest) == 2:
+        condition = condition & (pl.col("option") == rest[1])
+    return condition
+
+
+def _margins(rules: Rulebook, area: str, grid: Mapping[str, Sequence[Any]], variants: pl.DataFrame,
+             kept: pl.DataFrame) -> pl.DataFrame:
+    """For each parameter alone (the others at their current values, when the grid holds them),
+    the nearest grid values below and above the current one at which each partner's
+    qualification differs from its qualification at the current value."""
+    schema = {"partner_id": pl.String, "parameter": pl.String, "current": pl.String, "is_qualified": pl.Boolean,
+              "flips_below": pl.String, "flips_above": pl.String}
+    frames = []
+    names = list(grid)
+    current = {n: get_parameter(rules, area, n) for n in names}
+    for name in names:
+        others = [o for o in names if o != name]
+        if any(current[o] not in grid[o] for o in others):
+            continue  # the grid does not hold the current values of the other parameters
+        chosen = variants.filter(pl.all_horizontal([pl.col(o) == str(current[o]) for o in others])
+                                 if others else pl.lit(True))
+        ordered = _ordered(grid[name])
+        here = _position(current[name], ordered)
+        if here is None:
+            continue
+        positions = pl.DataFrame({"value": [str(v) for v in ordered], "position": list(range(len(ordered)))},
+                                 schema={"value": pl.String, "position": pl.Float64})
+        rows = (kept.join(chosen.select("variant", pl.col(name).alias("value")), on="variant")
+                .join(positions, on="value").filter(pl.col("is_qualified") != pl.col("was_qualified")))
+        flips = rows.group_by("partner_id").agg(
+            pl.col("position").filter(pl.col("position") < here).max().alias("below"),
+            pl.col("position").filter(pl.col("position") > here).min().alias("above"))
+        label = {float(i): str(v) for i, v in enumerate(ordered)}
+        everyone = kept.select("partner_id", pl.col("was_qualified").alias("is_qualified")).unique("partner_id")
+        frames.append(everyone.join(flips, on="partner_id", how="left").select(
+            "partner_id", pl.lit(name).alias("parameter"), pl.lit(str(current[name])).alias("current"),
+            "is_qualified",
+            pl.col("below").replace_strict(label, default=None, return_dtype=pl.String).alias("flips_below"),
+            pl.col("above").replace_strict(label, default=None, return_dtype=pl.String).alias("flips_above")))
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(frames).select(list(schema)).sort("parameter", "partner_id")
+
+
+def _ordered(values: Sequence[Any]) -> list[Any]:
+    try:
+        return sorted(values)
+    except TypeError:
+        return list(values)
+
+
+def _position(value: Any, ordered: list[Any]) -> float | None:
+    """Where `value` stands among the grid values (between two of them when not in the grid)."""
+    if value in ordered:
+        return float(ordered.index(value))
+    try:
+        return sum(1 for v in ordered if v < value) - 0.5
+    except TypeError:
+        return None
+
+
+def _less(a: Any, b: Any) -> bool:
+    try:
+        return a < b
+    except TypeError:
+        return False

@@ -1,0 +1,300 @@
+"""What-if scenarios: actions as plain data, applied to a partner's data and rescored.
+
+An action is a frozen dataclass naming the partner it changes. A `Scenario` is a named list of
+actions; `what_if` applies each scenario to a copy of the data (the real data are never changed),
+scores it with the same engine, and returns the before/after of every metric.
+
+Scenario files (TOML) for `pcs whatif`::
+
+    [[scenario]]
+    name = "two more admins and a new customer"
+    [[scenario.action]]
+    type = "add_certified_people"
+    partner_id = "P005"
+    certification = "Microsoft 365 Certified: Enterprise Administrator Expert"
+    count = 2
+    [[scenario.action]]
+    type = "add_customer"
+    partner_id = "P005"
+    tenant_id = "NEW-1"
+    workload = "Exchange Online"
+    association = "CPOR"
+    paid_units = 150
+    active_units = 80
+    start_month = 2026-05-01
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pcs_analysis.engine.scoring import score
+from pcs_analysis.errors import PcsError
+from pcs_analysis.inputs.read import PartnerData
+from pcs_analysis.names import name_key_expr
+from pcs_analysis.rules import Rulebook, load_rules
+from pcs_analysis.rules.periods import month_start, parse_date, scored_month
+
+
+@dataclass(frozen=True)
+class AddCertifiedPeople:
+    """`count` new people holding `certification`, earned on `earned_on` (default: just in time
+    to count on the scoring day, past the skilling lag)."""
+
+    partner_id: str
+    certification: str
+    count: int = 1
+    earned_on: dt.date | None = None
+    expires_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class AddCustomer:
+    """A new customer tenant with one workload, from `start_month` through the scored month."""
+
+    partner_id: str
+    tenant_id: str
+    workload: str
+    association: str
+    start_month: dt.date
+    paid_units: int | None = None
+    active_units: int | None = None
+    revenue_usd: float | None = None
+    product: str | None = None
+    associated_on: dt.date | None = None
+    customer_segment: str | None = None
+
+
+@dataclass(frozen=True)
+class Associate:
+    """Associate an existing tenant through `association` (from `associated_on`; rows of its
+    other association types are kept unless `replace` is set: a change of association)."""
+
+    partner_id: str
+    tenant_id: str
+    association: str
+    associated_on: dt.date | None = None
+    replace: bool = False
+
+
+@dataclass(frozen=True)
+class GrowActiveUsers:
+    """Active users up (or down, with a negative `percent`) by `percent` in the scored month,
+    never above the paid units, for one tenant (and workload) or all of the partner's."""
+
+    partner_id: str
+    percent: float
+    tenant_id: str | None = None
+    workload: str | None = None
+
+
+@dataclass(frozen=True)
+class LoseCustomer:
+    """A tenant lost from `from_month` on (default: the scored month)."""
+
+    partner_id: str
+    tenant_id: str
+    from_month: dt.date | None = None
+
+
+Action = AddCertifiedPeople | AddCustomer | Associate | GrowActiveUsers | LoseCustomer
+ACTION_TYPES = {"add_certified_people": AddCertifiedPeople, "add_customer": AddCustomer, "associate": Associate,
+                "grow_active_users": GrowActiveUsers, "lose_customer": LoseCustomer}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Before and after, per scenario.
+
+    Attributes
+    ----------
+    metrics
+        One row per scenario x partner x area x track x metric: value and points before and after.
+    summary
+        One row per scenario x partner x area: kept track, total and qualification before and after.
+    """
+
+    metrics: pl.DataFrame
+    summary: pl.DataFrame
+
+
+def apply(data: PartnerData, actions: Iterable[Action], *, as_of: dt.date | str, rules: Rulebook | None = None,
+          lag: bool = True) -> PartnerData:
+    """A copy of `data` with the actions applied in order (`as_of` fixes the scored month and
+    the default certification date)."""
+    rules = rules or load_rules()
+    day = parse_date(as_of)
+    month = month_start(scored_month(day, rules.refresh, lag=lag))
+    usage = data.usage.collect()
+    certs = data.certifications.collect()
+    for action in actions:
+        data.require_partners([action.partner_id], what=type(action).__name__)
+        if isinstance(action, AddCertifiedPeople):
+            earned = action.earned_on or day - dt.timedelta(days=rules.refresh.skilling_lag_days if lag else 0)
+            rows = pl.DataFrame({
+                "partner_id": [action.partner_id] * action.count,
+                "person_id": [f"whatif-{action.certification}-{i + 1}" for i in range(action.count)],
+                "certification": [action.certification] * action.count,
+                "earned_on": [earned] * action.count, "expires_on": [action.expires_on] * action.count,
+            }, schema=certs.schema)
+            certs = pl.concat([certs, rows])
+        elif isinstance(action, AddCustomer):
+            if action.association not in rules.association_types:
+                raise PcsError(f"AddCustomer: unknown association type {action.association!r}")
+            months = _months(action.start_month, month)
+            rows = pl.DataFrame({
+                "partner_id": action.partner_id, "tenant_id": action.tenant_id, "month": months,
+                "workload": action.workload, "association": action.association,
+                "associated_on": action.associated_on, "paid_units": action.paid_units,
+                "active_units": action.active_units, "revenue_usd": action.revenue_usd,
+                "customer_segment": action.customer_segment, "product": action.product,
+            }, schema=usage.schema)
+            usage = pl.concat([usage, rows])
+        elif isinstance(action, Associate):
+            mine = (pl.col("partner_id") == action.partner_id) & (pl.col("tenant_id") == action.tenant_id)
+            rows = usage.filter(mine)
+            if not rows.height:
+                raise PcsError(f"Associate: partner {action.partner_id!r} has no tenant {action.tenant_id!r}")
+            moved = rows.with_columns(pl.lit(action.association).alias("association"),
+                                      pl.lit(action.associated_on, pl.Date).alias("associated_on"))
+            kept = usage.filter(~mine) if action.replace else usage.filter(
+                ~(mine & (pl.col("association") == action.association)))
+            usage = pl.concat([kept, moved.unique(["tenant_id", "month", "workload"], keep="first")])
+        elif isinstance(action, GrowActiveUsers):
+            where = (pl.col("partner_id") == action.partner_id) & (pl.col("month") == month)
+            if action.tenant_id is not None:
+                where = where & (pl.col("tenant_id") == action.tenant_id)
+            if action.workload is not None:
+                where = where & (name_key_expr(pl.col("workload")) == name_key_expr(pl.lit(action.workload)))
+            grown = (pl.col("active_units") * (1 + action.percent / 100)).round(0).cast(pl.Int64)
+            capped = pl.when(pl.col("paid_units").is_not_null()).then(pl.min_horizontal(grown, pl.col("paid_units"))) \
+                .otherwise(grown).clip(lower_bound=0)
+            usage = usage.with_columns(pl.when(where).then(capped).otherwise(pl.col("active_units"))
+                                       .alias("active_units"))
+        elif isinstance(action, LoseCustomer):
+            start = action.from_month or month
+            usage = usage.filter(~((pl.col("partner_id") == action.partner_id)
+                                   & (pl.col("tenant_id") == action.tenant_id) & (pl.col("month") >= start)))
+        else:
+            raise TypeError(f"not an action: {action!r}")
+    return dataclasses.replace(data, usage=usage.lazy(), certifications=certs.lazy())
+
+
+def _months(start: dt.date, last: dt.date) -> list[dt.date]:
+    first = start.year * 12 + start.month - 1
+    end = last.year * 12 + last.month - 1
+    if first > end:
+        raise PcsError(f"AddCustomer: start_month {start} is after the scored month {last}")
+    return [month_start(m) for m in range(first, end + 1)]
+
+
+def what_if(data: PartnerData, scenarios: Sequence[Scenario], *, as_of: dt.date | str,
+            rules: Rulebook | None = None, areas: Iterable[str] | None = None, lag: bool = True) -> WhatIf:
+    """Score each scenario against the data as they are: before and after per metric and area.
+
+    Examples
+    --------
+    >>> from pcs_analysis import read_data
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> data = read_data(SAMPLE_DIR)
+    >>> s = Scenario("one more expert", (AddCertifiedPeople(
+    ...     "P005", "Microsoft 365 Certified: Enterprise Administrator Expert"),))
+    >>> w = what_if(data, [s], as_of="2026-11-21", areas=["modern_work"])
+    >>> w.summary.select("total_before", "total_after", "is_qualified_after").row(0)
+    (67.34, 82.34, True)
+    """
+    rules = rules or load_rules()
+    area_names = list(areas) if areas is not None else list(rules.areas)
+    partners = sorted({a.partner_id for s in scenarios for a in s.actions})
+    mine = data.only_partners(partners) if partners else data
+    before = score(mine, as_of=as_of, rules=rules, areas=area_names, lag=lag)
+    metric_keys = ["partner_id", "area", "track", "metric"]
+    metrics, summaries = [], []
+    for scenario in scenarios:
+        changed = apply(mine, scenario.actions, as_of=as_of, rules=rules, lag=lag)
+        touched = sorted({a.partner_id for a in scenario.actions})
+        after = score(changed.only_partners(touched), as_of=as_of, rules=rules, areas=area_names, lag=lag)
+        metrics.append(
+            before.scores.filter(pl.col("partner_id").is_in(touched))
+            .select(*metric_keys, "category", pl.col("value").alias("value_before"),
+                    pl.col("points").alias("points_before"))
+            .join(after.scores.select(*metric_keys, pl.col("value").alias("value_after"),
+                                      pl.col("points").alias("points_after")), on=metric_keys, how="left")
+            .with_columns(pl.lit(scenario.name).alias("scenario"),
+                          (pl.col("points_after") - pl.col("points_before")).round(9).alias("points_change")))
+        summaries.append(
+            before.summary.filter(pl.col("partner_id").is_in(touched))
+            .select("partner_id", "area", pl.col("track").alias("track_before"), pl.col("total").alias("total_before"),
+                    pl.col("is_qualified").alias("is_qualified_before"))
+            .join(after.summary.select("partner_id", "area", pl.col("track").alias("track_after"),
+                                       pl.col("total").alias("total_after"),
+                                       pl.col("is_qualified").alias("is_qualified_after"),
+                                       pl.col("missing_metrics").alias("missing_metrics_after")),
+                  on=["partner_id", "area"], how="left")
+            .with_columns(pl.lit(scenario.name).alias("scenario"),
+                          (pl.col("total_after") - pl.col("total_before")).round(9).alias("total_change")))
+    if not metrics:
+        raise PcsError("no scenario to score")
+    metric_table = pl.concat(metrics).select("scenario", *metric_keys, "category", "value_before", "value_after",
+                                             "points_before", "points_after", "points_change")
+    summary = pl.concat(summaries).select("scenario", "partner_id", "area", "track_before", "track_after",
+                                          "total_before", "total_after", "total_change", "is_qualified_before",
+                                          "is_qualified_after", "missing_metrics_after")
+    return WhatIf(metrics=metric_table, summary=summary)
+
+
+def read_scenarios(path: str | Path) -> list[Scenario]:
+    """Scenarios from a TOML file (see the module's documentation); errors name the file and the
+    scenario and action."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            doc = tomllib.load(handle)
+    except FileNotFoundError:
+        raise PcsError(f"{path}: scenario file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PcsError(f"{path}: not valid TOML ({exc})") from None
+    scenarios = []
+    for i, table in enumerate(doc.get("scenario", [])):
+        where = f"{path}: scenario[{i}]"
+        name = table.get("name")
+        if not isinstance(name, str) or not name:
+            raise PcsError(f"{where}: a scenario needs a name")
+        actions = []
+        for j, spec in enumerate(table.get("action", [])):
+            actions.append(_action(dict(spec), f"{where} ({name!r}) action[{j}]"))
+        if not actions:
+            raise PcsError(f"{where} ({name!r}): no action")
+        scenarios.append(Scenario(name, tuple(actions)))
+    if not scenarios:
+        raise PcsError(f"{path}: no [[scenario]] tables")
+    return scenarios
+
+
+def _action(spec: dict[str, Any], where: str) -> Action:
+    kind = spec.pop("type", None)
+    if kind not in ACTION_TYPES:
+        raise PcsError(f"{where}: type must be one of {', '.join(ACTION_TYPES)}, got {kind!r}")
+    cls = ACTION_TYPES[kind]
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(spec) - fields)
+    if unknown:
+        raise PcsError(f"{where}: unknown key {unknown[0]!r} for {kind} (allowed: {', '.join(sorted(fields))})")
+    try:
+        return cls(**spec)
+    except TypeError as exc:
+        raise PcsError(f"{where}: {exc}") from None

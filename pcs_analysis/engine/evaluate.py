@@ -1,0 +1,136 @@
+"""The metric evaluator: every metric kind applied to every partner, track, option and snapshot.
+
+Each kind (in `tenant_kinds`, `people_kinds`, `measure_kinds`) returns *contribution rows*: the
+tenant-level (or person-level) facts behind a metric, with whether each counted, why not, and
+what it added. A metric's value is the sum of its contributions, unless its kind has a value
+function of its own (percentage growth, prerequisite steps). `explain` shows the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from pcs_analysis.engine.context import Context
+from pcs_analysis.engine.kinds.measure import distinct_services, growth_values, measure_growth, threshold_count_growth
+from pcs_analysis.engine.kinds.people import certified_people, certified_people_in_steps, stepped_values
+from pcs_analysis.engine.kinds.tenant import active_usage_growth, deployment_growth, tenant_count_growth
+from pcs_analysis.rules import AreaRules, Metric
+
+KINDS: dict[str, Callable[[Context, Metric], pl.LazyFrame]] = {
+    "tenant_count_growth": tenant_count_growth,
+    "active_usage_growth": active_usage_growth,
+    "deployment_growth": deployment_growth,
+    "certified_people": certified_people,
+    "certified_people_in_steps": certified_people_in_steps,
+    "threshold_count_growth": threshold_count_growth,
+    "measure_growth": measure_growth,
+    "distinct_services": distinct_services,
+}
+
+VALUE_KEYS = ["partner_id", "as_of", "track", "metric", "option"]
+ValueFunction = Callable[[Context, Metric, pl.LazyFrame], pl.LazyFrame]
+
+
+def summed_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:
+    """The default value of a metric: the sum of its counted contributions."""
+    counted = contributions.filter(pl.col("is_counted"))
+    if metric.counts_people:
+        per_partner = counted.group_by("partner_id", "as_of", "metric").agg(
+            pl.col("contribution").sum().alias("value"))
+        options = pl.DataFrame([{"track": t, "option": o.name} for t, r in metric.tracks.items() for o in r.options],
+                               schema={"track": pl.String, "option": pl.String}).lazy()
+        return per_partner.join(options, how="cross").select(*VALUE_KEYS, "value")
+    return counted.group_by(VALUE_KEYS).agg(pl.col("contribution").sum().alias("value"))
+
+
+#: Kinds whose value is not a plain sum of contributions. A value function returns VALUE_KEYS,
+#: `value`, and optionally `base_points` (points earned regardless of `value`) and `is_open`
+#: (false: the linear points of `value` are withheld, e.g. a prerequisite or gate is not met).
+VALUE_FUNCTIONS: dict[str, ValueFunction] = {
+    "certified_people_in_steps": stepped_values,
+    "measure_growth": growth_values,
+}
+
+
+def compute_contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
+    """The contribution rows of every metric of the context's area, by metric name. The rows of
+    a sum of parts are its parts' rows, with the part's name as the option. Usage metrics are
+    computed once per data month and repeated for every snapshot day showing it."""
+    return {name: (frame if ctx.area.metric(name).counts_people else ctx.to_days(frame))
+            for name, frame in _contributions(ctx).items()}
+
+
+def _contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
+    """Contribution rows, usage metrics by data month (see `Context.by_month`)."""
+    monthly = ctx.by_month()
+    out = {}
+    for metric in ctx.area.metrics:
+        if metric.parts:
+            out[metric.name] = pl.concat([frame for _, frame in part_contributions(monthly, metric)])
+        else:
+            out[metric.name] = KINDS[metric.kind](ctx if metric.counts_people else monthly, metric)
+    return out
+
+
+def part_contributions(ctx: Context, metric: Metric) -> list[tuple[Metric, pl.LazyFrame]]:
+    """Each part of a sum of parts with its own contribution rows (option: the part's name)."""
+    return [(part, KINDS[part.kind](ctx, part).with_columns(pl.lit(metric.name).alias("metric"),
+                                                             pl.lit(part.name).alias("option")))
+            for part in metric.parts]
+
+
+def _values(ctx: Context, metric: Metric) -> pl.LazyFrame:
+    """A metric's values per snapshot day; usage metrics are valued by data month and repeated."""
+    if metric.counts_people:
+        return VALUE_FUNCTIONS.get(metric.kind, summed_values)(ctx, metric, KINDS[metric.kind](ctx, metric))
+    monthly = ctx.by_month()
+    if not metric.parts:
+        values = VALUE_FUNCTIONS.get(metric.kind, summed_values)(monthly, metric, KINDS[metric.kind](monthly, metric))
+        return ctx.to_days(values)
+    # Each part's value from its own rows (not by filtering the concatenation, which would
+    # evaluate every part once per part).
+    return ctx.to_days(pl.concat([
+        VALUE_FUNCTIONS.get(part.kind, summed_values)(monthly, part, frame)
+        .with_columns(pl.lit(metric.name).alias("metric"), pl.lit(part.name).alias("option"))
+        for part, frame in part_contributions(monthly, metric)], how="diagonal_relaxed"))
+
+
+def metric_values(ctx: Context, partner_ids: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per partner x snapshot x track x metric x option with the metric's value,
+    `base_points` and `is_open` (see VALUE_FUNCTIONS). Missing rows get a value of 0."""
+    frames = []
+    for metric in ctx.area.metrics:
+        values = _values(ctx, metric)
+        names = values.collect_schema().names()
+        frames.append(values.select(
+            *[pl.col(k).cast(pl.String) if k != "as_of" else pl.col(k) for k in VALUE_KEYS],
+            pl.col("value").cast(pl.Float64),
+            (pl.col("base_points") if "base_points" in names else pl.lit(0.0)).cast(pl.Float64).alias("base_points"),
+            (pl.col("is_open") if "is_open" in names else pl.lit(True)).alias("is_open"),
+        ))
+    skeleton = _skeleton(ctx.area, partner_ids, ctx.snapshots)
+    return skeleton.join(pl.concat(frames), on=VALUE_KEYS, how="left", nulls_equal=True).with_columns(
+        pl.col("value").fill_null(0.0), pl.col("base_points").fill_null(0.0), pl.col("is_open").fill_null(True))
+
+
+def _skeleton(area: AreaRules, partner_ids: pl.LazyFrame, snapshots: pl.LazyFrame) -> pl.LazyFrame:
+    rows = []
+    for metric_order, metric in enumerate(area.metrics):
+        for track_order, track in enumerate(area.tracks):
+            for option_order, option in enumerate(metric.tracks[track].options):
+                rows.append({
+                    "track": track, "metric": metric.name, "option": option.name,
+                    "full_marks_at": float(option.full_marks_at),
+                    "max_points": float(metric.max_points), "category": metric.category,
+                    "metric_order": metric_order, "track_order": track_order,
+                    "option_order": option_order,
+                    "combine": f"sum_{metric.parts_combine}" if metric.parts else "best",
+                })
+    grid = pl.DataFrame(rows, schema={
+        "track": pl.String, "metric": pl.String, "option": pl.String, "full_marks_at": pl.Float64,
+        "max_points": pl.Float64, "category": pl.String, "metric_order": pl.Int32,
+        "track_order": pl.Int32, "option_order": pl.Int32, "combine": pl.String}).lazy()
+    return (partner_ids.join(snapshots.select("as_of", "month_index"), how="cross")
+            .join(grid, how="cross"))

@@ -1,0 +1,405 @@
+"""Read the canonical tables from a folder of CSV or Parquet files, validated at the boundary.
+
+Every problem in every table is collected before anything is raised, so a user fixes a file
+once, not once per error. Reading never writes anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pcs_analysis.config import AREAS
+from pcs_analysis.errors import DataValidationError, PcsError, Problem, UnknownPartnerError
+from pcs_analysis.inputs.csvfiles import read_csv_text, shorten
+from pcs_analysis.inputs.schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, TABLES, USAGE, Column, TableSchema
+from pcs_analysis.rules import Rulebook, load_rules
+
+_INT_RE = r"^[+-]?\d+(\.0*)?$"  # 12 or 12.0 (exports often write whole numbers as floats)
+_FLOAT_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+_MONTH_RE = r"^\d{4}-\d{2}(-01)?$"
+_EXPECTED = {
+    "int": "a whole number",
+    "float": "a number",
+    "date": "a date YYYY-MM-DD",
+    "month": "a month YYYY-MM or YYYY-MM-01 (the first day of the month)",
+}
+
+
+@dataclass(frozen=True)
+class PartnerData:
+    """The validated input tables of one data folder, as polars LazyFrames.
+
+    `enrollments` and `partners` are empty frames (with their columns) when the folder has no
+    such file.
+    """
+
+    usage: pl.LazyFrame
+    certifications: pl.LazyFrame
+    enrollments: pl.LazyFrame
+    partners: pl.LazyFrame
+    source: str = ""
+
+    def partner_id_frame(self) -> pl.LazyFrame:
+        """Every partner id that appears in any table, once (column `partner_id`)."""
+        frames = [self.usage, self.certifications, self.enrollments, self.partners]
+        return pl.concat([f.select("partner_id") for f in frames]).unique()
+
+    def partner_ids(self) -> list[str]:
+        """Every partner id that appears in any table, sorted."""
+        return self.partner_id_frame().sort("partner_id").collect()["partner_id"].to_list()
+
+    def require_partners(self, partner_ids: list[str], *, what: str = "") -> None:
+        """Raise `UnknownPartnerError` naming every id of `partner_ids` the data do not hold."""
+        known = set(self.partner_ids())
+        unknown = [p for p in partner_ids if p not in known]
+        if unknown:
+            where = self.source or "the data"
+            raise UnknownPartnerError(f"{what}{'' if not what else ': '}no partner "
+                                      f"{', '.join(repr(p) for p in unknown)} in {where}")
+
+    def only_partners(self, partner_ids: list[str]) -> PartnerData:
+        """The same data restricted to some partners."""
+        keep = pl.col("partner_id").is_in(list(partner_ids))
+        return PartnerData(
+            usage=self.usage.filter(keep),
+            certifications=self.certifications.filter(keep),
+            enrollments=self.enrollments.filter(keep),
+            partners=self.partners.filter(keep),
+            source=self.source,
+        )
+
+
+@dataclass(frozen=True)
+class CanonicalTables:
+    """The canonical tables in memory, validated (made by the sample generator and imports)."""
+
+    usage: pl.DataFrame
+    certifications: pl.DataFrame
+    partners: pl.DataFrame
+    enrollments: pl.DataFrame
+
+    def to_partner_data(self, source: str = "") -> PartnerData:
+        return PartnerData(usage=self.usage.lazy(), certifications=self.certifications.lazy(),
+                           enrollments=self.enrollments.lazy(), partners=self.partners.lazy(), source=source)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the tables as a canonical data folder: `<table>.csv` for the four tables, all or
+        none, replacing those files only (other files in the folder are left as they are). A
+        folder holding a table as Parquet is refused: it would then hold the table twice."""
+        from pcs_analysis.output import check_output_folder, write_csvs
+
+        folder = check_output_folder(folder)
+        names = ("usage", "certifications", "partners", "enrollments")
+        clashing = [folder / f"{n}.parquet" for n in names if (folder / f"{n}.parquet").exists()]
+        if clashing:
+            raise PcsError(f"{clashing[0]}: the folder already holds this table as Parquet; writing "
+                           f"{clashing[0].stem}.csv beside it would make the folder ambiguous: remove it or "
+                           "choose another folder")
+        return write_csvs(folder, {n: getattr(self, n) for n in names})
+
+
+def read_data(folder: str | Path, *, rules: Rulebook | None = None) -> PartnerData:
+    """Read and validate the canonical tables of a data folder.
+
+    The folder holds `usage` and `certifications` (required) and `enrollments` and `partners`
+    (optional), each as `<table>.csv` or `<table>.parquet`.
+
+    Parameters
+    ----------
+    folder
+        The data folder.
+    rules
+        The rulebook whose vocabulary (association types) the data must use; default: newest.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem at once: the file, the column, the rows and what was expected.
+
+    Examples
+    --------
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> data = read_data(SAMPLE_DIR)
+    >>> sorted(data.usage.collect_schema().names())[:3]
+    ['active_units', 'associated_on', 'association']
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PcsError(f"{folder}: data folder not found")
+    rules = rules or load_rules()
+    vocabularies = _vocabularies(rules)
+    problems: list[Problem] = []
+    frames: dict[str, pl.DataFrame] = {}
+    for schema in TABLES:
+        frame, found = _read_table(folder, schema, vocabularies)
+        problems += found
+        if frame is not None:
+            frames[schema.name] = frame
+    if problems:
+        raise DataValidationError(problems)
+    return PartnerData(
+        usage=frames["usage"].lazy(),
+        certifications=frames["certifications"].lazy(),
+        enrollments=frames.get("enrollments", _empty(ENROLLMENTS)).lazy(),
+        partners=frames.get("partners", _empty(PARTNERS)).lazy(),
+        source=str(folder),
+    )
+
+
+def validate_frame(frame: pl.DataFrame, schema: TableSchema, *, file: str = "<frame>",
+                   rules: Rulebook | None = None) -> pl.DataFrame:
+    """Validate an in-memory frame of strings (or typed values) against a table schema.
+
+    Returns the typed frame or raises `DataValidationError`; used by `read_data` and by code
+    that builds tables in memory (sample data, imports, what-if scenarios).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from pcs_analysis.inputs.schemas import CERTIFICATIONS
+    >>> rows = pl.DataFrame({"partner_id": ["P1"], "person_id": ["a"], "earned_on": ["2025-01-01"],
+    ...                      "certification": ["Teams Administrator Associate"], "expires_on": [None]})
+    >>> validate_frame(rows, CERTIFICATIONS)["earned_on"].dtype
+    Date
+    """
+    rules = rules or load_rules()
+    vocabularies = _vocabularies(rules)
+    typed, problems = _validate(frame, schema, file, vocabularies, row_offset=1, label="row")
+    if problems:
+        raise DataValidationError(problems)
+    return typed
+
+
+def _vocabularies(rules: Rulebook) -> dict[str, set[str]]:
+    return {
+        "associations": set(rules.association_types),
+        "areas": set(AREAS),
+        "tracks": {t for a in rules.areas.values() for t in a.tracks},
+        "products": set(rules.products),
+    }
+
+
+def _with_optional_columns(frame: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
+    """Add the optional columns a file does not have, as empty values."""
+    absent = [c.name for c in schema.columns if not c.required and c.name not in frame.columns]
+    return frame.with_columns(pl.lit(None, pl.String).alias(n) for n in absent)
+
+
+def _read_table(folder: Path, schema: TableSchema,
+                vocabularies: Mapping[str, set[str]]) -> tuple[pl.DataFrame | None, list[Problem]]:
+    candidates = [folder / f"{schema.name}.{ext}" for ext in ("csv", "parquet")]
+    present = [p for p in candidates if p.is_file() or p.is_symlink() or p.is_dir()]
+    if len(present) > 1:
+        return None, [Problem(str(present[0]), None, (), f"both {present[0].name} and "
+                              f"{present[1].name} exist; keep one")]
+    if not present:
+        if schema.required:
+            return None, [Problem(str(candidates[0]), None, (),
+                                  f"required table '{schema.name}' not found (expected "
+                                  f"{schema.name}.csv or {schema.name}.parquet)")]
+        return None, []
+    path = present[0]
+    typed = _read_typed(path, schema, vocabularies) if path.is_file() else None
+    if typed is not None:
+        return typed, []
+    if path.suffix == ".csv":
+        raw, problem = read_csv_text(path)
+        if problem is not None:
+            return None, [problem]
+        offset, label = 2, "line"  # the header is line 1
+    else:
+        try:
+            raw = pl.read_parquet(path)
+            raw = raw.with_columns(pl.all().cast(pl.String))
+        except Exception as exc:  # polars raises several error types for unreadable files
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return None, [Problem(str(path), None, (), f"cannot be read as Parquet: {shorten(first, 200)}")]
+        offset, label = 1, "row"
+    typed, problems = _validate(raw, schema, str(path), vocabularies, row_offset=offset, label=label)
+    return (None if problems else typed), problems
+
+
+_DTYPES = {"str": pl.String, "date": pl.Date, "month": pl.Date, "int": pl.Int64, "float": pl.Float64}
+
+
+def _read_typed(path: Path, schema: TableSchema,
+                vocabularies: Mapping[str, set[str]]) -> pl.DataFrame | None:
+    """Fast path for clean files: read with the schema's types and check the typed values.
+
+    Returns None at the first sign of trouble; the caller then validates every value as text,
+    which finds and describes every problem.
+    """
+    try:
+        if path.suffix == ".csv":
+            names = pl.read_csv(path, n_rows=0).columns
+            dtypes = {c.name: _DTYPES[c.type] for c in schema.columns if c.name in names}
+            frame = _with_optional_columns(pl.read_csv(path, schema_overrides=dtypes, infer_schema=False), schema)
+        else:
+            frame = pl.read_parquet(path)
+            frame = _with_optional_columns(frame, schema)
+            ints = [c.name for c in schema.columns if c.type == "int" and c.name in frame.columns]
+            if any(not (frame.schema[n].is_integer() or frame.schema[n] == pl.Null) for n in ints):
+                return None  # e.g. floats: a cast would truncate 1.5 silently
+        if set(frame.columns) != set(schema.column_names):
+            return None  # missing, unknown or extra (override) columns: the careful path decides
+        frame = frame.select(pl.col(c.name).cast(_DTYPES[c.type], strict=True) for c in schema.columns)
+    except Exception:  # any parse or cast failure: let the careful path report it
+        return None
+    frame = frame.select(_clean_text(c) if c.type == "str" else pl.col(c.name) for c in schema.columns)
+    bad = []
+    for c in schema.columns:
+        col = pl.col(c.name)
+        if not c.nullable:
+            bad.append(col.is_null().any())
+        if c.min_value is not None:
+            bad.append((col < c.min_value).any())
+        if c.type == "float":
+            bad.append((col.is_nan() | col.is_infinite()).any())
+        if c.type == "month":
+            bad.append((col.dt.day() != 1).any())
+        if c.vocabulary is not None:
+            bad.append((col.is_not_null() & ~col.is_in(sorted(vocabularies[c.vocabulary]))).any())
+    if bad and any(frame.select(b.alias(f"_check{i}") for i, b in enumerate(bad)).row(0)):
+        return None
+    if _key_problems(frame, schema, str(path), 1, "row") or _row_rules(frame, schema, str(path), 1, "row"):
+        return None
+    return frame
+
+
+def _validate(raw: pl.DataFrame, schema: TableSchema, file: str,
+              vocabularies: Mapping[str, set[str]], *, row_offset: int,
+              label: str) -> tuple[pl.DataFrame, list[Problem]]:
+    problems: list[Problem] = []
+    raw = _with_optional_columns(raw, schema)
+    names = raw.columns
+    missing = [c.name for c in schema.columns if c.name not in names]
+    for name in missing:
+        problems.append(Problem(file, name, (), "required column is missing", ))
+    allowed = set(schema.column_names)
+    unknown = [n for n in names if n not in allowed
+               and not (schema.extra_prefix and n.startswith(schema.extra_prefix))]
+    for name in unknown:
+        hint = f" (allowed: {', '.join(schema.column_names)}"
+        hint += f", {schema.extra_prefix}<area>)" if schema.extra_prefix else ")"
+        problems.append(Problem(file, name, (), "unknown column" + hint))
+    if missing:
+        return raw, problems
+    raw = raw.with_columns(pl.col(n).cast(pl.String) for n in names)
+    indexed = raw.with_row_index("__row", offset=row_offset)
+    columns = list(schema.columns)
+    if schema.extra_prefix:
+        columns += [Column(n, "str", nullable=True, vocabulary="tracks")
+                    for n in names if n.startswith(schema.extra_prefix)]
+        for n in names:
+            area = n.removeprefix(schema.extra_prefix or "")
+            if schema.extra_prefix and n.startswith(schema.extra_prefix) and area not in AREAS:
+                problems.append(Problem(file, n, (), f"'{area}' is not a solution area "
+                                        f"(known: {', '.join(AREAS)})"))
+    checks = []
+    for column in columns:
+        checks += _column_checks(column, vocabularies)
+    flags = indexed.select(pl.col("__row"), *[expr.alias(f"__chk{i}") for i, (_, expr, _) in enumerate(checks)])
+    for i, (column, _, message) in enumerate(checks):
+        hits = indexed.filter(flags[f"__chk{i}"])
+        if hits.height:
+            found = [v for v in hits[column].unique(maintain_order=True).head(3).to_list() if v is not None]
+            if found and not message.startswith("empty"):
+                message += " (found: " + ", ".join(repr(shorten(v)) for v in found) + ")"
+            problems.append(Problem(file, column, tuple(hits["__row"].to_list()), message, label))
+    typed = raw.select([_parse(c).alias(c.name) for c in columns])
+    problems += _key_problems(typed, schema, file, row_offset, label)
+    problems += _row_rules(typed, schema, file, row_offset, label)
+    return typed, problems
+
+
+def _column_checks(column: Column, vocabularies: Mapping[str, set[str]]) -> list[tuple[str, pl.Expr, str]]:
+    value = pl.col(column.name)
+    blank = value.is_null() | (value.str.strip_chars() == "")
+    checks: list[tuple[str, pl.Expr, str]] = []
+    if not column.nullable:
+        checks.append((column.name, blank, "empty value (a value is required)"))
+    pattern = {"int": _INT_RE, "float": _FLOAT_RE, "date": _DATE_RE, "month": _MONTH_RE}.get(column.type)
+    if pattern is not None:
+        parsed = _parse(column)
+        bad = ~blank & (~value.str.strip_chars().str.contains(pattern) | parsed.is_null())
+        checks.append((column.name, bad, f"expected {_EXPECTED[column.type]}"))
+        if column.type == "float":  # "1e999" reads as infinity
+            too_large = ~blank & value.str.strip_chars().str.contains(pattern) & parsed.is_infinite()
+            checks.append((column.name, too_large, "expected a finite number"))
+        if column.min_value is not None:
+            checks.append((column.name, parsed < column.min_value,
+                           f"must be {column.min_value:g} or more"))
+    if column.vocabulary is not None:
+        allowed = sorted(vocabularies[column.vocabulary])
+        bad = ~blank & ~_parse(column).is_in(allowed)
+        checks.append((column.name, bad, f"unknown value; expected one of: {', '.join(allowed)}"))
+    return checks
+
+
+def _clean_text(column: Column) -> pl.Expr:
+    """Text as the engine reads it: trimmed, empty as missing, vocabularies in their case."""
+    value = pl.col(column.name).str.strip_chars()
+    value = pl.when(value == "").then(None).otherwise(value)
+    if column.vocabulary == "associations":
+        value = value.str.to_uppercase()
+    elif column.vocabulary == "products":
+        value = value.str.to_lowercase()
+    return value.alias(column.name)
+
+
+def _parse(column: Column) -> pl.Expr:
+    """Text parsed into the column's type (null where it does not parse)."""
+    value = _clean_text(column)
+    match column.type:
+        case "int":
+            number = value.cast(pl.Float64, strict=False)
+            return pl.when(number == number.floor()).then(number).cast(pl.Int64, strict=False)
+        case "float":
+            return value.cast(pl.Float64, strict=False)
+        case "date":
+            return value.str.to_date("%Y-%m-%d", strict=False)
+        case "month":
+            full = pl.when(value.str.len_chars() == 7).then(value + "-01").otherwise(value)
+            return full.str.to_date("%Y-%m-%d", strict=False)
+        case _:
+            return value
+
+
+def _key_problems(typed: pl.DataFrame, schema: TableSchema, file: str, row_offset: int,
+                  label: str) -> list[Problem]:
+    key = list(schema.key)
+    keyed = typed.select(key).with_row_index("__row", offset=row_offset)
+    if schema is USAGE:
+        keyed = keyed.with_columns(pl.col("workload").str.to_lowercase().str.replace_all(r"\s+", " "))
+    if schema is CERTIFICATIONS:
+        keyed = keyed.with_columns(pl.col("certification").str.to_lowercase().str.replace_all(r"\s+", " "))
+    keyed = keyed.drop_nulls(key)
+    dupes = keyed.filter(pl.struct(key).is_duplicated())["__row"].sort().to_list()
+    if not dupes:
+        return []
+    return [Problem(file, ", ".join(key), tuple(dupes),
+                    "duplicated key: these rows repeat the same " + ", ".join(key), label)]
+
+
+def _row_rules(typed: pl.DataFrame, schema: TableSchema, file: str, row_offset: int,
+               label: str) -> list[Problem]:
+    pairs = {CERTIFICATIONS.name: ("earned_on", "expires_on"),
+             ENROLLMENTS.name: ("enrolled_on", "anniversary_on")}
+    if schema.name not in pairs:
+        return []
+    first, last = pairs[schema.name]
+    rows = (typed.with_row_index("__row", offset=row_offset)
+            .filter(pl.col(last) <= pl.col(first))["__row"].to_list())
+    if not rows:
+        return []
+    return [Problem(file, last, tuple(rows), f"must be after {first}", label)]
+
+
+def _empty(schema: TableSchema) -> pl.DataFrame:
+    dtypes = {"str": pl.String, "date": pl.Date, "month": pl.Date, "int": pl.Int64, "float": pl.Float64}
+    return pl.DataFrame(schema={c.name: dtypes[c.type] for c in schema.columns})

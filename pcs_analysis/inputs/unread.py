@@ -1,0 +1,126 @@
+"""Inputs that no rule reads: workloads and certifications in the data that no area of the
+rulebook counts. They are reported with names and counts (and the closest name a rule does read),
+so that a typo such as "Exchnage Online" never quietly costs points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+
+import polars as pl
+
+from pcs_analysis.engine.tenants import prepare_usage
+from pcs_analysis.inputs.csvfiles import shorten
+from pcs_analysis.inputs.read import PartnerData
+from pcs_analysis.names import canonical_key_expr
+from pcs_analysis.rules import Rulebook
+from pcs_analysis.rules.periods import month_start, parse_date, scored_month
+
+UNREAD_COLUMNS = ["kind", "name", "rows", "partners", "example_partners", "closest_known"]
+_EXAMPLES = 3
+
+
+def read_workloads(rules: Rulebook) -> tuple[list[str], list[str]]:
+    """The workload keys some area's metric lists and the product families some area reads."""
+    reads = [area.workload_reads() for area in rules.areas.values()]
+    return sorted(set().union(*(k for k, _ in reads))), sorted(set().union(*(p for _, p in reads)))
+
+
+def is_read_expr(rules: Rulebook, key: pl.Expr, product: pl.Expr) -> pl.Expr:
+    """Whether a usage row (its workload key and product family) is read by some area."""
+    keys, products = read_workloads(rules)
+    return key.is_in(keys) | product.is_in(products).fill_null(False)
+
+
+def known_certifications(rules: Rulebook) -> dict[str, str]:
+    """Certification key -> rulebook name, over every list of every area."""
+    known: dict[str, str] = {}
+    for area in rules.areas.values():
+        for metric in area.metrics:
+            for leaf in metric.leaves():
+                for cert in (*leaf.certifications, *[c for step in leaf.steps for c in step]):
+                    known.setdefault(cert.key, cert.name)
+    return known
+
+
+def unknown_certification_rows(certifications: pl.LazyFrame, rules: Rulebook) -> pl.LazyFrame:
+    """The certification rows whose title no list of any area knows (after aliases and prefixes)."""
+    key = canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
+                             prefixes=rules.certification_prefixes)
+    return certifications.filter(~key.is_in(list(known_certifications(rules))))
+
+
+def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
+    """Workloads and certifications of `data` that no area of `rules` reads.
+
+    One row per name (`kind` is "workload" or "certification"): the rows and partners it has, a
+    few partner ids, and the closest name a rule reads (a likely typo).
+
+    Examples
+    --------
+    >>> from pcs_analysis import load_rules, read_data
+    >>> from pcs_analysis.config import SAMPLE_DIR
+    >>> unread_inputs(read_data(SAMPLE_DIR), load_rules()).columns
+    ['kind', 'name', 'rows', 'partners', 'example_partners', 'closest_known']
+    """
+    usage = prepare_usage(data, rules).select(
+        "partner_id", "workload", pl.col("workload_key").cast(pl.String), pl.col("product").cast(pl.String))
+    workloads = usage.filter(~is_read_expr(rules, pl.col("workload_key"), pl.col("product"))).select(
+        pl.lit("workload").alias("kind"), pl.col("workload").cast(pl.String).alias("name"),
+        pl.col("partner_id").cast(pl.String))
+    certs = unknown_certification_rows(data.certifications, rules).select(
+        pl.lit("certification").alias("kind"), pl.col("certification").alias("name"), "partner_id")
+    rows = pl.concat([workloads, certs]).group_by("kind", "name").agg(
+        pl.len().cast(pl.Int64).alias("rows"), pl.col("partner_id").n_unique().cast(pl.Int64).alias("partners"),
+        pl.col("partner_id").unique().sort().head(_EXAMPLES).str.join(", ").alias("example_partners"),
+    ).sort("kind", "name", descending=[True, False]).collect()
+    names = {"workload": _read_workload_names(rules),
+             "certification": sorted(set(known_certifications(rules).values()))}
+    closest = [_closest(name, names[kind]) for kind, name in rows.select("kind", "name").iter_rows()]
+    return rows.with_columns(pl.Series("closest_known", closest, dtype=pl.String)).select(UNREAD_COLUMNS)
+
+
+def _read_workload_names(rules: Rulebook) -> list[str]:
+    keys, _ = read_workloads(rules)
+    display = {k: v for area in rules.areas.values() for k, v in area.workload_names.items()}
+    return sorted({display.get(k, k) for k in keys})
+
+
+def _closest(name: str, candidates: list[str]) -> str | None:
+    by_lower = {c.lower(): c for c in candidates}
+    match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.88)
+    return by_lower[match[0]] if match else None
+
+
+def describe_unread(unread: pl.DataFrame) -> str:
+    """Terminal lines for the unread inputs (empty when every input is read)."""
+    if unread.is_empty():
+        return ""
+    lines = ["not read by any rule (a typo or a name the rulebook does not know costs points):"]
+    for r in unread.iter_rows(named=True):
+        hint = f"; did you mean '{r['closest_known']}'?" if r["closest_known"] else ""
+        lines.append(f"  {r['kind']} '{shorten(r['name'])}': {r['rows']} rows, {r['partners']} partner(s) "
+                     f"({r['example_partners']}{', ...' if r['partners'] > _EXAMPLES else ''}){hint}")
+    return "\n".join(lines)
+
+
+def month_warnings(data: PartnerData, rules: Rulebook, as_of: dt.date | str, *, lag: bool = True) -> list[str]:
+    """Warnings when the data month shown on `as_of`, or the month a year earlier it is compared
+    with, is outside the months the usage table holds: the usage metrics then score for want of
+    data, not of customers."""
+    day = parse_date(as_of)
+    months = data.usage.select(pl.col("month").min().alias("first"), pl.col("month").max().alias("last")).collect()
+    first, last = months.row(0)
+    if first is None:
+        return ["the usage table has no rows: every usage metric scores 0"]
+    shown = month_start(scored_month(day, rules.refresh, lag=lag))
+    held = f"the usage data run from {first:%Y-%m} to {last:%Y-%m}"
+    if shown < first or shown > last:
+        return [f"on {day} Partner Center shows the data month {shown:%Y-%m}, which has no usage rows ({held}): "
+                "every usage metric scores 0"]
+    baseline = shown.replace(year=shown.year - 1)
+    if baseline < first:
+        return [f"the data month {shown:%Y-%m} is compared with {baseline:%Y-%m}, which has no usage rows "
+                f"({held}): net adds and growth count every customer as new"]
+    return []

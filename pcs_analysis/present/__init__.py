@@ -1,0 +1,1 @@
+"""Presentation: charts, terminal text, HTML pieces and live notebook controls."""

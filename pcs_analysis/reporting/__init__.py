@@ -1,0 +1,1 @@
+"""Reports: one partner's report, the notebook parameters, and the bulk runner."""

@@ -1,0 +1,736 @@
+"""Load and validate rulebooks from `pcs_analysis/rules/<version>/*.toml`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pcs_analysis.config import AREAS, DEFAULT_RULES_VERSION, RULES_DIR
+from pcs_analysis.errors import RulebookError
+from pcs_analysis.names import alias_keys, name_key
+from pcs_analysis.rules.model import (
+    CATEGORIES,
+    MEASURES,
+    METRIC_KINDS,
+    PERSON_KINDS,
+    AreaRules,
+    Certification,
+    Metric,
+    Option,
+    Qualification,
+    Rate,
+    Reading,
+    Refresh,
+    Rulebook,
+    SeatBand,
+    TrackClassification,
+    TrackRule,
+    ValueBand,
+    WorkloadRevenueClassification,
+)
+
+_MISSING = object()
+
+#: Settings each metric kind may hold (beyond name, kind, category, max_points, tracks).
+_MEASURE_KEYS = {"products", "workloads", "exclude_workloads", "measure", "window_months", "window_value",
+                 "workload_associations"}
+_KIND_KEYS: dict[str, set[str]] = {
+    "tenant_count_growth": {"workloads"},
+    "certified_people": {"certifications"},
+    "active_usage_growth": {"workloads", "credit_from_association"},
+    "deployment_growth": {"workloads", "active_share_min", "active_share_basis",
+                          "exclude_active_at_association_within_months"},
+    "certified_people_in_steps": {"certifications", "steps"},
+    "threshold_count_growth": _MEASURE_KEYS | {"unit"},
+    "measure_growth": _MEASURE_KEYS | {"growth", "growth_basis", "gate_applies_to"},
+    "distinct_services": {"products", "exclude_workloads", "lookback_months"},
+    "sum_of_parts": {"parts", "parts_combine"},
+}
+_BAND_KEYS = {"min_value", "above_value", "max_value", "promoted_within_months"}
+#: Keys a metric's track table may hold, per kind.
+_TRACK_KEYS: dict[str, set[str]] = {
+    "tenant_count_growth": {"seat_band", "associations", "options", "full_marks_at"},
+    "active_usage_growth": {"seat_band", "associations", "options", "full_marks_at"},
+    "deployment_growth": {"seat_band", "associations", "options", "full_marks_at"},
+    "certified_people": {"full_marks_at"},
+    "certified_people_in_steps": {"prerequisite_people", "prerequisite_points", "points_per_person",
+                                  "full_marks_at"},
+    "threshold_count_growth": {"associations", "options", "full_marks_at"} | _BAND_KEYS,
+    "measure_growth": {"associations", "options", "full_marks_at", "min_baseline"} | _BAND_KEYS,
+    "distinct_services": {"associations", "full_marks_at"},
+}
+_COMMON_METRIC_KEYS = {"kind", "category", "max_points", "tracks"}
+
+
+class _Doc:
+    """A parsed TOML file with typed accessors that fail naming the file and the key."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            with path.open("rb") as handle:
+                self.data = tomllib.load(handle)
+        except FileNotFoundError:
+            raise RulebookError(f"{path}: rulebook file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise RulebookError(f"{path}: not valid TOML ({exc})") from None
+
+    def fail(self, key: str, message: str) -> RulebookError:
+        return RulebookError(f"{self.path}: key '{key}': {message}")
+
+    def get(self, table: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...],
+            default: Any = _MISSING) -> Any:
+        full = f"{path}.{key}" if path else key
+        if key not in table:
+            if default is _MISSING:
+                raise self.fail(full, "is required")
+            return default
+        value = table[key]
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise self.fail(full, f"expected {_type_name(kind)}, got a boolean")
+        if not isinstance(value, kind):
+            raise self.fail(full, f"expected {_type_name(kind)}, got {type(value).__name__} {value!r}")
+        return value
+
+    def number(self, table: Mapping[str, Any], key: str, path: str, *, positive: bool = False,
+               default: Any = _MISSING) -> Any:
+        value = self.get(table, key, path, (int, float), default)
+        if value is not default and positive and not value > 0:
+            raise self.fail(f"{path}.{key}", f"must be greater than 0, got {value!r}")
+        return value
+
+    def strings(self, table: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+        values = self.get(table, key, path, list)
+        if not values or not all(isinstance(v, str) and v.strip() for v in values):
+            raise self.fail(f"{path}.{key}", "expected a non-empty list of non-empty strings")
+        return tuple(values)
+
+    def only(self, table: Mapping[str, Any], path: str, allowed: set[str]) -> None:
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            where = f"{path}." if path else ""
+            raise self.fail(f"{where}{unknown[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {int: "a number", float: "a number", str: "a string", list: "a list",
+             dict: "a table", bool: "true or false", dt.date: "a date"}
+    return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
+
+
+def list_versions() -> list[str]:
+    """The rulebook versions shipped with the package, oldest first.
+
+    Examples
+    --------
+    >>> "2026-05" in list_versions()
+    True
+    """
+    return sorted(p.name for p in RULES_DIR.iterdir() if (p / "program.toml").is_file())
+
+
+def load_rules(version: str | None = None, *, rules_dir: Path | None = None) -> Rulebook:
+    """Load and validate one rulebook version (the newest published text by default).
+
+    Parameters
+    ----------
+    version
+        A folder name under `pcs_analysis/rules/` such as ``"2026-05"`` or ``"2023-06"``.
+    rules_dir
+        Load from another folder of versions (for example a copy an analyst edited).
+
+    Raises
+    ------
+    RulebookError
+        Naming the file and the key, when a file is missing, malformed or inconsistent.
+
+    Examples
+    --------
+    >>> rules = load_rules("2023-06")
+    >>> rules.area("modern_work").metric("net_customer_adds").max_points
+    20
+    """
+    version = version or DEFAULT_RULES_VERSION
+    if not isinstance(version, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", version) or ".." in version:
+        raise RulebookError(f"{version!r} is not a rulebook version name (shipped: {', '.join(list_versions())})")
+    base = Path(rules_dir) if rules_dir is not None else RULES_DIR
+    if rules_dir is None:
+        if version not in list_versions():
+            raise RulebookError(f"no rulebook version '{version}' is shipped (shipped: {', '.join(list_versions())}); "
+                                "a rulebook of your own: load_rules(NAME, rules_dir=FOLDER)")
+        return _load_cached(version, str(base))
+    return _load(version, base)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(version: str, base: str) -> Rulebook:
+    return _load(version, Path(base))
+
+
+def _load(version: str, base: Path) -> Rulebook:
+    folder = base / version
+    if not folder.is_dir():
+        known = ", ".join(sorted(p.name for p in base.iterdir() if p.is_dir())) if base.is_dir() else "none"
+        raise RulebookError(f"{folder}: no such rulebook version '{version}' (known: {known})")
+    doc = _Doc(folder / "program.toml")
+    data = doc.data
+    doc.only(data, "", {"version", "title", "sources", "qualification", "refresh", "window",
+                        "associations", "products", "names", "aliases", "certifications"})
+    if doc.get(data, "version", "", str) != version:
+        raise doc.fail("version", f"says {data['version']!r} but the folder is '{version}'")
+    qualification = _qualification(doc, doc.get(data, "qualification", "", dict), "qualification")
+    refresh_t = doc.get(data, "refresh", "", dict)
+    doc.only(refresh_t, "refresh", {"performance_day_of_month", "skilling_lag_days"})
+    refresh = Refresh(
+        performance_day_of_month=doc.get(refresh_t, "performance_day_of_month", "refresh", int),
+        skilling_lag_days=doc.get(refresh_t, "skilling_lag_days", "refresh", int),
+    )
+    if not 1 <= refresh.performance_day_of_month <= 28:
+        raise doc.fail("refresh.performance_day_of_month", "must be a day between 1 and 28")
+    if refresh.skilling_lag_days < 0:
+        raise doc.fail("refresh.skilling_lag_days", "must be 0 or more")
+    window = doc.get(data, "window", "", dict)
+    doc.only(window, "window", {"months_before_current", "renewal_window_months", "history_months", "alignment"})
+    for key in ("renewal_window_months", "history_months"):
+        if key in window and (not isinstance(window[key], int) or window[key] < 1):
+            raise doc.fail(f"window.{key}", "must be a whole number of months, 1 or more")
+    alignment = _choice(doc, window, "alignment", "window", ("month", "day"))
+    certifications_t = doc.get(data, "certifications", "", dict, {})
+    doc.only(certifications_t, "certifications", {"expiry"})
+    expiry = _choice(doc, certifications_t, "expiry", "certifications", ("last_day_counts", "first_day_not_counted"))
+    associations = doc.strings(doc.get(data, "associations", "", dict), "types", "associations")
+    names_t = doc.get(data, "names", "", dict, {})
+    prefixes = tuple(doc.get(names_t, "certification_prefixes", "names", list, []))
+    aliases = doc.get(data, "aliases", "", dict, {})
+    doc.only(aliases, "aliases", {"workloads", "certifications", "associations"})
+    workload_aliases = alias_keys(doc.get(aliases, "workloads", "aliases", dict, {}))
+    certification_aliases = alias_keys(doc.get(aliases, "certifications", "aliases", dict, {}),
+                                       prefixes=prefixes)
+    association_aliases = {name_key(k): v for k, v in doc.get(aliases, "associations", "aliases", dict, {}).items()}
+    association_aliases.update({name_key(a): a for a in associations})
+    bad = sorted(v for v in association_aliases.values() if v not in associations)
+    if bad:
+        raise doc.fail("aliases.associations", f"maps to {bad[0]!r}, which is not in associations.types")
+    products_t = doc.get(data, "products", "", dict)
+    doc.only(products_t, "products", {"types", "azure_catalog"})
+    catalog = {name_key(w): "azure" for w in doc.get(products_t, "azure_catalog", "products", list, [])}
+    catalog = {workload_aliases.get(k, k): p for k, p in catalog.items()}
+    rulebook = Rulebook(
+        version=version,
+        title=doc.get(data, "title", "", str),
+        sources=tuple(doc.get(data, "sources", "", list, [])),
+        qualification=qualification,
+        refresh=refresh,
+        window_months_before_current=doc.get(window, "months_before_current", "window", int),
+        renewal_window_months=doc.get(window, "renewal_window_months", "window", int, 1),
+        history_months=doc.get(window, "history_months", "window", int, 6),
+        window_alignment=alignment,
+        certification_expiry=expiry,
+        association_types=associations,
+        certification_prefixes=prefixes,
+        workload_aliases=workload_aliases,
+        certification_aliases=certification_aliases,
+        areas={},
+        association_aliases=association_aliases,
+        products=doc.strings(products_t, "types", "products"),
+    )
+    areas = {}
+    for area in AREAS:
+        path = folder / f"{area}.toml"
+        if path.is_file():
+            areas[area] = _area(_Doc(path), rulebook)
+    extra = sorted(p.stem for p in folder.glob("*.toml") if p.stem not in (*AREAS, "program", "readings"))
+    if extra:
+        raise RulebookError(f"{folder / (extra[0] + '.toml')}: not a known solution area "
+                            f"(known: {', '.join(AREAS)})")
+    return Rulebook(**{**rulebook.__dict__, "areas": areas,
+                       "workload_products": _workload_products(folder, catalog, areas),
+                       "readings": _readings(folder / "readings.toml")})
+
+
+def _readings(path: Path) -> tuple[Reading, ...]:
+    """readings.toml: [[reading]] tables (optional file)."""
+    if not path.is_file():
+        return ()
+    doc = _Doc(path)
+    doc.only(doc.data, "", {"reading"})
+    out = []
+    for i, table in enumerate(doc.get(doc.data, "reading", "", list, [])):
+        where = f"reading[{i}]"
+        if not isinstance(table, dict):
+            raise doc.fail(where, "expected a table")
+        doc.only(table, where, {"topic", "setting", "value", "alternative", "source", "reason", "test"})
+        required = {key: doc.get(table, key, where, str) for key in ("topic", "setting", "value", "source",
+                                                                         "reason", "test")}
+        out.append(Reading(**required, alternative=doc.get(table, "alternative", where, str, "")))
+    return tuple(out)
+
+
+def _tagged_products(doc: _Doc, data: Mapping[str, Any], workload_sets: Mapping[str, tuple[str, ...]],
+                     rates: Mapping[str, Any], rulebook: Rulebook) -> dict[str, str]:
+    """[workload_products]: a workload list (or `rate_card`, every rate-card workload) -> the
+    product family its workloads belong to."""
+    tagged: dict[str, str] = {}
+    for name, product in doc.get(data, "workload_products", "", dict, {}).items():
+        path = f"workload_products.{name}"
+        if name != "rate_card" and name not in workload_sets:
+            raise doc.fail(path, f"no workload list {name!r} in [workloads] (or 'rate_card')")
+        if product not in rulebook.products:
+            raise doc.fail(path, f"unknown product {product!r} (known: {', '.join(rulebook.products)})")
+        if name == "rate_card":
+            tagged.update({key: product for key in rates})
+            continue
+        for workload in workload_sets[name]:
+            key = name_key(workload)
+            tagged[rulebook.workload_aliases.get(key, key)] = product
+    return tagged
+
+
+def _workload_products(folder: Path, catalog: Mapping[str, str], areas: Mapping[str, AreaRules]) -> dict[str, str]:
+    """Workload key -> product family: the Azure catalog and every area's tagged lists; a workload
+    tagged with two families is an error."""
+    merged = dict(catalog)
+    for area in areas.values():
+        for key, product in area.workload_products.items():
+            if merged.setdefault(key, product) != product:
+                raise RulebookError(f"{folder / (area.area + '.toml')}: workload_products: '{key}' is "
+                                    f"{product} here but {merged[key]} elsewhere")
+    return merged
+
+
+def _qualification(doc: _Doc, table: Mapping[str, Any], path: str) -> Qualification:
+    doc.only(table, path, {"min_total_points", "min_metric_points", "min_metric_comparison", "points_rounding"})
+    comparison = doc.get(table, "min_metric_comparison", path, str)
+    if comparison not in ("gt", "ge"):
+        raise doc.fail(f"{path}.min_metric_comparison", f"must be 'gt' or 'ge', got {comparison!r}")
+    return Qualification(
+        min_total_points=doc.number(table, "min_total_points", path, positive=True),
+        min_metric_points=doc.number(table, "min_metric_points", path),
+        min_metric_comparison=comparison,
+        points_rounding=_choice(doc, table, "points_rounding", path, ("exact", "floor", "one_decimal")),
+    )
+
+
+def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
+    data = doc.data
+    doc.only(data, "", {"area", "title", "sources", "track_selection", "track_classification", "tracks",
+                        "seat_bands", "workloads", "certifications", "rate_card", "metrics", "qualification",
+                        "keep_enrolled_track", "workload_products"})
+    area = doc.get(data, "area", "", str)
+    if area != doc.path.stem:
+        raise doc.fail("area", f"says {area!r} but the file is '{doc.path.name}'")
+    tracks = doc.strings(data, "tracks", "")
+    selection = doc.get(data, "track_selection", "", str)
+    if selection not in ("higher_total", "customer_segment_share", "workload_revenue"):
+        raise doc.fail("track_selection", f"unknown track selection {selection!r} "
+                       "(known: higher_total, customer_segment_share, workload_revenue)")
+    classification: TrackClassification | WorkloadRevenueClassification | None = None
+    if selection == "workload_revenue":
+        table = doc.get(data, "track_classification", "", dict)
+        path = "track_classification"
+        doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back"})
+        months_back = doc.get(table, "months_back", path, list)
+        if not months_back or not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0
+                                      for m in months_back):
+            raise doc.fail(f"{path}.months_back", "expected a non-empty list of whole numbers of months (0 or more)")
+        classification = WorkloadRevenueClassification(
+            min_workloads=doc.get(table, "min_workloads", path, int),
+            above_revenue_usd=float(doc.number(table, "above_revenue_usd", path)),
+            count=_choice(doc, table, "count", path, ("tenant_workload", "distinct_workloads")),
+            months_back=tuple(months_back),
+        )
+        if set(tracks) != {classification.enterprise_track, classification.other_track}:
+            raise doc.fail("tracks", "workload_revenue needs the tracks enterprise and smb")
+    if selection == "customer_segment_share":
+        table = doc.get(data, "track_classification", "", dict)
+        path = "track_classification"
+        doc.only(table, path, {"smb_share_min", "smb_segments", "product", "unknown_segment"})
+        classification = TrackClassification(
+            smb_share_min=doc.number(table, "smb_share_min", path, positive=True),
+            smb_segments=doc.strings(table, "smb_segments", path),
+            product=doc.get(table, "product", path, str),
+            unknown_segment=_choice(doc, table, "unknown_segment", path, ("excluded", "not_smb")),
+        )
+        if classification.product not in rulebook.products:
+            raise doc.fail(f"{path}.product", f"unknown product {classification.product!r}")
+        if set(tracks) != {classification.smb_track, classification.other_track}:
+            raise doc.fail("tracks", "customer_segment_share needs the tracks enterprise and smb")
+    bands = {}
+    for name, table in doc.get(data, "seat_bands", "", dict, {}).items():
+        path = f"seat_bands.{name}"
+        if not isinstance(table, dict):
+            raise doc.fail(path, "expected a table")
+        doc.only(table, path, {"min_paid_units", "max_paid_units", "promoted_within_months"})
+        band = SeatBand(
+            name=name,
+            min_paid_units=doc.get(table, "min_paid_units", path, int),
+            max_paid_units=doc.get(table, "max_paid_units", path, int, None),
+            promoted_within_months=doc.get(table, "promoted_within_months", path, int, None),
+        )
+        if band.max_paid_units is not None and band.max_paid_units < band.min_paid_units:
+            raise doc.fail(f"{path}.max_paid_units", "is below min_paid_units")
+        bands[name] = band
+    workload_sets: dict[str, tuple[str, ...]] = {}
+    display: dict[str, str] = {}
+    for name in doc.get(data, "workloads", "", dict, {}):
+        names = doc.strings(data["workloads"], name, "workloads")
+        workload_sets[name] = names
+        for workload in names:
+            key = name_key(workload)
+            display.setdefault(rulebook.workload_aliases.get(key, key), workload)
+    cert_lists = {
+        level: _certifications(doc, data["certifications"], level, rulebook)
+        for level in doc.get(data, "certifications", "", dict, {})
+    }
+    rates = _rate_card(doc, doc.get(data, "rate_card", "", dict, {}), rulebook, display)
+    tagged = _tagged_products(doc, data, workload_sets, rates, rulebook)
+    qualification = rulebook.qualification
+    if "qualification" in data:
+        qualification = _qualification(doc, doc.get(data, "qualification", "", dict), "qualification")
+    lists = _AreaLists(tracks=tracks, bands=bands, workload_sets=workload_sets, cert_lists=cert_lists,
+                       rates=rates, rulebook=rulebook)
+    metrics = []
+    metric_tables = doc.get(data, "metrics", "", dict)
+    if not metric_tables:
+        raise doc.fail("metrics", "an area needs at least one metric")
+    for name, table in metric_tables.items():
+        if not isinstance(table, dict):
+            raise doc.fail(f"metrics.{name}", "expected a table")
+        metrics.append(_metric(doc, name, table, lists))
+    return AreaRules(
+        area=area,
+        title=doc.get(data, "title", "", str),
+        sources=tuple(doc.get(data, "sources", "", list, [])),
+        track_selection=selection,
+        tracks=tracks,
+        metrics=tuple(metrics),
+        qualification=qualification,
+        workload_names=display,
+        classification=classification,
+        keep_enrolled_track=doc.get(data, "keep_enrolled_track", "", bool, False),
+        workload_products=tagged,
+    )
+
+
+def _rate_card(doc: _Doc, table: Mapping[str, Any], rulebook: Rulebook,
+               display: dict[str, str]) -> dict[str, Rate]:
+    """Workload key -> rate-card line. A line may include other workloads (e.g. Customer
+    Engagement includes Sales and Customer Service); their usage counts as the line's.
+    Adds the workloads' display names to `display`."""
+    rates: dict[str, Rate] = {}
+    for unit, spec in table.items():
+        path = f"rate_card.{unit}"
+        if not isinstance(spec, dict):
+            raise doc.fail(path, "expected a table such as { rate = 200, per = \"MAU\" }")
+        doc.only(spec, path, {"rate", "per", "includes"})
+        key = name_key(unit)
+        key = rulebook.workload_aliases.get(key, key)
+        rate = Rate(unit=unit, unit_key=key, rate=float(doc.number(spec, "rate", path, positive=True)))
+        doc.get(spec, "per", path, str, "")
+        names = (unit, *doc.get(spec, "includes", path, list, []))
+        for workload in names:
+            if not isinstance(workload, str) or not workload.strip():
+                raise doc.fail(f"{path}.includes", "expected a list of workload names")
+            wkey = rulebook.workload_aliases.get(name_key(workload), name_key(workload))
+            if wkey in rates:
+                raise doc.fail(path, f"workload {workload!r} is on two rate-card lines")
+            rates[wkey] = rate
+            display.setdefault(wkey, workload)
+    return rates
+
+
+def _certifications(doc: _Doc, table: Mapping[str, Any], level: str,
+                    rulebook: Rulebook) -> tuple[Certification, ...]:
+    path = f"certifications.{level}"
+    entries = doc.get(table, level, "certifications", list)
+    if not entries:
+        raise doc.fail(path, "expected a non-empty list")
+    out = []
+    for i, entry in enumerate(entries):
+        where = f"{path}[{i}]"
+        if not isinstance(entry, dict):
+            raise doc.fail(where, "expected a table such as { name = \"...\" }")
+        doc.only(entry, where, {"name", "retires_on", "counts_through"})
+        name = doc.get(entry, "name", where, str)
+        key = name_key(name, prefixes=rulebook.certification_prefixes)
+        key = rulebook.certification_aliases.get(key, key)
+        cert = Certification(
+            name=name,
+            key=key,
+            retires_on=doc.get(entry, "retires_on", where, dt.date, None),
+            counts_through=doc.get(entry, "counts_through", where, dt.date, None),
+        )
+        if cert.retires_on and cert.counts_through and cert.counts_through < cert.retires_on:
+            raise doc.fail(f"{where}.counts_through", "is before retires_on")
+        out.append(cert)
+    keys = [c.key for c in out]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        raise doc.fail(path, f"lists the same certification twice: {dupes[0]!r}")
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _AreaLists:
+    """What an area file defines once and its metrics refer to by name."""
+
+    tracks: tuple[str, ...]
+    bands: Mapping[str, SeatBand]
+    workload_sets: Mapping[str, tuple[str, ...]]
+    cert_lists: Mapping[str, tuple[Certification, ...]]
+    rates: Mapping[str, Rate]
+    rulebook: Rulebook
+
+
+def _choice(doc: _Doc, table: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...]) -> str:
+    value = doc.get(table, key, path, str, choices[0])
+    if value not in choices:
+        raise doc.fail(f"{path}.{key}", f"must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+    return value
+
+
+def _workload_keys(lists: _AreaLists, names: tuple[str, ...]) -> frozenset[str]:
+    aliases = lists.rulebook.workload_aliases
+    return frozenset(aliases.get(name_key(w), name_key(w)) for w in names)
+
+
+def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *,
+            parent: Mapping[str, Any] | None = None) -> Metric:
+    path = f"metrics.{name}"
+    rulebook = lists.rulebook
+    kind = doc.get(table, "kind", path, str)
+    if kind not in METRIC_KINDS:
+        raise doc.fail(f"{path}.kind", f"unknown metric kind {kind!r} (known: {', '.join(METRIC_KINDS)})")
+    keys = _KIND_KEYS[kind]
+    if parent is not None:
+        # A part takes its category and maximum from the metric it belongs to.
+        if kind == "sum_of_parts" or kind in PERSON_KINDS:
+            raise doc.fail(f"{path}.kind", f"a part reads usage rows; {kind!r} cannot be a part")
+        doc.only(table, path, {"kind", "tracks"} | keys)
+        category, max_points = parent["category"], parent["max_points"]
+    else:
+        doc.only(table, path, _COMMON_METRIC_KEYS | keys)
+        category = doc.get(table, "category", path, str)
+        if category not in CATEGORIES:
+            raise doc.fail(f"{path}.category", f"unknown category {category!r} (known: {', '.join(CATEGORIES)})")
+        max_points = doc.number(table, "max_points", path, positive=True)
+    settings: dict[str, Any] = {}
+    if kind == "sum_of_parts":
+        return _parts_metric(doc, name, table, lists, category, max_points)
+    if "measure" in keys:
+        settings["measure"] = _choice(doc, table, "measure", path, MEASURES)
+        if settings["measure"] == "consumption_value":
+            if not lists.rates:
+                raise doc.fail(f"{path}.measure", "consumption_value needs the area's [rate_card]")
+            settings["rates"] = lists.rates
+    if "workloads" in keys and ("workloads" in table or "products" not in keys):
+        set_name = doc.get(table, "workloads", path, str)
+        if set_name not in lists.workload_sets:
+            raise doc.fail(f"{path}.workloads", f"no workload list named {set_name!r} under [workloads]")
+        settings["workload_set"] = set_name
+        settings["workloads"] = _workload_keys(lists, lists.workload_sets[set_name])
+    if "products" in keys and ("products" in table or "workloads" not in keys):
+        if "workloads" in table:
+            raise doc.fail(f"{path}.products", "give either products or workloads, not both")
+        products = doc.strings(table, "products", path)
+        unknown = [p for p in products if p not in rulebook.products]
+        if unknown:
+            known = ", ".join(rulebook.products)
+            raise doc.fail(f"{path}.products", f"unknown product {unknown[0]!r} (known: {known})")
+        settings["products"] = products
+        settings["excluded_workloads"] = _workload_keys(
+            lists, tuple(doc.get(table, "exclude_workloads", path, list, [])))
+    if "products" in keys and "workloads" in keys and "products" not in settings and "workloads" not in settings:
+        if settings.get("measure") != "consumption_value":
+            raise doc.fail(f"{path}.workloads", "give products or workloads (the rows this metric reads)")
+        # The consumption value reads the rate card's workloads.
+        settings["workloads"] = frozenset(lists.rates)
+    if "workload_associations" in keys and "workload_associations" in table:
+        by_workload: dict[str, tuple[str, ...]] = {}
+        for set_name in doc.get(table, "workload_associations", path, dict):
+            where = f"{path}.workload_associations"
+            if set_name not in lists.workload_sets:
+                raise doc.fail(f"{where}.{set_name}", f"no workload list named {set_name!r} under [workloads]")
+            associations = doc.strings(table["workload_associations"], set_name, where)
+            _check_associations(doc, f"{where}.{set_name}", associations, rulebook)
+            for key in _workload_keys(lists, lists.workload_sets[set_name]):
+                by_workload[key] = associations
+        settings["workload_associations"] = by_workload
+    if "certifications" in keys:
+        level = doc.get(table, "certifications", path, str)
+        if level not in lists.cert_lists:
+            raise doc.fail(f"{path}.certifications", f"no certification list {level!r} under [certifications]")
+        settings["certification_level"] = level
+        settings["certifications"] = lists.cert_lists[level]
+    if "steps" in keys:
+        levels = doc.strings(table, "steps", path)
+        for level in levels:
+            if level not in lists.cert_lists:
+                raise doc.fail(f"{path}.steps", f"no certification list {level!r} under [certifications]")
+        settings["step_levels"] = levels
+        settings["steps"] = tuple(lists.cert_lists[level] for level in levels)
+    if "unit" in keys:
+        settings["unit"] = _choice(doc, table, "unit", path, ("tenant", "tenant_workload"))
+    if "window_months" in keys:
+        settings["window_months"] = doc.get(table, "window_months", path, int, 1)
+        if settings["window_months"] < 1:
+            raise doc.fail(f"{path}.window_months", "must be 1 or more")
+        settings["window_value"] = _choice(doc, table, "window_value", path, ("any_month", "total"))
+    if "growth" in keys:
+        settings["growth"] = _choice(doc, table, "growth", path, ("percent", "absolute"))
+        settings["growth_basis"] = _choice(doc, table, "growth_basis", path, ("month", "trailing_12"))
+        settings["gate_applies_to"] = _choice(doc, table, "gate_applies_to", path, ("baseline", "current", "both"))
+    if "lookback_months" in keys:
+        settings["lookback_months"] = doc.get(table, "lookback_months", path, int, 12)
+    if "credit_from_association" in keys:
+        settings["credit_from_association"] = doc.get(table, "credit_from_association", path, bool, True)
+    if "active_share_min" in keys:
+        share = doc.number(table, "active_share_min", path, positive=True)
+        if share > 1:
+            raise doc.fail(f"{path}.active_share_min", "is a share between 0 and 1")
+        settings["active_share_min"] = share
+        settings["active_share_basis"] = _choice(doc, table, "active_share_basis", path, ("any_workload", "pooled"))
+        settings["exclude_active_at_association_within_months"] = doc.get(
+            table, "exclude_active_at_association_within_months", path, int, None)
+    track_tables = doc.get(table, "tracks", path, dict)
+    missing = [t for t in lists.tracks if t not in track_tables]
+    if missing:
+        raise doc.fail(f"{path}.tracks.{missing[0]}", "is required (every track of the area)")
+    extra = sorted(set(track_tables) - set(lists.tracks))
+    if extra:
+        raise doc.fail(f"{path}.tracks.{extra[0]}", "is not one of the area's tracks")
+    track_rules = {track: _track(doc, f"{path}.tracks.{track}", track, track_tables[track], kind, lists, max_points)
+                   for track in lists.tracks}
+    return Metric(name=name, kind=kind, category=category, max_points=max_points,
+                  tracks=track_rules, **settings)
+
+
+def _parts_metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, category: str,
+                  max_points: float) -> Metric:
+    """A metric whose parts (e.g. Azure and Microsoft 365) are computed separately and summed.
+    Its options are the parts; its tracks take each part's full-marks value."""
+    path = f"metrics.{name}"
+    part_tables = doc.get(table, "parts", path, dict)
+    if len(part_tables) < 2:
+        raise doc.fail(f"{path}.parts", "a sum of parts needs at least two parts")
+    parent = {"category": category, "max_points": max_points}
+    parts = []
+    for part_name, part_table in part_tables.items():
+        if not isinstance(part_table, dict):
+            raise doc.fail(f"{path}.parts.{part_name}", "expected a table")
+        part = _metric(doc, f"{name}.parts.{part_name}", part_table, lists, parent=parent)
+        for track, rule in part.tracks.items():
+            if len(rule.options) != 1:
+                raise doc.fail(f"{path}.parts.{part_name}.tracks.{track}", "a part has one option (no options table)")
+        parts.append(replace(part, name=part_name))
+    combine = _choice(doc, table, "parts_combine", path, ("points", "values"))
+    tracks = {}
+    for track in lists.tracks:
+        options = tuple(Option(name=p.name, associations=p.tracks[track].options[0].associations,
+                               full_marks_at=p.tracks[track].options[0].full_marks_at) for p in parts)
+        if combine == "values" and len({o.full_marks_at for o in options}) > 1:
+            raise doc.fail(f"{path}.parts_combine", "summing values needs the same full_marks_at in every part")
+        tracks[track] = TrackRule(track=track, options=options)
+    return Metric(name=name, kind="sum_of_parts", category=category, max_points=max_points, tracks=tracks,
+                  parts=tuple(parts), parts_combine=combine)
+
+
+def _track(doc: _Doc, path: str, track: str, table: Any, kind: str, lists: _AreaLists,
+           max_points: float) -> TrackRule:
+    if not isinstance(table, dict):
+        raise doc.fail(path, "expected a table")
+    allowed = _TRACK_KEYS[kind]
+    doc.only(table, path, allowed)
+    band = None
+    if "seat_band" in allowed:
+        band_name = doc.get(table, "seat_band", path, str)
+        if band_name not in lists.bands:
+            raise doc.fail(f"{path}.seat_band", f"no seat band {band_name!r} under [seat_bands]")
+        band = lists.bands[band_name]
+    extra: dict[str, Any] = {}
+    if "min_value" in allowed:
+        extra["value_band"] = _value_band(doc, table, path, required=kind == "threshold_count_growth")
+    if "min_baseline" in allowed:
+        extra["min_baseline"] = float(doc.number(table, "min_baseline", path, default=0.0))
+    if "prerequisite_people" in allowed:
+        people = doc.get(table, "prerequisite_people", path, int)
+        if people < 1:
+            raise doc.fail(f"{path}.prerequisite_people", "must be 1 or more")
+        extra["prerequisite_people"] = people
+        extra["prerequisite_points"] = float(doc.number(table, "prerequisite_points", path))
+        if ("points_per_person" in table) == ("full_marks_at" in table):
+            raise doc.fail(path, "give either points_per_person or full_marks_at (people for the maximum)")
+        if "points_per_person" in table:
+            # Linear points per person, expressed like every other option: the value for full marks.
+            full_marks_at = max_points / doc.number(table, "points_per_person", path, positive=True)
+        else:
+            full_marks_at = doc.number(table, "full_marks_at", path, positive=True)
+        return TrackRule(track=track, options=(Option(name=None, associations=(), full_marks_at=full_marks_at),),
+                         **extra)
+    if "options" in table:
+        if "associations" in table or "full_marks_at" in table:
+            raise doc.fail(path, "give either options or associations + full_marks_at, not both")
+        options = tuple(
+            _option(doc, f"{path}.options.{name}", name, spec, lists.rulebook)
+            for name, spec in doc.get(table, "options", path, dict).items()
+        )
+        if not options:
+            raise doc.fail(f"{path}.options", "needs at least one option")
+    else:
+        with_associations = "associations" in allowed
+        spec = {k: table[k] for k in ("associations", "full_marks_at") if k in table}
+        if not with_associations:
+            spec["associations"] = []
+        options = (_option(doc, path, None, spec, lists.rulebook, allow_empty=not with_associations),)
+    return TrackRule(track=track, options=options, seat_band=band, **extra)
+
+
+def _value_band(doc: _Doc, table: Mapping[str, Any], path: str, *, required: bool) -> ValueBand | None:
+    has_min, has_above = "min_value" in table, "above_value" in table
+    if has_min and has_above:
+        raise doc.fail(path, "give either min_value (at least) or above_value (more than), not both")
+    if not (has_min or has_above):
+        if required:
+            raise doc.fail(f"{path}.min_value", "is required (or above_value)")
+        if "max_value" in table or "promoted_within_months" in table:
+            raise doc.fail(path, "max_value needs min_value or above_value")
+        return None
+    key = "min_value" if has_min else "above_value"
+    band = ValueBand(
+        minimum=float(doc.number(table, key, path)),
+        above=has_above,
+        maximum=(None if "max_value" not in table else float(doc.number(table, "max_value", path))),
+        promoted_within_months=doc.get(table, "promoted_within_months", path, int, None),
+    )
+    if band.minimum < 0:
+        raise doc.fail(f"{path}.{key}", "must be 0 or more")
+    if band.maximum is not None and band.maximum < band.minimum:
+        raise doc.fail(f"{path}.max_value", f"is below {key}")
+    if band.promoted_within_months is not None and band.maximum is None:
+        raise doc.fail(f"{path}.promoted_within_months", "a promotion rule needs max_value")
+    return band
+
+
+def _check_associations(doc: _Doc, path: str, associations: tuple[str, ...], rulebook: Rulebook) -> None:
+    unknown = [a for a in associations if a not in rulebook.association_types]
+    if unknown:
+        raise doc.fail(path, f"unknown association type {unknown[0]!r} "
+                       f"(program.toml lists: {', '.join(rulebook.association_types)})")
+
+
+def _option(doc: _Doc, path: str, name: str | None, spec: Any, rulebook: Rulebook,
+            allow_empty: bool = False) -> Option:
+    if not isinstance(spec, dict):
+        raise doc.fail(path, "expected a table")
+    doc.only(spec, path, {"associations", "full_marks_at"})
+    associations = tuple(spec.get("associations", [])) if allow_empty else doc.strings(spec, "associations", path)
+    _check_associations(doc, f"{path}.associations", associations, rulebook)
+    return Option(name=name, associations=associations,
+                  full_marks_at=doc.number(spec, "full_marks_at", path, positive=True))
