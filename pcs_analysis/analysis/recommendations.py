@@ -32,7 +32,7 @@ import polars as pl
 
 from pcs_analysis.analysis.status import month_end, windows_of
 from pcs_analysis.engine.scoring import score
-from pcs_analysis.engine.tenants import product_expr
+from pcs_analysis.inputs.prepare import product_expr
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from pcs_analysis.engine.tenants import area_usage_rows, eligible_workload_rows, prepare_usage, seat_bands
+from pcs_analysis.engine.tenants import area_usage_rows, eligible_workload_rows, seat_bands
+from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import AreaRules, Metric, Rulebook

@@ -10,48 +10,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.names import canonical_key_expr
-from pcs_analysis.rules import AreaRules, Metric, Rulebook, SeatBand
-from pcs_analysis.rules.periods import month_index_expr
+from pcs_analysis.rules import AreaRules, Metric, SeatBand
 
 TENANT = ["partner_id", "tenant_id"]
-
-
-def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
-    """The usage table with matching keys and month indexes.
-
-    Adds `workload_key` (normalised, aliases resolved), `month_index`, `assoc_month` (month index
-    of `associated_on`, null when unknown) and `paid`/`active` (nulls read as 0); a row without a
-    `product` gets its workload's (`product_expr`).
-    """
-    # Categorical keys: cheaper to hash, join and hold than strings (outputs cast back).
-    return data.usage.select(
-        pl.col("partner_id").cast(pl.Categorical),
-        pl.col("tenant_id").cast(pl.Categorical),
-        pl.col("workload").cast(pl.Categorical),
-        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases)
-        .cast(pl.Categorical).alias("workload_key"),
-        pl.col("association").cast(pl.Categorical),
-        month_index_expr(pl.col("month")).alias("month_index"),
-        month_index_expr(pl.col("associated_on")).alias("assoc_month"),
-        pl.col("paid_units").fill_null(0).alias("paid"),
-        pl.col("active_units").fill_null(0).alias("active"),
-        # Whole cents: integer sums are exact and do not depend on the order of summation, so
-        # the same input always gives byte-identical results.
-        (pl.col("revenue_usd").fill_null(0.0) * 100).round(0).cast(pl.Int64).alias("revenue_cents"),
-        pl.col("customer_segment"),
-        product_expr(rules).cast(pl.Categorical).alias("product"),
-    )
-
-
-def product_expr(rules: Rulebook) -> pl.Expr:
-    """A row's product family: its `product`, else the one its workload has in the rulebook (the
-    Azure catalog and the areas' tagged lists); null when neither knows it."""
-    key = canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases)
-    inferred = key.replace_strict(dict(rules.workload_products), default=None, return_dtype=pl.String)
-    given = pl.col("product").cast(pl.String)
-    return pl.when(given.is_null() | (given.str.strip_chars() == "")).then(inferred).otherwise(given)
 
 
 def eligible_workload_rows(usage: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:

@@ -10,8 +10,8 @@ import difflib
 
 import polars as pl
 
-from pcs_analysis.engine.tenants import prepare_usage
 from pcs_analysis.inputs.csvfiles import shorten
+from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import Rulebook

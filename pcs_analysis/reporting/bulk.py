@@ -215,7 +215,8 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
             _digest(p for p in data_dir.iterdir() if p.is_file()),
             _digest((RULES_DIR / rules.version).glob("*.toml")),
             _digest([Path(notebook)]),
-            _digest(PACKAGE_DIR / name for name in ("reporting/partner.py", "present/charts.py", "present/html.py")),
+            _digest(PACKAGE_DIR / name for name in ("reporting/partner.py", "reporting/page.py",
+                                                    "present/charts.py", "present/html.py")),
         ]).encode()).hexdigest()
         if wall_limit is None:
             cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]

@@ -105,13 +105,13 @@ class PartnerReport:
     def headline(self):
         """Per area: status, total against the bar, points still needed, metrics below the
         minimum, the qualification window and the track kept."""
-        from pcs_analysis.present.html import headline
+        from pcs_analysis.reporting.page import headline
 
         return headline(self)
 
     def next_steps(self):
         """What to do next per area, as sentences ranked by the points they add, then risks."""
-        from pcs_analysis.present.html import next_steps
+        from pcs_analysis.reporting.page import next_steps
 
         return next_steps(self)
 
@@ -153,7 +153,7 @@ class PartnerReport:
 
     def glossary(self):
         """The metrics and terms in plain words."""
-        from pcs_analysis.present.html import glossary
+        from pcs_analysis.reporting.page import glossary
 
         return glossary()
 
