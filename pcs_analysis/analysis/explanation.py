@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pcs_analysis.engine.context import YEAR
 from pcs_analysis.engine.scoring import ScoreResult, score
-from pcs_analysis.engine.tenants import area_usage_rows, eligible_workload_expr
 from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, SeatBand, load_rules
+from pcs_analysis.rules.kinds.frames import YEAR
+from pcs_analysis.rules.kinds.tenants import area_usage_rows, eligible_workload_expr
 from pcs_analysis.rules.periods import month_start_expr, parse_date, snapshots
 
 

@@ -30,7 +30,6 @@ import polars as pl
 
 from pcs_analysis.analysis.sensitivities import _metric_points
 from pcs_analysis.analysis.status import qualification
-from pcs_analysis.engine.kinds.people import SCORING_STEP, step_labels, step_values_from_counts
 from pcs_analysis.engine.scoring import (
     TOTAL_DECIMALS,
     above_minimum,
@@ -43,9 +42,10 @@ from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import Rulebook, load_rules
+from pcs_analysis.rules.kinds import kind_of
+from pcs_analysis.rules.kinds.certified_people_in_steps import step_values_from_counts
+from pcs_analysis.rules.kinds.people import SCORING_STEP, step_labels
 from pcs_analysis.rules.periods import month_index, month_start, parse_date
-
-SUM_KINDS = ("active_usage_growth", "measure_growth")
 
 
 @dataclass(frozen=True)
@@ -185,14 +185,6 @@ def _usage(metric, past, data_month: int, future_months: list[int], rng: np.rand
     return pl.concat(frames), used
 
 
-def _gate(leaf, rule, baseline: np.ndarray, current: np.ndarray) -> np.ndarray:
-    """The track's growth gate, where the metric's `gate_applies_to` puts it (as
-    `measure_kinds.growth_values` reads it): on the baseline, the current month, or both."""
-    low = np.broadcast_to(baseline >= rule.min_baseline, current.shape)
-    high = current >= rule.min_baseline
-    return {"baseline": low, "current": high, "both": low & high}[leaf.gate_applies_to].copy()
-
-
 def _simulate_usage(leaf, rows: pl.DataFrame, data_month: int, future_months: list[int], rng, paths: int,
                     rates: Rates, track: str) -> tuple[pl.DataFrame, dict]:
     history = list(range(data_month - 11, data_month + 1))
@@ -202,8 +194,8 @@ def _simulate_usage(leaf, rows: pl.DataFrame, data_month: int, future_months: li
     sums = np.array([float(by_month[m]["contribution"].sum()) if m in by_month else 0.0 for m in history])
     k = len(future_months)
     rule = leaf.tracks[track]
-    is_sum = leaf.kind in SUM_KINDS
-    if is_sum:
+    kind = kind_of(leaf)
+    if kind.forecast_sums:
         ratios = [math.log(b / a) for a, b in zip(sums[:-1], sums[1:], strict=True) if a > 0 and b > 0]
         enough = len(ratios) >= 5
         mean = rates.growth_mean if rates.growth_mean is not None else (float(np.mean(ratios)) if enough else 0.0)
@@ -230,17 +222,7 @@ def _simulate_usage(leaf, rows: pl.DataFrame, data_month: int, future_months: li
             current[:, i] = level
         info = {"model": "arrivals and losses", "arrivals": lam, "losses": p, "estimated": enough}
     baseline = np.array([sums[history.index(m - 12)] if (m - 12) in history else 0.0 for m in future_months])
-    if leaf.kind == "distinct_services":
-        value, is_open = current, np.ones_like(current, dtype=bool)
-    elif leaf.kind == "measure_growth" and leaf.growth == "percent":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = np.where(baseline > 0, (current - baseline) * 100 / baseline, 0.0)
-        is_open = _gate(leaf, rule, baseline, current) & (baseline > 0)
-    else:
-        value = current - baseline
-        is_open = np.ones_like(current, dtype=bool)
-        if leaf.kind == "measure_growth":
-            is_open = _gate(leaf, rule, baseline, current)
+    value, is_open = kind.forecast_value(leaf, rule, baseline, current)
     frame = pl.DataFrame({
         "path": np.repeat(np.arange(paths), k), "k": np.tile(np.arange(k), paths),
         "value": value.reshape(-1), "is_open": np.asarray(is_open).reshape(-1),

@@ -42,6 +42,7 @@ from pcs_analysis.errors import DefectError, PcsError
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.names import name_key
 from pcs_analysis.rules import Certification, Rulebook, load_rules
+from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.periods import parse_date
 
 
@@ -221,15 +222,9 @@ def _slots(rules: Rulebook, areas: list[str]) -> tuple[list[_Slot], dict[str, Ce
     slots, certs = [], {}
     for a in areas:
         for metric in rules.area(a).metrics:
-            if metric.kind == "certified_people":
-                slots.append(_Slot(a, metric.name, None, tuple(c.key for c in metric.certifications)))
-                certs.update({c.key: c for c in metric.certifications})
-            elif metric.kind == "certified_people_in_steps":
-                for i, step in enumerate(metric.steps):
-                    slots.append(_Slot(a, metric.name, f"step {i + 1}", tuple(c.key for c in step)))
-                    certs.update({c.key: c for c in step})
-                slots.append(_Slot(a, metric.name, "scoring", tuple(c.key for c in metric.certifications)))
-                certs.update({c.key: c for c in metric.certifications})
+            for step, certifications in kind_of(metric).people_slots(metric):
+                slots.append(_Slot(a, metric.name, step, tuple(c.key for c in certifications)))
+                certs.update({c.key: c for c in certifications})
     return slots, certs
 
 
@@ -420,7 +415,7 @@ def _solve(rules: Rulebook, areas: list[str], tracks: Mapping[str, str], slots: 
         rate = metric.max_points / rule.options[0].full_marks_at
         pts, w = index[("pts", a, m)], index[("w", a, m)]
         constrain({pts: 1.0}, -np.inf, metric.max_points)
-        if metric.kind == "certified_people":
+        if len(slot_ids) == 1:  # no prerequisite steps
             (i,) = slot_ids
             constrain({pts: 1.0, **{index[("y", p, i)]: -rate for p in people}}, -np.inf, 0.0)
             constrain({w: 1.0}, 0.0, 0.0)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -36,6 +35,7 @@ from pcs_analysis.inputs.prepare import product_expr
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
+from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.periods import month_start, parse_date, scored_month
 
 RECOMMENDATION_COLUMNS = [
@@ -389,109 +389,50 @@ def _month_rows(scope: _Scope, leaf: Metric) -> pl.DataFrame:
 
 
 def _actions(scope: _Scope, label: str, metric: str, leaf: Metric, track: str) -> list[Candidate]:
-    rule = leaf.tracks[track]
-    option = rule.options[0]
-    association = option.associations[0] if option.associations else None
-    taken = set(scope.usage["tenant_id"].unique().to_list())
-    new = next(f"new-customer-{i}" for i in range(1, len(taken) + 2) if f"new-customer-{i}" not in taken)
-    c = []
+    """The changes the metric's kind proposes on the track (see `rules.kinds.base.Proposals`)."""
+    sink = _Proposals(scope, label, track)
+    kind_of(leaf).propose(sink, label, leaf, track)
+    return sink.candidates
 
-    def add(kind: str, subject: str, text: str, change: Change) -> None:
-        c.append(Candidate(scope.partner_id, scope.area.area, track, "action", kind, label, subject,
-                           f"{text} (+{{points}} points on the {track} track, {{total}} in all)", change))
 
-    if leaf.kind == "tenant_count_growth" and rule.seat_band is not None:
-        workload = _workload_name(scope.area, leaf)
-        paid = rule.seat_band.min_paid_units
-        add("add_customer", new, f"{label}: win one more customer with {paid} paid {workload} licences, "
-            f"associated via {association}",
-            _add_rows([_row(scope, new, workload, association, paid=paid, active=0, product="m365")]))
-    elif leaf.kind == "threshold_count_growth" and rule.value_band is not None:
-        band = rule.value_band
-        amount = band.minimum + (0.01 if band.above else 0.0)
-        if leaf.measure == "consumption_value":
-            key = sorted(leaf.rates)[0]
-            line = leaf.rates[key]
-            users = math.ceil(amount / line.rate)
-            row = _row(scope, new, line.unit, association, active=users, revenue=0.0, product="dynamics")
-            text = f"{label}: one more {line.unit} deployment with {users} monthly active users"
-        else:
-            workload = (_workload_name(scope.area, leaf) if leaf.workloads else "Azure consumption (all services)")
-            # The product family: the metric's own, else the workload's in the rulebook (inferred).
-            row = _row(scope, new, workload, association, revenue=amount,
-                       product=leaf.products[0] if leaf.products else None)
-            text = f"{label}: one more customer with USD {amount:,.2f} of {workload} in {scope.month:%Y-%m}"
-        add("add_customer", new, text, _add_rows([row]))
-    elif leaf.counts_people:
-        lists = [("scoring step" if leaf.steps else leaf.certification_level, leaf.certifications)]
-        lists += [(f"step {i + 1}", step) for i, step in enumerate(leaf.steps)]
-        for where, certifications in lists:
-            valid = [cert for cert in certifications if cert.retires_on is None] or list(certifications)
-            name = valid[0].name
-            person = f"new-person-{where.replace(' ', '-')}"
-            add("add_person", person, f"{label}: certify one more person ({where}): {name}",
-                _add_cert(scope, person, name))
-    elif leaf.kind == "active_usage_growth":
-        for opt in rule.options:
-            users = math.ceil(opt.full_marks_at / leaf.max_points)
-            rows = _month_rows(scope, leaf).filter(pl.col("association").is_in(list(opt.associations)))
-            rows = rows.with_columns((pl.col("paid_units").fill_null(0) - pl.col("active_units").fill_null(0))
-                                     .alias("headroom")).filter(pl.col("headroom") >= users)
-            if rows.height:
-                r = rows.sort("headroom", descending=True).row(0, named=True)
-                where = _same_row(r)
-                add("grow_users", r["tenant_id"], f"{label}: {users} more active users of {r['workload']} at "
-                    f"{r['tenant_id']} ({opt.name or association})",
-                    _set_rows(where, active_units=(r["active_units"] or 0) + users))
-    if leaf.kind in ("active_usage_growth", "deployment_growth") and len(rule.options) > 1:
-        c += _association_moves(scope, label, leaf, track)
-    if leaf.kind == "deployment_growth":
-        share = leaf.active_share_min or 0
-        for opt in rule.options:
-            rows = _month_rows(scope, leaf).filter(pl.col("association").is_in(list(opt.associations))
-                                                   & (pl.col("paid_units").fill_null(0) > 0))
-            rows = rows.with_columns((pl.col("active_units").fill_null(0) / pl.col("paid_units")).alias("share"))
-            below = rows.filter(pl.col("share") < share)
-            if below.height:
-                r = below.sort("share", descending=True).row(0, named=True)
-                target = math.ceil(share * r["paid_units"])
-                add("add_deployment", r["tenant_id"], f"{label}: raise active users of {r['workload']} at "
-                    f"{r['tenant_id']} from {r['active_units']} to {target} ({share:.0%} of {r['paid_units']} "
-                    f"paid) for one more deployment ({opt.name or association})",
-                    _set_rows(_same_row(r), active_units=target))
-    elif leaf.kind == "measure_growth":
-        rows = _month_rows(scope, leaf).filter(pl.col("association").is_in(list(option.associations)))
-        if rows.height:
-            if leaf.measure == "consumption_value":
-                rows = rows.filter(pl.col("workload_key").is_in(list(leaf.rates)))
-            r = rows.sort(pl.col("revenue_usd").fill_null(0) + pl.col("active_units").fill_null(0),
-                          descending=True).row(0, named=True) if rows.height else None
-            if r is not None and leaf.growth == "absolute":
-                step = option.full_marks_at / leaf.max_points
-                add("grow_revenue", r["tenant_id"], f"{label}: USD {step:,.0f} more at {r['tenant_id']} "
-                    f"({r['workload']}) in {scope.month:%Y-%m}",
-                    _set_rows(_same_row(r), revenue_usd=(r["revenue_usd"] or 0) + step))
-            elif r is not None and leaf.measure == "revenue_usd":
-                step = max(1.0, round((r["revenue_usd"] or 0) * 0.1, 2))
-                add("grow_revenue", r["tenant_id"], f"{label}: USD {step:,.2f} more ACR at {r['tenant_id']} "
-                    f"({r['workload']}) in {scope.month:%Y-%m} (+10 % of its month)",
-                    _set_rows(_same_row(r), revenue_usd=(r["revenue_usd"] or 0) + step))
-            elif r is not None:
-                extra = max(1, math.ceil((r["active_units"] or 0) * 0.1))
-                add("grow_users", r["tenant_id"], f"{label}: {extra} more monthly active users of {r['workload']} "
-                    f"at {r['tenant_id']} (+10 %)",
-                    _set_rows(_same_row(r), active_units=(r["active_units"] or 0) + extra))
-    elif leaf.kind == "distinct_services":
-        rows = _month_rows(scope, leaf).filter(pl.col("association").is_in(list(option.associations)))
-        if rows.height:
-            r = rows.row(0, named=True)
-            excluded = sorted(scope.area.workload_names.get(k, k) for k in leaf.excluded_workloads)
-            unless = f" ({', '.join(excluded)} do not count)" if excluded else ""
-            add("add_service", r["tenant_id"], f"{label}: bring one more Azure service into use at "
-                f"{r['tenant_id']}{unless}",
-                _add_rows([_row(scope, r["tenant_id"], "Another Azure service", r["association"], revenue=1.0,
-                                product="azure")]))
-    return c
+class _Proposals:
+    """The `Proposals` a kind adds its changes to, for one partner, area, metric and track."""
+
+    def __init__(self, scope: _Scope, label: str, track: str):
+        self.scope, self.label, self.track = scope, label, track
+        self.area, self.month = scope.area, scope.month
+        self.candidates: list[Candidate] = []
+
+    def add(self, kind: str, subject: str, text: str, change: Change) -> None:
+        s = self.scope
+        self.candidates.append(Candidate(
+            s.partner_id, s.area.area, self.track, "action", kind, self.label, subject,
+            f"{text} (+{{points}} points on the {self.track} track, {{total}} in all)", change))
+
+    def new_customer(self) -> str:
+        taken = set(self.scope.usage["tenant_id"].unique().to_list())
+        return next(f"new-customer-{i}" for i in range(1, len(taken) + 2) if f"new-customer-{i}" not in taken)
+
+    def customer_rows(self, tenant: str, workload: str | None, association: str | None, *, paid: int | None = None,
+                      active: int | None = None, revenue: float | None = None,
+                      product: str | None = None) -> Change:
+        return _add_rows([_row(self.scope, tenant, workload, association, paid=paid, active=active,
+                               revenue=revenue, product=product)])
+
+    def change_row(self, row: dict, **values) -> Change:
+        return _set_rows(_same_row(row), **values)
+
+    def certify(self, person: str, certification: str) -> Change:
+        return _add_cert(self.scope, person, certification)
+
+    def month_rows(self, leaf: Metric) -> pl.DataFrame:
+        return _month_rows(self.scope, leaf)
+
+    def workload_name(self, leaf: Metric) -> str | None:
+        return _workload_name(self.scope.area, leaf)
+
+    def association_moves(self, label: str, leaf: Metric, track: str) -> None:
+        self.candidates += _association_moves(self.scope, label, leaf, track)
 
 
 def _association_moves(scope: _Scope, label: str, leaf: Metric, track: str) -> list[Candidate]:

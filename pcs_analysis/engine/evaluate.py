@@ -1,6 +1,6 @@
 """The metric evaluator: every metric kind applied to every partner, track, option and snapshot.
 
-Each kind (in `tenant_kinds`, `people_kinds`, `measure_kinds`) returns *contribution rows*: the
+Each kind (registered in `rules.kinds`) returns *contribution rows*: the
 tenant-level (or person-level) facts behind a metric, with whether each counted, why not, and
 what it added. A metric's value is the sum of its contributions, unless its kind has a value
 function of its own (percentage growth, prerequisite steps). `explain` shows the same rows.
@@ -8,29 +8,13 @@ function of its own (percentage growth, prerequisite steps). `explain` shows the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import polars as pl
 
-from pcs_analysis.engine.context import Context
-from pcs_analysis.engine.kinds.measure import distinct_services, growth_values, measure_growth, threshold_count_growth
-from pcs_analysis.engine.kinds.people import certified_people, certified_people_in_steps, stepped_values
-from pcs_analysis.engine.kinds.tenant import active_usage_growth, deployment_growth, tenant_count_growth
 from pcs_analysis.rules import AreaRules, Metric
-
-KINDS: dict[str, Callable[[Context, Metric], pl.LazyFrame]] = {
-    "tenant_count_growth": tenant_count_growth,
-    "active_usage_growth": active_usage_growth,
-    "deployment_growth": deployment_growth,
-    "certified_people": certified_people,
-    "certified_people_in_steps": certified_people_in_steps,
-    "threshold_count_growth": threshold_count_growth,
-    "measure_growth": measure_growth,
-    "distinct_services": distinct_services,
-}
+from pcs_analysis.rules.kinds import kind_of
+from pcs_analysis.rules.kinds.frames import Context
 
 VALUE_KEYS = ["partner_id", "as_of", "track", "metric", "option"]
-ValueFunction = Callable[[Context, Metric, pl.LazyFrame], pl.LazyFrame]
 
 
 def summed_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:
@@ -45,13 +29,13 @@ def summed_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> 
     return counted.group_by(VALUE_KEYS).agg(pl.col("contribution").sum().alias("value"))
 
 
-#: Kinds whose value is not a plain sum of contributions. A value function returns VALUE_KEYS,
-#: `value`, and optionally `base_points` (points earned regardless of `value`) and `is_open`
-#: (false: the linear points of `value` are withheld, e.g. a prerequisite or gate is not met).
-VALUE_FUNCTIONS: dict[str, ValueFunction] = {
-    "certified_people_in_steps": stepped_values,
-    "measure_growth": growth_values,
-}
+def _contributions_of(ctx: Context, metric: Metric) -> pl.LazyFrame:
+    return kind_of(metric).contributions(ctx, metric)
+
+
+def _value_of(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:
+    """A metric's values from its contribution rows: its kind's value function, else the sum."""
+    return (kind_of(metric).value or summed_values)(ctx, metric, contributions)
 
 
 def compute_contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
@@ -70,13 +54,13 @@ def _contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
         if metric.parts:
             out[metric.name] = pl.concat([frame for _, frame in part_contributions(monthly, metric)])
         else:
-            out[metric.name] = KINDS[metric.kind](ctx if metric.counts_people else monthly, metric)
+            out[metric.name] = _contributions_of(ctx if metric.counts_people else monthly, metric)
     return out
 
 
 def part_contributions(ctx: Context, metric: Metric) -> list[tuple[Metric, pl.LazyFrame]]:
     """Each part of a sum of parts with its own contribution rows (option: the part's name)."""
-    return [(part, KINDS[part.kind](ctx, part).with_columns(pl.lit(metric.name).alias("metric"),
+    return [(part, _contributions_of(ctx, part).with_columns(pl.lit(metric.name).alias("metric"),
                                                              pl.lit(part.name).alias("option")))
             for part in metric.parts]
 
@@ -84,22 +68,22 @@ def part_contributions(ctx: Context, metric: Metric) -> list[tuple[Metric, pl.La
 def _values(ctx: Context, metric: Metric) -> pl.LazyFrame:
     """A metric's values per snapshot day; usage metrics are valued by data month and repeated."""
     if metric.counts_people:
-        return VALUE_FUNCTIONS.get(metric.kind, summed_values)(ctx, metric, KINDS[metric.kind](ctx, metric))
+        return _value_of(ctx, metric, _contributions_of(ctx, metric))
     monthly = ctx.by_month()
     if not metric.parts:
-        values = VALUE_FUNCTIONS.get(metric.kind, summed_values)(monthly, metric, KINDS[metric.kind](monthly, metric))
+        values = _value_of(monthly, metric, _contributions_of(monthly, metric))
         return ctx.to_days(values)
     # Each part's value from its own rows (not by filtering the concatenation, which would
     # evaluate every part once per part).
     return ctx.to_days(pl.concat([
-        VALUE_FUNCTIONS.get(part.kind, summed_values)(monthly, part, frame)
+        _value_of(monthly, part, frame)
         .with_columns(pl.lit(metric.name).alias("metric"), pl.lit(part.name).alias("option"))
         for part, frame in part_contributions(monthly, metric)], how="diagonal_relaxed"))
 
 
 def metric_values(ctx: Context, partner_ids: pl.LazyFrame) -> pl.LazyFrame:
     """One row per partner x snapshot x track x metric x option with the metric's value,
-    `base_points` and `is_open` (see VALUE_FUNCTIONS). Missing rows get a value of 0."""
+    `base_points` and `is_open` (see `rules.kinds.base.ValueFunction`). Missing rows get a value of 0."""
     frames = []
     for metric in ctx.area.metrics:
         values = _values(ctx, metric)

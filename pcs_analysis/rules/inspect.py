@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import polars as pl
 
+from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.model import (
     AreaRules,
     Certification,
@@ -98,6 +99,22 @@ def _area_rows(area: AreaRules) -> Iterator[tuple[str, ...]]:
         yield from _metric_rows(area, metric)
 
 
+def _settings_rows(area: AreaRules, m: str, metric: Metric, settings: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """Rows of a kind's metric settings; the rate card and workload associations one line each."""
+    a = area.area
+    for setting in settings:
+        if setting == "rates":
+            for key, rate in sorted(metric.rates.items()):
+                yield _row(a, m, "", "", "rate", f"{area.workload_names.get(key, key)}: {rate.rate:g} ({rate.unit})",
+                           key)
+        elif setting == "workload_associations":
+            for key, accepted in sorted(metric.workload_associations.items()):
+                yield _row(a, m, "", "", "workload_associations",
+                           f"{area.workload_names.get(key, key)}: {', '.join(accepted)}", key)
+        else:
+            yield _row(a, m, "", "", setting, getattr(metric, setting))
+
+
 def _metric_rows(area: AreaRules, metric: Metric, parent: str = "") -> Iterator[tuple[str, ...]]:
     a, m = area.area, (f"{parent}.{metric.name}" if parent else metric.name)
     yield _row(a, m, "", "", "kind", metric.kind)
@@ -108,21 +125,8 @@ def _metric_rows(area: AreaRules, metric: Metric, parent: str = "") -> Iterator[
         for part in metric.parts:
             yield from _metric_rows(area, part, parent=metric.name)
         return
-    if metric.kind in ("threshold_count_growth", "measure_growth"):
-        yield _row(a, m, "", "", "measure", metric.measure)
-        yield _row(a, m, "", "", "window_months", metric.window_months)
-        yield _row(a, m, "", "", "window_value", metric.window_value)
-        for key, rate in sorted(metric.rates.items()):
-            yield _row(a, m, "", "", "rate", f"{area.workload_names.get(key, key)}: {rate.rate:g} ({rate.unit})", key)
-        for key, accepted in sorted(metric.workload_associations.items()):
-            yield _row(a, m, "", "", "workload_associations",
-                       f"{area.workload_names.get(key, key)}: {', '.join(accepted)}", key)
-    if metric.kind == "threshold_count_growth":
-        yield _row(a, m, "", "", "unit", metric.unit)
-    if metric.kind == "measure_growth":
-        yield _row(a, m, "", "", "growth", metric.growth)
-        yield _row(a, m, "", "", "growth_basis", metric.growth_basis)
-        yield _row(a, m, "", "", "gate_applies_to", metric.gate_applies_to)
+    kind = kind_of(metric)
+    yield from _settings_rows(area, m, metric, kind.shown)
     for product in metric.products:
         yield _row(a, m, "", "", "product", product, product)
     for key in sorted(metric.excluded_workloads):
@@ -137,8 +141,7 @@ def _metric_rows(area: AreaRules, metric: Metric, parent: str = "") -> Iterator[
     for i, step in enumerate(metric.steps):
         for cert in step:
             yield _row(a, m, "", "", f"step_{i + 1}_certification", _cert_text(cert), cert.key)
-    if metric.kind == "active_usage_growth":
-        yield _row(a, m, "", "", "credit_from_association", metric.credit_from_association)
+    yield from _settings_rows(area, m, metric, kind.shown_late)
     if metric.active_share_min is not None:
         yield _row(a, m, "", "", "active_share_min", metric.active_share_min)
         yield _row(a, m, "", "", "active_share_basis", metric.active_share_basis)
@@ -159,8 +162,8 @@ def _metric_rows(area: AreaRules, metric: Metric, parent: str = "") -> Iterator[
             yield _row(a, m, track, "", "max_value", "" if vb.maximum is None else vb.maximum)
             yield _row(a, m, track, "", "promoted_within_months",
                        "" if vb.promoted_within_months is None else vb.promoted_within_months)
-        if metric.kind == "measure_growth":
-            yield _row(a, m, track, "", "min_baseline", rule.min_baseline)
+        for setting in kind.shown_per_track:
+            yield _row(a, m, track, "", setting, getattr(rule, setting))
         if rule.prerequisite_people is not None:
             yield _row(a, m, track, "", "prerequisite_people", rule.prerequisite_people)
             yield _row(a, m, track, "", "prerequisite_points", rule.prerequisite_points)

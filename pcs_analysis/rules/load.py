@@ -14,11 +14,10 @@ from typing import Any
 from pcs_analysis.config import AREAS, DEFAULT_RULES_VERSION, RULES_DIR
 from pcs_analysis.errors import RulebookError
 from pcs_analysis.names import alias_keys, name_key
+from pcs_analysis.rules.kinds import KINDS
 from pcs_analysis.rules.model import (
     CATEGORIES,
     MEASURES,
-    METRIC_KINDS,
-    PERSON_KINDS,
     AreaRules,
     Certification,
     Metric,
@@ -37,34 +36,6 @@ from pcs_analysis.rules.model import (
 
 _MISSING = object()
 
-#: Settings each metric kind may hold (beyond name, kind, category, max_points, tracks).
-_MEASURE_KEYS = {"products", "workloads", "exclude_workloads", "measure", "window_months", "window_value",
-                 "workload_associations"}
-_KIND_KEYS: dict[str, set[str]] = {
-    "tenant_count_growth": {"workloads"},
-    "certified_people": {"certifications"},
-    "active_usage_growth": {"workloads", "credit_from_association"},
-    "deployment_growth": {"workloads", "active_share_min", "active_share_basis",
-                          "exclude_active_at_association_within_months"},
-    "certified_people_in_steps": {"certifications", "steps"},
-    "threshold_count_growth": _MEASURE_KEYS | {"unit"},
-    "measure_growth": _MEASURE_KEYS | {"growth", "growth_basis", "gate_applies_to"},
-    "distinct_services": {"products", "exclude_workloads", "lookback_months"},
-    "sum_of_parts": {"parts", "parts_combine"},
-}
-_BAND_KEYS = {"min_value", "above_value", "max_value", "promoted_within_months"}
-#: Keys a metric's track table may hold, per kind.
-_TRACK_KEYS: dict[str, set[str]] = {
-    "tenant_count_growth": {"seat_band", "associations", "options", "full_marks_at"},
-    "active_usage_growth": {"seat_band", "associations", "options", "full_marks_at"},
-    "deployment_growth": {"seat_band", "associations", "options", "full_marks_at"},
-    "certified_people": {"full_marks_at"},
-    "certified_people_in_steps": {"prerequisite_people", "prerequisite_points", "points_per_person",
-                                  "full_marks_at"},
-    "threshold_count_growth": {"associations", "options", "full_marks_at"} | _BAND_KEYS,
-    "measure_growth": {"associations", "options", "full_marks_at", "min_baseline"} | _BAND_KEYS,
-    "distinct_services": {"associations", "full_marks_at"},
-}
 _COMMON_METRIC_KEYS = {"kind", "category", "max_points", "tracks"}
 
 
@@ -506,12 +477,13 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *
     path = f"metrics.{name}"
     rulebook = lists.rulebook
     kind = doc.get(table, "kind", path, str)
-    if kind not in METRIC_KINDS:
-        raise doc.fail(f"{path}.kind", f"unknown metric kind {kind!r} (known: {', '.join(METRIC_KINDS)})")
-    keys = _KIND_KEYS[kind]
+    if kind not in KINDS:
+        raise doc.fail(f"{path}.kind", f"unknown metric kind {kind!r} (known: {', '.join(KINDS)})")
+    spec = KINDS[kind]
+    keys = spec.metric_keys
     if parent is not None:
         # A part takes its category and maximum from the metric it belongs to.
-        if kind == "sum_of_parts" or kind in PERSON_KINDS:
+        if not spec.can_be_part:
             raise doc.fail(f"{path}.kind", f"a part reads usage rows; {kind!r} cannot be a part")
         doc.only(table, path, {"kind", "tracks"} | keys)
         category, max_points = parent["category"], parent["max_points"]
@@ -522,8 +494,8 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *
             raise doc.fail(f"{path}.category", f"unknown category {category!r} (known: {', '.join(CATEGORIES)})")
         max_points = doc.number(table, "max_points", path, positive=True)
     settings: dict[str, Any] = {}
-    if kind == "sum_of_parts":
-        return _parts_metric(doc, name, table, lists, category, max_points)
+    if "parts" in keys:
+        return _parts_metric(doc, name, kind, table, lists, category, max_points)
     if "measure" in keys:
         settings["measure"] = _choice(doc, table, "measure", path, MEASURES)
         if settings["measure"] == "consumption_value":
@@ -609,10 +581,10 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *
     track_rules = {track: _track(doc, f"{path}.tracks.{track}", track, track_tables[track], kind, lists, max_points)
                    for track in lists.tracks}
     return Metric(name=name, kind=kind, category=category, max_points=max_points,
-                  tracks=track_rules, **settings)
+                  tracks=track_rules, counts_people=spec.counts_people, **settings)
 
 
-def _parts_metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, category: str,
+def _parts_metric(doc: _Doc, name: str, kind: str, table: Mapping[str, Any], lists: _AreaLists, category: str,
                   max_points: float) -> Metric:
     """A metric whose parts (e.g. Azure and Microsoft 365) are computed separately and summed.
     Its options are the parts; its tracks take each part's full-marks value."""
@@ -638,7 +610,7 @@ def _parts_metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLi
         if combine == "values" and len({o.full_marks_at for o in options}) > 1:
             raise doc.fail(f"{path}.parts_combine", "summing values needs the same full_marks_at in every part")
         tracks[track] = TrackRule(track=track, options=options)
-    return Metric(name=name, kind="sum_of_parts", category=category, max_points=max_points, tracks=tracks,
+    return Metric(name=name, kind=kind, category=category, max_points=max_points, tracks=tracks,
                   parts=tuple(parts), parts_combine=combine)
 
 
@@ -646,7 +618,7 @@ def _track(doc: _Doc, path: str, track: str, table: Any, kind: str, lists: _Area
            max_points: float) -> TrackRule:
     if not isinstance(table, dict):
         raise doc.fail(path, "expected a table")
-    allowed = _TRACK_KEYS[kind]
+    allowed = KINDS[kind].track_keys
     doc.only(table, path, allowed)
     band = None
     if "seat_band" in allowed:
@@ -656,7 +628,7 @@ def _track(doc: _Doc, path: str, track: str, table: Any, kind: str, lists: _Area
         band = lists.bands[band_name]
     extra: dict[str, Any] = {}
     if "min_value" in allowed:
-        extra["value_band"] = _value_band(doc, table, path, required=kind == "threshold_count_growth")
+        extra["value_band"] = _value_band(doc, table, path, required=KINDS[kind].value_band_required)
     if "min_baseline" in allowed:
         extra["min_baseline"] = float(doc.number(table, "min_baseline", path, default=0.0))
     if "prerequisite_people" in allowed:

@@ -10,19 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-METRIC_KINDS: tuple[str, ...] = (
-    "tenant_count_growth",
-    "certified_people",
-    "certified_people_in_steps",
-    "active_usage_growth",
-    "deployment_growth",
-    "threshold_count_growth",
-    "measure_growth",
-    "distinct_services",
-    "sum_of_parts",
-)
-#: Metric kinds that count certified people (the others read usage rows).
-PERSON_KINDS: frozenset[str] = frozenset({"certified_people", "certified_people_in_steps"})
 #: What a measure kind sums: Azure consumed / billed revenue in USD, or Business Applications'
 #: monthly consumption value (active users or capacity x the rate card).
 MEASURES: tuple[str, ...] = ("revenue_usd", "consumption_value")
@@ -164,11 +151,9 @@ class Metric:
     #: ("points": each part's points, negatives earning 0) or values ("values") are summed.
     parts: tuple[Metric, ...] = ()
     parts_combine: Literal["points", "values"] = "points"
-
-    @property
-    def counts_people(self) -> bool:
-        """Whether the metric counts certified people (skilling) rather than usage."""
-        return self.kind in PERSON_KINDS
+    #: The metric counts certified people (skilling) rather than reading usage: its kind's
+    #: `counts_people` (see `rules.kinds`), set by the loader.
+    counts_people: bool = False
 
     def leaves(self) -> tuple[Metric, ...]:
         """The metrics that read data: the parts, or the metric itself."""

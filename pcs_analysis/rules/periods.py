@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from pcs_analysis.rules import Refresh
+from pcs_analysis.rules.model import Refresh
 
 
 def month_index(day: dt.date) -> int:

@@ -1,15 +1,16 @@
-"""Metric kinds over certified people (skilling)."""
+"""What the people kinds share: the certifications a person holds that count on a day, and the
+changes that add a certified person."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from pcs_analysis.engine.context import COUNTED, PERSON_COLUMNS, Context
-from pcs_analysis.rules import Metric
+from pcs_analysis.rules.kinds.base import Proposals, Slots
+from pcs_analysis.rules.kinds.frames import COUNTED, PERSON_COLUMNS, Context
+from pcs_analysis.rules.model import Metric
 
-# --- certified_people: skilling -------------------------------------------------------------
 
-def _held(ctx: Context, certifications: tuple, metric_name: str, step: str | None) -> pl.LazyFrame:
+def held(ctx: Context, certifications: tuple, metric_name: str, step: str | None) -> pl.LazyFrame:
     """Person x eligible certification rows with whether each counts on the snapshot day.
 
     A certification counts when it was earned by the skilling cut-off (the refresh lag), has not
@@ -59,9 +60,16 @@ def _held(ctx: Context, certifications: tuple, metric_name: str, step: str | Non
     return held.select(pl.col(c).cast(t) for c, t in PERSON_COLUMNS.items())
 
 
-def certified_people(ctx: Context, metric: Metric) -> pl.LazyFrame:
-    """People holding at least one of the metric's certifications that counts on the day."""
-    return _held(ctx, metric.certifications, metric.name, None)
+def propose_people(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
+    """One more person certified in each list the metric counts (a still valid certification):
+    the scoring list first, then the prerequisite steps."""
+    *steps, scoring = people_slots(leaf)
+    for where, certifications in (scoring, *steps):
+        where = "scoring step" if where == SCORING_STEP else where or leaf.certification_level
+        valid = [cert for cert in certifications if cert.retires_on is None] or list(certifications)
+        person = f"new-person-{where.replace(' ', '-')}"
+        sink.add("add_person", person, f"{label}: certify one more person ({where}): {valid[0].name}",
+                 sink.certify(person, valid[0].name))
 
 
 SCORING_STEP = "scoring"
@@ -71,38 +79,8 @@ def step_labels(metric: Metric) -> list[str]:
     return [f"step {i + 1}" for i in range(len(metric.steps))]
 
 
-def certified_people_in_steps(ctx: Context, metric: Metric) -> pl.LazyFrame:
-    """People per prerequisite step and in the scoring step. A person can count in several
-    steps, once per step."""
-    frames = [_held(ctx, certs, metric.name, label) for label, certs in zip(step_labels(metric), metric.steps,
-                                                                              strict=True)]
-    frames.append(_held(ctx, metric.certifications, metric.name, SCORING_STEP))
-    return pl.concat(frames)
-
-
-def stepped_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:
-    """Value = people in the scoring step; per track, every prerequisite step with at least
-    `prerequisite_people` people earns `prerequisite_points`, and the scoring step's points need
-    every prerequisite met."""
-    labels = step_labels(metric)
-    counted = contributions.filter(pl.col("is_counted"))
-    per_partner = counted.group_by("partner_id", "as_of").agg(
-        *[pl.col("person_id").filter(pl.col("step") == label).n_unique().alias(label)
-          for label in [*labels, SCORING_STEP]])
-    return step_values_from_counts(per_partner, metric, ["partner_id", "as_of"])
-
-
-def step_values_from_counts(counts: pl.LazyFrame, metric: Metric, keys: list[str]) -> pl.LazyFrame:
-    """The values of a stepped metric from people counted per step (one column per step label
-    and `scoring`), per track: `value` (people in the scoring step), `base_points` (met
-    prerequisite steps x their points) and `is_open` (every prerequisite met)."""
-    labels = step_labels(metric)
-    frames = []
-    for track, rule in metric.tracks.items():
-        met = [pl.col(label) >= rule.prerequisite_people for label in labels]
-        base = pl.sum_horizontal([m.cast(pl.Float64) for m in met]) * rule.prerequisite_points if met else pl.lit(0.0)
-        frames.append(counts.select(
-            *keys, pl.lit(track).alias("track"), pl.lit(metric.name).alias("metric"),
-            pl.lit(None, pl.String).alias("option"), pl.col(SCORING_STEP).cast(pl.Float64).alias("value"),
-            base.alias("base_points"), (pl.all_horizontal(met) if met else pl.lit(True)).alias("is_open")))
-    return pl.concat(frames)
+def people_slots(metric: Metric) -> Slots:
+    """The metric's people slots: one per prerequisite step, then the scoring list (unlabelled
+    when there are no steps)."""
+    steps = tuple(zip(step_labels(metric), metric.steps, strict=True))
+    return (*steps, (SCORING_STEP if metric.steps else None, metric.certifications))

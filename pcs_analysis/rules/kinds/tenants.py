@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pcs_analysis.rules import AreaRules, Metric, SeatBand
+from pcs_analysis.rules.model import AreaRules, Metric, SeatBand, TrackRule
 
 TENANT = ["partner_id", "tenant_id"]
 
@@ -163,3 +163,9 @@ def area_usage_rows(usage: pl.LazyFrame, area: AreaRules) -> pl.LazyFrame:
     keys, products = area.workload_reads()
     return usage.filter(pl.col("workload_key").cast(pl.String).is_in(sorted(keys))
                         | pl.col("product").cast(pl.String).is_in(sorted(products)))
+
+
+def first_association(rule: TrackRule) -> str | None:
+    """The association type a proposed customer takes on a track: its first option's first."""
+    option = rule.options[0]
+    return option.associations[0] if option.associations else None

@@ -1,1 +1,0 @@
-"""The metric kinds."""

@@ -1,0 +1,93 @@
+"""active_usage_growth: usage growth, the active users gained over a year, since association."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from pcs_analysis.rules.kinds.base import Kind, Proposals
+from pcs_analysis.rules.kinds.frames import (
+    COUNTED,
+    YEAR,
+    Context,
+    at_snapshot,
+    eligibility_reason,
+    signed_periods,
+    tenant_frame,
+)
+from pcs_analysis.rules.kinds.tenants import TENANT, eligible_workload_rows, first_association, tenant_option_months
+from pcs_analysis.rules.model import Metric
+
+
+def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
+    """Eligible active units in the scored month minus those of the same month a year earlier,
+    per tenant x workload x option.
+
+    With `credit_from_association` ("You can only receive points for usage growth from the time
+    you claim or associate with a customer", S3), a tenant workload whose association began after
+    the baseline month is measured from its association month: counted in the scored month, it
+    adds its users then minus its users in the association month, whatever its seat band was
+    then; not counted in the scored month, it adds nothing (it was not eligible a year earlier
+    either).
+    """
+    rows = eligible_workload_rows(ctx.usage, metric)
+    table = tenant_option_months(rows, ctx.seat_bands(metric), metric, by_workload=True)
+    keys = [*TENANT, "workload_key", "track", "option"]
+    reason = eligibility_reason()
+    current = at_snapshot(table, ctx.snapshots, months_back=0).with_columns(
+        reason.alias("current_reason"), pl.lit(False).alias("since_association"))
+    baseline_month = pl.col("month_index") - YEAR
+    if metric.credit_from_association:
+        baseline_month = pl.max_horizontal(baseline_month, pl.col("assoc_month"))
+    from_current = current.select(*keys, "as_of", baseline_month.alias("base_month"), "current_reason",
+                                  (baseline_month > pl.col("month_index") - YEAR).alias("since_association"))
+    lost = (
+        at_snapshot(table, ctx.snapshots, months_back=YEAR)
+        .join(current.select(*keys, "as_of"), on=[*keys, "as_of"], how="anti", nulls_equal=True)
+        .select(*keys, "as_of", pl.col("month_index").alias("base_month"),
+                pl.lit(None, pl.String).alias("current_reason"), pl.lit(False).alias("since_association"))
+    )
+    baseline = (
+        pl.concat([from_current, lost])
+        .join(table, left_on=[*keys, "base_month"], right_on=[*keys, "month_index"], how="inner",
+              nulls_equal=True)
+        .rename({"base_month": "month_index"})
+    )
+    # Measured since its association: the association month counts exactly when the scored
+    # month does.
+    reason = pl.when(pl.col("since_association")).then(
+        pl.when(pl.col("current_reason") == COUNTED).then(pl.lit(COUNTED))
+        .otherwise(pl.lit("not_counted_in_scored_month"))).otherwise(reason)
+    value = pl.col("active").cast(pl.Float64)
+    return tenant_frame(signed_periods(current, baseline, reason=reason, value=value), metric)
+
+
+def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
+    """Per option, the users that earn one more point at the tenant workload with the most paid
+    licences not yet active; and moving tenants between options."""
+    rule = leaf.tracks[track]
+    for opt in rule.options:
+        users = math.ceil(opt.full_marks_at / leaf.max_points)
+        rows = sink.month_rows(leaf).filter(pl.col("association").is_in(list(opt.associations)))
+        rows = rows.with_columns((pl.col("paid_units").fill_null(0) - pl.col("active_units").fill_null(0))
+                                 .alias("headroom")).filter(pl.col("headroom") >= users)
+        if rows.height:
+            r = rows.sort("headroom", descending=True).row(0, named=True)
+            sink.add("grow_users", r["tenant_id"], f"{label}: {users} more active users of {r['workload']} at "
+                     f"{r['tenant_id']} ({opt.name or first_association(rule)})",
+                     sink.change_row(r, active_units=(r["active_units"] or 0) + users))
+    if len(rule.options) > 1:
+        sink.association_moves(label, leaf, track)
+
+
+KIND = Kind(
+    name="active_usage_growth",
+    summary="active users now minus a year earlier (or since association)",
+    metric_keys=frozenset({"workloads", "credit_from_association"}),
+    track_keys=frozenset({"seat_band", "associations", "options", "full_marks_at"}),
+    contributions=active_usage_growth,
+    shown_late=("credit_from_association",),
+    forecast_sums=True,
+    propose=propose,
+)

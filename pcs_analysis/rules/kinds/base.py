@@ -1,0 +1,124 @@
+"""What a metric kind is: everything the rest of the package needs to know about it, in one value.
+
+Each kind's module (`rules/kinds/<kind>.py`) builds one `Kind`; `rules.kinds.KINDS` registers
+them. The loader reads a kind's settings keys from it, `rules show` its settings to describe,
+the engine its contribution and value functions, the forecast how it moves, the planner the
+people slots it has, and recommendations the changes that raise it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import polars as pl
+
+from pcs_analysis.rules.model import AreaRules, Certification, Metric, TrackRule
+
+if TYPE_CHECKING:
+    from pcs_analysis.rules.kinds.frames import Context
+
+#: Contribution rows of a metric (see `frames`): the facts behind its value.
+Contributions = Callable[["Context", Metric], pl.LazyFrame]
+#: A value function returns the value keys, `value`, and optionally `base_points` (points earned
+#: whatever the value) and `is_open` (false: the linear points of `value` are withheld, e.g. a
+#: prerequisite or gate is not met). Without one, a metric's value is the sum of its counted
+#: contributions.
+ValueFunction = Callable[["Context", Metric, pl.LazyFrame], pl.LazyFrame]
+#: A change to a partner's usage and certification tables (see `Proposals`).
+Change = Callable[[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]
+#: The people slots of a skilling metric: (step label or None, the certifications that fill it).
+Slots = tuple[tuple[str | None, tuple[Certification, ...]], ...]
+
+
+class Proposals(Protocol):
+    """What a kind may propose to raise its value: recommendations hand a kind this object for one
+    partner, area and data month, and rescore every change it adds."""
+
+    area: AreaRules
+    month: dt.date
+
+    def add(self, kind: str, subject: str, text: str, change: Change) -> None:
+        """Propose `change`, described by `text`."""
+
+    def new_customer(self) -> str:
+        """A tenant id the partner does not use yet."""
+
+    def customer_rows(self, tenant: str, workload: str | None, association: str | None, *, paid: int | None = None,
+                      active: int | None = None, revenue: float | None = None,
+                      product: str | None = None) -> Change:
+        """Adds one usage row of the data month."""
+
+    def change_row(self, row: dict[str, Any], **values: Any) -> Change:
+        """Sets `values` on one usage row of the data month (as `month_rows` gave it)."""
+
+    def certify(self, person: str, certification: str) -> Change:
+        """Adds a person holding `certification`, earned in time to count."""
+
+    def month_rows(self, leaf: Metric) -> pl.DataFrame:
+        """The partner's usage rows of the data month that the metric reads."""
+
+    def workload_name(self, leaf: Metric) -> str | None:
+        """The first of the metric's workloads, as the rulebook names it."""
+
+    def association_moves(self, label: str, leaf: Metric, track: str) -> None:
+        """Proposes moving the largest tenants of one association option to another."""
+
+
+def no_lookback(metric: Metric) -> int:
+    return 0
+
+
+def no_proposals(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
+    return None
+
+
+def no_slots(metric: Metric) -> Slots:
+    return ()
+
+
+def growth_in_units(leaf: Metric, rule: TrackRule, baseline: np.ndarray,
+                    current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A forecast value of a growth metric: the forecast level minus the baseline, always open."""
+    return current - baseline, np.ones_like(current, dtype=bool)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A metric kind. Only `name`, `summary` and `metric_keys` are required; the defaults describe
+    a usage kind whose value is the sum of its counted contributions."""
+
+    name: str
+    summary: str
+    #: Keys a metric table of this kind may hold in the rulebook (beyond kind, category,
+    #: max_points and tracks) and keys its track tables may hold.
+    metric_keys: frozenset[str]
+    track_keys: frozenset[str] = frozenset()
+    contributions: Contributions | None = None
+    value: ValueFunction | None = None
+    #: Counts certified people (skilling) rather than reading usage rows.
+    counts_people: bool = False
+    #: May be a part of a sum of parts (parts read usage rows).
+    can_be_part: bool = True
+    #: The track tables must give a value band.
+    value_band_required: bool = False
+    #: Months before a compared month the kind reads beyond its windows and bands.
+    lookback: Callable[[Metric], int] = no_lookback
+    #: The metric settings `rules show` lists for the kind, in order: early (after `kind`), late
+    #: (after the certification lists) and per track (before the prerequisites).
+    shown: tuple[str, ...] = ()
+    shown_late: tuple[str, ...] = ()
+    shown_per_track: tuple[str, ...] = ()
+    #: How the forecast moves it: the monthly sum grows lognormally (True), or units arrive and
+    #: leave (False); and the value of a forecast level against its baseline.
+    forecast_sums: bool = False
+    forecast_value: Callable[[Metric, TrackRule, np.ndarray, np.ndarray],
+                             tuple[np.ndarray, np.ndarray]] = growth_in_units
+    #: The changes recommendations try for one metric and track.
+    propose: Callable[[Proposals, str, Metric, str], None] = no_proposals
+    #: The people slots the certification planner fills.
+    people_slots: Callable[[Metric], Slots] = no_slots
+

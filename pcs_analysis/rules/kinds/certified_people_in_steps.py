@@ -1,0 +1,62 @@
+"""certified_people_in_steps: skilling with prerequisite steps, each met step earning points and the
+scoring step's points needing every step met."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pcs_analysis.rules.kinds.base import Kind
+from pcs_analysis.rules.kinds.frames import Context
+from pcs_analysis.rules.kinds.people import SCORING_STEP, held, people_slots, propose_people, step_labels
+from pcs_analysis.rules.model import Metric
+
+
+def certified_people_in_steps(ctx: Context, metric: Metric) -> pl.LazyFrame:
+    """People per prerequisite step and in the scoring step. A person can count in several
+    steps, once per step."""
+    frames = [held(ctx, certs, metric.name, label) for label, certs in zip(step_labels(metric), metric.steps,
+                                                                              strict=True)]
+    frames.append(held(ctx, metric.certifications, metric.name, SCORING_STEP))
+    return pl.concat(frames)
+
+
+def stepped_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.LazyFrame:
+    """Value = people in the scoring step; per track, every prerequisite step with at least
+    `prerequisite_people` people earns `prerequisite_points`, and the scoring step's points need
+    every prerequisite met."""
+    labels = step_labels(metric)
+    counted = contributions.filter(pl.col("is_counted"))
+    per_partner = counted.group_by("partner_id", "as_of").agg(
+        *[pl.col("person_id").filter(pl.col("step") == label).n_unique().alias(label)
+          for label in [*labels, SCORING_STEP]])
+    return step_values_from_counts(per_partner, metric, ["partner_id", "as_of"])
+
+
+def step_values_from_counts(counts: pl.LazyFrame, metric: Metric, keys: list[str]) -> pl.LazyFrame:
+    """The values of a stepped metric from people counted per step (one column per step label
+    and `scoring`), per track: `value` (people in the scoring step), `base_points` (met
+    prerequisite steps x their points) and `is_open` (every prerequisite met)."""
+    labels = step_labels(metric)
+    frames = []
+    for track, rule in metric.tracks.items():
+        met = [pl.col(label) >= rule.prerequisite_people for label in labels]
+        base = pl.sum_horizontal([m.cast(pl.Float64) for m in met]) * rule.prerequisite_points if met else pl.lit(0.0)
+        frames.append(counts.select(
+            *keys, pl.lit(track).alias("track"), pl.lit(metric.name).alias("metric"),
+            pl.lit(None, pl.String).alias("option"), pl.col(SCORING_STEP).cast(pl.Float64).alias("value"),
+            base.alias("base_points"), (pl.all_horizontal(met) if met else pl.lit(True)).alias("is_open")))
+    return pl.concat(frames)
+
+
+KIND = Kind(
+    name="certified_people_in_steps",
+    summary="people in a scoring step, after prerequisite steps",
+    metric_keys=frozenset({"certifications", "steps"}),
+    track_keys=frozenset({"prerequisite_people", "prerequisite_points", "points_per_person", "full_marks_at"}),
+    contributions=certified_people_in_steps,
+    value=stepped_values,
+    counts_people=True,
+    can_be_part=False,
+    propose=propose_people,
+    people_slots=people_slots,
+)

@@ -1,0 +1,124 @@
+"""What every metric kind reads (`Context`), the contribution columns it returns, and the frame
+helpers the kinds share.
+
+Tenant contribution columns
+    partner_id, as_of, track, metric, option, period ("current" or "baseline"), month_index,
+    tenant_id, workload, is_counted, reason, contribution, active, paid, share, max_paid,
+    assoc_month, amount (the measure: USD, or consumption value)
+Person contribution columns
+    partner_id, as_of, metric, step, person_id, certification, earned_on, expires_on, is_counted,
+    reason, contribution
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from pcs_analysis.rules.model import AreaRules, Metric, Rulebook
+
+TENANT_COLUMNS = {
+    "partner_id": pl.String, "as_of": pl.Date, "track": pl.String, "metric": pl.String,
+    "option": pl.String, "period": pl.String, "month_index": pl.Int32, "tenant_id": pl.String,
+    "workload": pl.String, "is_counted": pl.Boolean, "reason": pl.String,
+    "contribution": pl.Float64, "active": pl.Float64, "paid": pl.Float64, "share": pl.Float64,
+    "max_paid": pl.Float64, "assoc_month": pl.Int32, "amount": pl.Float64,
+}
+PERSON_COLUMNS = {
+    "partner_id": pl.String, "as_of": pl.Date, "metric": pl.String, "step": pl.String,
+    "person_id": pl.String,
+    "certification": pl.String, "earned_on": pl.Date, "expires_on": pl.Date,
+    "is_counted": pl.Boolean, "reason": pl.String, "contribution": pl.Float64,
+}
+
+#: Reason codes of contribution rows (explain turns them into sentences).
+COUNTED = "counted"
+#: "The same month last year": metric formulas compare month M with M - YEAR.
+YEAR = 12
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every metric kind reads: prepared inputs and the snapshots to evaluate."""
+
+    usage: pl.LazyFrame
+    certifications: pl.LazyFrame
+    snapshots: pl.LazyFrame
+    rules: Rulebook
+    area: AreaRules
+    #: Seat bands per (workload list, track bands), computed once and shared by the metrics.
+    bands: dict[tuple, pl.LazyFrame]
+    #: Days that show the same data month share one evaluation of the usage metrics: `day_map`
+    #: links each month's first day (`month_as_of`) to every snapshot day showing it; None when
+    #: every snapshot shows a month of its own.
+    day_map: pl.LazyFrame | None = None
+
+    def seat_bands(self, metric: Metric) -> pl.LazyFrame:
+        return self.bands[band_key(metric)]
+
+    def by_month(self) -> Context:
+        """The context whose snapshots are one day per data month (for usage metrics, which
+        depend on the data month only)."""
+        if self.day_map is None:
+            return self
+        months = self.snapshots.join(self.day_map.select(pl.col("month_as_of").alias("as_of")).unique(),
+                                     on="as_of", how="semi")
+        return replace(self, snapshots=months, day_map=None)
+
+    def to_days(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """Rows computed by month (`by_month`) repeated for every snapshot day showing that month."""
+        if self.day_map is None:
+            return frame
+        return frame.rename({"as_of": "month_as_of"}).join(self.day_map, on="month_as_of", how="inner") \
+            .drop("month_as_of")
+
+
+def band_key(metric: Metric) -> tuple:
+    return (metric.workload_set, tuple((t, r.seat_band) for t, r in metric.tracks.items()))
+
+
+def tenant_frame(frame: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
+    """Select the tenant contribution columns, in order and with their types."""
+    frame = frame.with_columns(pl.lit(metric.name).alias("metric"))
+    missing = [c for c in TENANT_COLUMNS if c not in frame.collect_schema().names()]
+    frame = frame.with_columns(pl.lit(None).alias(c) for c in missing)
+    return frame.select(pl.col(c).cast(t) for c, t in TENANT_COLUMNS.items())
+
+
+def at_snapshot(table: pl.LazyFrame, snapshots: pl.LazyFrame, *, months_back: int) -> pl.LazyFrame:
+    """Rows of `table` in the month `months_back` before each snapshot's scored month."""
+    points = snapshots.select("as_of", (pl.col("month_index") - months_back).alias("month_index"))
+    return table.join(points, on="month_index", how="inner")
+
+
+
+
+def eligibility_reason(*more: tuple[pl.Expr, str]) -> pl.Expr:
+    """The reason code of a tenant row: outside the seat band, not yet associated, then the
+    kind's own conditions (`(is_failing, code)` pairs, in order), else counted."""
+    reason = pl.when(~pl.col("in_band")).then(pl.lit("seat_band")).when(~pl.col("is_associated")).then(
+        pl.lit("not_associated_yet"))
+    for failing, code in more:
+        reason = reason.when(failing).then(pl.lit(code))
+    return reason.otherwise(pl.lit(COUNTED))
+
+
+def signed_periods(current: pl.LazyFrame, baseline: pl.LazyFrame, *, reason: pl.Expr,
+                   value: pl.Expr) -> pl.LazyFrame:
+    """Contribution rows of a year-on-year metric: rows whose `reason` is counted add `value`
+    in the scored month and subtract it in the baseline month."""
+    frames = [
+        frame.with_columns(pl.lit(period).alias("period"), reason.alias("reason"))
+        .with_columns((pl.col("reason") == COUNTED).alias("is_counted"))
+        .with_columns(pl.when(pl.col("is_counted")).then(sign * value).otherwise(0.0).alias("contribution"))
+        for period, frame, sign in (("current", current, 1.0), ("baseline", baseline, -1.0))
+    ]
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def year_on_year(table: pl.LazyFrame, snapshots: pl.LazyFrame, *, reason: pl.Expr,
+                 value: pl.Expr) -> pl.LazyFrame:
+    """Signed contributions of each snapshot's scored month and the same month a year earlier."""
+    return signed_periods(at_snapshot(table, snapshots, months_back=0),
+                          at_snapshot(table, snapshots, months_back=YEAR), reason=reason, value=value)

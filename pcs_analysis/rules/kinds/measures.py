@@ -1,0 +1,96 @@
+"""What the measure kinds share: a measure summed from usage rows, Azure consumed or billed revenue
+(USD) or Business Applications' monthly consumption value (MCV: active users or capacity x the
+area's rate card), over a window, and the value bands units are judged by.
+
+Amounts are summed in hundredths (whole cents for USD) so that sums are exact and independent of
+the order of summation; they are divided back only for comparisons and output.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pcs_analysis.rules.kinds.frames import Context
+from pcs_analysis.rules.kinds.tenants import TENANT, eligible_workload_rows, option_rows, promoted_expr
+from pcs_analysis.rules.model import Metric
+
+#: Settings every measure kind has, and the value band keys of its track tables.
+MEASURE_KEYS = frozenset({"products", "workloads", "exclude_workloads", "measure", "window_months", "window_value",
+                          "workload_associations"})
+BAND_KEYS = frozenset({"min_value", "above_value", "max_value", "promoted_within_months"})
+#: The settings `rules show` lists first for a measure kind (rates and workload associations per
+#: line).
+MEASURE_SHOWN = ("measure", "window_months", "window_value", "rates", "workload_associations")
+
+
+def measure_rows(ctx: Context, metric: Metric, *, by_workload: bool = False) -> pl.LazyFrame:
+    """The measure of associated rows per tenant (x workload) x track x option x month, in
+    hundredths. With the consumption value, a workload is its rate-card line (Sales counts as
+    Customer Engagement)."""
+    rows = option_rows(eligible_workload_rows(ctx.usage, metric), metric)
+    if metric.measure == "consumption_value":
+        lines = pl.DataFrame(
+            [{"workload_key": k, "unit_key": r.unit_key, "unit": r.unit, "rate": r.rate}
+             for k, r in metric.rates.items()],
+            schema={"workload_key": pl.String, "unit_key": pl.String, "unit": pl.String, "rate": pl.Float64},
+        ).lazy()
+        rows = rows.with_columns(pl.col("workload_key").cast(pl.String)).join(
+            lines, on="workload_key", how="inner").with_columns(
+            (pl.col("active") * pl.col("rate") * 100).round(0).cast(pl.Int64).alias("amount"),
+            pl.col("unit_key").alias("workload_key"), pl.col("unit").alias("workload"))
+    else:
+        rows = rows.with_columns(pl.col("revenue_cents").alias("amount"))
+    keys = [*TENANT, *(["workload_key"] if by_workload else []), "track", "option", "month_index"]
+    return rows.group_by(keys).agg(
+        pl.when(pl.col("is_associated")).then(pl.col("amount")).otherwise(0).sum().alias("amount"),
+        pl.col("is_associated").any(),
+        *([pl.col("workload").cast(pl.String).first()] if by_workload else []),
+    )
+
+
+def spread(table: pl.LazyFrame, keys: list[str], months: int, how: str) -> pl.LazyFrame:
+    """Each month's amount over the `months` months ending there: the largest single month
+    ("any_month") or the total ("total")."""
+    if months == 1:
+        return table
+    spread = table.with_columns(pl.int_ranges(0, months, dtype=pl.Int32).alias("offset")).explode("offset") \
+        .with_columns((pl.col("month_index") + pl.col("offset")).alias("month_index"))
+    carried = [pl.col("workload").first()] if "workload" in table.collect_schema().names() else []
+    agg = pl.col("amount").max() if how == "any_month" else pl.col("amount").sum()
+    return spread.group_by([*keys, "month_index"]).agg(agg, pl.col("is_associated").any(), *carried)
+
+
+def in_units(table: pl.LazyFrame) -> pl.LazyFrame:
+    """Hundredths back to USD (or MCV) for comparisons and output."""
+    return table.with_columns((pl.col("amount") / 100).alias("amount"))
+
+
+def windowed(ctx: Context, metric: Metric, keys: list[str], *, by_workload: bool = False) -> pl.LazyFrame:
+    monthly = measure_rows(ctx, metric, by_workload=by_workload)
+    return in_units(spread(monthly, keys, metric.window_months, metric.window_value))
+
+
+def with_band(table: pl.LazyFrame, metric: Metric, keys: list[str]) -> pl.LazyFrame:
+    """Adds `in_band` (the unit's amount is in the track's value band, or was within the
+    promotion window), `is_promoted` and `band_reason` (below_band / above_band). Tracks without
+    a band: every unit is in it."""
+    rows = [{"track": t, "band_min": r.value_band.minimum if r.value_band else None,
+             "band_above": r.value_band.above if r.value_band else False,
+             "band_max": r.value_band.maximum if r.value_band else None,
+             "band_months": r.value_band.promoted_within_months if r.value_band else None}
+            for t, r in metric.tracks.items()]
+    bands = pl.DataFrame(rows, schema={"track": pl.String, "band_min": pl.Float64, "band_above": pl.Boolean,
+                                       "band_max": pl.Float64, "band_months": pl.Int32}).lazy()
+    amount = pl.col("amount")
+    low_ok = pl.col("band_min").is_null() | pl.when(pl.col("band_above")).then(amount > pl.col("band_min")) \
+        .otherwise(amount >= pl.col("band_min"))
+    high_ok = pl.col("band_max").is_null() | (amount <= pl.col("band_max"))
+    is_above = pl.col("band_max").is_not_null() & (amount > pl.col("band_max"))
+    table = table.join(bands, on="track", how="left").with_columns(
+        (low_ok & high_ok).alias("in_raw_band"), is_above.alias("is_above_band"))
+    promoted = promoted_expr(pl.col("band_months"), [*keys])
+    return table.with_columns(promoted.alias("is_promoted")).with_columns(
+        (pl.col("in_raw_band") | pl.col("is_promoted")).alias("in_band"),
+        pl.when(pl.col("is_above_band")).then(pl.lit("above_band")).otherwise(pl.lit("below_band"))
+        .alias("band_reason"),
+    ).drop("in_raw_band", "is_above_band", "band_min", "band_above", "band_max", "band_months")
