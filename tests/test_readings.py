@@ -11,7 +11,8 @@ from pcs_analysis.analysis.explanation import explain
 from pcs_analysis.analysis.forecasts import forecast
 from pcs_analysis.analysis.sensitivities import sensitivity
 from pcs_analysis.analysis.status import qualification
-from pcs_analysis.engine.scoring import is_preferred, score
+from pcs_analysis.engine.points import is_preferred
+from pcs_analysis.engine.scoring import score
 from tests.builders import AS_OF, BASE, M, cert_row, make_data, metric, usage_row
 
 INTERMEDIATE = "Microsoft 365 Certified: Teams Administrator Associate"

@@ -30,14 +30,8 @@ import polars as pl
 
 from pcs_analysis.analysis.sensitivities import _metric_points
 from pcs_analysis.analysis.status import qualification
-from pcs_analysis.engine.scoring import (
-    TOTAL_DECIMALS,
-    above_minimum,
-    follows_scores,
-    qualifies,
-    score,
-    track_preference,
-)
+from pcs_analysis.engine.points import TOTAL_DECIMALS, above_minimum, follows_scores, qualifies, track_preference
+from pcs_analysis.engine.scoring import score
 from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.names import canonical_key_expr

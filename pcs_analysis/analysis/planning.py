@@ -37,7 +37,8 @@ import polars as pl
 
 from pcs_analysis.analysis.explanation import Explanation, explain
 from pcs_analysis.analysis.status import windows_of
-from pcs_analysis.engine.scoring import follows_scores, score
+from pcs_analysis.engine.points import follows_scores
+from pcs_analysis.engine.scoring import score
 from pcs_analysis.errors import DefectError, PcsError
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.names import name_key

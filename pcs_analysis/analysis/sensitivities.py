@@ -29,14 +29,16 @@ import polars as pl
 
 from pcs_analysis.engine.context import build_context
 from pcs_analysis.engine.evaluate import metric_values
-from pcs_analysis.engine.scoring import (
+from pcs_analysis.engine.points import (
     TOTAL_DECIMALS,
+    above_minimum,
     follows_scores,
     is_preferred,
     parts_points_expr,
     points_expr,
-    score,
+    qualifies,
 )
+from pcs_analysis.engine.scoring import score
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
 from pcs_analysis.rules.periods import parse_date, snapshots
@@ -356,12 +358,12 @@ def _points_stage(values: pl.DataFrame, area: AreaRules, params: list[str], comb
                                      .otherwise(pl.col(column)).alias(column))
         metric_points[metric] = _metric_points(rows, q, metric_params).select(
             *keys, *metric_params, pl.col("points").alias("_points"))
-    bar = pl.col("min_total_points").cast(pl.Float64) if "min_total_points" in params else pl.lit(q.min_total_points)
-    minimum = (pl.col("min_metric_points").cast(pl.Float64) if "min_metric_points" in params
-               else pl.lit(q.min_metric_points))
-    comparison = (pl.col("min_metric_comparison") if "min_metric_comparison" in params
-                  else pl.lit(q.min_metric_comparison))
-    above = pl.when(comparison == "ge").then(pl.col("lowest") >= minimum).otherwise(pl.col("lowest") > minimum)
+    # The variant's bar, minimum and comparison where they vary, through the one qualification rule.
+    bar = pl.col("min_total_points").cast(pl.Float64) if "min_total_points" in params else None
+    above = above_minimum(
+        pl.col("lowest"), q,
+        minimum=pl.col("min_metric_points").cast(pl.Float64) if "min_metric_points" in params else None,
+        comparison=pl.col("min_metric_comparison") if "min_metric_comparison" in params else None)
     # One frame per track (partner x variant), then the kept track by comparing the columns: no
     # sort over partners x variants x tracks.
     per_track = []
@@ -373,7 +375,7 @@ def _points_stage(values: pl.DataFrame, area: AreaRules, params: list[str], comb
                 (pl.col("total") + pl.col("_points")).alias("total"),
                 pl.min_horizontal("lowest", "_points").alias("lowest")).drop("_points")
         totals = totals.with_columns(pl.col("total").round(TOTAL_DECIMALS)).with_columns(
-            ((pl.col("total") >= bar) & above).alias("is_qualified"))
+            qualifies(pl.col("total"), above, q, bar=bar).alias("is_qualified"))
         per_track.append((track, totals.select("partner_id", "variant", pl.col("total").alias(f"total_{track}"),
                                                pl.col("is_qualified").alias(f"qualified_{track}"))))
     kept = per_track[0][1]
