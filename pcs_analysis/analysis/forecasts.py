@@ -162,8 +162,11 @@ def _refresh_days(day: dt.date, status: dict, months: int | None, rules: Ruleboo
 def _usage(metric, past, data_month: int, future_months: list[int], rng: np.random.Generator, paths: int,
            rates: Rates) -> tuple[pl.DataFrame, list[dict]]:
     """Simulated values of a usage metric (or of each of its parts)."""
-    contributions = past.contributions[past.summary["area"][0]][metric.name].filter(
-        (pl.col("period") == "current") & pl.col("is_counted")).collect()
+    rows = past.contributions[past.summary["area"][0]][metric.name]
+    contributions = rows.filter((pl.col("period") == "current") & pl.col("is_counted")).collect()
+    # The baselines of the data month's score (some kinds measure a customer from its association).
+    baselines = rows.filter((pl.col("period") == "baseline") & pl.col("is_counted")
+                            & (pl.col("as_of") == pl.col("as_of").max())).collect()
     leaves = metric.parts or (metric,)
     frames, used = [], []
     for leaf in leaves:
@@ -171,8 +174,10 @@ def _usage(metric, past, data_month: int, future_months: list[int], rng: np.rand
         for track, rule in leaf.tracks.items():
             for option in rule.options:
                 name = leaf.name if metric.parts else option.name
-                mine = rows.filter((pl.col("track") == track) & pl.col("option").eq_missing(pl.lit(name, pl.String)))
-                frame, info = _simulate_usage(leaf, mine, data_month, future_months, rng, paths, rates, track)
+                this = (pl.col("track") == track) & pl.col("option").eq_missing(pl.lit(name, pl.String))
+                mine = rows.filter(this)
+                frame, info = _simulate_usage(leaf, mine, data_month, future_months, rng, paths, rates, track,
+                                              baselines.filter(this))
                 frames.append(frame.with_columns(pl.lit(track).alias("track"), pl.lit(metric.name).alias("metric"),
                                                  pl.lit(name, pl.String).alias("option")))
                 used.append({"metric": metric.name, "part_or_option": name, "track": track, **info})
@@ -180,12 +185,15 @@ def _usage(metric, past, data_month: int, future_months: list[int], rng: np.rand
 
 
 def _simulate_usage(leaf, rows: pl.DataFrame, data_month: int, future_months: list[int], rng, paths: int,
-                    rates: Rates, track: str) -> tuple[pl.DataFrame, dict]:
-    history = list(range(data_month - 11, data_month + 1))
+                    rates: Rates, track: str, baselines: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
+    # The months up to the data month back to the first baseline the future months compare with
+    # (the coming months M+1.. compare with M-11..; the data month itself with M-12).
+    history = list(range(min(future_months) - 12 if future_months else data_month - 11, data_month + 1))
     by_month = {m: part for (m,), part in rows.group_by("month_index")}
     unit = ["tenant_id", "workload"] if "workload" in rows.columns and rows["workload"].null_count() < rows.height \
         else ["tenant_id"]
-    sums = np.array([float(by_month[m]["contribution"].sum()) if m in by_month else 0.0 for m in history])
+    # fsum: exact, so the same rows in another order give the same forecast to the last bit
+    sums = np.array([math.fsum(by_month[m]["contribution"].to_list()) if m in by_month else 0.0 for m in history])
     k = len(future_months)
     rule = leaf.tracks[track]
     kind = kind_of(leaf)
@@ -216,6 +224,7 @@ def _simulate_usage(leaf, rows: pl.DataFrame, data_month: int, future_months: li
             current[:, i] = level
         info = {"model": "arrivals and losses", "arrivals": lam, "losses": p, "estimated": enough}
     baseline = np.array([sums[history.index(m - 12)] if (m - 12) in history else 0.0 for m in future_months])
+    baseline = baseline + kind.forecast_baseline(leaf, baselines, future_months)
     value, is_open = kind.forecast_value(leaf, rule, baseline, current)
     frame = pl.DataFrame({
         "path": np.repeat(np.arange(paths), k), "k": np.tile(np.arange(k), paths),

@@ -41,6 +41,7 @@ from pcs_analysis.engine.points import (
 from pcs_analysis.engine.scoring import score
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
+from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.periods import parse_date, snapshots
 
 #: Parameters applied at the points stage (no metric is recomputed).
@@ -55,6 +56,9 @@ class Sensitivity:
     variants: pl.DataFrame
     flips: pl.DataFrame
     margins: pl.DataFrame
+    #: One row per variant x partner: the kept track, its total and qualification under the
+    #: variant, and the qualification and total as scored.
+    partners: pl.DataFrame
 
 
 # --- parameters ----------------------------------------------------------------------------
@@ -176,8 +180,11 @@ def _locate_in_metric(metric: Metric, rest: list[str], path: str) -> tuple[Any, 
 
 def _check_field(holder: Any, field: str, path: str) -> None:
     names = {f.name for f in dataclasses.fields(holder)}
-    if field not in names or field in ("name", "kind", "category", "tracks", "track", "options", "parts"):
+    if field not in names or field in ("name", "kind", "category", "tracks", "track", "options", "parts",
+                                       "counts_people"):
         raise ValueError(f"parameter {path!r}: {type(holder).__name__} has no setting {field!r}")
+    if isinstance(holder, Metric) and field != "max_points" and field not in kind_of(holder).metric_keys:
+        raise ValueError(f"parameter {path!r}: a {holder.kind} metric has no setting {field!r}")
 
 
 def _replace_bands(area: AreaRules, band: str, field: str, value: Any, path: str) -> AreaRules:
@@ -312,7 +319,10 @@ def sensitivity(data: PartnerData, *, as_of: dt.date | str, area: str, grid: Map
              .select("variant", "partner_id", "was_qualified", "is_qualified", "total_before",
                      pl.col("total").alias("total_after"), "track").sort("variant", "partner_id"))
     margins = _margins(rules, area, grid, variant_table, joined)
-    return Sensitivity(area=area, parameters=tuple(names), variants=variants_out, flips=flips, margins=margins)
+    partners = joined.select("variant", "partner_id", "track", "total", "is_qualified", "was_qualified",
+                             "total_before").sort("variant", "partner_id")
+    return Sensitivity(area=area, parameters=tuple(names), variants=variants_out, flips=flips, margins=margins,
+                       partners=partners)
 
 
 def _fixed_tracks(summary: pl.DataFrame) -> pl.DataFrame:

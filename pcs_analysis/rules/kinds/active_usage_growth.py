@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
@@ -81,6 +82,17 @@ def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
         sink.association_moves(label, leaf, track)
 
 
+def forecast_baseline(leaf: Metric, baselines: pl.DataFrame, months: list[int]) -> np.ndarray:
+    """With `credit_from_association`, a customer associated after a forecast month's baseline
+    month is measured from its association month, as in scoring: its users then are added to that
+    month's baseline (the baseline month itself counted no users of it)."""
+    if not leaf.credit_from_association or baselines.is_empty():
+        return np.zeros(len(months))
+    since = baselines.filter(pl.col("month_index") == pl.col("assoc_month"))
+    return np.array([-math.fsum(since.filter(pl.col("assoc_month") > m - YEAR)["contribution"].to_list())
+                     for m in months])
+
+
 KIND = Kind(
     name="active_usage_growth",
     summary="active users now minus a year earlier (or since association)",
@@ -89,5 +101,6 @@ KIND = Kind(
     contributions=active_usage_growth,
     shown_late=("credit_from_association",),
     forecast_sums=True,
+    forecast_baseline=forecast_baseline,
     propose=propose,
 )

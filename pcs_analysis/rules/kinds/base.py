@@ -80,6 +80,10 @@ def no_slots(metric: Metric) -> Slots:
     return ()
 
 
+def no_baseline_credit(leaf: Metric, baselines: pl.DataFrame, months: list[int]) -> np.ndarray:
+    return np.zeros(len(months))
+
+
 def growth_in_units(leaf: Metric, rule: TrackRule, baseline: np.ndarray,
                     current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A forecast value of a growth metric: the forecast level minus the baseline, always open."""
@@ -117,6 +121,9 @@ class Kind:
     forecast_sums: bool = False
     forecast_value: Callable[[Metric, TrackRule, np.ndarray, np.ndarray],
                              tuple[np.ndarray, np.ndarray]] = growth_in_units
+    #: What a forecast month's baseline adds to the units counted a year before it, from the data
+    #: month's baseline rows (a customer measured from its association month).
+    forecast_baseline: Callable[[Metric, pl.DataFrame, list[int]], np.ndarray] = no_baseline_credit
     #: The changes recommendations try for one metric and track.
     propose: Callable[[Proposals, str, Metric, str], None] = no_proposals
     #: The people slots the certification planner fills.

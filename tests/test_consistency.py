@@ -1,0 +1,149 @@
+"""Each metric kind means the same everywhere: scoring, sensitivity, forecasts and plans agree.
+
+For every registered kind and every setting it has (each flipped from its rulebook value in turn),
+a sensitivity variant equals rescoring under the changed rulebook, and the forecast's value of the
+data month it starts from equals the score of that month.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pcs_analysis import load_rules, score, sensitivity
+from pcs_analysis.analysis import forecasts
+from pcs_analysis.analysis.sensitivities import get_parameter, set_parameter
+from pcs_analysis.rules import Metric
+from pcs_analysis.rules.kinds import KINDS
+
+AS_OF = "2026-11-21"
+PARTNERS = 24
+RULES = load_rules("2026-05")
+_CHOICES = {name: typing.get_args(hint) for name, hint in typing.get_type_hints(Metric).items()
+            if typing.get_origin(hint) is typing.Literal}
+
+
+def _changed(value, setting: str):
+    """Another value of a setting: another choice, the other boolean, or a number moved enough to
+    matter."""
+    if setting in _CHOICES:
+        return next(c for c in _CHOICES[setting] if c != value)
+    if isinstance(value, bool):
+        return not value
+    if value is None:
+        return 1
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value + 1
+    return value * 0.5 if value else 1000.0
+
+
+def _variants() -> list[tuple[str, str, str, object]]:
+    """(kind, area, parameter path, changed value): the first metric of each kind for each of its
+    settings (metric settings, then per-track settings and full-marks values)."""
+    seen, out = set(), []
+    for area in RULES.areas.values():
+        for metric in area.metrics:
+            for leaf in metric.leaves():
+                prefix = f"{metric.name}.{leaf.name}" if metric.parts else metric.name
+                kind = KINDS[leaf.kind]
+                track = area.tracks[0]
+                rule = leaf.tracks[track]
+                settings = sorted(kind.metric_keys & {f.name for f in dataclasses.fields(Metric)}
+                                  - {"measure", "workloads", "products", "certifications", "steps", "parts",
+                                     "workload_associations"})
+                paths = [f"{prefix}.{s}" for s in settings]
+                paths += [f"{prefix}.{track}.{s}" for s in ("min_baseline", "prerequisite_people",
+                                                          "prerequisite_points")
+                          if s in kind.track_keys or s in ("prerequisite_people", "prerequisite_points")
+                          and rule.prerequisite_people is not None]
+                if rule.value_band is not None:
+                    paths.append(f"{prefix}.{track}.{'above_value' if rule.value_band.above else 'min_value'}")
+                option = rule.options[0]
+                paths.append(f"{prefix}.{track}.{option.name}.full_marks_at" if option.name and not metric.parts
+                             else f"{prefix}.{track}.full_marks_at")
+                for path in paths:
+                    setting = path.rsplit(".", 1)[1]
+                    if (kind.name, setting) in seen:
+                        continue
+                    seen.add((kind.name, setting))
+                    value = get_parameter(RULES, area.area, path)
+                    out.append((kind.name, area.area, path, _changed(value, setting)))
+    return out
+
+
+VARIANTS = _variants()
+
+
+def test_every_kind_is_covered():
+    assert {k for k, *_ in VARIANTS} == {k for k in KINDS if k != "sum_of_parts"}
+
+
+@pytest.fixture(scope="module")
+def few(sample_data):
+    return sample_data.only_partners(sample_data.partner_ids()[:PARTNERS])
+
+
+@pytest.mark.parametrize(("kind", "area", "path", "value"), VARIANTS,
+                         ids=[f"{k}:{p}" for k, _, p, _ in VARIANTS])
+def test_a_sensitivity_variant_equals_rescoring_under_the_changed_rulebook(few, kind, area, path, value):
+    variant = sensitivity(few, as_of=AS_OF, area=area, grid={path: [value]}, rules=RULES).partners
+    rescored = score(few, as_of=AS_OF, rules=set_parameter(RULES, area, path, value), areas=[area]).summary
+    joined = variant.join(rescored.select("partner_id", pl.col("track").alias("track_rescored"),
+                                          pl.col("total").alias("total_rescored"),
+                                          pl.col("is_qualified").alias("qualified_rescored")), on="partner_id")
+    assert joined.height == PARTNERS
+    mismatch = joined.filter((pl.col("track") != pl.col("track_rescored"))
+                             | ((pl.col("total") - pl.col("total_rescored")).abs() > 1e-9)
+                             | (pl.col("is_qualified") != pl.col("qualified_rescored")))
+    assert mismatch.is_empty(), mismatch
+
+
+#: Settings the forecast's value of a usage metric depends on, flipped one at a time.
+FORECAST_SETTINGS = {"growth", "gate_applies_to", "growth_basis", "credit_from_association", "window_value",
+                     "unit", "min_baseline", "lookback_months"}
+STILL = forecasts.Rates(arrivals=0, losses=0, growth_mean=0, growth_sd=0, attrition=0, new_people=0)
+
+
+def _forecast_of_scored_month(data, partner_id: str, area: str, rules) -> pl.DataFrame:
+    """The forecast's points of every usage metric for the data month already scored (k = 0, no
+    uncertainty): the level it starts from against that month's baseline."""
+    mine = data.only_partners([partner_id])
+    now = score(mine, as_of=AS_OF, rules=rules, areas=[area])
+    data_month = forecasts.month_index(now.summary["month"][0])
+    past = score(mine, as_of=[forecasts._published(m, rules) for m in range(data_month - 12, data_month + 1)],
+                 rules=rules, areas=[area])
+    options = now.option_values.select("track", "metric", "option", "max_points", "full_marks_at", "combine",
+                                       "metric_order", "track_order", "option_order")
+    frames = [forecasts._usage(metric, past, data_month, [data_month], np.random.default_rng(0), 1, STILL)[0]
+              for metric in rules.area(area).metrics if not metric.counts_people]
+    values = pl.concat(frames, how="diagonal_relaxed").join(options, on=["track", "metric", "option"],
+                                                            nulls_equal=True)
+    points = forecasts._metric_points(values.with_columns(pl.lit(partner_id).alias("partner_id")),
+                                      rules.area(area).qualification, ["path", "k"])
+    scored = now.scores.filter(~pl.col("metric").is_in([m.name for m in rules.area(area).metrics
+                                                        if m.counts_people]))
+    return scored.select("track", "metric", pl.col("points").alias("scored")).join(
+        points.select("track", "metric", pl.col("points").alias("forecast")), on=["track", "metric"], how="full")
+
+
+def _forecast_cases() -> list[tuple[str, str, object]]:
+    cases = [(area, "", None) for area in RULES.areas]
+    cases += [(area, path, value) for kind, area, path, value in VARIANTS
+              if path.rsplit(".", 1)[1] in FORECAST_SETTINGS]
+    return cases
+
+
+@pytest.mark.parametrize(("area", "path", "value"), _forecast_cases(),
+                         ids=[f"{a}:{p or 'as published'}" for a, p, _ in _forecast_cases()])
+def test_a_forecast_without_uncertainty_of_the_scored_month_equals_its_score(sample_data, area, path, value):
+    rules = set_parameter(RULES, area, path, value) if path else RULES
+    users = (sample_data.usage.filter(pl.col("product").is_not_null()).select("partner_id").unique()
+             .sort("partner_id").collect()["partner_id"].to_list())
+    for partner_id in users[:4]:
+        both = _forecast_of_scored_month(sample_data, partner_id, area, rules)
+        wrong = both.filter((pl.col("scored") - pl.col("forecast")).abs().fill_null(1.0) > 1e-6)
+        assert wrong.is_empty(), (partner_id, wrong)
