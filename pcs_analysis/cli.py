@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
+from pcs_analysis.config import DEFAULT_LEAD_DAYS
 from pcs_analysis.errors import DefectError, PcsError
 from pcs_analysis.inputs.sample import DEFAULT_SEED
 from pcs_analysis.output import write_csv, write_csvs, write_text
@@ -301,7 +302,7 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
              lead: Annotated[list[str] | None, typer.Option("--lead", help="CERTIFICATION=DAYS of preparation "
                                                             "(repeatable).")] = None,
              default_lead: Annotated[int, typer.Option("--default-lead", help="Days of preparation of a "
-                                                       "certification not listed with --lead.")] = 30,
+                                                       "certification not listed with --lead.")] = DEFAULT_LEAD_DAYS,
              target: Annotated[str | None, typer.Option("--target", help="The day to qualify on (default: the "
                                                         "end of the renewal window when enrolled, else the "
                                                         "end of the month).")] = None,

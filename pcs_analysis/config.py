@@ -20,3 +20,5 @@ AREAS = (
     "modern_work",
     "security",
 )
+#: Days it takes to prepare for a certification not given a lead time of its own (plans).
+DEFAULT_LEAD_DAYS = 30

@@ -147,3 +147,63 @@ def test_a_forecast_without_uncertainty_of_the_scored_month_equals_its_score(sam
         both = _forecast_of_scored_month(sample_data, partner_id, area, rules)
         wrong = both.filter((pl.col("scored") - pl.col("forecast")).abs().fill_null(1.0) > 1e-6)
         assert wrong.is_empty(), (partner_id, wrong)
+
+
+#: Qualification settings the planner's constraints must read as scoring does.
+PLAN_VARIANTS = [("points_rounding", "floor"), ("points_rounding", "one_decimal"), ("min_metric_comparison", "gt"),
+                 ("min_metric_points", 2.5)]
+
+
+@pytest.mark.parametrize(("setting", "value"), PLAN_VARIANTS, ids=[f"{s}={v}" for s, v in PLAN_VARIANTS])
+@pytest.mark.parametrize("area", ["modern_work", "security"])
+def test_the_planners_qualification_equals_scorings(sample_data, area, setting, value):
+    """Under each qualification setting, a plan called optimal qualifies when carried out (the
+    planner checks its own prediction and raises otherwise) and each of its certifications is
+    needed: its constraint is neither looser nor stricter than scoring's."""
+    from pcs_analysis import plan_certifications
+    from tests.test_plans_carried_out import AS_OF as PLAN_AS_OF
+    from tests.test_plans_carried_out import TARGET, _virtual, _with_certifications
+
+    rules = set_parameter(RULES, area, setting, value)
+    variants, expected = [], {}
+    for partner_id in sample_data.partner_ids()[:12]:
+        mine = sample_data.only_partners([partner_id])
+        plan = plan_certifications(mine, partner_id, as_of=PLAN_AS_OF, areas=[area], target=TARGET, rules=rules)
+        if plan.status != "optimal":
+            continue
+        rows = [{"partner_id": None, "person_id": r["person_id"], "certification": r["certification"],
+                 "earned_on": r["earn_by"], "expires_on": None} for r in plan.plan.iter_rows(named=True)]
+        for k, kept in [("all", rows)] + [(f"drop{i}", rows[:i] + rows[i + 1:]) for i in range(len(rows))]:
+            vid = f"{partner_id}#{k}"
+            variants.append(_with_certifications(_virtual(sample_data, partner_id, vid),
+                                                 [{**r, "partner_id": vid} for r in kept]))
+            expected[vid] = k == "all"
+    assert variants, "no plan to check"
+    combined = type(sample_data)(*[pl.concat([getattr(v, f) for v in variants], how="vertical_relaxed")
+                                   for f in ("usage", "certifications", "enrollments", "partners")])
+    summary = score(combined, as_of=TARGET, rules=rules, areas=[area]).summary
+    wrong = summary.filter(pl.col("is_qualified") != pl.col("partner_id").replace_strict(expected))
+    assert wrong.is_empty(), wrong.select("partner_id", "track", "total", "is_qualified", "missing_metrics")
+
+
+@pytest.mark.parametrize("area", list(RULES.areas))
+def test_a_recommendations_points_change_equals_replaying_its_actions_with_what_if(sample_data, area):
+    """Recommendations are what-if actions: replayed through `what_if`, each kind of change gives
+    the points change the recommendation states (on its track; risks on the kept track)."""
+    from pcs_analysis.analysis.recommendations import measured_actions
+    from pcs_analysis.analysis.whatif import Scenario, what_if
+
+    few = sample_data.only_partners(sample_data.partner_ids()[:8])
+    candidates, measured = measured_actions(few, as_of=AS_OF, area=area, rules=RULES)
+    # The first measured candidate of each kind of change, per partner type of row.
+    chosen = measured.group_by("kind", "type", maintain_order=True).first()
+    assert chosen.height, "no recommendation to replay"
+    for row in chosen.iter_rows(named=True):
+        candidate = candidates[row["candidate"]]
+        replay = what_if(few, [Scenario(row["kind"], candidate.actions)], as_of=AS_OF, rules=RULES, areas=[area])
+        if candidate.track is None:
+            change = replay.summary["total_change"][0]
+        else:
+            on_track = replay.metrics.filter(pl.col("track") == row["track"])
+            change = on_track["points_after"].sum() - on_track["points_before"].sum()
+        assert change == pytest.approx(row["points_change"], abs=1e-9), (row, candidate.actions)

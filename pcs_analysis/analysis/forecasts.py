@@ -38,6 +38,7 @@ from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.kinds.certified_people_in_steps import step_values_from_counts
+from pcs_analysis.rules.kinds.frames import YEAR
 from pcs_analysis.rules.kinds.people import SCORING_STEP, step_labels
 from pcs_analysis.rules.periods import month_index, month_start, parse_date
 
@@ -113,7 +114,7 @@ def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, area: 
     now = score(mine, as_of=day, rules=rules, areas=[area], lag=lag)
     data_month = month_index(now.summary["month"][0])
     # The past year: one day per data month M-11 .. M (the day each was published).
-    past_days = [_published(m, rules) for m in range(data_month - 11, data_month + 1)]
+    past_days = [_published(m, rules) for m in range(data_month - YEAR + 1, data_month + 1)]
     past = score(mine, as_of=past_days, rules=rules, areas=[area], lag=lag)
     rng = np.random.default_rng(seed)
     future_months = [month_index(d) - (1 if (not lag or d.day >= rules.refresh.performance_day_of_month) else 2)
@@ -188,7 +189,7 @@ def _simulate_usage(leaf, rows: pl.DataFrame, data_month: int, future_months: li
                     rates: Rates, track: str, baselines: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
     # The months up to the data month back to the first baseline the future months compare with
     # (the coming months M+1.. compare with M-11..; the data month itself with M-12).
-    history = list(range(min(future_months) - 12 if future_months else data_month - 11, data_month + 1))
+    history = list(range(min(future_months) - YEAR if future_months else data_month - YEAR + 1, data_month + 1))
     by_month = {m: part for (m,), part in rows.group_by("month_index")}
     unit = ["tenant_id", "workload"] if "workload" in rows.columns and rows["workload"].null_count() < rows.height \
         else ["tenant_id"]
@@ -223,7 +224,7 @@ def _simulate_usage(leaf, rows: pl.DataFrame, data_month: int, future_months: li
             level = level - gone + come
             current[:, i] = level
         info = {"model": "arrivals and losses", "arrivals": lam, "losses": p, "estimated": enough}
-    baseline = np.array([sums[history.index(m - 12)] if (m - 12) in history else 0.0 for m in future_months])
+    baseline = np.array([sums[history.index(m - YEAR)] if (m - YEAR) in history else 0.0 for m in future_months])
     baseline = baseline + kind.forecast_baseline(leaf, baselines, future_months)
     value, is_open = kind.forecast_value(leaf, rule, baseline, current)
     frame = pl.DataFrame({

@@ -37,6 +37,7 @@ import polars as pl
 
 from pcs_analysis.analysis.explanation import Explanation, explain
 from pcs_analysis.analysis.status import windows_of
+from pcs_analysis.config import DEFAULT_LEAD_DAYS
 from pcs_analysis.engine.points import follows_scores
 from pcs_analysis.engine.scoring import score
 from pcs_analysis.errors import DefectError, PcsError
@@ -45,6 +46,9 @@ from pcs_analysis.names import name_key
 from pcs_analysis.rules import Certification, Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.periods import parse_date
+
+#: Monte Carlo paths of the forecast behind `others="forecast"`.
+FORECAST_PATHS = 2000
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class _Slot:
 
 def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | str, areas: Iterable[str],
                         costs: Mapping[str, float] | None = None, default_cost: float = 1.0,
-                        lead_days: Mapping[str, int] | None = None, default_lead_days: int = 30,
+                        lead_days: Mapping[str, int] | None = None, default_lead_days: int = DEFAULT_LEAD_DAYS,
                         target: dt.date | str | None = None, tracks: Mapping[str, str] | None = None,
                         staff: Iterable[str] = (), new_hires: int = 0, hire_cost: float = 0.0,
                         others: str = "as_is", seed: int = 0, rules: Rulebook | None = None) -> CertificationPlan:
@@ -257,7 +261,8 @@ def _forecast_others(data: PartnerData, partner_id: str, area: str, track: str, 
     from pcs_analysis.analysis.forecasts import forecast
 
     months = max(1, (target.year - day.year) * 12 + target.month - day.month + 1)
-    result = forecast(data, partner_id, as_of=day, area=area, months=months, seed=seed, paths=2000, rules=rules)
+    result = forecast(data, partner_id, as_of=day, area=area, months=months, seed=seed, paths=FORECAST_PATHS,
+                      rules=rules)
     rows = result.metrics.filter((pl.col("track") == track) & ~pl.col("metric").is_in(skilling)
                                  & (pl.col("refresh_day") <= target))
     if not rows.height:

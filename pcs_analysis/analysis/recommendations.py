@@ -23,13 +23,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
 
 from pcs_analysis.analysis.status import month_end, windows_of
+from pcs_analysis.analysis.whatif import (
+    Action,
+    AddCertifiedPeople,
+    AddCustomer,
+    Associate,
+    ExpireCertification,
+    LoseCustomer,
+    SetUsage,
+    apply,
+    apply_to_tables,
+)
 from pcs_analysis.engine.scoring import score
 from pcs_analysis.inputs.prepare import product_expr
 from pcs_analysis.inputs.read import PartnerData
@@ -45,8 +56,6 @@ RECOMMENDATION_COLUMNS = [
 #: Separates a partner id from a candidate number in virtual partner ids.
 _SEP = "\x1f#"
 
-Tables = tuple[pl.DataFrame, pl.DataFrame]
-Change = Callable[[pl.DataFrame, pl.DataFrame], Tables]
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ class Candidate:
     metric: str
     subject: str
     text: str              # the sentence, with {points} for the measured change
-    change: Change
+    actions: tuple[Action, ...]   # the change, as what-if actions (replayable with `what_if`)
 
 
 @dataclass(frozen=True)
@@ -128,17 +137,10 @@ def measured_actions(data: PartnerData, *, as_of: dt.date | str, area: str, rule
     return candidates, _measure(candidates, base, data, usage, certs, rules, area, day, lag, keep_index=True)
 
 
-def apply_candidate(data: PartnerData, candidate: Candidate, rules: Rulebook | None = None) -> PartnerData:
-    """`data` with one candidate's change made to its partner's rows."""
-    rules = rules or load_rules()
-    usage, certs = _prepared(data, rules)
-    mine_u = pl.col("partner_id") == candidate.partner_id
-    u, k = candidate.change(usage.filter(mine_u), certs.filter(mine_u))
-    columns_u = data.usage.collect_schema().names()
-    columns_c = data.certifications.collect_schema().names()
-    new_usage = pl.concat([usage.filter(~mine_u).select(columns_u), u.select(columns_u)])
-    new_certs = pl.concat([certs.filter(~mine_u).select(columns_c), k.select(columns_c)])
-    return dataclasses.replace(data, usage=new_usage.lazy(), certifications=new_certs.lazy())
+def apply_candidate(data: PartnerData, candidate: Candidate, *, as_of: dt.date | str, rules: Rulebook | None = None,
+                    lag: bool = True) -> PartnerData:
+    """`data` with one candidate's actions applied (see `whatif.apply`)."""
+    return apply(data, candidate.actions, as_of=as_of, rules=rules, lag=lag)
 
 
 def _prepared(data: PartnerData, rules: Rulebook) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -212,7 +214,8 @@ def _measure(candidates: list[Candidate], base, data: PartnerData, usage: pl.Dat
     usage_of, certs_of = _by_partner(usage), _by_partner(certs)
     usage_parts, cert_parts = [], []
     for c in candidates:
-        u, k = c.change(usage_of(c.partner_id), certs_of(c.partner_id))
+        u, k = apply_to_tables(usage_of(c.partner_id), certs_of(c.partner_id), c.actions, as_of=day, rules=rules,
+                               lag=lag)
         usage_parts.append(u)
         cert_parts.append(k)
     vids = [f"{c.partner_id}{_SEP}{i}" for i, c in enumerate(candidates)]
@@ -287,56 +290,6 @@ def _track_totals(result) -> pl.DataFrame:
 
 # --- candidate changes ---------------------------------------------------------------------
 
-def _row(scope: _Scope, tenant: str, workload: str, association: str, *, paid=None, active=None, revenue=None,
-         product: str | None = None, associated_on: dt.date | None = None) -> dict:
-    return {"partner_id": scope.partner_id, "tenant_id": tenant, "month": scope.month, "workload": workload,
-            "association": association, "associated_on": associated_on, "paid_units": paid, "active_units": active,
-            "revenue_usd": revenue, "customer_segment": None, "product": product}
-
-
-def _add_rows(rows: list[dict]) -> Change:
-    def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
-        extra = pl.DataFrame(rows, schema={c: usage.schema[c] for c in rows[0]}).with_columns(
-            canonical_key_expr(pl.col("workload"), aliases={}).alias("workload_key"))
-        return pl.concat([usage, extra.select(usage.columns)], how="vertical_relaxed"), certs
-    return change
-
-
-def _set_rows(where: pl.Expr, **values) -> Change:
-    def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
-        return usage.with_columns(
-            pl.when(where).then(pl.lit(v, usage.schema[k])).otherwise(pl.col(k)).alias(k)
-            for k, v in values.items()), certs
-    return change
-
-
-def _drop_rows(where: pl.Expr) -> Change:
-    def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
-        return usage.filter(~where), certs
-    return change
-
-
-def _add_cert(scope: _Scope, person: str, name: str) -> Change:
-    def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
-        extra = pl.DataFrame({"partner_id": [scope.partner_id], "person_id": [person], "certification": [name],
-                              "earned_on": [scope.earned_on], "expires_on": [None]},
-                             schema={c: certs.schema[c] for c in ("partner_id", "person_id", "certification",
-                                                                  "earned_on", "expires_on")})
-        return usage, pl.concat([certs, extra.with_columns(pl.lit(None, pl.String).alias("certification_key"))
-                                 .select(certs.columns)])
-    return change
-
-
-def _expire_cert(person: str, key: str, earned_on: dt.date, on: dt.date) -> Change:
-    """The certification's `expires_on` set to `on`."""
-    def change(usage: pl.DataFrame, certs: pl.DataFrame) -> Tables:
-        hit = ((pl.col("person_id") == person) & (pl.col("certification_key") == key)
-               & (pl.col("earned_on") == earned_on))
-        return usage, certs.with_columns(pl.when(hit).then(pl.lit(on)).otherwise(pl.col("expires_on"))
-                                         .alias("expires_on"))
-    return change
-
-
 # --- candidate generation ------------------------------------------------------------------
 
 def _candidates(scope: _Scope) -> list[Candidate]:
@@ -403,11 +356,11 @@ class _Proposals:
         self.area, self.month = scope.area, scope.month
         self.candidates: list[Candidate] = []
 
-    def add(self, kind: str, subject: str, text: str, change: Change) -> None:
+    def add(self, kind: str, subject: str, text: str, change: Action) -> None:
         s = self.scope
         self.candidates.append(Candidate(
             s.partner_id, s.area.area, self.track, "action", kind, self.label, subject,
-            f"{text} (+{{points}} points on the {self.track} track, {{total}} in all)", change))
+            f"{text} (+{{points}} points on the {self.track} track, {{total}} in all)", (change,)))
 
     def new_customer(self) -> str:
         taken = set(self.scope.usage["tenant_id"].unique().to_list())
@@ -415,15 +368,16 @@ class _Proposals:
 
     def customer_rows(self, tenant: str, workload: str | None, association: str | None, *, paid: int | None = None,
                       active: int | None = None, revenue: float | None = None,
-                      product: str | None = None) -> Change:
-        return _add_rows([_row(self.scope, tenant, workload, association, paid=paid, active=active,
-                               revenue=revenue, product=product)])
+                      product: str | None = None) -> Action:
+        return AddCustomer(self.scope.partner_id, tenant, workload, association, start_month=self.scope.month,
+                           paid_units=paid, active_units=active, revenue_usd=revenue, product=product)
 
-    def change_row(self, row: dict, **values) -> Change:
-        return _set_rows(_same_row(row), **values)
+    def change_row(self, row: dict, **values) -> Action:
+        return SetUsage(self.scope.partner_id, row["tenant_id"], workload=row["workload"],
+                        association=row["association"], month=row["month"], **values)
 
-    def certify(self, person: str, certification: str) -> Change:
-        return _add_cert(self.scope, person, certification)
+    def certify(self, person: str, certification: str) -> Action:
+        return AddCertifiedPeople(self.scope.partner_id, certification, earned_on=self.scope.earned_on)
 
     def month_rows(self, leaf: Metric) -> pl.DataFrame:
         return _month_rows(self.scope, leaf)
@@ -449,21 +403,16 @@ def _association_moves(scope: _Scope, label: str, leaf: Metric, track: str) -> l
             largest = (mine.group_by("tenant_id").agg(pl.col("active_units").sum())
                        .sort("active_units", "tenant_id", descending=[True, False]).head(3))
             to = target.associations[0]
+            workloads = tuple(scope.area.workload_names.get(k, k) for k in sorted(leaf.workloads))
             for tenant in largest["tenant_id"].to_list():
-                where = ((pl.col("tenant_id") == tenant) & pl.col("association").is_in(list(source.associations))
-                         & pl.col("workload_key").is_in(sorted(leaf.workloads)))
                 out.append(Candidate(
                     scope.partner_id, scope.area.area, track, "action", "move_association", label, tenant,
                     f"{label}: associate {tenant} via {to} instead of {source.name} (had it been so all along: "
                     f"+{{points}} points on the {track} track, {{total}} in all; from the day it changes, growth "
                     f"counts from the association month)",
-                    _set_rows(where, association=to, associated_on=None)))
+                    (Associate(scope.partner_id, tenant, to, replace=True, workloads=workloads,
+                               from_associations=tuple(source.associations)),)))
     return out
-
-
-def _same_row(r: dict) -> pl.Expr:
-    return ((pl.col("tenant_id") == r["tenant_id"]) & (pl.col("workload") == r["workload"])
-            & (pl.col("association") == r["association"]) & (pl.col("month") == r["month"]))
 
 
 def _gaps(scope: _Scope, label: str, metric: str, leaf: Metric) -> list[Candidate]:
@@ -483,12 +432,12 @@ def _gaps(scope: _Scope, label: str, metric: str, leaf: Metric) -> list[Candidat
         tenant = tenant[0]
         best = rule.options[0].associations[0]
         associations = ", ".join(sorted(set(part["association"])))
-        copy = part.with_columns(pl.lit(best).alias("association"), pl.lit(None, pl.Date).alias("associated_on"))
         out.append(Candidate(
             scope.partner_id, scope.area.area, scope.kept_track, "gap", "association_gap", label, tenant,
             f"{label}: {tenant} uses eligible workloads but is associated via {associations}, which the "
             f"{scope.kept_track} track does not accept; associated via {best} it would add {{points}} points",
-            _add_rows([{k: v for k, v in r.items() if k != "workload_key"} for r in copy.iter_rows(named=True)])))
+            (Associate(scope.partner_id, tenant, best, workloads=tuple(sorted(set(part["workload"]))),
+                       from_associations=tuple(sorted(set(part["association"]))), month=scope.month),)))
     return out
 
 
@@ -507,30 +456,28 @@ def _risks(scope: _Scope) -> list[Candidate]:
                 scope.partner_id, area.area, None, "risk", "certification_expires", "", r["person_id"],
                 f"{r['person_id']}: {r['certification']} stops counting on {end}: -{{points}} points "
                 f"unless renewed or replaced",
-                _expire_cert(r["person_id"], r["certification_key"], r["earned_on"],
-                             scope.rules.expires_on_for(scope.as_of))))
+                (ExpireCertification(scope.partner_id, r["person_id"], r["certification"],
+                                     scope.rules.expires_on_for(scope.as_of), earned_on=r["earned_on"]),)))
     # Customers of the scored month: lost, or moved out of their seat band.
     leaves = [leaf for m in area.metrics for leaf in m.leaves() if not leaf.counts_people]
     rows = pl.concat([_month_rows(scope, leaf) for leaf in leaves]) if leaves else scope.usage.head(0)
-    month = pl.col("month") == scope.month
     for tenant in sorted(rows["tenant_id"].unique().to_list()):
-        mine = pl.col("tenant_id") == tenant
         out.append(Candidate(scope.partner_id, area.area, None, "risk", "customer_lost", "", tenant,
-                             f"losing {tenant} would cost {{points}} points", _drop_rows(mine & month)))
+                             f"losing {tenant} would cost {{points}} points",
+                             (LoseCustomer(scope.partner_id, tenant, from_month=scope.month),)))
     bands = {rule.seat_band for leaf in leaves for t, rule in leaf.tracks.items()
              if t == scope.kept_track and rule.seat_band is not None}
     for band in bands:
         in_band = rows.filter(pl.col("paid_units").is_between(band.min_paid_units, band.max_paid_units or 10**12))
         for tenant in sorted(in_band["tenant_id"].unique().to_list()):
-            mine = (pl.col("tenant_id") == tenant) & month
             if band.max_paid_units is not None:
                 out.append(Candidate(
                     scope.partner_id, area.area, None, "risk", "customer_leaves_band", "", tenant,
                     f"{tenant} growing past {band.max_paid_units} paid licences would cost {{points}} points",
-                    _set_rows(mine, paid_units=band.max_paid_units + 1)))
+                    (SetUsage(scope.partner_id, tenant, paid_units=band.max_paid_units + 1, month=scope.month),)))
             else:
                 out.append(Candidate(
                     scope.partner_id, area.area, None, "risk", "customer_leaves_band", "", tenant,
                     f"{tenant} falling below {band.min_paid_units} paid licences would cost {{points}} points",
-                    _set_rows(mine, paid_units=band.min_paid_units - 1)))
+                    (SetUsage(scope.partner_id, tenant, paid_units=band.min_paid_units - 1, month=scope.month),)))
     return out

@@ -114,7 +114,7 @@ def _path(data: PartnerData, area: str, track: str, day: dt.date, rules: Ruleboo
         chosen = candidates[best["candidate"]]
         taken = (best["recommendation"], best["kind"])
         total_cost += best["cost"]
-        current = apply_candidate(current, chosen, rules)
+        current = apply_candidate(current, chosen, as_of=day, rules=rules, lag=lag)
     return pl.DataFrame(rows, schema={"area": pl.String, "track": pl.String, "step": pl.Int64, "action": pl.String,
                                       "kind": pl.String, "cost": pl.Float64, "total": pl.Float64,
                                       "is_qualified": pl.Boolean, "missing_metrics": pl.String})

@@ -39,7 +39,7 @@ import polars as pl
 from pcs_analysis.engine.scoring import score
 from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.names import name_key_expr
+from pcs_analysis.names import canonical_key_expr, name_key, name_key_expr
 from pcs_analysis.rules import Rulebook, load_rules
 from pcs_analysis.rules.periods import month_start, parse_date, scored_month
 
@@ -76,13 +76,19 @@ class AddCustomer:
 @dataclass(frozen=True)
 class Associate:
     """Associate an existing tenant through `association` (from `associated_on`; rows of its
-    other association types are kept unless `replace` is set: a change of association)."""
+    other association types are kept unless `replace` is set: a change of association).
+
+    `workloads`, `from_associations` and `month` narrow the rows moved to those workloads, those
+    association types and that month (empty: all)."""
 
     partner_id: str
     tenant_id: str
     association: str
     associated_on: dt.date | None = None
     replace: bool = False
+    workloads: tuple[str, ...] = ()
+    from_associations: tuple[str, ...] = ()
+    month: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,39 @@ class LoseCustomer:
     from_month: dt.date | None = None
 
 
-Action = AddCertifiedPeople | AddCustomer | Associate | GrowActiveUsers | LoseCustomer
+@dataclass(frozen=True)
+class SetUsage:
+    """Usage figures of one tenant set in one month (default: the scored month), on every row of
+    the tenant or only those of one workload and association; figures left None are kept."""
+
+    partner_id: str
+    tenant_id: str
+    workload: str | None = None
+    association: str | None = None
+    month: dt.date | None = None
+    paid_units: int | None = None
+    active_units: int | None = None
+    revenue_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class ExpireCertification:
+    """A person's certification expires: its `expires_on` (the last day it counts, or the first
+    day it does not, as the rulebook reads the column) set on the person's rows of it (only the
+    one earned on `earned_on`, when given)."""
+
+    partner_id: str
+    person_id: str
+    certification: str
+    expires_on: dt.date
+    earned_on: dt.date | None = None
+
+
+Action = (AddCertifiedPeople | AddCustomer | Associate | GrowActiveUsers | LoseCustomer | SetUsage
+          | ExpireCertification)
 ACTION_TYPES = {"add_certified_people": AddCertifiedPeople, "add_customer": AddCustomer, "associate": Associate,
-                "grow_active_users": GrowActiveUsers, "lose_customer": LoseCustomer}
+                "grow_active_users": GrowActiveUsers, "lose_customer": LoseCustomer, "set_usage": SetUsage,
+                "expire_certification": ExpireCertification}
 
 
 @dataclass(frozen=True)
@@ -137,61 +173,128 @@ def apply(data: PartnerData, actions: Iterable[Action], *, as_of: dt.date | str,
     """A copy of `data` with the actions applied in order (`as_of` fixes the scored month and
     the default certification date)."""
     rules = rules or load_rules()
-    day = parse_date(as_of)
-    month = month_start(scored_month(day, rules.refresh, lag=lag))
-    usage = data.usage.collect()
-    certs = data.certifications.collect()
+    actions = list(actions)
     for action in actions:
         data.require_partners([action.partner_id], what=type(action).__name__)
-        if isinstance(action, AddCertifiedPeople):
-            earned = action.earned_on or day - dt.timedelta(days=rules.refresh.skilling_lag_days if lag else 0)
-            rows = pl.DataFrame({
-                "partner_id": [action.partner_id] * action.count,
-                "person_id": [f"whatif-{action.certification}-{i + 1}" for i in range(action.count)],
-                "certification": [action.certification] * action.count,
-                "earned_on": [earned] * action.count, "expires_on": [action.expires_on] * action.count,
-            }, schema=certs.schema)
-            certs = pl.concat([certs, rows])
-        elif isinstance(action, AddCustomer):
-            if action.association not in rules.association_types:
-                raise PcsError(f"AddCustomer: unknown association type {action.association!r}")
-            months = _months(action.start_month, month)
-            rows = pl.DataFrame({
-                "partner_id": action.partner_id, "tenant_id": action.tenant_id, "month": months,
-                "workload": action.workload, "association": action.association,
-                "associated_on": action.associated_on, "paid_units": action.paid_units,
-                "active_units": action.active_units, "revenue_usd": action.revenue_usd,
-                "customer_segment": action.customer_segment, "product": action.product,
-            }, schema=usage.schema)
-            usage = pl.concat([usage, rows])
-        elif isinstance(action, Associate):
-            mine = (pl.col("partner_id") == action.partner_id) & (pl.col("tenant_id") == action.tenant_id)
-            rows = usage.filter(mine)
-            if not rows.height:
-                raise PcsError(f"Associate: partner {action.partner_id!r} has no tenant {action.tenant_id!r}")
-            moved = rows.with_columns(pl.lit(action.association).alias("association"),
-                                      pl.lit(action.associated_on, pl.Date).alias("associated_on"))
-            kept = usage.filter(~mine) if action.replace else usage.filter(
-                ~(mine & (pl.col("association") == action.association)))
-            usage = pl.concat([kept, moved.unique(["tenant_id", "month", "workload"], keep="first")])
-        elif isinstance(action, GrowActiveUsers):
-            where = (pl.col("partner_id") == action.partner_id) & (pl.col("month") == month)
-            if action.tenant_id is not None:
-                where = where & (pl.col("tenant_id") == action.tenant_id)
-            if action.workload is not None:
-                where = where & (name_key_expr(pl.col("workload")) == name_key_expr(pl.lit(action.workload)))
-            grown = (pl.col("active_units") * (1 + action.percent / 100)).round(0).cast(pl.Int64)
-            capped = pl.when(pl.col("paid_units").is_not_null()).then(pl.min_horizontal(grown, pl.col("paid_units"))) \
-                .otherwise(grown).clip(lower_bound=0)
-            usage = usage.with_columns(pl.when(where).then(capped).otherwise(pl.col("active_units"))
-                                       .alias("active_units"))
-        elif isinstance(action, LoseCustomer):
-            start = action.from_month or month
-            usage = usage.filter(~((pl.col("partner_id") == action.partner_id)
-                                   & (pl.col("tenant_id") == action.tenant_id) & (pl.col("month") >= start)))
-        else:
-            raise TypeError(f"not an action: {action!r}")
+    usage, certs = apply_to_tables(data.usage.collect(), data.certifications.collect(), actions, as_of=as_of,
+                                   rules=rules, lag=lag)
     return dataclasses.replace(data, usage=usage.lazy(), certifications=certs.lazy())
+
+
+def apply_to_tables(usage: pl.DataFrame, certs: pl.DataFrame, actions: Iterable[Action], *, as_of: dt.date | str,
+                    rules: Rulebook, lag: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The usage and certification tables with the actions applied in order (the tables' own
+    columns kept; rows added get nulls in columns the canonical tables do not have)."""
+    day = parse_date(as_of)
+    month = month_start(scored_month(day, rules.refresh, lag=lag))
+    for action in actions:
+        apply_one = _APPLY.get(type(action))
+        if apply_one is None:
+            raise TypeError(f"not an action: {action!r}")
+        usage, certs = apply_one(action, usage, certs, day=day, month=month, rules=rules, lag=lag)
+    return usage, certs
+
+
+def _added(frame: pl.DataFrame, rows: dict) -> pl.DataFrame:
+    """`frame` with rows given by column (its other columns null)."""
+    extra = pl.DataFrame(rows, schema={c: frame.schema[c] for c in rows})
+    return pl.concat([frame, extra], how="diagonal_relaxed").select(frame.columns)
+
+
+def _add_people(action: AddCertifiedPeople, usage, certs, *, day, month, rules, lag):
+    earned = action.earned_on or day - dt.timedelta(days=rules.refresh.skilling_lag_days if lag else 0)
+    return usage, _added(certs, {
+        "partner_id": [action.partner_id] * action.count,
+        "person_id": [f"whatif-{action.certification}-{i + 1}" for i in range(action.count)],
+        "certification": [action.certification] * action.count,
+        "earned_on": [earned] * action.count, "expires_on": [action.expires_on] * action.count})
+
+
+def _add_customer(action: AddCustomer, usage, certs, *, day, month, rules, lag):
+    if action.association not in rules.association_types:
+        raise PcsError(f"AddCustomer: unknown association type {action.association!r}")
+    months = _months(action.start_month, month)
+    n = len(months)
+    return _added(usage, {
+        "partner_id": [action.partner_id] * n, "tenant_id": [action.tenant_id] * n, "month": months,
+        "workload": [action.workload] * n, "association": [action.association] * n,
+        "associated_on": [action.associated_on] * n, "paid_units": [action.paid_units] * n,
+        "active_units": [action.active_units] * n, "revenue_usd": [action.revenue_usd] * n,
+        "customer_segment": [action.customer_segment] * n, "product": [action.product] * n}), certs
+
+
+def _workload_is(names: Iterable[str], rules: Rulebook) -> pl.Expr:
+    """Rows of these workloads, matched as the engine matches them (case, spacing, aliases)."""
+    keys = sorted({name_key(n) for n in names})
+    keys = sorted({rules.workload_aliases.get(k, k) for k in keys})
+    return canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases).is_in(keys)
+
+
+def _associate(action: Associate, usage, certs, *, day, month, rules, lag):
+    mine = (pl.col("partner_id") == action.partner_id) & (pl.col("tenant_id") == action.tenant_id)
+    if not usage.filter(mine).height:
+        raise PcsError(f"Associate: partner {action.partner_id!r} has no tenant {action.tenant_id!r}")
+    if action.workloads:
+        mine = mine & _workload_is(action.workloads, rules)
+    if action.from_associations:
+        mine = mine & pl.col("association").is_in(list(action.from_associations))
+    if action.month is not None:
+        mine = mine & (pl.col("month") == action.month)
+    moved = usage.filter(mine).with_columns(pl.lit(action.association).alias("association"),
+                                            pl.lit(action.associated_on, pl.Date).alias("associated_on"))
+    kept = usage.filter(~mine) if action.replace else usage.filter(
+        ~(mine & (pl.col("association") == action.association)))
+    return pl.concat([kept, moved.unique(["tenant_id", "month", "workload"], keep="first", maintain_order=True)]), \
+        certs
+
+
+def _grow_active_users(action: GrowActiveUsers, usage, certs, *, day, month, rules, lag):
+    where = (pl.col("partner_id") == action.partner_id) & (pl.col("month") == month)
+    if action.tenant_id is not None:
+        where = where & (pl.col("tenant_id") == action.tenant_id)
+    if action.workload is not None:
+        where = where & (name_key_expr(pl.col("workload")) == name_key_expr(pl.lit(action.workload)))
+    grown = (pl.col("active_units") * (1 + action.percent / 100)).round(0).cast(pl.Int64)
+    capped = pl.when(pl.col("paid_units").is_not_null()).then(pl.min_horizontal(grown, pl.col("paid_units"))) \
+        .otherwise(grown).clip(lower_bound=0)
+    return usage.with_columns(pl.when(where).then(capped).otherwise(pl.col("active_units")).alias("active_units")), \
+        certs
+
+
+def _lose_customer(action: LoseCustomer, usage, certs, *, day, month, rules, lag):
+    start = action.from_month or month
+    return usage.filter(~((pl.col("partner_id") == action.partner_id) & (pl.col("tenant_id") == action.tenant_id)
+                          & (pl.col("month") >= start))), certs
+
+
+def _set_usage(action: SetUsage, usage, certs, *, day, month, rules, lag):
+    where = ((pl.col("partner_id") == action.partner_id) & (pl.col("tenant_id") == action.tenant_id)
+             & (pl.col("month") == (action.month or month)))
+    if action.workload is not None:
+        where = where & (pl.col("workload") == action.workload)
+    if action.association is not None:
+        where = where & (pl.col("association") == action.association)
+    values = {k: v for k, v in (("paid_units", action.paid_units), ("active_units", action.active_units),
+                                ("revenue_usd", action.revenue_usd)) if v is not None}
+    return usage.with_columns(pl.when(where).then(pl.lit(v, usage.schema[k])).otherwise(pl.col(k)).alias(k)
+                              for k, v in values.items()), certs
+
+
+def _expire_certification(action: ExpireCertification, usage, certs, *, day, month, rules, lag):
+    def key(expr: pl.Expr) -> pl.Expr:
+        return canonical_key_expr(expr, aliases=rules.certification_aliases, prefixes=rules.certification_prefixes)
+
+    hit = ((pl.col("partner_id") == action.partner_id) & (pl.col("person_id") == action.person_id)
+           & (key(pl.col("certification")) == key(pl.lit(action.certification))))
+    if action.earned_on is not None:
+        hit = hit & (pl.col("earned_on") == action.earned_on)
+    return usage, certs.with_columns(pl.when(hit).then(pl.lit(action.expires_on)).otherwise(pl.col("expires_on"))
+                                     .alias("expires_on"))
+
+
+_APPLY = {AddCertifiedPeople: _add_people, AddCustomer: _add_customer, Associate: _associate,
+          GrowActiveUsers: _grow_active_users, LoseCustomer: _lose_customer, SetUsage: _set_usage,
+          ExpireCertification: _expire_certification}
 
 
 def _months(start: dt.date, last: dt.date) -> list[dt.date]:

@@ -10,6 +10,7 @@ import altair as alt
 import polars as pl
 
 THEME = "pcs"
+LABEL_FONT, TITLE_FONT = 11, 12
 _PALETTE = ["#1f5aa6", "#e07b00", "#2e8540", "#8e44ad", "#c0392b", "#7f8c8d"]
 
 
@@ -21,8 +22,8 @@ def _theme() -> alt.theme.ThemeConfig:
             # wide one found on Linux, so labels still fit where a reader has a narrower one.
             "font": "DejaVu Sans, Verdana, Segoe UI, Helvetica, Arial, sans-serif",
             "view": {"stroke": None},
-            "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e6e6e6"},
-            "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom"},
+            "axis": {"labelFontSize": LABEL_FONT, "titleFontSize": TITLE_FONT, "gridColor": "#e6e6e6"},
+            "legend": {"labelFontSize": LABEL_FONT, "titleFontSize": TITLE_FONT, "orient": "bottom"},
             "title": {"fontSize": 14, "anchor": "start"},
             "range": {"category": _PALETTE},
             "bar": {"color": _PALETTE[0]},

@@ -45,6 +45,7 @@ NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "partner_report.ipynb"
 KERNEL = "python3"
 START_TIMEOUT = 60         # seconds a kernel may take to start
 CHUNK = 200                # at most this many partners prepared in one scoring pass
+MESSAGE_CHARS = 500        # a failure message is cut to this length in the manifest
 
 
 @dataclass(frozen=True)
@@ -324,9 +325,9 @@ def _prepare_all(jobs: list[Job], data_dir: Path, rules_version: str, as_of: dt.
                 retry.extend(chunk)
             else:
                 for job in chunk:
-                    outcomes[job.partner_id] = Outcome(job.partner_id, "failed", None,
-                                                       f"preparing the report: {_message(result)}"[:500], 0.0, 0.0,
-                                                       "", job.inputs_hash)
+                    message = f"preparing the report: {_message(result)}"[:MESSAGE_CHARS]
+                    outcomes[job.partner_id] = Outcome(job.partner_id, "failed", None, message, 0.0, 0.0, "",
+                                                       job.inputs_hash)
                     tell.finished(outcomes[job.partner_id])
         if not retry:
             break
@@ -424,7 +425,7 @@ def _run_one(job: Job) -> Outcome:
             if watchdog.fired:
                 timed_out, message = True, (f"no result after {job.wall_limit:.0f} s (the notebook's wall-clock "
                                             f"limit); its kernel was stopped")
-            return Outcome(job.partner_id, "timeout" if timed_out else "failed", cell, message.strip()[:500],
+            return Outcome(job.partner_id, "timeout" if timed_out else "failed", cell, message.strip()[:MESSAGE_CHARS],
                            time.perf_counter() - started, 0.0, "", job.inputs_hash)
         book = nbformat.read(executed, as_version=4)
         body, _ = _exporter().from_notebook_node(book)
@@ -437,8 +438,8 @@ def _run_one(job: Job) -> Outcome:
             try:
                 printed = str(print_pdf(target, target.with_suffix(".pdf")))
             except (OSError, subprocess.SubprocessError, PcsError) as exc:
-                return Outcome(job.partner_id, "failed", None, f"PDF: {exc}"[:500], time.perf_counter() - started,
-                               0.0, str(target), job.inputs_hash)
+                return Outcome(job.partner_id, "failed", None, f"PDF: {exc}"[:MESSAGE_CHARS],
+                               time.perf_counter() - started, 0.0, str(target), job.inputs_hash)
     return Outcome(job.partner_id, "ok", None, "", time.perf_counter() - started, 0.0, str(target), job.inputs_hash,
                    printed)
 

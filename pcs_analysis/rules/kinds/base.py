@@ -28,8 +28,8 @@ Contributions = Callable[["Context", Metric], pl.LazyFrame]
 #: prerequisite or gate is not met). Without one, a metric's value is the sum of its counted
 #: contributions.
 ValueFunction = Callable[["Context", Metric, pl.LazyFrame], pl.LazyFrame]
-#: A change to a partner's usage and certification tables (see `Proposals`).
-Change = Callable[[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]
+#: A change to a partner's data, as `Proposals` makes it (a what-if action): opaque to a kind.
+Change = Any
 #: The people slots of a skilling metric: (step label or None, the certifications that fill it).
 Slots = tuple[tuple[str | None, tuple[Certification, ...]], ...]
 
