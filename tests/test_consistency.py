@@ -17,14 +17,13 @@ import pytest
 from pcs_analysis import load_rules, score, sensitivity
 from pcs_analysis.analysis import forecasts
 from pcs_analysis.analysis.sensitivities import get_parameter, set_parameter
-from pcs_analysis.rules import Metric
 from pcs_analysis.rules.kinds import KINDS
 
 AS_OF = "2026-11-21"
 PARTNERS = 24
 RULES = load_rules("2026-05")
-_CHOICES = {name: typing.get_args(hint) for name, hint in typing.get_type_hints(Metric).items()
-            if typing.get_origin(hint) is typing.Literal}
+_CHOICES = {name: typing.get_args(hint) for kind in KINDS.values()
+            for name, hint in typing.get_type_hints(kind.settings).items() if typing.get_origin(hint) is typing.Literal}
 
 
 def _changed(value, setting: str):
@@ -52,9 +51,8 @@ def _variants() -> list[tuple[str, str, str, object]]:
                 kind = KINDS[leaf.kind]
                 track = area.tracks[0]
                 rule = leaf.tracks[track]
-                settings = sorted(kind.metric_keys & {f.name for f in dataclasses.fields(Metric)}
-                                  - {"measure", "workloads", "products", "certifications", "steps", "parts",
-                                     "workload_associations"})
+                settings = sorted({f.name for f in dataclasses.fields(kind.settings) if "key" in f.metadata
+                                   and f.metadata["read"] is None} - {"measure"})
                 paths = [f"{prefix}.{s}" for s in settings]
                 paths += [f"{prefix}.{track}.{s}" for s in ("min_baseline", "prerequisite_people",
                                                           "prerequisite_points")

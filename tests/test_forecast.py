@@ -59,7 +59,7 @@ def _growing_from_500(gate: str):
     rules = load_rules()
     area = rules.area("data_ai")
     flipped = dataclasses.replace(area, metrics=tuple(
-        dataclasses.replace(m, gate_applies_to=gate) if m.name == "usage_growth" else m for m in area.metrics))
+        m.with_settings(gate_applies_to=gate) if m.name == "usage_growth" else m for m in area.metrics))
     return make_data(rows), dataclasses.replace(rules, areas={**rules.areas, "data_ai": flipped})
 
 

@@ -129,7 +129,7 @@ def test_any_workload_reading_versus_pooled(rules):
     assert metric(score(make_data(rows), as_of=AS_OF, rules=rules), "deployments", "enterprise",
                   option="CPOR")[0] == 1
     area = rules.area("modern_work")
-    pooled_metric = dataclasses.replace(area.metric("deployments"), active_share_basis="pooled")
+    pooled_metric = area.metric("deployments").with_settings(active_share_basis="pooled")
     pooled_area = dataclasses.replace(area, metrics=tuple(
         pooled_metric if m.name == "deployments" else m for m in area.metrics))
     pooled = dataclasses.replace(rules, areas={"modern_work": pooled_area})

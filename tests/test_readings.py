@@ -257,7 +257,7 @@ def test_azure_growth_gate_is_on_the_baseline(rules):
     assert metric(result, "usage_growth", "enterprise")[1] == 0
     area = rules.area("data_ai")
     current = dataclasses.replace(area, metrics=tuple(
-        dataclasses.replace(m, gate_applies_to="current") if m.name == "usage_growth" else m for m in area.metrics))
+        m.with_settings(gate_applies_to="current") if m.name == "usage_growth" else m for m in area.metrics))
     other = score(make_data(rows), as_of=AS_OF, rules=dataclasses.replace(rules, areas={"data_ai": current}),
                   areas=["data_ai"])
     assert metric(other, "usage_growth", "enterprise")[1] == 20

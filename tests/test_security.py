@@ -110,7 +110,7 @@ def test_a_negative_part_earns_zero_unless_values_are_summed(rules):
     rows += monthly("OLD1", 1200, 12, end=BASE) + monthly("OLD2", 1200, 12, end=BASE)
     assert metric(sec(rows, rules=rules), "net_customer_adds", "enterprise") == (3, 10)
     area = rules.area(AREA)
-    summed = dataclasses.replace(area.metric("net_customer_adds"), parts_combine="values")
+    summed = area.metric("net_customer_adds").with_settings(parts_combine="values")
     variant = dataclasses.replace(rules, areas={**rules.areas, AREA: dataclasses.replace(
         area, metrics=tuple(summed if m.name == summed.name else m for m in area.metrics))})
     assert metric(sec(rows, rules=variant), "net_customer_adds", "enterprise") == (3, 6)

@@ -143,8 +143,13 @@ def _metric_reason(metric: Metric) -> pl.Expr:
     return reason.otherwise(pl.col("reason"))
 
 
+def _setting(metric: Metric, name: str, default):
+    """A setting the sentences mention, or `default` where the metric's kind has none."""
+    return getattr(metric.settings, name, default)
+
+
 def _value_band_text(metric: Metric) -> dict[str, str]:
-    unit = " MCV" if metric.measure == "consumption_value" else ""
+    unit = " MCV" if _setting(metric, "measure", None) == "consumption_value" else ""
     prefix = "" if unit else "USD "
     return {track: prefix + rule.value_band.describe(unit) for track, rule in metric.tracks.items()
             if rule.value_band is not None}
@@ -154,11 +159,12 @@ def _tenant_reason(metric: Metric) -> pl.Expr:
     bands = {track: _band_text(rule.seat_band) for track, rule in metric.tracks.items()}
     band = pl.col("track").replace_strict(bands, default="")
     share_pct = (pl.col("share").fill_null(0.0) * 100).round(1)
-    needed = f"{(metric.active_share_min or 0) * 100:g}%"
+    needed = f"{(_setting(metric, 'active_share_min', 0)) * 100:g}%"
     value_bands = pl.col("track").replace_strict(_value_band_text(metric), default="")
-    measure = "MCV" if metric.measure == "consumption_value" else "USD"
-    how = "total" if metric.window_value == "total" else "best month"
-    window = f" over the {metric.window_months} months to this one ({how})" if metric.window_months > 1 else ""
+    measure = "MCV" if _setting(metric, "measure", None) == "consumption_value" else "USD"
+    months = _setting(metric, "window_months", 1)
+    how = "total" if _setting(metric, "window_value", None) == "total" else "best month"
+    window = f" over the {months} months to this one ({how})" if months > 1 else ""
     amount = pl.format("{} {}", pl.lit(measure), pl.col("amount").round(2))
     return (
         pl.when(pl.col("reason") == "counted").then(
@@ -177,7 +183,7 @@ def _tenant_reason(metric: Metric) -> pl.Expr:
         .when(pl.col("reason") == "active_at_association").then(pl.format(
             "associated in {} and already at {} active then: excluded for {} months",
             month_start_expr(pl.col("assoc_month")), pl.lit(needed),
-            pl.lit(metric.exclude_active_at_association_within_months)))
+            pl.lit(_setting(metric, "exclude_active_at_association_within_months", None))))
         .when(pl.col("reason") == "below_band").then(pl.format(
             "{}{}: below the {} band ({})", amount, pl.lit(window), pl.col("track"), value_bands))
         .when(pl.col("reason") == "above_band").then(pl.format(

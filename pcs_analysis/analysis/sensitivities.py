@@ -41,7 +41,6 @@ from pcs_analysis.engine.points import (
 from pcs_analysis.engine.scoring import score
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
-from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.periods import parse_date, snapshots
 
 #: Parameters applied at the points stage (no metric is recomputed).
@@ -179,12 +178,14 @@ def _locate_in_metric(metric: Metric, rest: list[str], path: str) -> tuple[Any, 
 
 
 def _check_field(holder: Any, field: str, path: str) -> None:
+    if isinstance(holder, Metric):
+        settable = {f.name for f in dataclasses.fields(holder.settings) if "key" in f.metadata} - {"parts"}
+        if field != "max_points" and field not in settable:
+            raise ValueError(f"parameter {path!r}: a {holder.kind} metric has no setting {field!r}")
+        return
     names = {f.name for f in dataclasses.fields(holder)}
-    if field not in names or field in ("name", "kind", "category", "tracks", "track", "options", "parts",
-                                       "counts_people"):
+    if field not in names or field in ("name", "track", "options"):
         raise ValueError(f"parameter {path!r}: {type(holder).__name__} has no setting {field!r}")
-    if isinstance(holder, Metric) and field != "max_points" and field not in kind_of(holder).metric_keys:
-        raise ValueError(f"parameter {path!r}: a {holder.kind} metric has no setting {field!r}")
 
 
 def _replace_bands(area: AreaRules, band: str, field: str, value: Any, path: str) -> AreaRules:
@@ -193,7 +194,7 @@ def _replace_bands(area: AreaRules, band: str, field: str, value: Any, path: str
     def fix_metric(metric: Metric) -> Metric:
         nonlocal found
         if metric.parts:
-            return dataclasses.replace(metric, parts=tuple(fix_metric(p) for p in metric.parts))
+            return metric.with_settings(parts=tuple(fix_metric(p) for p in metric.parts))
         tracks = {}
         for t, rule in metric.tracks.items():
             if rule.seat_band is not None and rule.seat_band.name == band:
@@ -218,7 +219,7 @@ def _replace_in_area(area: AreaRules, parts: list[str], value: Any, path: str) -
     new_metric = _replace_in_metric(metric, rest, value, path)
     if top is not None and top.parts and metric is not top:
         new_parts = tuple(new_metric if p is metric else p for p in top.parts)
-        new_top = dataclasses.replace(top, parts=new_parts, tracks=_parts_tracks(top, new_parts))
+        new_top = dataclasses.replace(top.with_settings(parts=new_parts), tracks=_parts_tracks(top, new_parts))
     else:
         new_top = new_metric
     return dataclasses.replace(area, metrics=tuple(new_top if m.name == parts[0] else m for m in area.metrics))
@@ -237,7 +238,9 @@ def _parts_tracks(top: Metric, parts: tuple[Metric, ...]) -> dict:
 def _replace_in_metric(metric: Metric, rest: list[str], value: Any, path: str) -> Metric:
     holder, field = _locate_in_metric(metric, rest, path)
     if holder is metric:
-        return dataclasses.replace(metric, **{field: value})
+        if field == "max_points":
+            return dataclasses.replace(metric, max_points=value)
+        return metric.with_settings(**{field: value})
     rule = metric.tracks[rest[0]]
     if holder is rule:
         new_rule = dataclasses.replace(rule, **{field: value})

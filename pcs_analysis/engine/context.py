@@ -47,12 +47,10 @@ def leaves(area: AreaRules) -> list[Metric]:
 
 def lookback_months(metric: Metric) -> int:
     """Months before a compared month that a metric reads (windows and promotion rules)."""
-    months = [metric.window_months - 1, kind_of(metric).lookback(metric)]
+    months = [0, kind_of(metric).lookback(metric)]
     for rule in metric.tracks.values():
         if rule.seat_band is not None:
             months.append(rule.seat_band.promoted_within_months or 0)
-        if rule.value_band is not None:
-            months.append((rule.value_band.promoted_within_months or 0) + metric.window_months - 1)
     return max(months)
 
 

@@ -112,7 +112,8 @@ def _settings_rows(area: AreaRules, m: str, metric: Metric, settings: tuple[str,
                 yield _row(a, m, "", "", "workload_associations",
                            f"{area.workload_names.get(key, key)}: {', '.join(accepted)}", key)
         else:
-            yield _row(a, m, "", "", setting, getattr(metric, setting))
+            value = getattr(metric, setting)
+            yield _row(a, m, "", "", setting, "" if value is None else value)
 
 
 def _metric_rows(area: AreaRules, metric: Metric, parent: str = "") -> Iterator[tuple[str, ...]]:
@@ -142,12 +143,6 @@ def _metric_rows(area: AreaRules, metric: Metric, parent: str = "") -> Iterator[
         for cert in step:
             yield _row(a, m, "", "", f"step_{i + 1}_certification", _cert_text(cert), cert.key)
     yield from _settings_rows(area, m, metric, kind.shown_late)
-    if metric.active_share_min is not None:
-        yield _row(a, m, "", "", "active_share_min", metric.active_share_min)
-        yield _row(a, m, "", "", "active_share_basis", metric.active_share_basis)
-        window = metric.exclude_active_at_association_within_months
-        yield _row(a, m, "", "", "exclude_active_at_association_within_months",
-                   "" if window is None else window)
     for track, rule in metric.tracks.items():
         band = rule.seat_band
         if band is not None:

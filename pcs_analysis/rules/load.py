@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
 import tomllib
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,11 +17,12 @@ from pcs_analysis.config import AREAS, DEFAULT_RULES_VERSION, RULES_DIR
 from pcs_analysis.errors import RulebookError
 from pcs_analysis.names import alias_keys, name_key
 from pcs_analysis.rules.kinds import KINDS
+from pcs_analysis.rules.kinds.settings import SettingError
 from pcs_analysis.rules.model import (
     CATEGORIES,
-    MEASURES,
     AreaRules,
     Certification,
+    KindSettings,
     Metric,
     Option,
     Qualification,
@@ -475,102 +478,26 @@ def _workload_keys(lists: _AreaLists, names: tuple[str, ...]) -> frozenset[str]:
 def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *,
             parent: Mapping[str, Any] | None = None) -> Metric:
     path = f"metrics.{name}"
-    rulebook = lists.rulebook
     kind = doc.get(table, "kind", path, str)
     if kind not in KINDS:
         raise doc.fail(f"{path}.kind", f"unknown metric kind {kind!r} (known: {', '.join(KINDS)})")
     spec = KINDS[kind]
-    keys = spec.metric_keys
     if parent is not None:
         # A part takes its category and maximum from the metric it belongs to.
         if not spec.can_be_part:
             raise doc.fail(f"{path}.kind", f"a part reads usage rows; {kind!r} cannot be a part")
-        doc.only(table, path, {"kind", "tracks"} | keys)
+        doc.only(table, path, {"kind", "tracks"} | spec.metric_keys)
         category, max_points = parent["category"], parent["max_points"]
     else:
-        doc.only(table, path, _COMMON_METRIC_KEYS | keys)
+        doc.only(table, path, _COMMON_METRIC_KEYS | spec.metric_keys)
         category = doc.get(table, "category", path, str)
         if category not in CATEGORIES:
             raise doc.fail(f"{path}.category", f"unknown category {category!r} (known: {', '.join(CATEGORIES)})")
         max_points = doc.number(table, "max_points", path, positive=True)
-    settings: dict[str, Any] = {}
-    if "parts" in keys:
-        return _parts_metric(doc, name, kind, table, lists, category, max_points)
-    if "measure" in keys:
-        settings["measure"] = _choice(doc, table, "measure", path, MEASURES)
-        if settings["measure"] == "consumption_value":
-            if not lists.rates:
-                raise doc.fail(f"{path}.measure", "consumption_value needs the area's [rate_card]")
-            settings["rates"] = lists.rates
-    if "workloads" in keys and ("workloads" in table or "products" not in keys):
-        set_name = doc.get(table, "workloads", path, str)
-        if set_name not in lists.workload_sets:
-            raise doc.fail(f"{path}.workloads", f"no workload list named {set_name!r} under [workloads]")
-        settings["workload_set"] = set_name
-        settings["workloads"] = _workload_keys(lists, lists.workload_sets[set_name])
-    if "products" in keys and ("products" in table or "workloads" not in keys):
-        if "workloads" in table:
-            raise doc.fail(f"{path}.products", "give either products or workloads, not both")
-        products = doc.strings(table, "products", path)
-        unknown = [p for p in products if p not in rulebook.products]
-        if unknown:
-            known = ", ".join(rulebook.products)
-            raise doc.fail(f"{path}.products", f"unknown product {unknown[0]!r} (known: {known})")
-        settings["products"] = products
-        settings["excluded_workloads"] = _workload_keys(
-            lists, tuple(doc.get(table, "exclude_workloads", path, list, [])))
-    if "products" in keys and "workloads" in keys and "products" not in settings and "workloads" not in settings:
-        if settings.get("measure") != "consumption_value":
-            raise doc.fail(f"{path}.workloads", "give products or workloads (the rows this metric reads)")
-        # The consumption value reads the rate card's workloads.
-        settings["workloads"] = frozenset(lists.rates)
-    if "workload_associations" in keys and "workload_associations" in table:
-        by_workload: dict[str, tuple[str, ...]] = {}
-        for set_name in doc.get(table, "workload_associations", path, dict):
-            where = f"{path}.workload_associations"
-            if set_name not in lists.workload_sets:
-                raise doc.fail(f"{where}.{set_name}", f"no workload list named {set_name!r} under [workloads]")
-            associations = doc.strings(table["workload_associations"], set_name, where)
-            _check_associations(doc, f"{where}.{set_name}", associations, rulebook)
-            for key in _workload_keys(lists, lists.workload_sets[set_name]):
-                by_workload[key] = associations
-        settings["workload_associations"] = by_workload
-    if "certifications" in keys:
-        level = doc.get(table, "certifications", path, str)
-        if level not in lists.cert_lists:
-            raise doc.fail(f"{path}.certifications", f"no certification list {level!r} under [certifications]")
-        settings["certification_level"] = level
-        settings["certifications"] = lists.cert_lists[level]
-    if "steps" in keys:
-        levels = doc.strings(table, "steps", path)
-        for level in levels:
-            if level not in lists.cert_lists:
-                raise doc.fail(f"{path}.steps", f"no certification list {level!r} under [certifications]")
-        settings["step_levels"] = levels
-        settings["steps"] = tuple(lists.cert_lists[level] for level in levels)
-    if "unit" in keys:
-        settings["unit"] = _choice(doc, table, "unit", path, ("tenant", "tenant_workload"))
-    if "window_months" in keys:
-        settings["window_months"] = doc.get(table, "window_months", path, int, 1)
-        if settings["window_months"] < 1:
-            raise doc.fail(f"{path}.window_months", "must be 1 or more")
-        settings["window_value"] = _choice(doc, table, "window_value", path, ("any_month", "total"))
-    if "growth" in keys:
-        settings["growth"] = _choice(doc, table, "growth", path, ("percent", "absolute"))
-        settings["growth_basis"] = _choice(doc, table, "growth_basis", path, ("month", "trailing_12"))
-        settings["gate_applies_to"] = _choice(doc, table, "gate_applies_to", path, ("baseline", "current", "both"))
-    if "lookback_months" in keys:
-        settings["lookback_months"] = doc.get(table, "lookback_months", path, int, 12)
-    if "credit_from_association" in keys:
-        settings["credit_from_association"] = doc.get(table, "credit_from_association", path, bool, True)
-    if "active_share_min" in keys:
-        share = doc.number(table, "active_share_min", path, positive=True)
-        if share > 1:
-            raise doc.fail(f"{path}.active_share_min", "is a share between 0 and 1")
-        settings["active_share_min"] = share
-        settings["active_share_basis"] = _choice(doc, table, "active_share_basis", path, ("any_workload", "pooled"))
-        settings["exclude_active_at_association_within_months"] = doc.get(
-            table, "exclude_active_at_association_within_months", path, int, None)
+    context = {"name": name, "category": category, "max_points": max_points}
+    settings = _settings(doc, spec.settings, table, path, lists, context)
+    if settings.parts:
+        return _parts_metric(doc, name, kind, settings, lists, category, max_points)
     track_tables = doc.get(table, "tracks", path, dict)
     missing = [t for t in lists.tracks if t not in track_tables]
     if missing:
@@ -580,38 +507,142 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *
         raise doc.fail(f"{path}.tracks.{extra[0]}", "is not one of the area's tracks")
     track_rules = {track: _track(doc, f"{path}.tracks.{track}", track, track_tables[track], kind, lists, max_points)
                    for track in lists.tracks}
-    return Metric(name=name, kind=kind, category=category, max_points=max_points,
-                  tracks=track_rules, counts_people=spec.counts_people, **settings)
+    return Metric(name=name, kind=kind, category=category, max_points=max_points, tracks=track_rules,
+                  settings=settings, counts_people=spec.counts_people)
 
 
-def _parts_metric(doc: _Doc, name: str, kind: str, table: Mapping[str, Any], lists: _AreaLists, category: str,
+# --- a kind's settings: the fields of its settings class, read by type or by `read` --------
+
+def _settings(doc: _Doc, cls: type, table: Mapping[str, Any], path: str, lists: _AreaLists,
+              context: Mapping[str, Any]) -> KindSettings:
+    """The settings of a metric of one kind, read field by field (see `rules.kinds.settings`)."""
+    hints = _hints(cls)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if "key" not in f.metadata:
+            continue      # filled by the reader of another field
+        key = f.metadata["key"] or f.name
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if key in table or required:
+            read = _READERS[f.metadata["read"]] if f.metadata["read"] else _scalar
+            values.update(read(doc, table, key, path, lists, f, hints[f.name], context))
+    try:
+        values = cls.resolve(values, lists.rates)
+    except SettingError as exc:
+        raise doc.fail(f"{path}.{exc.key}", str(exc)) from None
+    return cls(**values)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _scalar(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint, context) -> dict[str, Any]:
+    """A boolean, a whole number (at least `minimum`), a number (a share in (0, 1]) or one of a
+    Literal's choices; `int | None` reads a whole number."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) is typing.Literal:
+        return {f.name: _choice(doc, table, key, path, typing.get_args(hint))}
+    kind = args[0] if args else hint
+    if kind is bool:
+        return {f.name: doc.get(table, key, path, bool)}
+    if kind is int:
+        value = doc.get(table, key, path, int)
+        if f.metadata["minimum"] is not None and value < f.metadata["minimum"]:
+            raise doc.fail(f"{path}.{key}", f"must be {f.metadata['minimum']} or more")
+        return {f.name: value}
+    value = doc.number(table, key, path, positive=f.metadata["share"])
+    if f.metadata["share"] and value > 1:
+        raise doc.fail(f"{path}.{key}", "is a share between 0 and 1")
+    return {f.name: value}
+
+
+def _workload_list(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint, context) -> dict[str, Any]:
+    set_name = doc.get(table, key, path, str)
+    if set_name not in lists.workload_sets:
+        raise doc.fail(f"{path}.{key}", f"no workload list named {set_name!r} under [workloads]")
+    return {"workload_set": set_name, "workloads": _workload_keys(lists, lists.workload_sets[set_name])}
+
+
+def _workload_names(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint, context) -> dict[str, Any]:
+    return {f.name: _workload_keys(lists, tuple(doc.get(table, key, path, list, [])))}
+
+
+def _products(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint, context) -> dict[str, Any]:
+    products = doc.strings(table, key, path)
+    unknown = [p for p in products if p not in lists.rulebook.products]
+    if unknown:
+        raise doc.fail(f"{path}.{key}", f"unknown product {unknown[0]!r} (known: {', '.join(lists.rulebook.products)})")
+    return {f.name: products}
+
+
+def _workload_associations(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint,
+                           context) -> dict[str, Any]:
+    by_workload: dict[str, tuple[str, ...]] = {}
+    for set_name in doc.get(table, key, path, dict):
+        where = f"{path}.{key}"
+        if set_name not in lists.workload_sets:
+            raise doc.fail(f"{where}.{set_name}", f"no workload list named {set_name!r} under [workloads]")
+        associations = doc.strings(table[key], set_name, where)
+        _check_associations(doc, f"{where}.{set_name}", associations, lists.rulebook)
+        for workload in _workload_keys(lists, lists.workload_sets[set_name]):
+            by_workload[workload] = associations
+    return {f.name: by_workload}
+
+
+def _certification_list(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint,
+                        context) -> dict[str, Any]:
+    level = doc.get(table, key, path, str)
+    if level not in lists.cert_lists:
+        raise doc.fail(f"{path}.{key}", f"no certification list {level!r} under [certifications]")
+    return {"certification_level": level, "certifications": lists.cert_lists[level]}
+
+
+def _certification_lists(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint,
+                         context) -> dict[str, Any]:
+    levels = doc.strings(table, key, path)
+    for level in levels:
+        if level not in lists.cert_lists:
+            raise doc.fail(f"{path}.{key}", f"no certification list {level!r} under [certifications]")
+    return {"step_levels": levels, "steps": tuple(lists.cert_lists[level] for level in levels)}
+
+
+def _parts(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint, context) -> dict[str, Any]:
+    """The parts of a sum of parts, each a metric of its own kind with one option per track."""
+    part_tables = doc.get(table, key, path, dict)
+    if len(part_tables) < 2:
+        raise doc.fail(f"{path}.{key}", "a sum of parts needs at least two parts")
+    parts = []
+    for part_name, part_table in part_tables.items():
+        if not isinstance(part_table, dict):
+            raise doc.fail(f"{path}.{key}.{part_name}", "expected a table")
+        part = _metric(doc, f"{context['name']}.parts.{part_name}", part_table, lists, parent=context)
+        for track, rule in part.tracks.items():
+            if len(rule.options) != 1:
+                raise doc.fail(f"{path}.{key}.{part_name}.tracks.{track}", "a part has one option (no options table)")
+        parts.append(replace(part, name=part_name))
+    return {f.name: tuple(parts)}
+
+
+_READERS = {"workload_list": _workload_list, "workload_names": _workload_names, "products": _products,
+            "workload_associations": _workload_associations, "certification_list": _certification_list,
+            "certification_lists": _certification_lists, "parts": _parts}
+
+
+def _parts_metric(doc: _Doc, name: str, kind: str, settings: KindSettings, lists: _AreaLists, category: str,
                   max_points: float) -> Metric:
     """A metric whose parts (e.g. Azure and Microsoft 365) are computed separately and summed.
     Its options are the parts; its tracks take each part's full-marks value."""
     path = f"metrics.{name}"
-    part_tables = doc.get(table, "parts", path, dict)
-    if len(part_tables) < 2:
-        raise doc.fail(f"{path}.parts", "a sum of parts needs at least two parts")
-    parent = {"category": category, "max_points": max_points}
-    parts = []
-    for part_name, part_table in part_tables.items():
-        if not isinstance(part_table, dict):
-            raise doc.fail(f"{path}.parts.{part_name}", "expected a table")
-        part = _metric(doc, f"{name}.parts.{part_name}", part_table, lists, parent=parent)
-        for track, rule in part.tracks.items():
-            if len(rule.options) != 1:
-                raise doc.fail(f"{path}.parts.{part_name}.tracks.{track}", "a part has one option (no options table)")
-        parts.append(replace(part, name=part_name))
-    combine = _choice(doc, table, "parts_combine", path, ("points", "values"))
     tracks = {}
     for track in lists.tracks:
         options = tuple(Option(name=p.name, associations=p.tracks[track].options[0].associations,
-                               full_marks_at=p.tracks[track].options[0].full_marks_at) for p in parts)
-        if combine == "values" and len({o.full_marks_at for o in options}) > 1:
+                               full_marks_at=p.tracks[track].options[0].full_marks_at) for p in settings.parts)
+        if settings.parts_combine == "values" and len({o.full_marks_at for o in options}) > 1:
             raise doc.fail(f"{path}.parts_combine", "summing values needs the same full_marks_at in every part")
         tracks[track] = TrackRule(track=track, options=options)
-    return Metric(name=name, kind=kind, category=category, max_points=max_points, tracks=tracks,
-                  parts=tuple(parts), parts_combine=combine)
+    return Metric(name=name, kind=kind, category=category, max_points=max_points, tracks=tracks, settings=settings)
 
 
 def _track(doc: _Doc, path: str, track: str, table: Any, kind: str, lists: _AreaLists,

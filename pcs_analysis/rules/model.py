@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
-#: What a measure kind sums: Azure consumed / billed revenue in USD, or Business Applications'
-#: monthly consumption value (active users or capacity x the rate card).
-MEASURES: tuple[str, ...] = ("revenue_usd", "consumption_value")
 CATEGORIES: tuple[str, ...] = ("performance", "skilling", "customer_success")
 
 
@@ -110,50 +107,42 @@ class TrackRule:
     prerequisite_points: float = 0.0
 
 
+class KindSettings:
+    """The settings of a metric's kind: each kind's module (`rules.kinds`) defines a frozen
+    dataclass of its own, whose fields are the rulebook's keys for that kind."""
+
+
 @dataclass(frozen=True)
 class Metric:
+    """A metric of an area: what is common to every kind, and its kind's `settings`.
+
+    A kind's settings read as the metric's own attributes (`metric.window_months`); a setting
+    the metric's kind does not have is an AttributeError, not a default.
+    """
+
     name: str
     kind: str
     category: str
     max_points: float
     tracks: Mapping[str, TrackRule]
-    #: Normalised keys of the eligible workloads (tenant metrics).
-    workloads: frozenset[str] = frozenset()
-    workload_set: str | None = None
-    #: Eligible certifications (people metrics).
-    certifications: tuple[Certification, ...] = ()
-    certification_level: str | None = None
-    #: Product families whose rows count (instead of a workload list), minus excluded workloads.
-    products: tuple[str, ...] = ()
-    excluded_workloads: frozenset[str] = frozenset()
-    #: certified_people_in_steps: the prerequisite steps' certification lists, in order.
-    steps: tuple[tuple[Certification, ...], ...] = ()
-    step_levels: tuple[str, ...] = ()
-    #: Workload key -> the association types accepted for it (instead of the option's), e.g.
-    #: Power Platform workloads that count under PAL only.
-    workload_associations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # Kind-specific settings (see the rulebook comments for their meaning).
-    measure: Literal["revenue_usd", "consumption_value"] = "revenue_usd"
-    #: consumption_value: workload key -> its rate-card line.
-    rates: Mapping[str, Rate] = field(default_factory=dict)
-    unit: Literal["tenant", "tenant_workload"] = "tenant"
-    window_months: int = 1
-    window_value: Literal["any_month", "total"] = "any_month"
-    growth: Literal["percent", "absolute"] = "percent"
-    growth_basis: Literal["month", "trailing_12"] = "month"
-    gate_applies_to: Literal["baseline", "current", "both"] = "baseline"
-    lookback_months: int = 12
-    credit_from_association: bool = True
-    active_share_min: float | None = None
-    active_share_basis: Literal["any_workload", "pooled"] = "any_workload"
-    exclude_active_at_association_within_months: int | None = None
-    #: sum_of_parts: sub-metrics computed separately (e.g. Azure and Microsoft 365) whose points
-    #: ("points": each part's points, negatives earning 0) or values ("values") are summed.
-    parts: tuple[Metric, ...] = ()
-    parts_combine: Literal["points", "values"] = "points"
+    settings: KindSettings
     #: The metric counts certified people (skilling) rather than reading usage: its kind's
     #: `counts_people` (see `rules.kinds`), set by the loader.
     counts_people: bool = False
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names that are not the metric's own fields: its kind's settings.
+        settings = self.__dict__.get("settings")
+        if name.startswith("__") or settings is None:
+            raise AttributeError(name)
+        try:
+            return getattr(settings, name)
+        except AttributeError:
+            raise AttributeError(f"metric {self.name!r} ({self.kind}) has no setting {name!r}") from None
+
+    def with_settings(self, **changes: Any) -> Metric:
+        """A copy with some of its kind's settings changed."""
+        return replace(self, settings=replace(self.settings, **changes))
 
     def leaves(self) -> tuple[Metric, ...]:
         """The metrics that read data: the parts, or the metric itself."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -17,8 +18,16 @@ from pcs_analysis.rules.kinds.frames import (
     signed_periods,
     tenant_frame,
 )
+from pcs_analysis.rules.kinds.settings import TenantWorkloads, setting
 from pcs_analysis.rules.kinds.tenants import TENANT, eligible_workload_rows, first_association, tenant_option_months
 from pcs_analysis.rules.model import Metric
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(TenantWorkloads):
+    #: "You can only receive points for usage growth from the time you claim or associate with a
+    #: customer" (S3): a customer associated within the year is measured from that month.
+    credit_from_association: bool = setting(True)
 
 
 def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
@@ -96,7 +105,7 @@ def forecast_baseline(leaf: Metric, baselines: pl.DataFrame, months: list[int]) 
 KIND = Kind(
     name="active_usage_growth",
     summary="active users now minus a year earlier (or since association)",
-    metric_keys=frozenset({"workloads", "credit_from_association"}),
+    settings=Settings,
     track_keys=frozenset({"seat_band", "associations", "options", "full_marks_at"}),
     contributions=active_usage_growth,
     shown_late=("credit_from_association",),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import polars as pl
 
+from pcs_analysis.rules.kinds.settings import rulebook_keys
 from pcs_analysis.rules.model import AreaRules, Certification, Metric, TrackRule
 
 if TYPE_CHECKING:
@@ -92,14 +93,15 @@ def growth_in_units(leaf: Metric, rule: TrackRule, baseline: np.ndarray,
 
 @dataclass(frozen=True)
 class Kind:
-    """A metric kind. Only `name`, `summary` and `metric_keys` are required; the defaults describe
-    a usage kind whose value is the sum of its counted contributions."""
+    """A metric kind. Only `name`, `summary` and `settings` are required; the defaults describe a
+    usage kind whose value is the sum of its counted contributions."""
 
     name: str
     summary: str
-    #: Keys a metric table of this kind may hold in the rulebook (beyond kind, category,
-    #: max_points and tracks) and keys its track tables may hold.
-    metric_keys: frozenset[str]
+    #: Its settings: a frozen dataclass whose fields are the rulebook keys of a metric of this
+    #: kind (see `settings`).
+    settings: type
+    #: Keys the metric's track tables may hold.
     track_keys: frozenset[str] = frozenset()
     contributions: Contributions | None = None
     value: ValueFunction | None = None
@@ -129,3 +131,7 @@ class Kind:
     #: The people slots the certification planner fills.
     people_slots: Callable[[Metric], Slots] = no_slots
 
+    @property
+    def metric_keys(self) -> frozenset[str]:
+        """Keys a metric table of this kind may hold (beyond kind, category, max_points, tracks)."""
+        return rulebook_keys(self.settings)

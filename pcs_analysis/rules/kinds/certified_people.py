@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind
 from pcs_analysis.rules.kinds.frames import Context
 from pcs_analysis.rules.kinds.people import held, people_slots, propose_people
+from pcs_analysis.rules.kinds.settings import People
 from pcs_analysis.rules.model import Metric
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(People):
+    """The certification list whose holders count."""
 
 
 def certified_people(ctx: Context, metric: Metric) -> pl.LazyFrame:
@@ -18,7 +26,7 @@ def certified_people(ctx: Context, metric: Metric) -> pl.LazyFrame:
 KIND = Kind(
     name="certified_people",
     summary="people holding one of the certifications",
-    metric_keys=frozenset({"certifications"}),
+    settings=Settings,
     track_keys=frozenset({"full_marks_at"}),
     contributions=certified_people,
     counts_people=True,

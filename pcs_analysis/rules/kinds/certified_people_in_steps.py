@@ -3,12 +3,22 @@ scoring step's points needing every step met."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind
 from pcs_analysis.rules.kinds.frames import Context
 from pcs_analysis.rules.kinds.people import SCORING_STEP, held, people_slots, propose_people, step_labels
-from pcs_analysis.rules.model import Metric
+from pcs_analysis.rules.kinds.settings import People, setting
+from pcs_analysis.rules.model import Certification, Metric
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(People):
+    #: The prerequisite steps' certification lists, in order (names under [certifications]).
+    steps: tuple[tuple[Certification, ...], ...] = setting(read="certification_lists")
+    step_levels: tuple[str, ...] = ()
 
 
 def certified_people_in_steps(ctx: Context, metric: Metric) -> pl.LazyFrame:
@@ -51,7 +61,7 @@ def step_values_from_counts(counts: pl.LazyFrame, metric: Metric, keys: list[str
 KIND = Kind(
     name="certified_people_in_steps",
     summary="people in a scoring step, after prerequisite steps",
-    metric_keys=frozenset({"certifications", "steps"}),
+    settings=Settings,
     track_keys=frozenset({"prerequisite_people", "prerequisite_points", "points_per_person", "full_marks_at"}),
     contributions=certified_people_in_steps,
     value=stepped_values,

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
 from pcs_analysis.rules.kinds.frames import YEAR, Context, at_snapshot, eligibility_reason, signed_periods, tenant_frame
+from pcs_analysis.rules.kinds.settings import TenantWorkloads, setting
 from pcs_analysis.rules.kinds.tenants import TENANT, eligible_workload_rows, first_association, tenant_option_months
 from pcs_analysis.rules.model import Metric
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(TenantWorkloads):
+    #: The share of paid licences active that makes a tenant deployed.
+    active_share_min: float = setting(share=True)
+    #: The share of one workload ("any_workload") or of the workloads pooled ("pooled").
+    active_share_basis: Literal["any_workload", "pooled"] = setting("any_workload")
+    #: A deployment associated within this many months and already above the share then is
+    #: excluded (None: never).
+    exclude_active_at_association_within_months: int | None = setting(None)
 
 
 def deployment_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
@@ -71,9 +85,9 @@ def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
 KIND = Kind(
     name="deployment_growth",
     summary="tenants with enough active users now minus a year earlier",
-    metric_keys=frozenset({"workloads", "active_share_min", "active_share_basis",
-                           "exclude_active_at_association_within_months"}),
+    settings=Settings,
     track_keys=frozenset({"seat_band", "associations", "options", "full_marks_at"}),
     contributions=deployment_growth,
+    shown_late=("active_share_min", "active_share_basis", "exclude_active_at_association_within_months"),
     propose=propose,
 )

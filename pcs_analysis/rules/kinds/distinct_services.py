@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
 import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
 from pcs_analysis.rules.kinds.frames import COUNTED, YEAR, Context, tenant_frame
 from pcs_analysis.rules.kinds.measures import in_units, measure_rows
+from pcs_analysis.rules.kinds.settings import Reads, setting
 from pcs_analysis.rules.model import Metric, TrackRule
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(Reads):
+    #: Services are counted by their revenue (not a setting).
+    measure: ClassVar[str] = "revenue_usd"
+    products: tuple[str, ...] = setting(read="products")
+    excluded_workloads: frozenset[str] = setting(frozenset(), key="exclude_workloads", read="workload_names")
+    #: Months, ending with the scored month, over which services with revenue are counted.
+    lookback_months: int = setting(12)
 
 
 def distinct_services(ctx: Context, metric: Metric) -> pl.LazyFrame:
@@ -55,7 +69,7 @@ def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
 KIND = Kind(
     name="distinct_services",
     summary="distinct services with revenue over the look-back",
-    metric_keys=frozenset({"products", "exclude_workloads", "lookback_months"}),
+    settings=Settings,
     track_keys=frozenset({"associations", "full_marks_at"}),
     contributions=distinct_services,
     lookback=lookback,

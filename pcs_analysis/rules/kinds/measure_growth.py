@@ -4,6 +4,8 @@ absolute, behind the track's gate."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import polars as pl
@@ -12,16 +14,27 @@ from pcs_analysis.rules.kinds.base import Kind, Proposals
 from pcs_analysis.rules.kinds.frames import COUNTED, YEAR, Context, tenant_frame, year_on_year
 from pcs_analysis.rules.kinds.measures import (
     BAND_KEYS,
-    MEASURE_KEYS,
     MEASURE_SHOWN,
     in_units,
     measure_rows,
     spread,
+    window_lookback,
     windowed,
     with_band,
 )
+from pcs_analysis.rules.kinds.settings import MeasureRows, setting
 from pcs_analysis.rules.kinds.tenants import TENANT
 from pcs_analysis.rules.model import Metric, TrackRule
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(MeasureRows):
+    #: Growth in percent of the baseline, or absolute (USD or MCV).
+    growth: Literal["percent", "absolute"] = setting("percent")
+    #: What is compared: the month itself, or the trailing 12 months ending there.
+    growth_basis: Literal["month", "trailing_12"] = setting("month")
+    #: Where the track's `min_baseline` gate applies: the baseline, the current month or both.
+    gate_applies_to: Literal["baseline", "current", "both"] = setting("baseline")
 
 
 def measure_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
@@ -69,8 +82,9 @@ def growth_values(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> 
 
 
 def lookback(metric: Metric) -> int:
-    """A trailing-12 basis reads the 11 months before each compared month."""
-    return YEAR - 1 if metric.growth_basis == "trailing_12" else 0
+    """The window and value bands, and a trailing-12 basis (the 11 months before each compared
+    month)."""
+    return max(window_lookback(metric), YEAR - 1 if metric.growth_basis == "trailing_12" else 0)
 
 
 def gate(leaf: Metric, rule: TrackRule, baseline: np.ndarray, current: np.ndarray) -> np.ndarray:
@@ -120,7 +134,7 @@ def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
 KIND = Kind(
     name="measure_growth",
     summary="growth of the measure over the customer base, behind a gate",
-    metric_keys=MEASURE_KEYS | {"growth", "growth_basis", "gate_applies_to"},
+    settings=Settings,
     track_keys=frozenset({"associations", "options", "full_marks_at", "min_baseline"}) | BAND_KEYS,
     contributions=measure_growth,
     value=growth_values,

@@ -14,9 +14,7 @@ from pcs_analysis.rules.kinds.frames import Context
 from pcs_analysis.rules.kinds.tenants import TENANT, eligible_workload_rows, option_rows, promoted_expr
 from pcs_analysis.rules.model import Metric
 
-#: Settings every measure kind has, and the value band keys of its track tables.
-MEASURE_KEYS = frozenset({"products", "workloads", "exclude_workloads", "measure", "window_months", "window_value",
-                          "workload_associations"})
+#: The value band keys of a measure kind's track tables.
 BAND_KEYS = frozenset({"min_value", "above_value", "max_value", "promoted_within_months"})
 #: The settings `rules show` lists first for a measure kind (rates and workload associations per
 #: line).
@@ -94,3 +92,13 @@ def with_band(table: pl.LazyFrame, metric: Metric, keys: list[str]) -> pl.LazyFr
         pl.when(pl.col("is_above_band")).then(pl.lit("above_band")).otherwise(pl.lit("below_band"))
         .alias("band_reason"),
     ).drop("in_raw_band", "is_above_band", "band_min", "band_above", "band_max", "band_months")
+
+
+def window_lookback(metric: Metric) -> int:
+    """Months a measure kind reads before a compared month: its window, and a value band's
+    promotion window judged on windowed amounts."""
+    months = [metric.window_months - 1]
+    for rule in metric.tracks.values():
+        if rule.value_band is not None:
+            months.append((rule.value_band.promoted_within_months or 0) + metric.window_months - 1)
+    return max(months)

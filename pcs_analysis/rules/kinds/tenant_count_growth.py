@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
 from pcs_analysis.rules.kinds.frames import Context, eligibility_reason, tenant_frame, year_on_year
+from pcs_analysis.rules.kinds.settings import TenantWorkloads
 from pcs_analysis.rules.kinds.tenants import eligible_workload_rows, first_association, tenant_option_months
 from pcs_analysis.rules.model import Metric
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(TenantWorkloads):
+    """The workload list whose seat bands make a customer count."""
 
 
 def tenant_count_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
@@ -35,7 +43,7 @@ def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
 KIND = Kind(
     name="tenant_count_growth",
     summary="customers in the seat band now minus a year earlier",
-    metric_keys=frozenset({"workloads"}),
+    settings=Settings,
     track_keys=frozenset({"seat_band", "associations", "options", "full_marks_at"}),
     contributions=tenant_count_growth,
     propose=propose,

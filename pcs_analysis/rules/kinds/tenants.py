@@ -133,6 +133,8 @@ def tenant_option_months(rows: pl.LazyFrame, bands: pl.LazyFrame, metric: Metric
     `metric.active_share_basis`, null without paid units).
     """
     keys = [*TENANT, *(["workload_key"] if by_workload else []), "track", "option", "month_index"]
+    # The share of a workload, unless the kind pools its workloads (deployments' setting).
+    basis = getattr(metric.settings, "active_share_basis", "any_workload")
     ok = pl.col("is_associated")
     # Mask first, then aggregate with plain sum/min/max/any (the fast group-by path).
     masked = option_rows(rows, metric).with_columns(
@@ -150,7 +152,7 @@ def tenant_option_months(rows: pl.LazyFrame, bands: pl.LazyFrame, metric: Metric
         pl.col("row_share").max(),
         *([pl.col("workload").first()] if by_workload else []),
     ).with_columns(
-        (pl.col("row_share") if metric.active_share_basis == "any_workload" else pooled).alias("share")
+        (pl.col("row_share") if basis == "any_workload" else pooled).alias("share")
     ).drop("row_share")
     return aggregated.join(bands, on=[*TENANT, "month_index", "track"], how="left").with_columns(
         pl.col("in_band").fill_null(False),

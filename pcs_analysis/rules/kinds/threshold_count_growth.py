@@ -4,14 +4,23 @@ value band, now minus a year earlier."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
 from pcs_analysis.rules.kinds.frames import COUNTED, Context, tenant_frame, year_on_year
-from pcs_analysis.rules.kinds.measures import BAND_KEYS, MEASURE_KEYS, MEASURE_SHOWN, windowed, with_band
+from pcs_analysis.rules.kinds.measures import BAND_KEYS, MEASURE_SHOWN, window_lookback, windowed, with_band
+from pcs_analysis.rules.kinds.settings import MeasureRows, setting
 from pcs_analysis.rules.kinds.tenants import TENANT, first_association
 from pcs_analysis.rules.model import Metric
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(MeasureRows):
+    #: What is counted: tenants, or tenant x workload pairs.
+    unit: Literal["tenant", "tenant_workload"] = setting("tenant")
 
 
 def threshold_count_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
@@ -51,10 +60,11 @@ def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
 KIND = Kind(
     name="threshold_count_growth",
     summary="units whose measure is in the value band now minus a year earlier",
-    metric_keys=MEASURE_KEYS | {"unit"},
+    settings=Settings,
     track_keys=frozenset({"associations", "options", "full_marks_at"}) | BAND_KEYS,
     contributions=threshold_count_growth,
     value_band_required=True,
+    lookback=window_lookback,
     shown=(*MEASURE_SHOWN, "unit"),
     propose=propose,
 )
