@@ -41,7 +41,7 @@ def run_empty(job: tuple[str, str, str]) -> float:
     import papermill
     from traitlets.config import Config
 
-    from pcs_analysis.reporting.bulk import KERNEL
+    from pcs_analysis.reporting.jobs import KERNEL
 
     notebook, ipc_dir, partner = job
     started = time.perf_counter()
@@ -54,13 +54,13 @@ def run_empty(job: tuple[str, str, str]) -> float:
 
 def floor(partners: list[str], workers: int, work: Path) -> float:
     """Wall-clock seconds for the empty notebook once per partner on `workers` workers."""
-    from pcs_analysis.reporting.bulk import _pool
+    from pcs_analysis.reporting.pool import worker_pool
 
     notebook = work / "empty.ipynb"
     notebook.write_text(EMPTY)
     ipc_dir = tempfile.mkdtemp(prefix="pcs-ipc-")
     try:
-        with _pool(workers, None) as run:
+        with worker_pool(workers, None) as run:
             list(run(run_empty, [(str(notebook), ipc_dir, "warm-up")] * workers))   # start the workers
             start = time.perf_counter()
             failed = [r for _, r in run(run_empty, [(str(notebook), ipc_dir, p) for p in partners])

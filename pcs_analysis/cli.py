@@ -396,7 +396,8 @@ def reports_cmd(data_dir: DataDir, as_of: AsOf,
                 rules: Rules = None) -> None:
     """One HTML report per partner (notebooks/partner_report.ipynb run with papermill), an index
     and a manifest. Re-running skips partners done with the same inputs; exits 1 if any failed."""
-    from pcs_analysis.reporting.bulk import ProgressBar, check_partners, run_reports
+    from pcs_analysis.reporting.bulk import check_partners, run_reports
+    from pcs_analysis.reporting.progress import ProgressBar
 
     manifest = run_reports(data_dir, as_of=_date(as_of), out=out, partners=check_partners(partners),
                            workers=workers, timeout=timeout, rules_version=rules, top=top,

@@ -10,8 +10,10 @@ import pytest
 
 from pcs_analysis import PcsError, load_rules
 from pcs_analysis.config import SAMPLE_DIR
-from pcs_analysis.reporting.bulk import Job, Outcome, Progress, ProgressBar, _prepare_all, _Tracker
+from pcs_analysis.reporting.bulk import _prepare_all
+from pcs_analysis.reporting.jobs import Job, Outcome
 from pcs_analysis.reporting.partner import TABLES, build_reports, load, partner_report
+from pcs_analysis.reporting.progress import Progress, ProgressBar, Tracker
 
 AS_OF = dt.date(2026, 11, 21)
 
@@ -62,7 +64,7 @@ def test_a_failing_chunk_is_retried_partner_by_partner(tmp_path):
             yield item, (RuntimeError("bad rows") if "P003" in item.folders else 2.0)
 
     outcomes = {}
-    ready = _prepare_all(jobs, tmp_path, "2026-05", AS_OF, 3, 2, run, outcomes, _Tracker(4, 0, None))
+    ready = _prepare_all(jobs, tmp_path, "2026-05", AS_OF, 3, 2, run, outcomes, Tracker(4, 0, None))
     assert calls == [["P001", "P002"], ["P003", "P004"], ["P003"], ["P004"]]
     assert ready == {"P001": 1.0, "P002": 1.0, "P004": 2.0}
     assert outcomes["P003"].status == "failed" and "bad rows" in outcomes["P003"].message

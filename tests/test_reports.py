@@ -204,12 +204,13 @@ def test_the_watchdog_stops_a_kernel_past_the_wall_clock_limit(tmp_path):
 
     import psutil
 
-    from pcs_analysis.reporting.bulk import Job, _run_one
+    from pcs_analysis.reporting.export import run_one
+    from pcs_analysis.reporting.jobs import Job
 
     ipc = tempfile.mkdtemp(prefix="pcs-ipc-test-")
     job = Job("P003", {"partner_id": "P003"}, str(_sleepy(tmp_path, 300)), str(tmp_path / "P003.html"), "h", 600,
               ipc, wall_limit=20)
-    outcome = _run_one(job)
+    outcome = run_one(job)
     assert outcome.status == "timeout" and "wall-clock limit" in outcome.message
     assert 20 <= outcome.seconds < 60
     assert not (tmp_path / "P003.html").exists()

@@ -7,14 +7,25 @@ import datetime as dt
 import html
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import polars as pl
 
 from pcs_analysis.present.html import STYLE, Html, table
 
-if TYPE_CHECKING:
-    from pcs_analysis.reporting.partner import PartnerReport
+
+class PartnerReport(Protocol):
+    """What these pieces read of a `reporting.partner.PartnerReport`."""
+
+    partner_id: str
+    partner_name: str
+    as_of: dt.date
+    rules_version: str
+    bars: dict[str, float]
+    summary: pl.DataFrame
+    status: pl.DataFrame
+    recommendations: pl.DataFrame
+    titles: dict[str, str]
 
 
 def _status_class(status: str) -> str:
