@@ -17,6 +17,7 @@ from pcs_analysis.rules.model import (
     Metric,
     Rulebook,
     TrackClassification,
+    TrackRule,
     WorkloadRevenueClassification,
 )
 
@@ -99,6 +100,26 @@ def _area_rows(area: AreaRules) -> Iterator[tuple[str, ...]]:
         yield from _metric_rows(area, metric)
 
 
+def _read_rows(area: AreaRules, m: str, metric: Metric, *, with_category: bool) -> Iterator[tuple[str, ...]]:
+    """What a metric reads, one row each: products, excluded and listed workloads, certifications
+    (a part's category and maximum are its parent's)."""
+    a, names = area.area, area.workload_names
+    for product in metric.products:
+        yield _row(a, m, "", "", "product", product, product)
+    for key in sorted(metric.excluded_workloads):
+        yield _row(a, m, "", "", "excluded_workload", names.get(key, key), key)
+    if with_category:
+        yield _row(a, m, "", "", "category", metric.category)
+        yield _row(a, m, "", "", "max_points", metric.max_points)
+    for key in sorted(metric.workloads):
+        yield _row(a, m, "", "", "workload", names.get(key, key), key)
+    for cert in metric.certifications:
+        yield _row(a, m, "", "", "certification", _cert_text(cert), cert.key)
+    for i, step in enumerate(metric.steps):
+        for cert in step:
+            yield _row(a, m, "", "", f"step_{i + 1}_certification", _cert_text(cert), cert.key)
+
+
 def _settings_rows(area: AreaRules, m: str, metric: Metric, settings: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
     """Rows of a kind's metric settings; the rate card and workload associations one line each."""
     a = area.area
@@ -128,45 +149,38 @@ def _metric_rows(area: AreaRules, metric: Metric, parent: str = "") -> Iterator[
         return
     kind = kind_of(metric)
     yield from _settings_rows(area, m, metric, kind.shown)
-    for product in metric.products:
-        yield _row(a, m, "", "", "product", product, product)
-    for key in sorted(metric.excluded_workloads):
-        yield _row(a, m, "", "", "excluded_workload", area.workload_names.get(key, key), key)
-    if not parent:
-        yield _row(a, m, "", "", "category", metric.category)
-        yield _row(a, m, "", "", "max_points", metric.max_points)
-    for key in sorted(metric.workloads):
-        yield _row(a, m, "", "", "workload", area.workload_names.get(key, key), key)
-    for cert in metric.certifications:
-        yield _row(a, m, "", "", "certification", _cert_text(cert), cert.key)
-    for i, step in enumerate(metric.steps):
-        for cert in step:
-            yield _row(a, m, "", "", f"step_{i + 1}_certification", _cert_text(cert), cert.key)
+    yield from _read_rows(area, m, metric, with_category=not parent)
     yield from _settings_rows(area, m, metric, kind.shown_late)
     for track, rule in metric.tracks.items():
-        band = rule.seat_band
-        if band is not None:
-            yield _row(a, m, track, "", "seat_band_min_paid_units", band.min_paid_units)
-            yield _row(a, m, track, "", "seat_band_max_paid_units",
-                       "" if band.max_paid_units is None else band.max_paid_units)
-            yield _row(a, m, track, "", "seat_band_promoted_within_months",
-                       "" if band.promoted_within_months is None else band.promoted_within_months)
-        if rule.value_band is not None:
-            vb = rule.value_band
-            yield _row(a, m, track, "", "above_value" if vb.above else "min_value", vb.minimum)
-            yield _row(a, m, track, "", "max_value", "" if vb.maximum is None else vb.maximum)
-            yield _row(a, m, track, "", "promoted_within_months",
-                       "" if vb.promoted_within_months is None else vb.promoted_within_months)
-        for setting in kind.shown_per_track:
-            yield _row(a, m, track, "", setting, getattr(rule, setting))
-        if rule.prerequisite_people is not None:
-            yield _row(a, m, track, "", "prerequisite_people", rule.prerequisite_people)
-            yield _row(a, m, track, "", "prerequisite_points", rule.prerequisite_points)
-        for option in rule.options:
-            name = option.name or ""
-            yield _row(a, m, track, name, "full_marks_at", option.full_marks_at)
-            for association in option.associations:
-                yield _row(a, m, track, name, "association", association, association)
+        yield from _track_rows(a, m, track, rule, kind.shown_per_track)
+
+
+def _track_rows(a: str, m: str, track: str, rule: TrackRule, shown: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """A metric's rows of one track: its bands, the kind's per-track settings, prerequisite steps
+    and options."""
+    def blank(value: object) -> object:
+        return "" if value is None else value
+
+    band = rule.seat_band
+    if band is not None:
+        yield _row(a, m, track, "", "seat_band_min_paid_units", band.min_paid_units)
+        yield _row(a, m, track, "", "seat_band_max_paid_units", blank(band.max_paid_units))
+        yield _row(a, m, track, "", "seat_band_promoted_within_months", blank(band.promoted_within_months))
+    if rule.value_band is not None:
+        vb = rule.value_band
+        yield _row(a, m, track, "", "above_value" if vb.above else "min_value", vb.minimum)
+        yield _row(a, m, track, "", "max_value", blank(vb.maximum))
+        yield _row(a, m, track, "", "promoted_within_months", blank(vb.promoted_within_months))
+    for setting in shown:
+        yield _row(a, m, track, "", setting, getattr(rule, setting))
+    if rule.prerequisite_people is not None:
+        yield _row(a, m, track, "", "prerequisite_people", rule.prerequisite_people)
+        yield _row(a, m, track, "", "prerequisite_points", rule.prerequisite_points)
+    for option in rule.options:
+        name = option.name or ""
+        yield _row(a, m, track, name, "full_marks_at", option.full_marks_at)
+        for association in option.associations:
+            yield _row(a, m, track, name, "association", association, association)
 
 
 READING_COLUMNS = ["topic", "setting", "value", "alternative", "source", "reason", "test"]

@@ -160,16 +160,7 @@ def _load(version: str, base: Path) -> Rulebook:
     if doc.get(data, "version", "", str) != version:
         raise doc.fail("version", f"says {data['version']!r} but the folder is '{version}'")
     qualification = _qualification(doc, doc.get(data, "qualification", "", dict), "qualification")
-    refresh_t = doc.get(data, "refresh", "", dict)
-    doc.only(refresh_t, "refresh", {"performance_day_of_month", "skilling_lag_days"})
-    refresh = Refresh(
-        performance_day_of_month=doc.get(refresh_t, "performance_day_of_month", "refresh", int),
-        skilling_lag_days=doc.get(refresh_t, "skilling_lag_days", "refresh", int),
-    )
-    if not 1 <= refresh.performance_day_of_month <= 28:
-        raise doc.fail("refresh.performance_day_of_month", "must be a day between 1 and 28")
-    if refresh.skilling_lag_days < 0:
-        raise doc.fail("refresh.skilling_lag_days", "must be 0 or more")
+    refresh = _refresh(doc, doc.get(data, "refresh", "", dict))
     window = doc.get(data, "window", "", dict)
     doc.only(window, "window", {"months_before_current", "renewal_window_months", "history_months", "alignment"})
     for key in ("renewal_window_months", "history_months"):
@@ -227,6 +218,19 @@ def _load(version: str, base: Path) -> Rulebook:
     return Rulebook(**{**rulebook.__dict__, "areas": areas,
                        "workload_products": _workload_products(folder, catalog, areas),
                        "readings": _readings(folder / "readings.toml")})
+
+
+def _refresh(doc: _Doc, table: Mapping[str, Any]) -> Refresh:
+    doc.only(table, "refresh", {"performance_day_of_month", "skilling_lag_days"})
+    refresh = Refresh(
+        performance_day_of_month=doc.get(table, "performance_day_of_month", "refresh", int),
+        skilling_lag_days=doc.get(table, "skilling_lag_days", "refresh", int),
+    )
+    if not 1 <= refresh.performance_day_of_month <= 28:
+        raise doc.fail("refresh.performance_day_of_month", "must be a day between 1 and 28")
+    if refresh.skilling_lag_days < 0:
+        raise doc.fail("refresh.skilling_lag_days", "must be 0 or more")
+    return refresh
 
 
 def _readings(path: Path) -> tuple[Reading, ...]:
@@ -302,78 +306,26 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
         raise doc.fail("area", f"says {area!r} but the file is '{doc.path.name}'")
     tracks = doc.strings(data, "tracks", "")
     selection = doc.get(data, "track_selection", "", str)
-    if selection not in ("higher_total", "customer_segment_share", "workload_revenue"):
+    if selection not in _CLASSIFICATIONS:
         raise doc.fail("track_selection", f"unknown track selection {selection!r} "
                        "(known: higher_total, customer_segment_share, workload_revenue)")
-    classification: TrackClassification | WorkloadRevenueClassification | None = None
-    if selection == "workload_revenue":
-        table = doc.get(data, "track_classification", "", dict)
-        path = "track_classification"
-        doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back"})
-        months_back = doc.get(table, "months_back", path, list)
-        if not months_back or not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0
-                                      for m in months_back):
-            raise doc.fail(f"{path}.months_back", "expected a non-empty list of whole numbers of months (0 or more)")
-        classification = WorkloadRevenueClassification(
-            min_workloads=doc.get(table, "min_workloads", path, int),
-            above_revenue_usd=float(doc.number(table, "above_revenue_usd", path)),
-            count=_choice(doc, table, "count", path, ("tenant_workload", "distinct_workloads")),
-            months_back=tuple(months_back),
-        )
-        if set(tracks) != {classification.enterprise_track, classification.other_track}:
-            raise doc.fail("tracks", "workload_revenue needs the tracks enterprise and smb")
-    if selection == "customer_segment_share":
-        table = doc.get(data, "track_classification", "", dict)
-        path = "track_classification"
-        doc.only(table, path, {"smb_share_min", "smb_segments", "product", "unknown_segment"})
-        classification = TrackClassification(
-            smb_share_min=doc.number(table, "smb_share_min", path, positive=True),
-            smb_segments=doc.strings(table, "smb_segments", path),
-            product=doc.get(table, "product", path, str),
-            unknown_segment=_choice(doc, table, "unknown_segment", path, ("excluded", "not_smb")),
-        )
-        if classification.product not in rulebook.products:
-            raise doc.fail(f"{path}.product", f"unknown product {classification.product!r}")
-        if set(tracks) != {classification.smb_track, classification.other_track}:
-            raise doc.fail("tracks", "customer_segment_share needs the tracks enterprise and smb")
-    bands = {}
-    for name, table in doc.get(data, "seat_bands", "", dict, {}).items():
-        path = f"seat_bands.{name}"
-        if not isinstance(table, dict):
-            raise doc.fail(path, "expected a table")
-        doc.only(table, path, {"min_paid_units", "max_paid_units", "promoted_within_months"})
-        band = SeatBand(
-            name=name,
-            min_paid_units=doc.get(table, "min_paid_units", path, int),
-            max_paid_units=doc.get(table, "max_paid_units", path, int, None),
-            promoted_within_months=doc.get(table, "promoted_within_months", path, int, None),
-        )
-        if band.max_paid_units is not None and band.max_paid_units < band.min_paid_units:
-            raise doc.fail(f"{path}.max_paid_units", "is below min_paid_units")
-        bands[name] = band
-    workload_sets: dict[str, tuple[str, ...]] = {}
-    display: dict[str, str] = {}
-    for name in doc.get(data, "workloads", "", dict, {}):
-        names = doc.strings(data["workloads"], name, "workloads")
-        workload_sets[name] = names
-        for workload in names:
-            key = name_key(workload)
-            display.setdefault(rulebook.workload_aliases.get(key, key), workload)
+    classification = _CLASSIFICATIONS[selection](doc, data, tracks, rulebook)
+    bands = _seat_bands(doc, data)
+    workload_sets, display = _workload_lists(doc, data, rulebook)
     cert_lists = {
         level: _certifications(doc, data["certifications"], level, rulebook)
         for level in doc.get(data, "certifications", "", dict, {})
     }
     rates = _rate_card(doc, doc.get(data, "rate_card", "", dict, {}), rulebook, display)
-    tagged = _tagged_products(doc, data, workload_sets, rates, rulebook)
     qualification = rulebook.qualification
     if "qualification" in data:
         qualification = _qualification(doc, doc.get(data, "qualification", "", dict), "qualification")
-    lists = _AreaLists(tracks=tracks, bands=bands, workload_sets=workload_sets, cert_lists=cert_lists,
-                       rates=rates, rulebook=rulebook)
-    metrics = []
+    lists = _AreaLists(tracks=tracks, bands=bands, workload_sets=workload_sets,
+                       cert_lists=cert_lists, rates=rates, rulebook=rulebook)
     metric_tables = doc.get(data, "metrics", "", dict)
     if not metric_tables:
         raise doc.fail("metrics", "an area needs at least one metric")
+    metrics = []
     for name, table in metric_tables.items():
         if not isinstance(table, dict):
             raise doc.fail(f"metrics.{name}", "expected a table")
@@ -389,8 +341,83 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
         workload_names=display,
         classification=classification,
         keep_enrolled_track=doc.get(data, "keep_enrolled_track", "", bool, False),
-        workload_products=tagged,
+        workload_products=_tagged_products(doc, data, workload_sets, rates, rulebook),
     )
+
+
+def _by_workload_revenue(doc: _Doc, data: Mapping[str, Any], tracks: tuple[str, ...],
+                         rulebook: Rulebook) -> WorkloadRevenueClassification:
+    table = doc.get(data, "track_classification", "", dict)
+    path = "track_classification"
+    doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back"})
+    months_back = doc.get(table, "months_back", path, list)
+    if not months_back or not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0 for m in months_back):
+        raise doc.fail(f"{path}.months_back", "expected a non-empty list of whole numbers of months (0 or more)")
+    classification = WorkloadRevenueClassification(
+        min_workloads=doc.get(table, "min_workloads", path, int),
+        above_revenue_usd=float(doc.number(table, "above_revenue_usd", path)),
+        count=_choice(doc, table, "count", path, ("tenant_workload", "distinct_workloads")),
+        months_back=tuple(months_back),
+    )
+    if set(tracks) != {classification.enterprise_track, classification.other_track}:
+        raise doc.fail("tracks", "workload_revenue needs the tracks enterprise and smb")
+    return classification
+
+
+def _by_segment_share(doc: _Doc, data: Mapping[str, Any], tracks: tuple[str, ...],
+                      rulebook: Rulebook) -> TrackClassification:
+    table = doc.get(data, "track_classification", "", dict)
+    path = "track_classification"
+    doc.only(table, path, {"smb_share_min", "smb_segments", "product", "unknown_segment"})
+    classification = TrackClassification(
+        smb_share_min=doc.number(table, "smb_share_min", path, positive=True),
+        smb_segments=doc.strings(table, "smb_segments", path),
+        product=doc.get(table, "product", path, str),
+        unknown_segment=_choice(doc, table, "unknown_segment", path, ("excluded", "not_smb")),
+    )
+    if classification.product not in rulebook.products:
+        raise doc.fail(f"{path}.product", f"unknown product {classification.product!r}")
+    if set(tracks) != {classification.smb_track, classification.other_track}:
+        raise doc.fail("tracks", "customer_segment_share needs the tracks enterprise and smb")
+    return classification
+
+
+#: `track_selection` -> how its classification table is read (None: the higher total decides).
+_CLASSIFICATIONS = {"higher_total": lambda doc, data, tracks, rulebook: None,
+                    "customer_segment_share": _by_segment_share, "workload_revenue": _by_workload_revenue}
+
+
+def _seat_bands(doc: _Doc, data: Mapping[str, Any]) -> dict[str, SeatBand]:
+    bands = {}
+    for name, table in doc.get(data, "seat_bands", "", dict, {}).items():
+        path = f"seat_bands.{name}"
+        if not isinstance(table, dict):
+            raise doc.fail(path, "expected a table")
+        doc.only(table, path, {"min_paid_units", "max_paid_units", "promoted_within_months"})
+        band = SeatBand(
+            name=name,
+            min_paid_units=doc.get(table, "min_paid_units", path, int),
+            max_paid_units=doc.get(table, "max_paid_units", path, int, None),
+            promoted_within_months=doc.get(table, "promoted_within_months", path, int, None),
+        )
+        if band.max_paid_units is not None and band.max_paid_units < band.min_paid_units:
+            raise doc.fail(f"{path}.max_paid_units", "is below min_paid_units")
+        bands[name] = band
+    return bands
+
+
+def _workload_lists(doc: _Doc, data: Mapping[str, Any],
+                    rulebook: Rulebook) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """The [workloads] lists by name, and each workload key's name as the lists first write it."""
+    workload_sets: dict[str, tuple[str, ...]] = {}
+    display: dict[str, str] = {}
+    for name in doc.get(data, "workloads", "", dict, {}):
+        names = doc.strings(data["workloads"], name, "workloads")
+        workload_sets[name] = names
+        for workload in names:
+            key = name_key(workload)
+            display.setdefault(rulebook.workload_aliases.get(key, key), workload)
+    return workload_sets, display
 
 
 def _rate_card(doc: _Doc, table: Mapping[str, Any], rulebook: Rulebook,
@@ -651,48 +678,54 @@ def _track(doc: _Doc, path: str, track: str, table: Any, kind: str, lists: _Area
         raise doc.fail(path, "expected a table")
     allowed = KINDS[kind].track_keys
     doc.only(table, path, allowed)
-    band = None
+    extra: dict[str, Any] = {}
     if "seat_band" in allowed:
         band_name = doc.get(table, "seat_band", path, str)
         if band_name not in lists.bands:
             raise doc.fail(f"{path}.seat_band", f"no seat band {band_name!r} under [seat_bands]")
-        band = lists.bands[band_name]
-    extra: dict[str, Any] = {}
+        extra["seat_band"] = lists.bands[band_name]
     if "min_value" in allowed:
         extra["value_band"] = _value_band(doc, table, path, required=KINDS[kind].value_band_required)
     if "min_baseline" in allowed:
         extra["min_baseline"] = float(doc.number(table, "min_baseline", path, default=0.0))
     if "prerequisite_people" in allowed:
-        people = doc.get(table, "prerequisite_people", path, int)
-        if people < 1:
-            raise doc.fail(f"{path}.prerequisite_people", "must be 1 or more")
-        extra["prerequisite_people"] = people
-        extra["prerequisite_points"] = float(doc.number(table, "prerequisite_points", path))
-        if ("points_per_person" in table) == ("full_marks_at" in table):
-            raise doc.fail(path, "give either points_per_person or full_marks_at (people for the maximum)")
-        if "points_per_person" in table:
-            # Linear points per person, expressed like every other option: the value for full marks.
-            full_marks_at = max_points / doc.number(table, "points_per_person", path, positive=True)
-        else:
-            full_marks_at = doc.number(table, "full_marks_at", path, positive=True)
-        return TrackRule(track=track, options=(Option(name=None, associations=(), full_marks_at=full_marks_at),),
-                         **extra)
-    if "options" in table:
-        if "associations" in table or "full_marks_at" in table:
-            raise doc.fail(path, "give either options or associations + full_marks_at, not both")
-        options = tuple(
-            _option(doc, f"{path}.options.{name}", name, spec, lists.rulebook)
-            for name, spec in doc.get(table, "options", path, dict).items()
-        )
-        if not options:
-            raise doc.fail(f"{path}.options", "needs at least one option")
+        return _stepped_track(doc, path, track, table, max_points)
+    return TrackRule(track=track, options=_options(doc, path, table, allowed, lists), **extra)
+
+
+def _stepped_track(doc: _Doc, path: str, track: str, table: Mapping[str, Any], max_points: float) -> TrackRule:
+    """A track of people in steps: the prerequisite steps, and one option of people for the maximum."""
+    people = doc.get(table, "prerequisite_people", path, int)
+    if people < 1:
+        raise doc.fail(f"{path}.prerequisite_people", "must be 1 or more")
+    if ("points_per_person" in table) == ("full_marks_at" in table):
+        raise doc.fail(path, "give either points_per_person or full_marks_at (people for the maximum)")
+    points = float(doc.number(table, "prerequisite_points", path))
+    if "points_per_person" in table:
+        # Linear points per person, expressed like every other option: the value for full marks.
+        full_marks_at = max_points / doc.number(table, "points_per_person", path, positive=True)
     else:
+        full_marks_at = doc.number(table, "full_marks_at", path, positive=True)
+    return TrackRule(track=track, options=(Option(name=None, associations=(), full_marks_at=full_marks_at),),
+                     prerequisite_people=people, prerequisite_points=points)
+
+
+def _options(doc: _Doc, path: str, table: Mapping[str, Any], allowed: frozenset[str],
+             lists: _AreaLists) -> tuple[Option, ...]:
+    """A track's association options: named ones, or one from its associations and full marks."""
+    if "options" not in table:
         with_associations = "associations" in allowed
         spec = {k: table[k] for k in ("associations", "full_marks_at") if k in table}
         if not with_associations:
             spec["associations"] = []
-        options = (_option(doc, path, None, spec, lists.rulebook, allow_empty=not with_associations),)
-    return TrackRule(track=track, options=options, seat_band=band, **extra)
+        return (_option(doc, path, None, spec, lists.rulebook, allow_empty=not with_associations),)
+    if "associations" in table or "full_marks_at" in table:
+        raise doc.fail(path, "give either options or associations + full_marks_at, not both")
+    options = tuple(_option(doc, f"{path}.options.{name}", name, spec, lists.rulebook)
+                    for name, spec in doc.get(table, "options", path, dict).items())
+    if not options:
+        raise doc.fail(f"{path}.options", "needs at least one option")
+    return options
 
 
 def _value_band(doc: _Doc, table: Mapping[str, Any], path: str, *, required: bool) -> ValueBand | None:
