@@ -31,6 +31,7 @@ import functools
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -137,14 +138,8 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     if target_day < day:
         raise PcsError(f"target {target_day} is before as_of {day}")
     lag = rules.refresh.skilling_lag_days
-    prefixes = rules.certification_prefixes
-
-    def key(name: str) -> str:
-        k = name_key(name, prefixes=prefixes)
-        return rules.certification_aliases.get(k, k)
-
-    cost_by_key = {key(n): float(c) for n, c in (costs or {}).items()}
-    lead_by_key = {key(n): int(d) for n, d in (lead_days or {}).items()}
+    cost_by_key = {_certification_key(n, rules): float(c) for n, c in (costs or {}).items()}
+    lead_by_key = {_certification_key(n, rules): int(d) for n, d in (lead_days or {}).items()}
     if others not in ("as_is", "forecast"):
         raise PcsError(f"others must be 'as_is' or 'forecast', got {others!r}")
     today = explain(mine, partner_id, as_of=day, rules=rules, areas=area_names)
@@ -163,22 +158,16 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     renewals = _renewals(today, certs, rules, target_day)
     fixed_of = functools.cache(lambda a, track: _fixed_points(
         at_target.result.scores, mine, partner_id, rules, a, track, others, day, target_day, seed))
+    problem = _Problem(rules, area_names, slots, people, holds, earnable, cost_by_key, default_cost,
+                       {p: hire_cost for p in people if p.startswith("new-hire-")}, latest_earn, target_day,
+                       fixed_of)
     best, reasons = None, []
     for combo in itertools.product(*[candidates[a] for a in area_names]):
         chosen = dict(zip(area_names, combo, strict=True))
-        fixed = {a: fixed_of(a, chosen[a]) for a in area_names}
-        blocked = {a: f[1] for a, f in fixed.items() if f[1]}
-        if blocked:
-            reasons.append("; ".join(f"{a} ({chosen[a]}): {', '.join(ms)} below the minimum on {target_day}, "
-                                     "which no certification changes" for a, ms in blocked.items()))
-            continue
-        solution = _solve(rules, area_names, chosen, slots, fixed, people, holds, earnable, cost_by_key,
-                          default_cost, {p: hire_cost for p in people if p.startswith("new-hire-")})
+        solution, reason = problem.attempt(chosen)
         if solution is None:
-            reasons.append(_why_infeasible(rules, area_names, chosen, fixed, len(people), slots, holds, earnable,
-                                           latest_earn))
-            continue
-        if best is None or solution[1] < best[1][1] - 1e-9:
+            reasons.append(reason)
+        elif best is None or solution[1] < best[1][1] - 1e-9:
             best = (chosen, solution)
     if best is None:
         chosen = {a: candidates[a][0] for a in area_names}
@@ -350,118 +339,168 @@ def _renewals(e: Explanation, certs: Mapping[str, Certification], rules: Ruleboo
     return pl.DataFrame(out, schema=schema).unique().sort("stops_counting_on", "person_id", "area", "metric")
 
 
+def _certification_key(name: str, rules: Rulebook) -> str:
+    """A certification name's key as the rulebook's lists have it (case, prefixes, aliases)."""
+    k = name_key(name, prefixes=rules.certification_prefixes)
+    return rules.certification_aliases.get(k, k)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What every track combination of one plan shares."""
+
+    rules: Rulebook
+    areas: list[str]
+    slots: list[_Slot]
+    people: list[str]
+    holds: set[tuple[str, int]]
+    earnable: Mapping[str, Certification]
+    cost_by_key: Mapping[str, float]
+    default_cost: float
+    hire_costs: Mapping[str, float]
+    latest_earn: dt.date
+    target: dt.date
+    fixed_of: Any
+
+    def attempt(self, chosen: dict[str, str]):
+        """The cheapest plan on these tracks and "", or None and why there is none."""
+        fixed = {a: self.fixed_of(a, chosen[a]) for a in self.areas}
+        blocked = {a: f[1] for a, f in fixed.items() if f[1]}
+        if blocked:
+            return None, "; ".join(f"{a} ({chosen[a]}): {', '.join(ms)} below the minimum on {self.target}, "
+                                   "which no certification changes" for a, ms in blocked.items())
+        solution = _solve(self.rules, self.areas, chosen, self.slots, fixed, self.people, self.holds, self.earnable,
+                          self.cost_by_key, self.default_cost, self.hire_costs)
+        if solution is None:
+            return None, _why_infeasible(self.rules, self.areas, chosen, fixed, len(self.people), self.slots,
+                                         self.holds, self.earnable, self.latest_earn)
+        return solution, ""
+
+
+class _Model:
+    """A mixed-integer linear program built variable by variable and row by row."""
+
+    def __init__(self):
+        self.names: list[str] = []
+        self.index: dict[tuple, int] = {}
+        self.continuous: set[int] = set()
+        self.rows: list[dict[int, float]] = []
+        self.low: list[float] = []
+        self.high: list[float] = []
+
+    def var(self, *key, continuous: bool = False) -> int:
+        """The variable named `key` (binary unless `continuous`: then 0 or more)."""
+        if key not in self.index:
+            self.index[key] = len(self.names)
+            self.names.append(str(key))
+            if continuous:
+                self.continuous.add(self.index[key])
+        return self.index[key]
+
+    def constrain(self, coefs: dict[int, float], low: float, high: float) -> None:
+        """low <= sum(coef x var) <= high."""
+        self.rows.append(coefs)
+        self.low.append(low)
+        self.high.append(high)
+
+    def solve(self, cost: dict[int, float]):
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        n = len(self.names)
+        integer, upper = np.ones(n), np.ones(n)
+        for j in self.continuous:
+            integer[j], upper[j] = 0, np.inf
+        matrix = np.zeros((len(self.rows), n))
+        for i, coefs in enumerate(self.rows):
+            for j, v in coefs.items():
+                matrix[i, j] += v
+        c = np.zeros(n)
+        for j, v in cost.items():
+            c[j] = v
+        return milp(c, integrality=integer, bounds=Bounds(np.zeros(n), upper),
+                    constraints=LinearConstraint(matrix, np.array(self.low), np.array(self.high)),
+                    options={"mip_rel_gap": 0.0, "presolve": True})
+
+
 def _solve(rules: Rulebook, areas: list[str], tracks: Mapping[str, str], slots: list[_Slot],
            fixed: Mapping[str, tuple[float, list[str]]], people: list[str], holds: set[tuple[str, int]],
            earnable: Mapping[str, Certification], cost_by_key: Mapping[str, float], default_cost: float,
            person_costs: Mapping[str, float]):
-    """The MILP. Returns ([(person, certification key)], cost, predicted points per area) or None."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    """The MILP. Returns ([(person, certification key)], cost, predicted points per area) or None.
 
+    x[p, c]: person p earns certification c; y[p, s]: p counts in slot s (holding, or earning, one
+    of its certifications); hire[p]; per skilling metric its points `pts` and the points `w` of its
+    scoring step; z[s]: prerequisite step s is met.
+    """
     cert_keys = sorted({k for s in slots for k in s.keys if k in earnable})
-    names: list[str] = []
-    index: dict[tuple, int] = {}
-
-    def var(*key) -> int:
-        if key not in index:
-            index[key] = len(names)
-            names.append(str(key))
-        return index[key]
-
-    for p in people:
-        for c in cert_keys:
-            var("x", p, c)
-    for p in people:
-        for i in range(len(slots)):
-            var("y", p, i)
-    for p in person_costs:
-        var("hire", p)
-    metrics = {(s.area, s.metric) for s in slots}
-    for a, m in metrics:
-        var("pts", a, m)
-        var("w", a, m)
-    for i, s in enumerate(slots):
-        if s.step and s.step.startswith("step"):
-            var("z", i)
-    n = len(names)
-    integer = np.ones(n)
-    lower, upper = np.zeros(n), np.ones(n)
-    for a, m in metrics:
-        for name in ("pts", "w"):
-            j = index[(name, a, m)]
-            integer[j], upper[j] = 0, np.inf
-    rows, lo, hi = [], [], []
-
-    def constrain(coefs: dict[int, float], low: float, high: float) -> None:
-        row = np.zeros(n)
-        for j, v in coefs.items():
-            row[j] += v
-        rows.append(row)
-        lo.append(low)
-        hi.append(high)
-
-    # y[p, s] <= held(p, s) + sum of x[p, c] over the slot's earnable certifications.
-    for p in people:
-        for i, s in enumerate(slots):
-            held = 1.0 if (p, i) in holds else 0.0
-            coefs = {index[("y", p, i)]: 1.0}
-            for c in s.keys:
-                if c in earnable:
-                    coefs[index[("x", p, c)]] = -1.0
-            constrain(coefs, -np.inf, held)
-    # A hire's certifications need the hire.
-    for p in person_costs:
-        for c in cert_keys:
-            constrain({index[("x", p, c)]: 1.0, index[("hire", p)]: -1.0}, -np.inf, 0.0)
+    model = _Model()
+    x = {(p, c): model.var("x", p, c) for p in people for c in cert_keys}
+    y = {(p, i): model.var("y", p, i) for p in people for i in range(len(slots))}
+    hires = {p: model.var("hire", p) for p in person_costs}
     by_metric: dict[tuple[str, str], list[int]] = {}
     for i, s in enumerate(slots):
         by_metric.setdefault((s.area, s.metric), []).append(i)
-    for (a, m), slot_ids in by_metric.items():
-        metric = rules.area(a).metric(m)
-        rule = metric.tracks[tracks[a]]
-        rate = metric.max_points / rule.options[0].full_marks_at
-        pts, w = index[("pts", a, m)], index[("w", a, m)]
-        constrain({pts: 1.0}, -np.inf, metric.max_points)
-        if len(slot_ids) == 1:  # no prerequisite steps
-            (i,) = slot_ids
-            constrain({pts: 1.0, **{index[("y", p, i)]: -rate for p in people}}, -np.inf, 0.0)
-            constrain({w: 1.0}, 0.0, 0.0)
-            continue
-        steps = [i for i in slot_ids if slots[i].step.startswith("step")]
-        (scoring,) = [i for i in slot_ids if slots[i].step == "scoring"]
-        for i in steps:
-            z = index[("z", i)]
-            # z = 1 only with enough people in the step.
-            constrain({**{index[("y", p, i)]: 1.0 for p in people}, z: -float(rule.prerequisite_people)}, 0.0,
-                      np.inf)
-            constrain({w: 1.0, z: -metric.max_points}, -np.inf, 0.0)
-        constrain({w: 1.0, **{index[("y", p, scoring)]: -rate for p in people}}, -np.inf, 0.0)
-        constrain({pts: 1.0, w: -1.0, **{index[("z", i)]: -rule.prerequisite_points for i in steps}}, -np.inf, 0.0)
-    predicted_terms = {}
-    for a in areas:
-        q = rules.area(a).qualification
-        area_metrics = [(x, m) for (x, m) in by_metric if x == a]
-        constrain({index[("pts", a, m)]: 1.0 for _, m in area_metrics}, q.min_total_points - fixed[a][0] - 1e-9,
-                  np.inf)
-        for _, m in area_metrics:
-            margin = 1e-6 if q.min_metric_comparison == "gt" else 0.0
-            constrain({index[("pts", a, m)]: 1.0}, q.min_metric_points + margin, np.inf)
-        predicted_terms[a] = [index[("pts", a, m)] for _, m in area_metrics]
-    cost = np.zeros(n)
+    for a, m in sorted(by_metric, key=lambda k: (k[0], k[1])):
+        model.var("pts", a, m, continuous=True)
+        model.var("w", a, m, continuous=True)
+    z = {i: model.var("z", i) for i, s in enumerate(slots) if s.step and s.step.startswith("step")}
+    # y[p, s] <= held(p, s) + sum of x[p, c] over the slot's earnable certifications.
     for p in people:
+        for i, s in enumerate(slots):
+            coefs = {y[(p, i)]: 1.0, **{x[(p, c)]: -1.0 for c in s.keys if c in earnable}}
+            model.constrain(coefs, -np.inf, 1.0 if (p, i) in holds else 0.0)
+    # A hire's certifications need the hire.
+    for p, hire in hires.items():
         for c in cert_keys:
-            cost[index[("x", p, c)]] = cost_by_key.get(c, default_cost)
-    for p, c in person_costs.items():
-        cost[index[("hire", p)]] = c
-    # A tiny preference for fewer counted slots keeps y tight without changing the optimum.
-    result = milp(cost, integrality=integer, bounds=Bounds(lower, upper),
-                  constraints=LinearConstraint(np.array(rows), np.array(lo), np.array(hi)),
-                  options={"mip_rel_gap": 0.0, "presolve": True})
+            model.constrain({x[(p, c)]: 1.0, hire: -1.0}, -np.inf, 0.0)
+    for (a, m), slot_ids in by_metric.items():
+        _metric_points(model, rules.area(a).metric(m), tracks[a], a, slot_ids, slots, people, y, z)
+    predicted_terms = {a: _area_qualifies(model, rules.area(a).qualification, a, by_metric, fixed[a][0])
+                       for a in areas}
+    cost = {x[(p, c)]: cost_by_key.get(c, default_cost) for p in people for c in cert_keys}
+    cost.update({hires[p]: c for p, c in person_costs.items()})
+    result = model.solve(cost)
     if result.status != 0 or result.x is None:
         return None
-    x = result.x
-    pairs = sorted((p, c) for p in people for c in cert_keys if x[index[("x", p, c)]] > 0.5)
-    predicted = {a: fixed[a][0] + sum(x[j] for j in predicted_terms[a]) for a in areas}
+    pairs = sorted((p, c) for p in people for c in cert_keys if result.x[x[(p, c)]] > 0.5)
+    predicted = {a: fixed[a][0] + sum(result.x[j] for j in predicted_terms[a]) for a in areas}
     return pairs, float(round(result.fun, 9)), predicted
+
+
+def _metric_points(model: _Model, metric, track: str, a: str, slot_ids: list[int], slots: list[_Slot],
+                   people: list[str], y: Mapping, z: Mapping) -> None:
+    """A skilling metric's points as scoring gives them: linear in the people of its (scoring)
+    slot, capped at the maximum; with prerequisite steps, each met step's points and the scoring
+    step's points only when every step is met."""
+    rule = metric.tracks[track]
+    rate = metric.max_points / rule.options[0].full_marks_at
+    pts, w = model.index[("pts", a, metric.name)], model.index[("w", a, metric.name)]
+    model.constrain({pts: 1.0}, -np.inf, metric.max_points)
+    if len(slot_ids) == 1:  # no prerequisite steps
+        (i,) = slot_ids
+        model.constrain({pts: 1.0, **{y[(p, i)]: -rate for p in people}}, -np.inf, 0.0)
+        model.constrain({w: 1.0}, 0.0, 0.0)
+        return
+    steps = [i for i in slot_ids if slots[i].step.startswith("step")]
+    (scoring,) = [i for i in slot_ids if slots[i].step == "scoring"]
+    for i in steps:
+        # z = 1 only with enough people in the step.
+        model.constrain({**{y[(p, i)]: 1.0 for p in people}, z[i]: -float(rule.prerequisite_people)}, 0.0, np.inf)
+        model.constrain({w: 1.0, z[i]: -metric.max_points}, -np.inf, 0.0)
+    model.constrain({w: 1.0, **{y[(p, scoring)]: -rate for p in people}}, -np.inf, 0.0)
+    model.constrain({pts: 1.0, w: -1.0, **{z[i]: -rule.prerequisite_points for i in steps}}, -np.inf, 0.0)
+
+
+def _area_qualifies(model: _Model, q, a: str, by_metric: Mapping[tuple[str, str], list[int]],
+                    fixed_points: float) -> list[int]:
+    """The area qualifies (scoring's rule: the total reaches the bar, every metric the minimum);
+    returns the variables of its skilling points."""
+    terms = [model.index[("pts", x, m)] for (x, m) in by_metric if x == a]
+    model.constrain({j: 1.0 for j in terms}, q.min_total_points - fixed_points - 1e-9, np.inf)
+    margin = 1e-6 if q.min_metric_comparison == "gt" else 0.0
+    for j in terms:
+        model.constrain({j: 1.0}, q.min_metric_points + margin, np.inf)
+    return terms
 
 
 def _verify(data: PartnerData, plan: pl.DataFrame, earned: dt.date, target: dt.date, rules: Rulebook,

@@ -40,7 +40,7 @@ from pcs_analysis.engine.points import (
 )
 from pcs_analysis.engine.scoring import score
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
+from pcs_analysis.rules import AreaRules, Metric, Rulebook, TrackRule, load_rules
 from pcs_analysis.rules.periods import parse_date, snapshots
 
 #: Parameters applied at the points stage (no metric is recomputed).
@@ -156,25 +156,29 @@ def _locate_in_metric(metric: Metric, rest: list[str], path: str) -> tuple[Any, 
                          f"after {metric.name!r}")
     rule = metric.tracks[rest[0]]
     if len(rest) == 2:
-        field = rest[1]
-        if field == "full_marks_at":
-            if len(rule.options) != 1:
-                names = ", ".join(o.name or "" for o in rule.options)
-                raise ValueError(f"parameter {path!r}: name the option ({names})")
-            return rule.options[0], field
-        if field in ("min_value", "above_value", "max_value", "promoted_within_months"):
-            if rule.value_band is None:
-                raise ValueError(f"parameter {path!r}: this metric has no value band")
-            return rule.value_band, {"min_value": "minimum", "above_value": "minimum",
-                                     "max_value": "maximum"}.get(field, field)
-        _check_field(rule, field, path)
-        return rule, field
+        return _locate_in_track(rule, rest[1], path)
     if len(rest) == 3 and rest[2] == "full_marks_at":
         for option in rule.options:
             if option.name == rest[1]:
                 return option, "full_marks_at"
         raise ValueError(f"parameter {path!r}: no option {rest[1]!r}")
     raise ValueError(f"parameter {path!r}: not a parameter path")
+
+
+def _locate_in_track(rule: TrackRule, field: str, path: str) -> tuple[Any, str]:
+    """A setting of one track: the full marks of its only option, its value band's, or its own."""
+    if field == "full_marks_at":
+        if len(rule.options) != 1:
+            names = ", ".join(o.name or "" for o in rule.options)
+            raise ValueError(f"parameter {path!r}: name the option ({names})")
+        return rule.options[0], field
+    if field in ("min_value", "above_value", "max_value", "promoted_within_months"):
+        if rule.value_band is None:
+            raise ValueError(f"parameter {path!r}: this metric has no value band")
+        return rule.value_band, {"min_value": "minimum", "above_value": "minimum",
+                                 "max_value": "maximum"}.get(field, field)
+    _check_field(rule, field, path)
+    return rule, field
 
 
 def _check_field(holder: Any, field: str, path: str) -> None:
@@ -391,23 +395,27 @@ def _points_stage(values: pl.DataFrame, area: AreaRules, params: list[str], comb
             qualifies(pl.col("total"), above, q, bar=bar).alias("is_qualified"))
         per_track.append((track, totals.select("partner_id", "variant", pl.col("total").alias(f"total_{track}"),
                                                pl.col("is_qualified").alias(f"qualified_{track}"))))
+    return _kept_track(per_track, area, fixed)
+
+
+def _kept_track(per_track: list[tuple[str, pl.DataFrame]], area: AreaRules, fixed: pl.DataFrame) -> pl.DataFrame:
+    """Per variant and partner, the kept track's total and qualification: the fixed track, else
+    `points.track_preference` (a qualifying track, then the higher total, then the rulebook's
+    order), compared column by column (no sort over partners x variants x tracks)."""
+    if len(per_track) > 2:
+        raise ValueError("sensitivity supports areas with one or two tracks")
     kept = per_track[0][1]
     for _, frame in per_track[1:]:
         kept = kept.join(frame, on=["partner_id", "variant"], how="full", coalesce=True)
     kept = kept.join(fixed, on="partner_id", how="left")
-    # The kept track: the fixed one, else `scoring.track_preference` (a qualifying track, then
-    # the higher total, then the rulebook's order).
-    choice = pl.lit(area.tracks[0])
+    first = area.tracks[0]
+    choice = pl.lit(first)
     for track, _ in per_track[1:]:
-        first = area.tracks[0]
         better = is_preferred(pl.col(f"qualified_{track}"), pl.col(f"total_{track}"),
                               pl.col(f"qualified_{first}"), pl.col(f"total_{first}"))
         choice = pl.when(better).then(pl.lit(track)).otherwise(choice)
-    if len(per_track) > 2:
-        raise ValueError("sensitivity supports areas with one or two tracks")
     track = pl.coalesce(pl.col("fixed_track"), choice)
-    total = pl.col(f"total_{area.tracks[0]}")
-    qualified = pl.col(f"qualified_{area.tracks[0]}")
+    total, qualified = pl.col(f"total_{first}"), pl.col(f"qualified_{first}")
     for name, _ in per_track[1:]:
         total = pl.when(track == name).then(pl.col(f"total_{name}")).otherwise(total)
         qualified = pl.when(track == name).then(pl.col(f"qualified_{name}")).otherwise(qualified)

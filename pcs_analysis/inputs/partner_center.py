@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -137,6 +138,86 @@ class ImportReport:
         return "\n".join(lines)
 
 
+@dataclass
+class _Downloads:
+    """What the downloads of a folder give, file by file: usage, names, segments and training
+    rows, the counts read and dropped, and every problem found."""
+
+    rules: Rulebook
+    problems: list[Problem] = field(default_factory=list)
+    usage_parts: list[pl.DataFrame] = field(default_factory=list)
+    skipped_parts: list[pl.DataFrame] = field(default_factory=list)
+    names: list[pl.DataFrame] = field(default_factory=list)
+    segments: list[pl.DataFrame] = field(default_factory=list)
+    cert_parts: list[pl.DataFrame] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    read: int = 0
+    dropped: int = 0
+    cert_read: int = 0
+
+    def _kept(self, path: Path, raw: pl.DataFrame) -> pl.DataFrame:
+        self.read += raw.height
+        kept, n_dropped = _without_duplicates(raw, path, self.problems)
+        self.dropped += n_dropped
+        self.names.append(_names(kept))
+        return kept
+
+    def _add_usage(self, rows: pl.DataFrame, path: Path, spec: Any) -> None:
+        usage, skipped = _usage(rows, path, spec, self.rules, self.problems)
+        self.usage_parts.append(usage)
+        self.skipped_parts.append(skipped)
+
+    def customers(self, path: Path, *, with_azure: bool) -> None:
+        """CustomersAndTenants: segments and names, and Azure revenue when no AzureUsage came."""
+        raw = _read(path, CUSTOMERS_AND_TENANTS, self.problems)
+        if raw is None:
+            return
+        kept = self._kept(path, raw)
+        self.segments.append(_segments(kept, path, self.problems))
+        if with_azure:
+            self._add_usage(kept.filter(pl.col("Product").str.strip_chars() == AZURE_PRODUCT), path,
+                            AZURE_FROM_CUSTOMERS)
+
+    def usage(self, path: Path, spec: Any) -> None:
+        """An OfficeUsage, AzureUsage or DynamicsUsage download."""
+        raw = _read(path, spec.required, self.problems, optional=spec.optional)
+        if raw is not None:
+            self._add_usage(self._kept(path, raw), path, spec)
+
+    def tables(self) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+        """Usage (repeated rows merged, segments filled in) and certifications (people merged),
+        with the repeated certification rows and people merged; raises with every problem."""
+        usage = (pl.concat(self.usage_parts) if self.usage_parts
+                 else pl.DataFrame(schema={**{c: pl.String for c in USAGE.column_names}, "__source": pl.String,
+                                           "__line": pl.UInt32, "__sums": pl.Boolean}))
+        usage, repeats = _merge_repeats(usage)
+        if self.segments:
+            usage = _fill_segments(usage, pl.concat(self.segments))
+        certs, repeated, merged = _people(pl.concat(self.cert_parts) if self.cert_parts else None)
+        if repeats:
+            raise DataValidationError(self.problems + repeats)
+        return usage, certs, repeated, merged
+
+    def partners(self) -> pl.DataFrame:
+        """Each partner's name, the first a download gives."""
+        if not self.names:
+            return pl.DataFrame(schema={c: pl.String for c in PARTNERS.column_names})
+        return (pl.concat(self.names).group_by("partner_id").agg(pl.col("partner_name").drop_nulls().first())
+                .sort("partner_id"))
+
+    def skipped(self) -> pl.DataFrame:
+        """Rows of workloads no area reads, per workload."""
+        if not self.skipped_parts:
+            return pl.DataFrame(schema={"workload": pl.String, "rows": pl.UInt32})
+        return pl.concat(self.skipped_parts).group_by("workload").agg(pl.col("rows").sum()).sort("workload")
+
+    def training(self, path: Path) -> None:
+        raw = _read(path, TRAINING_COMPLETIONS, self.problems)
+        if raw is not None:
+            self.cert_read += raw.height
+            self.cert_parts.append(_training(raw, path, self.problems))
+
+
 def import_partner_center(src_dir: str | Path, *,
                           rules: Rulebook | None = None) -> tuple[CanonicalTables, ImportReport]:
     """Convert a folder of Partner Center downloads into validated canonical tables.
@@ -156,65 +237,22 @@ def import_partner_center(src_dir: str | Path, *,
     if not any(downloads.values()) and not customers and not training:
         raise PcsError(f"{src}: no Partner Center downloads found (OfficeUsage, AzureUsage, DynamicsUsage, "
                        "CustomersAndTenants or TrainingCompletions *.csv)")
-    problems: list[Problem] = []
-    usage_parts, skipped_parts, names_parts, notes = [], [], [], []
-    read = dropped = 0
-    segment_parts = []
+    got = _Downloads(rules)
     for path in customers:
-        raw = _read(path, CUSTOMERS_AND_TENANTS, problems)
-        if raw is None:
-            continue
-        read += raw.height
-        kept, n_dropped = _without_duplicates(raw, path, problems)
-        dropped += n_dropped
-        segment_parts.append(_segments(kept, path, problems))
-        names_parts.append(_names(kept))
-        if not downloads["AzureUsage"]:
-            azure = kept.filter(pl.col("Product").str.strip_chars() == AZURE_PRODUCT)
-            usage, skipped = _usage(azure, path, AZURE_FROM_CUSTOMERS, rules, problems)
-            usage_parts.append(usage)
-            skipped_parts.append(skipped)
+        got.customers(path, with_azure=not downloads["AzureUsage"])
     if customers and not downloads["AzureUsage"]:
-        notes.append(f"Azure consumed revenue taken from CustomersAndTenants as '{AZURE_WITHOUT_SERVICE}': it "
-                     "names no service, so Azure deployments (distinct services) and Security's Azure parts "
-                     "need the AzureUsage download")
+        got.notes.append(f"Azure consumed revenue taken from CustomersAndTenants as '{AZURE_WITHOUT_SERVICE}': "
+                         "it names no service, so Azure deployments (distinct services) and Security's Azure "
+                         "parts need the AzureUsage download")
     for spec in (OFFICE, AZURE, DYNAMICS):
         for path in downloads[spec.kind]:
-            raw = _read(path, spec.required, problems, optional=spec.optional)
-            if raw is None:
-                continue
-            read += raw.height
-            kept, n_dropped = _without_duplicates(raw, path, problems)
-            dropped += n_dropped
-            usage, skipped = _usage(kept, path, spec, rules, problems)
-            usage_parts.append(usage)
-            skipped_parts.append(skipped)
-            names_parts.append(_names(kept))
-    cert_parts = []
-    cert_read = 0
+            got.usage(path, spec)
     for path in training:
-        raw = _read(path, TRAINING_COMPLETIONS, problems)
-        if raw is None:
-            continue
-        cert_read += raw.height
-        cert_parts.append(_training(raw, path, problems))
-    if problems:
-        raise DataValidationError(problems)
-    usage = (pl.concat(usage_parts) if usage_parts
-             else pl.DataFrame(schema={**{c: pl.String for c in USAGE.column_names}, "__source": pl.String,
-                                       "__line": pl.UInt32, "__sums": pl.Boolean}))
-    usage, repeats = _merge_repeats(usage)
-    problems += repeats
-    if segment_parts:
-        usage = _fill_segments(usage, pl.concat(segment_parts))
-    certs, repeated, merged = _people(pl.concat(cert_parts) if cert_parts else None)
-    if problems:
-        raise DataValidationError(problems)
-    no_partners = pl.DataFrame(schema={c: pl.String for c in PARTNERS.column_names})
-    partners = (pl.concat(names_parts).group_by("partner_id").agg(pl.col("partner_name").drop_nulls().first())
-                .sort("partner_id") if names_parts else no_partners)
-    skipped = (pl.concat(skipped_parts).group_by("workload").agg(pl.col("rows").sum()).sort("workload")
-               if skipped_parts else pl.DataFrame(schema={"workload": pl.String, "rows": pl.UInt32}))
+        got.training(path)
+    if got.problems:
+        raise DataValidationError(got.problems)
+    usage, certs, repeated, merged = got.tables()
+    partners, skipped = got.partners(), got.skipped()
     tables = CanonicalTables(
         usage=validate_frame(usage.sort(USAGE.key), USAGE, file="imported usage", rules=rules),
         certifications=validate_frame(certs.sort(CERTIFICATIONS.key), CERTIFICATIONS,
@@ -227,9 +265,9 @@ def import_partner_center(src_dir: str | Path, *,
                .agg(pl.len().alias("rows")).sort("certification").collect())
     files = [p for spec in (OFFICE, AZURE, DYNAMICS) for p in downloads[spec.kind]] + customers + training
     report = ImportReport(
-        files=tuple(p.name for p in files), usage_rows_read=read, duplicate_rows_dropped=dropped,
-        skipped_workloads=skipped, certification_rows_read=cert_read, repeated_certification_rows=repeated,
-        people_merged_by_email=merged, notes=tuple(notes), unknown_certifications=unknown,
+        files=tuple(p.name for p in files), usage_rows_read=got.read, duplicate_rows_dropped=got.dropped,
+        skipped_workloads=skipped, certification_rows_read=got.cert_read, repeated_certification_rows=repeated,
+        people_merged_by_email=merged, notes=tuple(got.notes), unknown_certifications=unknown,
     )
     return tables, report
 

@@ -227,6 +227,41 @@ def _read_table(folder: Path, schema: TableSchema,
 _DTYPES = {"str": pl.String, "date": pl.Date, "month": pl.Date, "int": pl.Int64, "float": pl.Float64}
 
 
+def _fast_checks(c: Column, vocabularies: Mapping[str, set[str]]) -> list[pl.Expr]:
+    """Whether any typed value of a column breaks its rules (the fast path's checks)."""
+    col = pl.col(c.name)
+    checks = [col.is_null().any()] if not c.nullable else []
+    if c.min_value is not None:
+        checks.append((col < c.min_value).any())
+    if c.type == "float":
+        checks.append((col.is_nan() | col.is_infinite()).any())
+    if c.type == "month":
+        checks.append((col.dt.day() != 1).any())
+    if c.vocabulary is not None:
+        checks.append((col.is_not_null() & ~col.is_in(sorted(vocabularies[c.vocabulary]))).any())
+    return checks
+
+
+def _typed_frame(path: Path, schema: TableSchema) -> pl.DataFrame | None:
+    """The file read with the schema's types; None when a column is missing, unknown or does not
+    cast (the careful path then reports it)."""
+    try:
+        if path.suffix == ".csv":
+            names = pl.read_csv(path, n_rows=0).columns
+            dtypes = {c.name: _DTYPES[c.type] for c in schema.columns if c.name in names}
+            frame = _with_optional_columns(pl.read_csv(path, schema_overrides=dtypes, infer_schema=False), schema)
+        else:
+            frame = _with_optional_columns(pl.read_parquet(path), schema)
+            ints = [c.name for c in schema.columns if c.type == "int" and c.name in frame.columns]
+            if any(not (frame.schema[n].is_integer() or frame.schema[n] == pl.Null) for n in ints):
+                return None  # e.g. floats: a cast would truncate 1.5 silently
+        if set(frame.columns) != set(schema.column_names):
+            return None  # missing, unknown or extra (override) columns: the careful path decides
+        return frame.select(pl.col(c.name).cast(_DTYPES[c.type], strict=True) for c in schema.columns)
+    except Exception:  # any parse or cast failure: let the careful path report it
+        return None
+
+
 def _read_typed(path: Path, schema: TableSchema,
                 vocabularies: Mapping[str, set[str]]) -> pl.DataFrame | None:
     """Fast path for clean files: read with the schema's types and check the typed values.
@@ -234,36 +269,11 @@ def _read_typed(path: Path, schema: TableSchema,
     Returns None at the first sign of trouble; the caller then validates every value as text,
     which finds and describes every problem.
     """
-    try:
-        if path.suffix == ".csv":
-            names = pl.read_csv(path, n_rows=0).columns
-            dtypes = {c.name: _DTYPES[c.type] for c in schema.columns if c.name in names}
-            frame = _with_optional_columns(pl.read_csv(path, schema_overrides=dtypes, infer_schema=False), schema)
-        else:
-            frame = pl.read_parquet(path)
-            frame = _with_optional_columns(frame, schema)
-            ints = [c.name for c in schema.columns if c.type == "int" and c.name in frame.columns]
-            if any(not (frame.schema[n].is_integer() or frame.schema[n] == pl.Null) for n in ints):
-                return None  # e.g. floats: a cast would truncate 1.5 silently
-        if set(frame.columns) != set(schema.column_names):
-            return None  # missing, unknown or extra (override) columns: the careful path decides
-        frame = frame.select(pl.col(c.name).cast(_DTYPES[c.type], strict=True) for c in schema.columns)
-    except Exception:  # any parse or cast failure: let the careful path report it
+    frame = _typed_frame(path, schema)
+    if frame is None:
         return None
     frame = frame.select(_clean_text(c) if c.type == "str" else pl.col(c.name) for c in schema.columns)
-    bad = []
-    for c in schema.columns:
-        col = pl.col(c.name)
-        if not c.nullable:
-            bad.append(col.is_null().any())
-        if c.min_value is not None:
-            bad.append((col < c.min_value).any())
-        if c.type == "float":
-            bad.append((col.is_nan() | col.is_infinite()).any())
-        if c.type == "month":
-            bad.append((col.dt.day() != 1).any())
-        if c.vocabulary is not None:
-            bad.append((col.is_not_null() & ~col.is_in(sorted(vocabularies[c.vocabulary]))).any())
+    bad = [check for c in schema.columns for check in _fast_checks(c, vocabularies)]
     if bad and any(frame.select(b.alias(f"_check{i}") for i, b in enumerate(bad)).row(0)):
         return None
     if _key_problems(frame, schema, str(path), 1, "row") or _row_rules(frame, schema, str(path), 1, "row"):
@@ -271,23 +281,27 @@ def _read_typed(path: Path, schema: TableSchema,
     return frame
 
 
-def _validate(raw: pl.DataFrame, schema: TableSchema, file: str,
-              vocabularies: Mapping[str, set[str]], *, row_offset: int,
-              label: str) -> tuple[pl.DataFrame, list[Problem]]:
-    problems: list[Problem] = []
-    raw = _with_optional_columns(raw, schema)
-    names = raw.columns
-    missing = [c.name for c in schema.columns if c.name not in names]
-    for name in missing:
-        problems.append(Problem(file, name, (), "required column is missing", ))
+def _column_problems(names: list[str], schema: TableSchema, file: str) -> list[Problem]:
+    """Required columns missing, and columns the schema does not know."""
+    problems = [Problem(file, c.name, (), "required column is missing") for c in schema.columns
+                if c.name not in names]
     allowed = set(schema.column_names)
-    unknown = [n for n in names if n not in allowed
-               and not (schema.extra_prefix and n.startswith(schema.extra_prefix))]
-    for name in unknown:
+    for name in names:
+        if name in allowed or (schema.extra_prefix and name.startswith(schema.extra_prefix)):
+            continue
         hint = f" (allowed: {', '.join(schema.column_names)}"
         hint += f", {schema.extra_prefix}<area>)" if schema.extra_prefix else ")"
         problems.append(Problem(file, name, (), "unknown column" + hint))
-    if missing:
+    return problems
+
+
+def _validate(raw: pl.DataFrame, schema: TableSchema, file: str,
+              vocabularies: Mapping[str, set[str]], *, row_offset: int,
+              label: str) -> tuple[pl.DataFrame, list[Problem]]:
+    raw = _with_optional_columns(raw, schema)
+    names = raw.columns
+    problems = _column_problems(names, schema, file)
+    if any(c.name not in names for c in schema.columns):
         return raw, problems
     raw = raw.with_columns(pl.col(n).cast(pl.String) for n in names)
     indexed = raw.with_row_index("__row", offset=row_offset)

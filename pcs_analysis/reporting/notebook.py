@@ -55,6 +55,21 @@ PARAMETERS: Mapping[str, Mapping[str, Param]] = {
 }
 
 
+def _value(notebook: str, name: str, param: Any, namespace: Mapping[str, Any]) -> Any:
+    """One parameter of the notebook's namespace, of its declared type (a whole number is taken
+    for a float) and among its choices."""
+    if name not in namespace:
+        raise PcsError(f"{notebook}: parameter {name!r} is missing")
+    value = namespace[name]
+    if param.kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, param.kind) or isinstance(value, bool) and param.kind is not bool:
+        raise PcsError(f"{notebook}: parameter {name!r} must be {param.kind.__name__}, got {value!r}")
+    if param.choices and value not in param.choices:
+        raise PcsError(f"{notebook}: parameter {name!r} must be one of {', '.join(param.choices)}")
+    return value
+
+
 def checked(notebook: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
     """The notebook's parameters from its namespace, validated; `data_dir` '' is the sample,
     `as_of` becomes a date, `rules_version` '' is None.
@@ -68,18 +83,7 @@ def checked(notebook: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
     spec = PARAMETERS.get(notebook)
     if spec is None:
         raise PcsError(f"unknown notebook {notebook!r} (known: {', '.join(PARAMETERS)})")
-    out: dict[str, Any] = {}
-    for name, param in spec.items():
-        if name not in namespace:
-            raise PcsError(f"{notebook}: parameter {name!r} is missing")
-        value = namespace[name]
-        if param.kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, param.kind) or isinstance(value, bool) and param.kind is not bool:
-            raise PcsError(f"{notebook}: parameter {name!r} must be {param.kind.__name__}, got {value!r}")
-        if param.choices and value not in param.choices:
-            raise PcsError(f"{notebook}: parameter {name!r} must be one of {', '.join(param.choices)}")
-        out[name] = value
+    out = {name: _value(notebook, name, param, namespace) for name, param in spec.items()}
     try:
         out["as_of"] = dt.date.fromisoformat(out["as_of"])
     except ValueError:
