@@ -52,6 +52,26 @@ def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
             lag: bool = True) -> Explanation:
     """Explain one partner's score: which tenant and person counted where, and why not.
 
+    Parameters
+    ----------
+    data : PartnerData
+        The partners' data (`read_data`).
+    partner_id : str
+        The partner to look at; an unknown id is an `UnknownPartnerError`.
+    as_of : date or str
+        The day Partner Center would show (YYYY-MM-DD).
+    rules : Rulebook, optional
+        The rulebook (default: the current one, `load_rules()`).
+    areas : list of str, optional
+        The solution areas (default: every area of the rulebook).
+    lag : bool, default True
+        Show data with Partner Center's refresh lag (False: the data month as if published at once).
+
+    Returns
+    -------
+    Explanation
+        The score and its contribution rows (tenants and people) with the reason of each.
+
     Examples
     --------
     >>> from pcs_analysis import read_data

@@ -91,6 +91,34 @@ def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, area: 
              lag: bool = True) -> Forecast:
     """Simulate the coming months of one partner in one area.
 
+    Parameters
+    ----------
+    data : PartnerData
+        The partners' data (`read_data`).
+    partner_id : str
+        The partner to look at; an unknown id is an `UnknownPartnerError`.
+    as_of : date or str
+        The day Partner Center would show (YYYY-MM-DD).
+    area : str
+        The solution area.
+    paths : int, default 10_000
+        Monte Carlo paths.
+    seed : int, default 0
+        The random seed: the same seed gives the same forecast.
+    months : int, optional
+        Refresh days to simulate (default: to the end of the enrolled window, else 6).
+    rates : Rates, optional
+        Arrival, loss, growth and attrition rates (default: estimated from the partner's past year).
+    rules : Rulebook, optional
+        The rulebook (default: the current one, `load_rules()`).
+    lag : bool, default True
+        Show data with Partner Center's refresh lag (False: the data month as if published at once).
+
+    Returns
+    -------
+    Forecast
+        Chances of qualifying per coming refresh day, per-metric medians and the rates used.
+
     Examples
     --------
     >>> from pcs_analysis import read_data

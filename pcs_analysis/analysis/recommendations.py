@@ -94,6 +94,25 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
               areas: Iterable[str] | None = None, lag: bool = True) -> pl.DataFrame:
     """Ranked recommendations and risks for every partner and area of `data`.
 
+    Parameters
+    ----------
+    data : PartnerData
+        The partners' data (`read_data`).
+    as_of : date or str
+        The day Partner Center would show (YYYY-MM-DD).
+    rules : Rulebook, optional
+        The rulebook (default: the current one, `load_rules()`).
+    areas : list of str, optional
+        The solution areas (default: every area of the rulebook).
+    lag : bool, default True
+        Show data with Partner Center's refresh lag (False: the data month as if published at once).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per partner, area and recommendation (`RECOMMENDATION_COLUMNS`): points to qualify,
+        ranked actions and gaps, and risks, each measured by rescoring its what-if actions.
+
     Examples
     --------
     >>> from pcs_analysis import read_data

@@ -72,6 +72,20 @@ def _parts(path: str) -> list[str]:
 def get_parameter(rules: Rulebook, area: str, path: str) -> Any:
     """The current value of a parameter of `area` (see `set_parameter` for the paths).
 
+    Parameters
+    ----------
+    rules : Rulebook
+        The rulebook.
+    area : str
+        The solution area.
+    path : str
+        The parameter's path (see `set_parameter`).
+
+    Returns
+    -------
+    object
+        The parameter's value.
+
     Examples
     --------
     >>> rules = load_rules()
@@ -96,6 +110,22 @@ def set_parameter(rules: Rulebook, area: str, path: str, value: Any) -> Rulebook
       `prerequisite_points`, `promoted_within_months`, and `full_marks_at` of a single option);
     - `<metric>.<track>.<option>.full_marks_at`;
     - in a sum of parts, `<metric>.<part>....` as above.
+
+    Parameters
+    ----------
+    rules : Rulebook
+        The rulebook (not changed).
+    area : str
+        The solution area.
+    path : str
+        The parameter's path.
+    value : object
+        Its new value.
+
+    Returns
+    -------
+    Rulebook
+        The changed copy.
 
     Examples
     --------
@@ -271,6 +301,27 @@ def is_points_stage(path: str) -> bool:
 def sensitivity(data: PartnerData, *, as_of: dt.date | str, area: str, grid: Mapping[str, Sequence[Any]],
                 rules: Rulebook | None = None, lag: bool = True) -> Sensitivity:
     """Score the portfolio under every combination of the `grid` values of one area.
+
+    Parameters
+    ----------
+    data : PartnerData
+        The partners' data (`read_data`).
+    as_of : date or str
+        The day Partner Center would show (YYYY-MM-DD).
+    area : str
+        The solution area.
+    grid : mapping of str to list
+        Parameter path -> the values to try; every combination is scored.
+    rules : Rulebook, optional
+        The rulebook (default: the current one, `load_rules()`).
+    lag : bool, default True
+        Show data with Partner Center's refresh lag (False: the data month as if published at once).
+
+    Returns
+    -------
+    Sensitivity
+        Per variant the partners qualified and the change, per partner its total, the flips and the
+        margins of each parameter.
 
     Examples
     --------

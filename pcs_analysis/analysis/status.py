@@ -73,6 +73,26 @@ def history(data: PartnerData, *, as_of: dt.date | str, months: int | None = Non
     """Scores for the current month and the months before it (the rulebook's `history_months`,
     six by default), for every partner and area, in one scoring pass over the months.
 
+    Parameters
+    ----------
+    data : PartnerData
+        The partners' data (`read_data`).
+    as_of : date or str
+        The day Partner Center would show (YYYY-MM-DD).
+    months : int, optional
+        Months to show (default: the rulebook's `history_months`).
+    rules : Rulebook, optional
+        The rulebook (default: the current one, `load_rules()`).
+    areas : list of str, optional
+        The solution areas (default: every area of the rulebook).
+    lag : bool, default True
+        Show data with Partner Center's refresh lag (False: the data month as if published at once).
+
+    Returns
+    -------
+    History
+        The scores of each month-end day and of `as_of`.
+
     Examples
     --------
     >>> from pcs_analysis import read_data
@@ -113,6 +133,24 @@ def qualification(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | 
                   areas: Iterable[str] | None = None, lag: bool = True) -> Qualification:
     """The qualification eligibility window of every partner and area, the days in it on which
     the partner qualified (as Partner Center showed the score that day), and the status.
+
+    Parameters
+    ----------
+    data : PartnerData
+        The partners' data (`read_data`).
+    as_of : date or str
+        The day Partner Center would show (YYYY-MM-DD).
+    rules : Rulebook, optional
+        The rulebook (default: the current one, `load_rules()`).
+    areas : list of str, optional
+        The solution areas (default: every area of the rulebook).
+    lag : bool, default True
+        Show data with Partner Center's refresh lag (False: the data month as if published at once).
+
+    Returns
+    -------
+    Qualification
+        Per partner and area the window, the days qualified and the status.
 
     Examples
     --------

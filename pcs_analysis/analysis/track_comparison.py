@@ -48,6 +48,30 @@ def track_choice(data: PartnerData, partner_id: str, *, as_of: dt.date | str, ar
                  lag: bool = True) -> TrackChoice:
     """Compare the tracks of every area (with two tracks) for one partner.
 
+    Parameters
+    ----------
+    data : PartnerData
+        The partners' data (`read_data`).
+    partner_id : str
+        The partner to look at; an unknown id is an `UnknownPartnerError`.
+    as_of : date or str
+        The day Partner Center would show (YYYY-MM-DD).
+    areas : list of str, optional
+        The solution areas (default: every area of the rulebook).
+    rules : Rulebook, optional
+        The rulebook (default: the current one, `load_rules()`).
+    costs : mapping of str to float, optional
+        Cost of one action of each kind (default 1).
+    max_steps : int, default 12
+        Actions taken at most on each track's path.
+    lag : bool, default True
+        Show data with Partner Center's refresh lag (False: the data month as if published at once).
+
+    Returns
+    -------
+    TrackChoice
+        Both tracks side by side, and each track's cheapest path to qualifying.
+
     Examples
     --------
     >>> from pcs_analysis import read_data

@@ -309,6 +309,26 @@ def what_if(data: PartnerData, scenarios: Sequence[Scenario], *, as_of: dt.date 
             rules: Rulebook | None = None, areas: Iterable[str] | None = None, lag: bool = True) -> WhatIf:
     """Score each scenario against the data as they are: before and after per metric and area.
 
+    Parameters
+    ----------
+    data : PartnerData
+        The partners' data (`read_data`).
+    scenarios : list of Scenario
+        Named lists of actions.
+    as_of : date or str
+        The day Partner Center would show (YYYY-MM-DD).
+    rules : Rulebook, optional
+        The rulebook (default: the current one, `load_rules()`).
+    areas : list of str, optional
+        The solution areas (default: every area of the rulebook).
+    lag : bool, default True
+        Show data with Partner Center's refresh lag (False: the data month as if published at once).
+
+    Returns
+    -------
+    WhatIf
+        Before and after per scenario, partner, area and metric.
+
     Examples
     --------
     >>> from pcs_analysis import read_data

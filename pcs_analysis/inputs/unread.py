@@ -57,6 +57,19 @@ def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
     One row per name (`kind` is "workload" or "certification"): the rows and partners it has, a
     few partner ids, and the closest name a rule reads (a likely typo).
 
+    Parameters
+    ----------
+    data : PartnerData
+        The partners' data (`read_data`).
+    rules : Rulebook
+        The rulebook whose areas are asked.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per unread name (`UNREAD_COLUMNS`): rows, partners, examples and the closest name a
+        rule reads.
+
     Examples
     --------
     >>> from pcs_analysis import load_rules, read_data

@@ -102,6 +102,11 @@ def _type_name(kind: type | tuple[type, ...]) -> str:
 def list_versions() -> list[str]:
     """The rulebook versions shipped with the package, oldest first.
 
+    Returns
+    -------
+    list of str
+        Version names such as "2026-05".
+
     Examples
     --------
     >>> "2026-05" in list_versions()
