@@ -205,3 +205,54 @@ def test_a_recommendations_points_change_equals_replaying_its_actions_with_what_
             on_track = replay.metrics.filter(pl.col("track") == row["track"])
             change = on_track["points_after"].sum() - on_track["points_before"].sum()
         assert change == pytest.approx(row["points_change"], abs=1e-9), (row, candidate.actions)
+
+
+def test_a_new_kind_is_its_own_module_and_a_line_of_the_registry(tmp_path, monkeypatch, sample_data):
+    """A kind registered with its settings and functions only (here: people holding a listed
+    certification, counted twice over) is loaded, shown, scored and explained by the rest of the
+    package unchanged."""
+    import shutil
+    from dataclasses import dataclass
+
+    from pcs_analysis.analysis.explanation import explain
+    from pcs_analysis.config import RULES_DIR
+    from pcs_analysis.rules import kinds
+    from pcs_analysis.rules.inspect import rules_table
+    from pcs_analysis.rules.kinds import certified_people
+    from pcs_analysis.rules.kinds.base import Kind
+    from pcs_analysis.rules.kinds.settings import People, setting
+    from pcs_analysis.rules.load import load_rules as load
+
+    @dataclass(frozen=True, kw_only=True)
+    class Settings(People):
+        weight: int = setting(2, minimum=1)
+
+    def doubled(ctx, metric):
+        rows = certified_people.certified_people(ctx, metric)
+        return rows.with_columns(pl.col("contribution") * metric.weight)
+
+    new = Kind(name="weighted_people", summary="people counted `weight` times", settings=Settings,
+               track_keys=frozenset({"full_marks_at"}), contributions=doubled, counts_people=True,
+               can_be_part=False, shown=("weight",))
+    monkeypatch.setitem(kinds.KINDS, new.name, new)
+    base = tmp_path / "rules"
+    shutil.copytree(RULES_DIR / "2026-05", base / "2026-05")
+    area = base / "2026-05" / "modern_work.toml"
+    text = area.read_text()
+    old = 'kind = "certified_people"\ncategory = "skilling"\nmax_points = 10\ncertifications = "intermediate"\n'
+    assert old in text
+    area.write_text(text.replace(old, old.replace('"certified_people"', '"weighted_people"') + "weight = 3\n", 1))
+    rules = load("2026-05", rules_dir=base)
+    metric = rules.area("modern_work").metric("intermediate_certifications")
+    assert (metric.kind, metric.weight, metric.counts_people) == ("weighted_people", 3, True)
+    shown = rules_table(rules, "modern_work")
+    weight = shown.filter((pl.col("metric") == metric.name) & (pl.col("setting") == "weight"))
+    assert weight["value"].to_list() == ["3"]
+    plain = score(sample_data, as_of=AS_OF, rules=RULES, areas=["modern_work"]).scores
+    weighted = score(sample_data, as_of=AS_OF, rules=rules, areas=["modern_work"]).scores
+    pick = (pl.col("metric") == metric.name)
+    both = plain.filter(pick).select("partner_id", "track", "value").join(
+        weighted.filter(pick).select("partner_id", "track", pl.col("value").alias("weighted")),
+        on=["partner_id", "track"])
+    assert both.height and (both["weighted"] == both["value"] * 3).all()
+    assert explain(sample_data, "P005", as_of=AS_OF, rules=rules, areas=["modern_work"]).people.height
