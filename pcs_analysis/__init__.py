@@ -35,8 +35,9 @@ _WHERE = {
     "pcs_analysis.analysis.status": ("History", "Qualification", "history", "qualification"),
     "pcs_analysis.analysis.track_comparison": ("TrackChoice", "track_choice"),
     "pcs_analysis.inputs.unread": ("unread_inputs",),
-    "pcs_analysis.analysis.whatif": ("AddCertifiedPeople", "AddCustomer", "Associate", "GrowActiveUsers",
-                                     "LoseCustomer", "Scenario", "WhatIf", "what_if"),
+    "pcs_analysis.analysis.whatif": ("AddCertifiedPeople", "AddCustomer", "Associate", "ExpireCertification",
+                                     "GrowActiveUsers", "LoseCustomer", "Scenario", "SetUsage", "WhatIf",
+                                     "what_if"),
 }
 #: Modules an analyst reaches as `pcs.charts` and `pcs.widgets`.
 _SUBMODULES = {"charts": "pcs_analysis.present.charts", "widgets": "pcs_analysis.present.widgets"}
@@ -71,9 +72,11 @@ if TYPE_CHECKING:  # for type checkers and editors: the names `__getattr__` reso
         AddCertifiedPeople,
         AddCustomer,
         Associate,
+        ExpireCertification,
         GrowActiveUsers,
         LoseCustomer,
         Scenario,
+        SetUsage,
         WhatIf,
         what_if,
     )
