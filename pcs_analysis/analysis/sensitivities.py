@@ -476,7 +476,7 @@ def _kept_track(per_track: list[tuple[str, pl.DataFrame]], area: AreaRules, fixe
 
 def _metric_points(rows: pl.DataFrame, q, extra_keys: list[str]) -> pl.DataFrame:
     """Points per partner x track x metric (x parameter values): the best option, or the sum of
-    a metric's parts; the same formula as `scoring.score_options` and `combine_parts`."""
+    a metric's parts; the formulas of `engine.points` as scoring applies them."""
     rows = rows.with_columns(points_expr(pl.col("value"), q, base=pl.col("base_points"),
                                          is_open=pl.col("is_open")).alias("points"))
     keys = ["partner_id", "track", "metric", *extra_keys]

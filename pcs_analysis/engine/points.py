@@ -120,7 +120,7 @@ def track_preference() -> tuple[list[str], list[bool]]:
     area level" (S3; S2 for Security), and the 2023 text "choose the highest scores towards
     qualifying" (H3): a partner qualifies when any scored track qualifies, so a qualifying track
     comes first (`is_qualified`), then the higher total, then the rulebook's order (Enterprise on
-    a tie). `scoring`, `sensitivity` and `forecast` all keep tracks by this rule.
+    a tie). Scoring, sensitivities and forecasts all keep tracks by this rule.
     """
     return ["is_qualified", "total", "track_order"], [True, True, False]
 
