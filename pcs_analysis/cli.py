@@ -364,7 +364,7 @@ def forecast_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(he
     overrides = _assignments(rate, "--rate", f"NAME=VALUE with NAME one of {', '.join(allowed)}", float,
                              names=allowed)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
-    result = forecast(data, partner_id, as_of=_date(as_of), area=area, paths=paths, seed=seed, months=months,
+    result = forecast(data, partner_id, as_of=_date(as_of), areas=[area], paths=paths, seed=seed, months=months,
                       rates=Rates(**overrides), rules=rulebook, lag=not no_lag)
     write_csvs(out, {"forecast_months": result.months, "forecast_zeros": result.zeros,
                      "forecast_rates": result.rates})

@@ -60,6 +60,6 @@ def test_sensitivity_plan_and_forecast_charts(sample_data):
                             default_lead_days=5)
     spec = charts.plan_timeline(p.plan).to_dict()
     assert spec["encoding"]["x2"]["field"] == "earn_by" and len(values(spec)) == 1
-    f = forecast(sample_data, "P005", as_of=AS_OF, area="modern_work", paths=200, seed=1)
+    f = forecast(sample_data, "P005", as_of=AS_OF, areas=["modern_work"], paths=200, seed=1)
     spec = charts.forecast_fan(f.months, bar=70).to_dict()
     assert spec["layer"][0]["encoding"]["y2"]["field"] == "total_p90" and len(values(spec)) == 6

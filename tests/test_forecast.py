@@ -3,6 +3,7 @@
 import dataclasses
 
 import polars as pl
+import pytest
 
 from pcs_analysis.analysis.forecasts import Rates, forecast
 from tests.builders import cert_row
@@ -21,7 +22,7 @@ def qualified_partner():
 
 
 def test_nothing_changes_means_certain_qualification():
-    f = forecast(qualified_partner(), "P1", as_of=AS_OF, area="modern_work", paths=200, seed=3, months=2,
+    f = forecast(qualified_partner(), "P1", as_of=AS_OF, areas=["modern_work"], paths=200, seed=3, months=2,
                  rates=STILL)
     assert f.probability_coming_months == 1.0 and f.probability == 1.0
     assert f.months["share_qualified"].to_list() == [1.0, 1.0]
@@ -29,7 +30,7 @@ def test_nothing_changes_means_certain_qualification():
 
 
 def test_losing_every_customer_means_no_qualification_in_the_coming_months():
-    f = forecast(qualified_partner(), "P1", as_of=AS_OF, area="modern_work", paths=200, seed=3, months=2,
+    f = forecast(qualified_partner(), "P1", as_of=AS_OF, areas=["modern_work"], paths=200, seed=3, months=2,
                  rates=dataclasses.replace(STILL, losses=1.0))
     assert f.probability_coming_months == 0.0
     assert f.already_qualified and f.probability == 1.0   # it qualified on days of the window already
@@ -37,11 +38,11 @@ def test_losing_every_customer_means_no_qualification_in_the_coming_months():
 
 
 def test_same_seed_same_result_and_another_seed_differs(sample_data):
-    a = forecast(sample_data, "P005", as_of=AS_OF, area="modern_work", paths=2000, seed=7)
-    b = forecast(sample_data, "P005", as_of=AS_OF, area="security", paths=2000, seed=7)
-    c = forecast(sample_data, "P005", as_of=AS_OF, area="modern_work", paths=2000, seed=7)
+    a = forecast(sample_data, "P005", as_of=AS_OF, areas=["modern_work"], paths=2000, seed=7)
+    b = forecast(sample_data, "P005", as_of=AS_OF, areas=["security"], paths=2000, seed=7)
+    c = forecast(sample_data, "P005", as_of=AS_OF, areas=["modern_work"], paths=2000, seed=7)
     assert a.months.equals(c.months) and a.zeros.equals(c.zeros)
-    d = forecast(sample_data, "P005", as_of=AS_OF, area="modern_work", paths=2000, seed=8)
+    d = forecast(sample_data, "P005", as_of=AS_OF, areas=["modern_work"], paths=2000, seed=8)
     assert not a.months.equals(d.months)
     assert b.months.height == 6 and 0.0 <= b.probability_coming_months <= 1.0
 
@@ -69,6 +70,18 @@ def test_the_forecast_reads_the_growth_gate_where_the_rulebook_puts_it():
     when it applies to the current month (the forecast once ignored the setting)."""
     for gate, points in (("baseline", 0.0), ("current", 20.0), ("both", 0.0)):
         data, rules = _growing_from_500(gate)
-        f = forecast(data, "P1", as_of=AS_OF, area="data_ai", paths=20, seed=1, months=1, rates=STILL, rules=rules)
+        f = forecast(data, "P1", as_of=AS_OF, areas=["data_ai"], paths=20, seed=1, months=1, rates=STILL, rules=rules)
         growth = f.metrics.filter(pl.col("metric") == "usage_growth")
         assert growth["points_p50"].to_list() == [points, points], (gate, growth)
+
+
+def test_a_forecast_of_several_areas_is_each_areas_own(sample_data):
+    """Each area has its own random stream from the seed: asked together or alone, an area's
+    forecast is the same; a forecast of several areas gives its chances per area."""
+    both = forecast(sample_data, "P005", as_of=AS_OF, areas=["modern_work", "security"], paths=300, seed=4)
+    alone = forecast(sample_data, "P005", as_of=AS_OF, areas=["security"], paths=300, seed=4)
+    assert both.chances["area"].to_list() == ["modern_work", "security"]
+    assert both.months.filter(pl.col("area") == "security").equals(alone.months)
+    assert both.chances.filter(pl.col("area") == "security").equals(alone.chances)
+    with pytest.raises(ValueError, match="2 areas"):
+        _ = both.probability

@@ -52,7 +52,7 @@ def test_status_history_forecast_and_sensitivity_follow_the_same_track_rule(rule
     q = qualification(data, as_of=AS_OF, rules=rules, areas=["modern_work"]).status.row(0, named=True)
     assert (q["status"], q["is_qualified_today"], q["track_today"]) == ("Qualified", True, "smb")
     assert q["days_qualified"] > 0
-    f = forecast(data, "P1", as_of=AS_OF, area="modern_work", paths=50, seed=1, months=1, rules=rules)
+    f = forecast(data, "P1", as_of=AS_OF, areas=["modern_work"], paths=50, seed=1, months=1, rules=rules)
     assert f.already_qualified and f.probability == 1.0
     s = sensitivity(data, as_of=AS_OF, area="modern_work", grid={"min_total_points": [70, 79, 81]}, rules=rules)
     qualified = {float(k): n for k, n in s.variants.select("min_total_points", "partners_qualified").iter_rows()}
@@ -334,7 +334,7 @@ def test_an_unknown_partner_is_the_same_error_everywhere(sample_data):
 
     calls = {
         "explain": lambda: pcs.explain(sample_data, "P999", as_of=AS_OF, areas=["modern_work"]),
-        "forecast": lambda: pcs.forecast(sample_data, "P999", as_of=AS_OF, area="modern_work", paths=10),
+        "forecast": lambda: pcs.forecast(sample_data, "P999", as_of=AS_OF, areas=["modern_work"], paths=10),
         "plan": lambda: pcs.plan_certifications(sample_data, "P999", as_of=AS_OF, areas=["modern_work"]),
         "tracks": lambda: pcs.track_choice(sample_data, "P999", as_of=AS_OF, areas=["modern_work"]),
         "what_if": lambda: pcs.what_if(sample_data, [pcs.Scenario("s", (pcs.LoseCustomer("P999", "T1"),))],

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,34 +63,55 @@ class Rates:
 class Forecast:
     """Attributes
     ----------
-    probability
-        Chance of qualifying on at least one day of the window: 1 when the partner already
-        qualified on a past day of it, else the share of paths qualifying in a coming month.
+    chances
+        Per area: `probability`, the chance of qualifying on at least one day of the window (1
+        when the partner already qualified on a past day of it, else the share of paths
+        qualifying in a coming month), `already_qualified` and `probability_coming_months`.
     months
-        Per coming refresh day: the data month, the share of paths qualifying, and the 10th,
-        50th and 90th percentiles of the total (kept track).
+        Per area and coming refresh day: the data month, the share of paths qualifying, and the
+        10th, 50th and 90th percentiles of the total (kept track).
     zeros
-        Per metric: the share of path-months in which it is at or below the per-metric minimum.
+        Per area and metric: the share of path-months in which it is at or below the per-metric
+        minimum.
     rates
-        The rates used per metric (estimated or given).
+        The rates used per area and metric (estimated or given).
     metrics
-        Per refresh day, track and metric: the median points and the share of paths in which
-        the metric is above the per-metric minimum.
+        Per area, refresh day, track and metric: the median points and the share of paths in
+        which the metric is above the per-metric minimum.
+
+    `probability`, `already_qualified` and `probability_coming_months` read `chances` of a
+    forecast of one area.
     """
 
-    probability: float
-    already_qualified: bool
-    probability_coming_months: float
+    chances: pl.DataFrame
     months: pl.DataFrame
     zeros: pl.DataFrame
     rates: pl.DataFrame
     metrics: pl.DataFrame
 
+    def _one(self, column: str):
+        if self.chances.height != 1:
+            raise ValueError(f"a forecast of {self.chances.height} areas: read `chances` for each area's {column}")
+        return self.chances[column][0]
 
-def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, area: str, paths: int = 10_000,
-             seed: int = 0, months: int | None = None, rates: Rates | None = None, rules: Rulebook | None = None,
-             lag: bool = True) -> Forecast:
-    """Simulate the coming months of one partner in one area.
+    @property
+    def probability(self) -> float:
+        return self._one("probability")
+
+    @property
+    def already_qualified(self) -> bool:
+        return self._one("already_qualified")
+
+    @property
+    def probability_coming_months(self) -> float:
+        return self._one("probability_coming_months")
+
+
+def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, areas: Iterable[str] | None = None,
+             paths: int = 10_000, seed: int = 0, months: int | None = None, rates: Rates | None = None,
+             rules: Rulebook | None = None, lag: bool = True) -> Forecast:
+    """Simulate the coming months of one partner, area by area (each area with its own random
+    stream from `seed`, so an area's forecast does not depend on the others asked with it).
 
     Parameters
     ----------
@@ -99,8 +121,8 @@ def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, area: 
         The partner to look at; an unknown id is an `UnknownPartnerError`.
     as_of : date or str
         The day Partner Center would show (YYYY-MM-DD).
-    area : str
-        The solution area.
+    areas : list of str, optional
+        The solution areas (default: every area of the rulebook).
     paths : int, default 10_000
         Monte Carlo paths.
     seed : int, default 0
@@ -117,13 +139,14 @@ def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, area: 
     Returns
     -------
     Forecast
-        Chances of qualifying per coming refresh day, per-metric medians and the rates used.
+        Per area the chances of qualifying, per coming refresh day, per-metric medians and the
+        rates used.
 
     Examples
     --------
     >>> from pcs_analysis import read_data
     >>> from pcs_analysis.config import SAMPLE_DIR
-    >>> f = forecast(read_data(SAMPLE_DIR), "P005", as_of="2026-11-21", area="modern_work", paths=500, seed=1)
+    >>> f = forecast(read_data(SAMPLE_DIR), "P005", as_of="2026-11-21", areas=["modern_work"], paths=500, seed=1)
     >>> 0 <= f.probability_coming_months <= 1, f.months.height
     (True, 6)
     """
@@ -134,6 +157,21 @@ def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, area: 
     if paths < 1:
         raise PcsError("paths must be at least 1")
     mine = data.only_partners([partner_id])
+    area_names = list(areas) if areas is not None else list(rules.areas)
+    each = [_area_forecast(mine, partner_id, area, day, paths, seed, months, rates, rules, lag)
+            for area in area_names]
+
+    def tagged(name: str) -> pl.DataFrame:
+        return pl.concat([getattr(f, name).select(pl.lit(a).alias("area"), pl.all()) for a, f in
+                          zip(area_names, each, strict=True)], how="diagonal_relaxed")
+
+    return Forecast(chances=tagged("chances"), months=tagged("months"), zeros=tagged("zeros"),
+                    rates=tagged("rates"), metrics=tagged("metrics"))
+
+
+def _area_forecast(mine: PartnerData, partner_id: str, area: str, day: dt.date, paths: int, seed: int,
+                   months: int | None, rates: Rates, rules: Rulebook, lag: bool) -> Forecast:
+    """The forecast of one area."""
     area_rules = rules.area(area)
     status = qualification(mine, as_of=day, rules=rules, areas=[area], lag=lag).status.row(0, named=True)
     future = _refresh_days(day, status, months, rules)
@@ -337,6 +375,7 @@ def _summarize(points: pl.DataFrame, area, now: dict, status: dict, future: list
         pl.col("points").median().alias("points_p50"), minimum.mean().alias("share_above_minimum")).with_columns(
         pl.col("k").replace_strict(dict(enumerate(future)), return_dtype=pl.Date).alias("refresh_day")
     ).sort("k", "track", "metric").drop("k")
-    return Forecast(probability=probability, already_qualified=already, probability_coming_months=float(coming),
-                    months=months, zeros=zeros, rates=rates_table, metrics=metrics)
+    chances = pl.DataFrame({"probability": [probability], "already_qualified": [already],
+                            "probability_coming_months": [float(coming)]})
+    return Forecast(chances=chances, months=months, zeros=zeros, rates=rates_table, metrics=metrics)
 

@@ -250,7 +250,7 @@ def _forecast_others(data: PartnerData, partner_id: str, area: str, track: str, 
     from pcs_analysis.analysis.forecasts import forecast
 
     months = max(1, (target.year - day.year) * 12 + target.month - day.month + 1)
-    result = forecast(data, partner_id, as_of=day, area=area, months=months, seed=seed, paths=FORECAST_PATHS,
+    result = forecast(data, partner_id, as_of=day, areas=[area], months=months, seed=seed, paths=FORECAST_PATHS,
                       rules=rules)
     rows = result.metrics.filter((pl.col("track") == track) & ~pl.col("metric").is_in(skilling)
                                  & (pl.col("refresh_day") <= target))
