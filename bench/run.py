@@ -86,7 +86,7 @@ SENSITIVITY = textwrap.dedent("""
     grid = {"min_total_points": [50 + 0.5 * i for i in range(40)],
             "usage_growth.enterprise.CPOR.full_marks_at": [400 + 50 * i for i in range(25)]}
     start = time.perf_counter()
-    result = sensitivity(data, as_of=sys.argv[3], area="modern_work", grid=grid)
+    result = sensitivity(data, as_of=sys.argv[3], areas=["modern_work"], grid=grid)
     print(time.perf_counter() - start, result.variants.height)
 """)
 LOOP = textwrap.dedent("""

@@ -223,7 +223,7 @@ def sensitivity_cmd(data_dir: DataDir, as_of: AsOf,
 
     data, rulebook = api.load_folder(data_dir, rules_version=rules, partners=partner)
     grid = _assignments(param, "--param", "PATH=V1,V2,...", lambda v: [parse_scalar(x) for x in v.split(",")])
-    result = sensitivity(data, as_of=_date(as_of), area=area, grid=grid, rules=rulebook, lag=not no_lag)
+    result = sensitivity(data, as_of=_date(as_of), areas=[area], grid=grid, rules=rulebook, lag=not no_lag)
     write_csvs(out, {"sensitivity_variants": result.variants, "sensitivity_flips": result.flips,
                      "sensitivity_margins": result.margins})
     best = result.variants.sort("partners_qualified", descending=True)

@@ -50,7 +50,7 @@ def test_history_tracks_and_portfolio_charts(sample_data):
 
 
 def test_sensitivity_plan_and_forecast_charts(sample_data):
-    s = sensitivity(sample_data, as_of=AS_OF, area="modern_work",
+    s = sensitivity(sample_data, as_of=AS_OF, areas=["modern_work"],
                     grid={"min_total_points": [60, 70], "min_metric_comparison": ["gt", "ge"]})
     spec = charts.sensitivity_heatmap(s.variants, "min_total_points", "min_metric_comparison").to_dict()
     assert len(values(spec)) == 4

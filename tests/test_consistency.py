@@ -88,7 +88,7 @@ def few(sample_data):
 @pytest.mark.parametrize(("kind", "area", "path", "value"), VARIANTS,
                          ids=[f"{k}:{p}" for k, _, p, _ in VARIANTS])
 def test_a_sensitivity_variant_equals_rescoring_under_the_changed_rulebook(few, kind, area, path, value):
-    variant = sensitivity(few, as_of=AS_OF, area=area, grid={path: [value]}, rules=RULES).partners
+    variant = sensitivity(few, as_of=AS_OF, areas=[area], grid={path: [value]}, rules=RULES).partners
     rescored = score(few, as_of=AS_OF, rules=set_parameter(RULES, area, path, value), areas=[area]).summary
     joined = variant.join(rescored.select("partner_id", pl.col("track").alias("track_rescored"),
                                           pl.col("total").alias("total_rescored"),

@@ -54,7 +54,7 @@ def test_status_history_forecast_and_sensitivity_follow_the_same_track_rule(rule
     assert q["days_qualified"] > 0
     f = forecast(data, "P1", as_of=AS_OF, areas=["modern_work"], paths=50, seed=1, months=1, rules=rules)
     assert f.already_qualified and f.probability == 1.0
-    s = sensitivity(data, as_of=AS_OF, area="modern_work", grid={"min_total_points": [70, 79, 81]}, rules=rules)
+    s = sensitivity(data, as_of=AS_OF, areas=["modern_work"], grid={"min_total_points": [70, 79, 81]}, rules=rules)
     qualified = {float(k): n for k, n in s.variants.select("min_total_points", "partners_qualified").iter_rows()}
     # At 79 only SMB (78) misses the bar and Enterprise still has a metric at zero.
     assert qualified == {70: 1, 79: 0, 81: 0}

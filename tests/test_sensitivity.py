@@ -25,7 +25,7 @@ def rescored(data, rules, area, settings):
                  ["month", "trailing_12"]}),
 ])
 def test_every_variant_agrees_with_rescoring(sample_data, rules, area, grid):
-    result = sensitivity(sample_data, as_of=AS_OF, area=area, grid=grid, rules=rules)
+    result = sensitivity(sample_data, as_of=AS_OF, areas=[area], grid=grid, rules=rules)
     assert result.variants.height == len(list(__import__("itertools").product(*grid.values())))
     for row in result.variants.iter_rows(named=True):
         settings = {name: type(values[0])(row[name]) if not isinstance(values[0], str) else row[name]
@@ -42,7 +42,7 @@ def test_every_variant_agrees_with_rescoring(sample_data, rules, area, grid):
 
 def test_margin_of_safety_is_the_nearest_flipping_value(sample_data, rules):
     grid = {"min_total_points": [50, 60, 65, 70, 75, 80, 90]}
-    result = sensitivity(sample_data, as_of=AS_OF, area="modern_work", grid=grid, rules=rules)
+    result = sensitivity(sample_data, as_of=AS_OF, areas=["modern_work"], grid=grid, rules=rules)
     totals = dict(score(sample_data, as_of=AS_OF, rules=rules, areas=["modern_work"]).summary
                   .select("partner_id", "total").iter_rows())
     for row in result.margins.iter_rows(named=True):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +50,12 @@ _SEP = "\x1f"
 
 @dataclass(frozen=True)
 class Sensitivity:
-    area: str
+    """A grid of rulebook variants scored, per area: `variants` (partners qualified, gained and
+    lost, the mean total), `flips` (partners whose qualification a variant changes), `margins`
+    (each parameter's nearest flipping values per partner) and `partners` (every partner under
+    every variant)."""
+
+    areas: tuple[str, ...]
     parameters: tuple[str, ...]
     variants: pl.DataFrame
     flips: pl.DataFrame
@@ -298,9 +303,12 @@ def is_points_stage(path: str) -> bool:
 
 # --- the computation -----------------------------------------------------------------------
 
-def sensitivity(data: PartnerData, *, as_of: dt.date | str, area: str, grid: Mapping[str, Sequence[Any]],
-                rules: Rulebook | None = None, lag: bool = True) -> Sensitivity:
-    """Score the portfolio under every combination of the `grid` values of one area.
+def sensitivity(data: PartnerData, *, as_of: dt.date | str, grid: Mapping[str, Sequence[Any]],
+                areas: Iterable[str] | None = None, rules: Rulebook | None = None,
+                lag: bool = True) -> Sensitivity:
+    """Score the portfolio under every combination of the `grid` values, area by area (a
+    parameter path names the same setting in each area: `min_total_points`, or a metric the
+    areas share).
 
     Parameters
     ----------
@@ -308,10 +316,11 @@ def sensitivity(data: PartnerData, *, as_of: dt.date | str, area: str, grid: Map
         The partners' data (`read_data`).
     as_of : date or str
         The day Partner Center would show (YYYY-MM-DD).
-    area : str
-        The solution area.
     grid : mapping of str to list
         Parameter path -> the values to try; every combination is scored.
+    areas : list of str, optional
+        The solution areas, each of which must have every parameter of the grid (default: every
+        area of the rulebook that has them).
     rules : Rulebook, optional
         The rulebook (default: the current one, `load_rules()`).
     lag : bool, default True
@@ -320,14 +329,14 @@ def sensitivity(data: PartnerData, *, as_of: dt.date | str, area: str, grid: Map
     Returns
     -------
     Sensitivity
-        Per variant the partners qualified and the change, per partner its total, the flips and the
-        margins of each parameter.
+        Per area and variant the partners qualified and the change, per partner its total, the
+        flips and the margins of each parameter.
 
     Examples
     --------
     >>> from pcs_analysis import read_data
     >>> from pcs_analysis.config import SAMPLE_DIR
-    >>> s = sensitivity(read_data(SAMPLE_DIR), as_of="2026-11-21", area="modern_work",
+    >>> s = sensitivity(read_data(SAMPLE_DIR), as_of="2026-11-21", areas=["modern_work"],
     ...                 grid={"min_total_points": [60, 70, 80]})
     >>> s.variants.sort("min_total_points")["partners_qualified"].to_list()[0] >= 11
     True
@@ -338,9 +347,48 @@ def sensitivity(data: PartnerData, *, as_of: dt.date | str, area: str, grid: Map
         raise ValueError("the grid names no parameter")
     names = list(grid)
     for name in names:
-        get_parameter(rules, area, name)  # an unknown path fails here, before any work
         if not grid[name]:
             raise ValueError(f"parameter {name!r}: the grid has no values")
+    area_names = _grid_areas(rules, names, areas)
+    each = [_area_sensitivity(data, day, area, grid, rules, lag) for area in area_names]
+
+    def tagged(i: int) -> pl.DataFrame:
+        return pl.concat([frames[i].select(pl.lit(a).alias("area"), pl.all()) for a, frames in
+                          zip(area_names, each, strict=True)], how="diagonal_relaxed")
+
+    return Sensitivity(areas=tuple(area_names), parameters=tuple(names),
+                       variants=pl.concat([frames[0] for frames in each], how="diagonal_relaxed"),
+                       flips=tagged(1), margins=tagged(2), partners=tagged(3))
+
+
+def _grid_areas(rules: Rulebook, names: list[str], areas: Iterable[str] | None) -> list[str]:
+    """The areas a grid is scored in: those asked (each must have every parameter; an unknown
+    path fails here, before any work), else every area that has them all."""
+    if areas is not None:
+        chosen = list(areas)
+        for area in chosen:
+            for name in names:
+                get_parameter(rules, area, name)
+        return chosen
+
+    def has_all(area: str) -> bool:
+        try:
+            for name in names:
+                get_parameter(rules, area, name)
+        except (ValueError, KeyError):
+            return False
+        return True
+
+    chosen = [a for a in rules.areas if has_all(a)]
+    if not chosen:
+        raise ValueError(f"no area of rulebook {rules.version} has every parameter of the grid ({', '.join(names)})")
+    return chosen
+
+
+def _area_sensitivity(data: PartnerData, day: dt.date, area: str, grid: Mapping[str, Sequence[Any]],
+                      rules: Rulebook, lag: bool) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One area's variants, flips, margins and per-partner rows."""
+    names = list(grid)
     points_params = [n for n in names if is_points_stage(n)]
     value_params = [n for n in names if not is_points_stage(n)]
     base = score(data, as_of=day, rules=rules, areas=[area], lag=lag)
@@ -379,8 +427,7 @@ def sensitivity(data: PartnerData, *, as_of: dt.date | str, area: str, grid: Map
     margins = _margins(rules, area, grid, variant_table, joined)
     partners = joined.select("variant", "partner_id", "track", "total", "is_qualified", "was_qualified",
                              "total_before").sort("variant", "partner_id")
-    return Sensitivity(area=area, parameters=tuple(names), variants=variants_out, flips=flips, margins=margins,
-                       partners=partners)
+    return variants_out, flips, margins, partners
 
 
 def _fixed_tracks(summary: pl.DataFrame) -> pl.DataFrame:

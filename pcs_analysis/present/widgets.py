@@ -43,7 +43,7 @@ def sensitivity_explorer(data: PartnerData, *, as_of: dt.date, area: str, rules:
         value.value = current
 
     def show(*_) -> None:
-        result = sensitivity(data, as_of=as_of, area=area, rules=rules, grid={choice.value: [value.value]})
+        result = sensitivity(data, as_of=as_of, areas=[area], rules=rules, grid={choice.value: [value.value]})
         row = result.variants.row(0, named=True)
 
         def render() -> None:
