@@ -116,7 +116,7 @@ def _forecast_of_scored_month(data, partner_id: str, area: str, rules) -> pl.Dat
                  rules=rules, areas=[area])
     options = now.option_values.select("track", "metric", "option", "max_points", "full_marks_at", "combine",
                                        "metric_order", "track_order", "option_order")
-    frames = [forecasts._usage(metric, past, data_month, [data_month], np.random.default_rng(0), 1, STILL)[0]
+    frames = [forecasts._usage(metric, past, area, data_month, [data_month], np.random.default_rng(0), 1, STILL)[0]
               for metric in rules.area(area).metrics if not metric.counts_people]
     values = pl.concat(frames, how="diagonal_relaxed").join(options, on=["track", "metric", "option"],
                                                             nulls_equal=True)

@@ -32,10 +32,9 @@ import polars as pl
 from pcs_analysis.analysis.sensitivities import _metric_points
 from pcs_analysis.analysis.status import qualification
 from pcs_analysis.engine.points import TOTAL_DECIMALS, above_minimum, follows_scores, qualifies, track_preference
-from pcs_analysis.engine.scoring import score
+from pcs_analysis.engine.scoring import ScoreResult, score
 from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.kinds.certified_people_in_steps import step_values_from_counts
@@ -158,7 +157,15 @@ def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, areas:
         raise PcsError("paths must be at least 1")
     mine = data.only_partners([partner_id])
     area_names = list(areas) if areas is not None else list(rules.areas)
-    each = [_area_forecast(mine, partner_id, area, day, paths, seed, months, rates, rules, lag)
+    # Every area scored at once: today, and the past year (one day per data month M-11 .. M,
+    # the day each was published).
+    status = qualification(mine, as_of=day, rules=rules, areas=area_names, lag=lag).status
+    now = score(mine, as_of=day, rules=rules, areas=area_names, lag=lag)
+    data_month = month_index(now.summary["month"][0])
+    past_days = [_published(m, rules) for m in range(data_month - YEAR + 1, data_month + 1)]
+    past = score(mine, as_of=past_days, rules=rules, areas=area_names, lag=lag)
+    each = [_area_forecast(mine, partner_id, area, day, paths, seed, months, rates, rules, lag,
+                           status.filter(pl.col("area") == area).row(0, named=True), now, past, data_month)
             for area in area_names]
 
     def tagged(name: str) -> pl.DataFrame:
@@ -170,37 +177,37 @@ def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, areas:
 
 
 def _area_forecast(mine: PartnerData, partner_id: str, area: str, day: dt.date, paths: int, seed: int,
-                   months: int | None, rates: Rates, rules: Rulebook, lag: bool) -> Forecast:
-    """The forecast of one area."""
+                   months: int | None, rates: Rates, rules: Rulebook, lag: bool, status: dict, now: ScoreResult,
+                   past: ScoreResult, data_month: int) -> Forecast:
+    """The forecast of one area (`status`, `now` and `past`: the area's window today, and the
+    scores of today and of the past year)."""
     area_rules = rules.area(area)
-    status = qualification(mine, as_of=day, rules=rules, areas=[area], lag=lag).status.row(0, named=True)
     future = _refresh_days(day, status, months, rules)
     if not future:
         raise PcsError("no refresh day between as_of and the end of the window")
-    now = score(mine, as_of=day, rules=rules, areas=[area], lag=lag)
-    data_month = month_index(now.summary["month"][0])
-    # The past year: one day per data month M-11 .. M (the day each was published).
-    past_days = [_published(m, rules) for m in range(data_month - YEAR + 1, data_month + 1)]
-    past = score(mine, as_of=past_days, rules=rules, areas=[area], lag=lag)
     rng = np.random.default_rng(seed)
     future_months = [month_index(d) - (1 if (not lag or d.day >= rules.refresh.performance_day_of_month) else 2)
                      for d in future]
-    options = now.option_values.select("track", "metric", "option", "max_points", "full_marks_at", "combine",
-                                       "metric_order", "track_order", "option_order")
+    options = now.option_values.filter(pl.col("area") == area).select(
+        "track", "metric", "option", "max_points", "full_marks_at", "combine", "metric_order", "track_order",
+        "option_order")
+    # The coming refresh days scored once (the people who will still count then).
+    coming = (score(mine, as_of=future, rules=rules, areas=[area], lag=lag)
+              if any(m.counts_people for m in area_rules.metrics) else None)
     frames, rate_rows = [], []
     for metric in area_rules.metrics:
         if metric.counts_people:
-            frame, used = _people(mine, metric, future, day, rules, area, rng, paths, rates, lag)
+            frame, used = _people(mine, metric, coming, future, day, rules, area, rng, paths, rates)
         else:
-            frame, used = _usage(metric, past, data_month, future_months, rng, paths, rates)
+            frame, used = _usage(metric, past, area, data_month, future_months, rng, paths, rates)
         frames.append(frame)
         rate_rows += used
     values = pl.concat(frames, how="diagonal_relaxed").join(options, on=["track", "metric", "option"], how="inner",
                                                             nulls_equal=True)
     points = _metric_points(values.with_columns(pl.lit(partner_id).alias("partner_id")),
                             area_rules.qualification, ["path", "k"])
-    return _summarize(points, area_rules, now.summary.row(0, named=True), status, future, future_months, paths,
-                      rate_rows)
+    return _summarize(points, area_rules, now.summary.filter(pl.col("area") == area).row(0, named=True), status,
+                      future, future_months, paths, rate_rows)
 
 
 def _published(month: int, rules: Rulebook) -> dt.date:
@@ -226,10 +233,10 @@ def _refresh_days(day: dt.date, status: dict, months: int | None, rules: Ruleboo
     return days
 
 
-def _usage(metric, past, data_month: int, future_months: list[int], rng: np.random.Generator, paths: int,
+def _usage(metric, past, area: str, data_month: int, future_months: list[int], rng: np.random.Generator, paths: int,
            rates: Rates) -> tuple[pl.DataFrame, list[dict]]:
     """Simulated values of a usage metric (or of each of its parts)."""
-    rows = past.contributions[past.summary["area"][0]][metric.name]
+    rows = past.contributions[area][metric.name]
     contributions = rows.filter((pl.col("period") == "current") & pl.col("is_counted")).collect()
     # The baselines of the data month's score (some kinds measure a customer from its association).
     baselines = rows.filter((pl.col("period") == "baseline") & pl.col("is_counted")
@@ -301,17 +308,15 @@ def _simulate_usage(leaf, rows: pl.DataFrame, data_month: int, future_months: li
     return frame, info
 
 
-def _people(data: PartnerData, metric, future: list[dt.date], day: dt.date, rules: Rulebook, area: str, rng,
-            paths: int, rates: Rates, lag: bool) -> tuple[pl.DataFrame, list[dict]]:
-    """People counted on each coming refresh day (known expiries), thinned by attrition, plus
-    newly certified people."""
-    result = score(data, as_of=future, rules=rules, areas=[area], lag=lag)
-    counted = result.contributions[area][metric.name].filter(pl.col("is_counted")).collect()
+def _people(data: PartnerData, metric, coming: ScoreResult, future: list[dt.date], day: dt.date, rules: Rulebook,
+            area: str, rng, paths: int, rates: Rates) -> tuple[pl.DataFrame, list[dict]]:
+    """People counted on each coming refresh day (known expiries, `coming`: the scores of those
+    days), thinned by attrition, plus newly certified people."""
+    counted = coming.contributions[area][metric.name].filter(pl.col("is_counted")).collect()
     labels = [*step_labels(metric), SCORING_STEP] if metric.steps else [None]
     keys = [c.key for c in metric.certifications]
     certs = data.certifications.collect()
-    recent = certs.with_columns(canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
-                                                   prefixes=rules.certification_prefixes).alias("key")).filter(
+    recent = certs.with_columns(rules.certification_key_expr(pl.col("certification")).alias("key")).filter(
         pl.col("key").is_in(keys) & (pl.col("earned_on") > day - dt.timedelta(days=365))
         & (pl.col("earned_on") <= day))["person_id"].n_unique()
     new_rate = rates.new_people if rates.new_people is not None else recent / 12

@@ -43,7 +43,6 @@ from pcs_analysis.engine.points import follows_scores
 from pcs_analysis.engine.scoring import score
 from pcs_analysis.errors import DefectError, PcsError
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.names import name_key
 from pcs_analysis.rules import Certification, Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.periods import parse_date
@@ -138,8 +137,8 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     if target_day < day:
         raise PcsError(f"target {target_day} is before as_of {day}")
     lag = rules.refresh.skilling_lag_days
-    cost_by_key = {_certification_key(n, rules): float(c) for n, c in (costs or {}).items()}
-    lead_by_key = {_certification_key(n, rules): int(d) for n, d in (lead_days or {}).items()}
+    cost_by_key = {rules.certification_key(n): float(c) for n, c in (costs or {}).items()}
+    lead_by_key = {rules.certification_key(n): int(d) for n, d in (lead_days or {}).items()}
     if others not in ("as_is", "forecast"):
         raise PcsError(f"others must be 'as_is' or 'forecast', got {others!r}")
     today = explain(mine, partner_id, as_of=day, rules=rules, areas=area_names)
@@ -324,9 +323,7 @@ def _renewals(e: Explanation, certs: Mapping[str, Certification], rules: Ruleboo
     rows = e.people.filter(pl.col("is_counted")) if e.people.height else e.people
     out = []
     for r in rows.iter_rows(named=True):
-        k = name_key(r["certification"], prefixes=rules.certification_prefixes)
-        k = rules.certification_aliases.get(k, k)
-        cert = certs.get(k)
+        cert = certs.get(rules.certification_key(r["certification"]))
         if cert is None:
             continue
         end = rules.held_until(cert, r["expires_on"])
@@ -337,12 +334,6 @@ def _renewals(e: Explanation, certs: Mapping[str, Certification], rules: Ruleboo
     schema = {"person_id": pl.String, "certification": pl.String, "area": pl.String, "metric": pl.String,
               "step": pl.String, "stops_counting_on": pl.Date, "renew_by": pl.Date}
     return pl.DataFrame(out, schema=schema).unique().sort("stops_counting_on", "person_id", "area", "metric")
-
-
-def _certification_key(name: str, rules: Rulebook) -> str:
-    """A certification name's key as the rulebook's lists have it (case, prefixes, aliases)."""
-    k = name_key(name, prefixes=rules.certification_prefixes)
-    return rules.certification_aliases.get(k, k)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,6 @@ from pcs_analysis.analysis.whatif import (
 from pcs_analysis.engine.scoring import score
 from pcs_analysis.inputs.prepare import product_expr
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.periods import month_start, parse_date, scored_month
@@ -166,11 +165,10 @@ def _prepared(data: PartnerData, rules: Rulebook) -> tuple[pl.DataFrame, pl.Data
     """The partner rows with matching keys; a row without a product takes its workload's, as the
     engine reads it (so candidates select the same rows the engine scores)."""
     usage = data.usage.collect().with_columns(
-        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases).alias("workload_key"),
+        rules.workload_key_expr(pl.col("workload")).alias("workload_key"),
         product_expr(rules).alias("product"))
     certs = data.certifications.collect().with_columns(
-        canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
-                           prefixes=rules.certification_prefixes).alias("certification_key"))
+        rules.certification_key_expr(pl.col("certification")).alias("certification_key"))
     return usage, certs
 
 
@@ -344,7 +342,7 @@ def _merge_moves(candidates: list[Candidate]) -> list[Candidate]:
 
 def _workload_name(area: AreaRules, leaf: Metric) -> str | None:
     keys = sorted(leaf.workloads)
-    return area.workload_names.get(keys[0], keys[0]) if keys else None
+    return area.workload_name(keys[0]) if keys else None
 
 
 def _month_rows(scope: _Scope, leaf: Metric) -> pl.DataFrame:
@@ -422,7 +420,7 @@ def _association_moves(scope: _Scope, label: str, leaf: Metric, track: str) -> l
             largest = (mine.group_by("tenant_id").agg(pl.col("active_units").sum())
                        .sort("active_units", "tenant_id", descending=[True, False]).head(3))
             to = target.associations[0]
-            workloads = tuple(scope.area.workload_names.get(k, k) for k in sorted(leaf.workloads))
+            workloads = tuple(scope.area.workload_name(k) for k in sorted(leaf.workloads))
             for tenant in largest["tenant_id"].to_list():
                 out.append(Candidate(
                     scope.partner_id, scope.area.area, track, "action", "move_association", label, tenant,

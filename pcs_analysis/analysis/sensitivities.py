@@ -38,7 +38,7 @@ from pcs_analysis.engine.points import (
     points_expr,
     qualifies,
 )
-from pcs_analysis.engine.scoring import score
+from pcs_analysis.engine.scoring import ScoreResult, score
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, TrackRule, load_rules
 from pcs_analysis.rules.periods import parse_date, snapshots
@@ -350,7 +350,9 @@ def sensitivity(data: PartnerData, *, as_of: dt.date | str, grid: Mapping[str, S
         if not grid[name]:
             raise ValueError(f"parameter {name!r}: the grid has no values")
     area_names = _grid_areas(rules, names, areas)
-    each = [_area_sensitivity(data, day, area, grid, rules, lag) for area in area_names]
+    # The data as they are, scored once for every area.
+    base = score(data, as_of=day, rules=rules, areas=area_names, lag=lag)
+    each = [_area_sensitivity(data, day, area, grid, rules, lag, base) for area in area_names]
 
     def tagged(i: int) -> pl.DataFrame:
         return pl.concat([frames[i].select(pl.lit(a).alias("area"), pl.all()) for a, frames in
@@ -386,13 +388,14 @@ def _grid_areas(rules: Rulebook, names: list[str], areas: Iterable[str] | None) 
 
 
 def _area_sensitivity(data: PartnerData, day: dt.date, area: str, grid: Mapping[str, Sequence[Any]],
-                      rules: Rulebook, lag: bool) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """One area's variants, flips, margins and per-partner rows."""
+                      rules: Rulebook, lag: bool,
+                      scored: ScoreResult) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One area's variants, flips, margins and per-partner rows (`scored`: the data as they are)."""
     names = list(grid)
     points_params = [n for n in names if is_points_stage(n)]
     value_params = [n for n in names if not is_points_stage(n)]
-    base = score(data, as_of=day, rules=rules, areas=[area], lag=lag)
-    fixed = _fixed_tracks(base.summary)
+    summary = scored.summary.filter(pl.col("area") == area)
+    fixed = _fixed_tracks(summary)
     variants, totals = [], []
     value_combos = list(itertools.product(*(grid[n] for n in value_params))) or [()]
     point_combos = list(itertools.product(*(grid[n] for n in points_params))) or [()]
@@ -400,7 +403,7 @@ def _area_sensitivity(data: PartnerData, day: dt.date, area: str, grid: Mapping[
         variant_rules = rules
         for name, value in zip(value_params, combo, strict=True):
             variant_rules = set_parameter(variant_rules, area, name, value)
-        values = (base.option_values.filter(pl.col("area") == area) if not value_params
+        values = (scored.option_values.filter(pl.col("area") == area) if not value_params
                   else _option_values(data, variant_rules, area, day, lag))
         table = pl.DataFrame(
             [{"variant": combo_index * len(point_combos) + i, **dict(zip(value_params, map(str, combo), strict=True)),
@@ -410,7 +413,7 @@ def _area_sensitivity(data: PartnerData, day: dt.date, area: str, grid: Mapping[
         totals.append(_points_stage(values, variant_rules.area(area), points_params, point_combos, table, fixed))
     variant_table = pl.concat(variants, how="diagonal")
     kept = pl.concat(totals)
-    before = base.summary.select("partner_id", pl.col("is_qualified").alias("was_qualified"),
+    before = summary.select("partner_id", pl.col("is_qualified").alias("was_qualified"),
                                  pl.col("total").alias("total_before"))
     joined = kept.join(before, on="partner_id", how="left")
     summary = joined.group_by("variant").agg(

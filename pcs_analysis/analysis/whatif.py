@@ -39,7 +39,7 @@ import polars as pl
 from pcs_analysis.engine.scoring import score
 from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.names import canonical_key_expr, name_key, name_key_expr
+from pcs_analysis.names import name_key_expr
 from pcs_analysis.rules import Rulebook, load_rules
 from pcs_analysis.rules.periods import month_start, parse_date, scored_month
 
@@ -225,9 +225,7 @@ def _add_customer(action: AddCustomer, usage, certs, *, day, month, rules, lag):
 
 def _workload_is(names: Iterable[str], rules: Rulebook) -> pl.Expr:
     """Rows of these workloads, matched as the engine matches them (case, spacing, aliases)."""
-    keys = sorted({name_key(n) for n in names})
-    keys = sorted({rules.workload_aliases.get(k, k) for k in keys})
-    return canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases).is_in(keys)
+    return rules.workload_key_expr(pl.col("workload")).is_in(sorted({rules.workload_key(n) for n in names}))
 
 
 def _associate(action: Associate, usage, certs, *, day, month, rules, lag):
@@ -281,11 +279,8 @@ def _set_usage(action: SetUsage, usage, certs, *, day, month, rules, lag):
 
 
 def _expire_certification(action: ExpireCertification, usage, certs, *, day, month, rules, lag):
-    def key(expr: pl.Expr) -> pl.Expr:
-        return canonical_key_expr(expr, aliases=rules.certification_aliases, prefixes=rules.certification_prefixes)
-
     hit = ((pl.col("partner_id") == action.partner_id) & (pl.col("person_id") == action.person_id)
-           & (key(pl.col("certification")) == key(pl.lit(action.certification))))
+           & (rules.certification_key_expr(pl.col("certification")) == rules.certification_key(action.certification)))
     if action.earned_on is not None:
         hit = hit & (pl.col("earned_on") == action.earned_on)
     return usage, certs.with_columns(pl.when(hit).then(pl.lit(action.expires_on)).otherwise(pl.col("expires_on"))

@@ -7,7 +7,6 @@ import polars as pl
 
 from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import AreaRules, Metric, Rulebook
 from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.kinds.frames import YEAR, Context, band_key
@@ -24,8 +23,7 @@ def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
     usage = (area_usage_rows(prepare_usage(data, rules), area)
              .filter(pl.col("month_index").is_between(first, last)).collect().lazy())
     certifications = data.certifications.with_columns(
-        canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
-                           prefixes=rules.certification_prefixes).alias("certification_key")
+        rules.certification_key_expr(pl.col("certification")).alias("certification_key")
     )
     bands: dict[tuple, pl.LazyFrame] = {}
     for metric in leaves(area):

@@ -39,7 +39,7 @@ from pcs_analysis.inputs.csvfiles import read_csv_text, shorten
 from pcs_analysis.inputs.read import CanonicalTables, validate_frame
 from pcs_analysis.inputs.schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, USAGE
 from pcs_analysis.inputs.unread import is_read_expr, unknown_certification_rows
-from pcs_analysis.names import canonical_key_expr, name_key_expr
+from pcs_analysis.names import name_key_expr
 from pcs_analysis.rules import Rulebook, load_rules
 
 OFFICE_USAGE = (
@@ -371,7 +371,7 @@ def _usage(kept: pl.DataFrame, path: Path, spec: UsageDownload, rules: Rulebook,
         workload.alias("workload"),
         name_key_expr(pl.col("PartnerAttributionType")).replace_strict(
             dict(rules.association_aliases), default=None, return_dtype=pl.String).alias("association"),
-        canonical_key_expr(workload, aliases=rules.workload_aliases).alias("workload_key"),
+        rules.workload_key_expr(workload).alias("workload_key"),
     )
     _flag(problems, parsed, pl.col("month").is_null(), path, "Month", "expected a date (YYYY-MM-DD or M/D/YYYY)")
     known = sorted(set(rules.association_aliases.values()))

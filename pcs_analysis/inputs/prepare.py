@@ -6,7 +6,6 @@ from __future__ import annotations
 import polars as pl
 
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import Rulebook
 from pcs_analysis.rules.periods import month_index_expr
 
@@ -23,7 +22,7 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
         pl.col("partner_id").cast(pl.Categorical),
         pl.col("tenant_id").cast(pl.Categorical),
         pl.col("workload").cast(pl.Categorical),
-        canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases)
+        rules.workload_key_expr(pl.col("workload"))
         .cast(pl.Categorical).alias("workload_key"),
         pl.col("association").cast(pl.Categorical),
         month_index_expr(pl.col("month")).alias("month_index"),
@@ -41,7 +40,7 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
 def product_expr(rules: Rulebook) -> pl.Expr:
     """A row's product family: its `product`, else the one its workload has in the rulebook (the
     Azure catalog and the areas' tagged lists); null when neither knows it."""
-    key = canonical_key_expr(pl.col("workload"), aliases=rules.workload_aliases)
+    key = rules.workload_key_expr(pl.col("workload"))
     inferred = key.replace_strict(dict(rules.workload_products), default=None, return_dtype=pl.String)
     given = pl.col("product").cast(pl.String)
     return pl.when(given.is_null() | (given.str.strip_chars() == "")).then(inferred).otherwise(given)

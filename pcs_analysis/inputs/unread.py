@@ -13,7 +13,6 @@ import polars as pl
 from pcs_analysis.inputs.csvfiles import shorten
 from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.names import canonical_key_expr
 from pcs_analysis.rules import Rulebook
 from pcs_analysis.rules.periods import month_start, parse_date, scored_month
 
@@ -46,8 +45,7 @@ def known_certifications(rules: Rulebook) -> dict[str, str]:
 
 def unknown_certification_rows(certifications: pl.LazyFrame, rules: Rulebook) -> pl.LazyFrame:
     """The certification rows whose title no list of any area knows (after aliases and prefixes)."""
-    key = canonical_key_expr(pl.col("certification"), aliases=rules.certification_aliases,
-                             prefixes=rules.certification_prefixes)
+    key = rules.certification_key_expr(pl.col("certification"))
     return certifications.filter(~key.is_in(list(known_certifications(rules))))
 
 

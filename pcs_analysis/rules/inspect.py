@@ -103,16 +103,16 @@ def _area_rows(area: AreaRules) -> Iterator[tuple[str, ...]]:
 def _read_rows(area: AreaRules, m: str, metric: Metric, *, with_category: bool) -> Iterator[tuple[str, ...]]:
     """What a metric reads, one row each: products, excluded and listed workloads, certifications
     (a part's category and maximum are its parent's)."""
-    a, names = area.area, area.workload_names
+    a = area.area
     for product in metric.products:
         yield _row(a, m, "", "", "product", product, product)
     for key in sorted(metric.excluded_workloads):
-        yield _row(a, m, "", "", "excluded_workload", names.get(key, key), key)
+        yield _row(a, m, "", "", "excluded_workload", area.workload_name(key), key)
     if with_category:
         yield _row(a, m, "", "", "category", metric.category)
         yield _row(a, m, "", "", "max_points", metric.max_points)
     for key in sorted(metric.workloads):
-        yield _row(a, m, "", "", "workload", names.get(key, key), key)
+        yield _row(a, m, "", "", "workload", area.workload_name(key), key)
     for cert in metric.certifications:
         yield _row(a, m, "", "", "certification", _cert_text(cert), cert.key)
     for i, step in enumerate(metric.steps):
@@ -126,12 +126,12 @@ def _settings_rows(area: AreaRules, m: str, metric: Metric, settings: tuple[str,
     for setting in settings:
         if setting == "rates":
             for key, rate in sorted(metric.rates.items()):
-                yield _row(a, m, "", "", "rate", f"{area.workload_names.get(key, key)}: {rate.rate:g} ({rate.unit})",
+                yield _row(a, m, "", "", "rate", f"{area.workload_name(key)}: {rate.rate:g} ({rate.unit})",
                            key)
         elif setting == "workload_associations":
             for key, accepted in sorted(metric.workload_associations.items()):
                 yield _row(a, m, "", "", "workload_associations",
-                           f"{area.workload_names.get(key, key)}: {', '.join(accepted)}", key)
+                           f"{area.workload_name(key)}: {', '.join(accepted)}", key)
         else:
             value = getattr(metric, setting)
             yield _row(a, m, "", "", setting, "" if value is None else value)

@@ -271,8 +271,7 @@ def _tagged_products(doc: _Doc, data: Mapping[str, Any], workload_sets: Mapping[
             tagged.update({key: product for key in rates})
             continue
         for workload in workload_sets[name]:
-            key = name_key(workload)
-            tagged[rulebook.workload_aliases.get(key, key)] = product
+            tagged[rulebook.workload_key(workload)] = product
     return tagged
 
 
@@ -420,8 +419,7 @@ def _workload_lists(doc: _Doc, data: Mapping[str, Any],
         names = doc.strings(data["workloads"], name, "workloads")
         workload_sets[name] = names
         for workload in names:
-            key = name_key(workload)
-            display.setdefault(rulebook.workload_aliases.get(key, key), workload)
+            display.setdefault(rulebook.workload_key(workload), workload)
     return workload_sets, display
 
 
@@ -436,15 +434,14 @@ def _rate_card(doc: _Doc, table: Mapping[str, Any], rulebook: Rulebook,
         if not isinstance(spec, dict):
             raise doc.fail(path, "expected a table such as { rate = 200, per = \"MAU\" }")
         doc.only(spec, path, {"rate", "per", "includes"})
-        key = name_key(unit)
-        key = rulebook.workload_aliases.get(key, key)
-        rate = Rate(unit=unit, unit_key=key, rate=float(doc.number(spec, "rate", path, positive=True)))
+        rate = Rate(unit=unit, unit_key=rulebook.workload_key(unit),
+                    rate=float(doc.number(spec, "rate", path, positive=True)))
         doc.get(spec, "per", path, str, "")
         names = (unit, *doc.get(spec, "includes", path, list, []))
         for workload in names:
             if not isinstance(workload, str) or not workload.strip():
                 raise doc.fail(f"{path}.includes", "expected a list of workload names")
-            wkey = rulebook.workload_aliases.get(name_key(workload), name_key(workload))
+            wkey = rulebook.workload_key(workload)
             if wkey in rates:
                 raise doc.fail(path, f"workload {workload!r} is on two rate-card lines")
             rates[wkey] = rate
@@ -465,11 +462,9 @@ def _certifications(doc: _Doc, table: Mapping[str, Any], level: str,
             raise doc.fail(where, "expected a table such as { name = \"...\" }")
         doc.only(entry, where, {"name", "retires_on", "counts_through"})
         name = doc.get(entry, "name", where, str)
-        key = name_key(name, prefixes=rulebook.certification_prefixes)
-        key = rulebook.certification_aliases.get(key, key)
         cert = Certification(
             name=name,
-            key=key,
+            key=rulebook.certification_key(name),
             retires_on=doc.get(entry, "retires_on", where, dt.date, None),
             counts_through=doc.get(entry, "counts_through", where, dt.date, None),
         )
@@ -503,8 +498,7 @@ def _choice(doc: _Doc, table: Mapping[str, Any], key: str, path: str, choices: t
 
 
 def _workload_keys(lists: _AreaLists, names: tuple[str, ...]) -> frozenset[str]:
-    aliases = lists.rulebook.workload_aliases
-    return frozenset(aliases.get(name_key(w), name_key(w)) for w in names)
+    return frozenset(lists.rulebook.workload_key(w) for w in names)
 
 
 def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *,

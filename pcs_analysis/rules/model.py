@@ -10,6 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import polars as pl
+
+from pcs_analysis.names import canonical_key_expr, name_key
+
 CATEGORIES: tuple[str, ...] = ("performance", "skilling", "customer_success")
 
 
@@ -207,6 +211,10 @@ class AreaRules:
         keys = {w for m in leaves for w in m.workloads} | {k for m in leaves for k in m.rates}
         return frozenset(keys), frozenset(p for m in leaves for p in m.products)
 
+    def workload_name(self, key: str) -> str:
+        """A workload key as the area's lists first write it (the key itself when they do not)."""
+        return self.workload_names.get(key, key)
+
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:
             if metric.name == name:
@@ -265,6 +273,24 @@ class Rulebook:
     workload_products: Mapping[str, str] = field(default_factory=dict)
     #: The readings of the sources this rulebook takes (readings.toml).
     readings: tuple[Reading, ...] = ()
+
+    def workload_key(self, name: str) -> str:
+        """A workload name's key as the rulebook's lists have it (case, spacing, aliases)."""
+        key = name_key(name)
+        return self.workload_aliases.get(key, key)
+
+    def certification_key(self, name: str) -> str:
+        """A certification title's key as the rulebook's lists have it (case, prefixes, aliases)."""
+        key = name_key(name, prefixes=self.certification_prefixes)
+        return self.certification_aliases.get(key, key)
+
+    def workload_key_expr(self, expr: pl.Expr) -> pl.Expr:
+        """`workload_key` of every value of `expr`."""
+        return canonical_key_expr(expr, aliases=self.workload_aliases)
+
+    def certification_key_expr(self, expr: pl.Expr) -> pl.Expr:
+        """`certification_key` of every value of `expr`."""
+        return canonical_key_expr(expr, aliases=self.certification_aliases, prefixes=self.certification_prefixes)
 
     def stops_counting_on(self, expires_on: dt.date | None) -> dt.date | None:
         """The first day a certification with this `expires_on` no longer counts."""

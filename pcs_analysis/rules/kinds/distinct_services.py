@@ -58,7 +58,7 @@ def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
     rows = sink.month_rows(leaf).filter(pl.col("association").is_in(list(option.associations)))
     if rows.height:
         r = rows.row(0, named=True)
-        excluded = sorted(sink.area.workload_names.get(k, k) for k in leaf.excluded_workloads)
+        excluded = sorted(sink.area.workload_name(k) for k in leaf.excluded_workloads)
         unless = f" ({', '.join(excluded)} do not count)" if excluded else ""
         sink.add("add_service", r["tenant_id"], f"{label}: bring one more Azure service into use at "
                  f"{r['tenant_id']}{unless}",
