@@ -431,14 +431,22 @@ def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to writ
                     seed: Annotated[int, typer.Option("--seed")] = DEFAULT_SEED,
                     last_month: Annotated[str, typer.Option("--last-month", help="Last month of "
                                                             "usage data (YYYY-MM-01).")] = "2026-10-01",
-                    months: Annotated[int, typer.Option("--months", min=13)] = 26) -> None:
+                    months: Annotated[int, typer.Option("--months", min=13)] = 26,
+                    parquet: Annotated[bool, typer.Option("--parquet", help="Write a Parquet data folder "
+                                                          "with the usage table partitioned by partner "
+                                                          "(usage/part-NNNNN.parquet), generated block by "
+                                                          "block in bounded memory.")] = False) -> None:
     """Generate deterministic synthetic data in the canonical format."""
-    from pcs_analysis.inputs.sample import generate_sample
+    from pcs_analysis.inputs.sample import generate_sample, write_sample_dataset
 
-    sample = generate_sample(partners=partners, seed=seed, last_month=_date(last_month), months=months)
-    sample.write(out_dir)
-    typer.echo(f"wrote {sample.usage.height} usage rows, {sample.certifications.height} "
-               f"certifications for {partners} partners to {out_dir}")
+    if parquet:
+        usage_rows, cert_rows = write_sample_dataset(out_dir, partners=partners, seed=seed,
+                                                     last_month=_date(last_month), months=months)
+    else:
+        sample = generate_sample(partners=partners, seed=seed, last_month=_date(last_month), months=months)
+        sample.write(out_dir)
+        usage_rows, cert_rows = sample.usage.height, sample.certifications.height
+    typer.echo(f"wrote {usage_rows} usage rows, {cert_rows} certifications for {partners} partners to {out_dir}")
 
 
 import_app = typer.Typer(help="Convert downloaded files into the canonical tables.", no_args_is_help=True)

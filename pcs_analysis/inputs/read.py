@@ -103,11 +103,34 @@ class CanonicalTables:
         return write_csvs(folder, {n: getattr(self, n) for n in names})
 
 
-def read_data(folder: str | Path, *, rules: Rulebook | None = None) -> PartnerData:
+#: The column of a file's row (or line) numbers while it is validated.
+ROW = "__row"
+
+
+@dataclass(frozen=True)
+class PartnerRange:
+    """The partners whose ids (trimmed) lie between `first` and `last`, both included; `blank`
+    also keeps the rows without a partner id (so that one range reports them)."""
+
+    first: str
+    last: str
+    blank: bool = False
+
+    def expr(self) -> pl.Expr:
+        pid = pl.col("partner_id").cast(pl.String).str.strip_chars()
+        keep = pid.is_between(pl.lit(self.first), pl.lit(self.last))
+        if self.blank:
+            keep = keep | pid.is_null() | (pid == "")
+        return keep.fill_null(False)
+
+
+def read_data(folder: str | Path, *, rules: Rulebook | None = None,
+              partners: PartnerRange | None = None) -> PartnerData:
     """Read and validate the canonical tables of a data folder.
 
     The folder holds `usage` and `certifications` (required) and `enrollments` and `partners`
-    (optional), each as `<table>.csv` or `<table>.parquet`.
+    (optional), each as `<table>.csv`, `<table>.parquet` or a folder `<table>/` of Parquet files
+    (a partitioned dataset, read in the order of the file names).
 
     Parameters
     ----------
@@ -115,6 +138,9 @@ def read_data(folder: str | Path, *, rules: Rulebook | None = None) -> PartnerDa
         The data folder.
     rules
         The rulebook whose vocabulary (association types) the data must use; default: newest.
+    partners
+        Read and validate only the rows of these partners (a range of ids); Parquet files are
+        then read without the other partners' row groups. Problems still name the file's rows.
 
     Raises
     ------
@@ -136,7 +162,7 @@ def read_data(folder: str | Path, *, rules: Rulebook | None = None) -> PartnerDa
     problems: list[Problem] = []
     frames: dict[str, pl.DataFrame] = {}
     for schema in TABLES:
-        frame, found = _read_table(folder, schema, vocabularies)
+        frame, found = _read_table(folder, schema, vocabularies, partners)
         problems += found
         if frame is not None:
             frames[schema.name] = frame
@@ -169,10 +195,10 @@ def validate_frame(frame: pl.DataFrame, schema: TableSchema, *, file: str = "<fr
     """
     rules = rules or load_rules()
     vocabularies = _vocabularies(rules)
-    typed, problems = _validate(frame, schema, file, vocabularies, row_offset=1, label="row")
+    typed, problems = _validate(frame.with_row_index(ROW, offset=1), schema, file, vocabularies, label="row")
     if problems:
         raise DataValidationError(problems)
-    return typed
+    return typed.drop(ROW)
 
 
 def _vocabularies(rules: Rulebook) -> dict[str, set[str]]:
@@ -190,37 +216,84 @@ def _with_optional_columns(frame: pl.DataFrame, schema: TableSchema) -> pl.DataF
     return frame.with_columns(pl.lit(None, pl.String).alias(n) for n in absent)
 
 
-def _read_table(folder: Path, schema: TableSchema,
-                vocabularies: Mapping[str, set[str]]) -> tuple[pl.DataFrame | None, list[Problem]]:
-    candidates = [folder / f"{schema.name}.{ext}" for ext in ("csv", "parquet")]
+def _read_table(folder: Path, schema: TableSchema, vocabularies: Mapping[str, set[str]],
+                partners: PartnerRange | None = None) -> tuple[pl.DataFrame | None, list[Problem]]:
+    candidates = [folder / f"{schema.name}.{ext}" for ext in ("csv", "parquet")] + [folder / schema.name]
     present = [p for p in candidates if p.is_file() or p.is_symlink() or p.is_dir()]
     if len(present) > 1:
         return None, [Problem(str(present[0]), None, (), f"both {present[0].name} and "
-                              f"{present[1].name} exist; keep one")]
+                              f"{present[1].name}{'/' if present[1].is_dir() else ''} exist; keep one")]
     if not present:
         if schema.required:
             return None, [Problem(str(candidates[0]), None, (),
                                   f"required table '{schema.name}' not found (expected "
-                                  f"{schema.name}.csv or {schema.name}.parquet)")]
+                                  f"{schema.name}.csv, {schema.name}.parquet or a folder {schema.name}/ of "
+                                  "Parquet files)")]
         return None, []
-    path = present[0]
-    typed = _read_typed(path, schema, vocabularies) if path.is_file() else None
+    if present[0] == candidates[-1]:
+        return _read_dataset(present[0], schema, vocabularies, partners)
+    typed, problems = _read_file(present[0], schema, vocabularies, partners)
+    return (None if problems else typed.drop(ROW)), problems
+
+
+def dataset_files(folder: Path) -> list[Path]:
+    """The Parquet files of a partitioned table, in the order of their names."""
+    return sorted(p for p in folder.iterdir() if p.suffix == ".parquet" and not p.name.startswith("."))
+
+
+def _read_dataset(folder: Path, schema: TableSchema, vocabularies: Mapping[str, set[str]],
+                  partners: PartnerRange | None) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """A table partitioned into Parquet files: each file validated as a file of its own, then the
+    key checked across files (a key repeated in two files is named in both)."""
+    files = dataset_files(folder)
+    if not files:
+        return None, [Problem(str(folder), None, (), "the folder holds no .parquet files")]
+    frames, problems = [], []
+    for number, path in enumerate(files):
+        typed, found = _read_file(path, schema, vocabularies, partners)
+        problems += found
+        if not found:
+            frames.append(typed.with_columns(pl.lit(number, pl.Int32).alias("__file")))
+    if problems:
+        return None, problems
+    table = pl.concat(frames, how="vertical")
+    problems = _cross_file_keys(table, schema, files)
+    return (None, problems) if problems else (table.drop(ROW, "__file"), [])
+
+
+def _cross_file_keys(table: pl.DataFrame, schema: TableSchema, files: list[Path]) -> list[Problem]:
+    key = list(schema.key)
+    dupes = _keyed(table.select(ROW, "__file", *key), schema).filter(pl.struct(key).is_duplicated())
+    return [Problem(str(files[number]), ", ".join(key), tuple(rows.sort().to_list()),
+                    "duplicated key: these rows repeat the same " + ", ".join(key) + " as rows of another "
+                    "file of the folder", "row")
+            for number, rows in dupes.group_by("__file").agg(pl.col(ROW)).sort("__file").iter_rows()]
+
+
+def _read_file(path: Path, schema: TableSchema, vocabularies: Mapping[str, set[str]],
+               partners: PartnerRange | None) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """One file, typed, with its row numbers in ROW; the fast path first, else every value
+    checked as text."""
+    typed = _read_typed(path, schema, vocabularies, partners) if path.is_file() else None
     if typed is not None:
         return typed, []
     if path.suffix == ".csv":
         raw, problem = read_csv_text(path)
         if problem is not None:
             return None, [problem]
-        offset, label = 2, "line"  # the header is line 1
+        raw = raw.with_row_index(ROW, offset=2)  # the header is line 1
+        label = "line"
     else:
         try:
             raw = pl.read_parquet(path)
-            raw = raw.with_columns(pl.all().cast(pl.String))
+            raw = raw.with_columns(pl.all().cast(pl.String)).with_row_index(ROW, offset=1)
         except Exception as exc:  # polars raises several error types for unreadable files
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return None, [Problem(str(path), None, (), f"cannot be read as Parquet: {shorten(first, 200)}")]
-        offset, label = 1, "row"
-    typed, problems = _validate(raw, schema, str(path), vocabularies, row_offset=offset, label=label)
+        label = "row"
+    if partners is not None and "partner_id" in raw.columns:
+        raw = raw.filter(partners.expr())
+    typed, problems = _validate(raw, schema, str(path), vocabularies, label=label)
     return (None if problems else typed), problems
 
 
@@ -242,41 +315,48 @@ def _fast_checks(c: Column, vocabularies: Mapping[str, set[str]]) -> list[pl.Exp
     return checks
 
 
-def _typed_frame(path: Path, schema: TableSchema) -> pl.DataFrame | None:
-    """The file read with the schema's types; None when a column is missing, unknown or does not
-    cast (the careful path then reports it)."""
+def _typed_frame(path: Path, schema: TableSchema, partners: PartnerRange | None) -> pl.DataFrame | None:
+    """The file read with the schema's types (and its row numbers in ROW), only the rows of
+    `partners` when given; None when a column is missing, unknown or does not cast (the careful
+    path then reports it)."""
     try:
         if path.suffix == ".csv":
             names = pl.read_csv(path, n_rows=0).columns
             dtypes = {c.name: _DTYPES[c.type] for c in schema.columns if c.name in names}
-            frame = _with_optional_columns(pl.read_csv(path, schema_overrides=dtypes, infer_schema=False), schema)
+            frame = pl.read_csv(path, schema_overrides=dtypes, infer_schema=False, row_index_name=ROW,
+                                row_index_offset=2)
+            if partners is not None:
+                frame = frame.filter(partners.expr())
         else:
-            frame = _with_optional_columns(pl.read_parquet(path), schema)
+            scan = pl.scan_parquet(path, row_index_name=ROW, row_index_offset=1)
+            frame = (scan.filter(partners.expr()) if partners is not None else scan).collect()
             ints = [c.name for c in schema.columns if c.type == "int" and c.name in frame.columns]
             if any(not (frame.schema[n].is_integer() or frame.schema[n] == pl.Null) for n in ints):
                 return None  # e.g. floats: a cast would truncate 1.5 silently
-        if set(frame.columns) != set(schema.column_names):
+        frame = _with_optional_columns(frame, schema)
+        if set(frame.columns) != {ROW, *schema.column_names}:
             return None  # missing, unknown or extra (override) columns: the careful path decides
-        return frame.select(pl.col(c.name).cast(_DTYPES[c.type], strict=True) for c in schema.columns)
+        return frame.select(pl.col(ROW).cast(pl.Int64),
+                            *(pl.col(c.name).cast(_DTYPES[c.type], strict=True) for c in schema.columns))
     except Exception:  # any parse or cast failure: let the careful path report it
         return None
 
 
-def _read_typed(path: Path, schema: TableSchema,
-                vocabularies: Mapping[str, set[str]]) -> pl.DataFrame | None:
+def _read_typed(path: Path, schema: TableSchema, vocabularies: Mapping[str, set[str]],
+                partners: PartnerRange | None = None) -> pl.DataFrame | None:
     """Fast path for clean files: read with the schema's types and check the typed values.
 
     Returns None at the first sign of trouble; the caller then validates every value as text,
     which finds and describes every problem.
     """
-    frame = _typed_frame(path, schema)
+    frame = _typed_frame(path, schema, partners)
     if frame is None:
         return None
-    frame = frame.select(_clean_text(c) if c.type == "str" else pl.col(c.name) for c in schema.columns)
+    frame = frame.select(ROW, *(_clean_text(c) if c.type == "str" else pl.col(c.name) for c in schema.columns))
     bad = [check for c in schema.columns for check in _fast_checks(c, vocabularies)]
     if bad and any(frame.select(b.alias(f"_check{i}") for i, b in enumerate(bad)).row(0)):
         return None
-    if _key_problems(frame, schema, str(path), 1, "row") or _row_rules(frame, schema, str(path), 1, "row"):
+    if _key_problems(frame, schema, str(path), "row") or _row_rules(frame, schema, str(path), "row"):
         return None
     return frame
 
@@ -296,15 +376,16 @@ def _column_problems(names: list[str], schema: TableSchema, file: str) -> list[P
 
 
 def _validate(raw: pl.DataFrame, schema: TableSchema, file: str,
-              vocabularies: Mapping[str, set[str]], *, row_offset: int,
-              label: str) -> tuple[pl.DataFrame, list[Problem]]:
+              vocabularies: Mapping[str, set[str]], *, label: str) -> tuple[pl.DataFrame, list[Problem]]:
+    """Every value of `raw` (text, with the file's row numbers in ROW) checked against the
+    schema; the typed frame (with ROW) and the problems found."""
     raw = _with_optional_columns(raw, schema)
-    names = raw.columns
+    names = [n for n in raw.columns if n != ROW]
     problems = _column_problems(names, schema, file)
     if any(c.name not in names for c in schema.columns):
         return raw, problems
     raw = raw.with_columns(pl.col(n).cast(pl.String) for n in names)
-    indexed = raw.with_row_index("__row", offset=row_offset)
+    indexed = raw
     columns = list(schema.columns)
     if schema.extra_prefix:
         columns += [Column(n, "str", nullable=True, vocabulary="tracks")
@@ -317,17 +398,17 @@ def _validate(raw: pl.DataFrame, schema: TableSchema, file: str,
     checks = []
     for column in columns:
         checks += _column_checks(column, vocabularies)
-    flags = indexed.select(pl.col("__row"), *[expr.alias(f"__chk{i}") for i, (_, expr, _) in enumerate(checks)])
+    flags = indexed.select(pl.col(ROW), *[expr.alias(f"__chk{i}") for i, (_, expr, _) in enumerate(checks)])
     for i, (column, _, message) in enumerate(checks):
         hits = indexed.filter(flags[f"__chk{i}"])
         if hits.height:
             found = [v for v in hits[column].unique(maintain_order=True).head(3).to_list() if v is not None]
             if found and not message.startswith("empty"):
                 message += " (found: " + ", ".join(repr(shorten(v)) for v in found) + ")"
-            problems.append(Problem(file, column, tuple(hits["__row"].to_list()), message, label))
-    typed = raw.select([_parse(c).alias(c.name) for c in columns])
-    problems += _key_problems(typed, schema, file, row_offset, label)
-    problems += _row_rules(typed, schema, file, row_offset, label)
+            problems.append(Problem(file, column, tuple(hits[ROW].to_list()), message, label))
+    typed = raw.select(ROW, *[_parse(c).alias(c.name) for c in columns])
+    problems += _key_problems(typed, schema, file, label)
+    problems += _row_rules(typed, schema, file, label)
     return typed, problems
 
 
@@ -384,31 +465,33 @@ def _parse(column: Column) -> pl.Expr:
             return value
 
 
-def _key_problems(typed: pl.DataFrame, schema: TableSchema, file: str, row_offset: int,
-                  label: str) -> list[Problem]:
-    key = list(schema.key)
-    keyed = typed.select(key).with_row_index("__row", offset=row_offset)
+def _keyed(frame: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
+    """The key columns as they are compared: names in lower case with single spaces; rows with
+    a missing key part left out (reported as empty values)."""
     if schema is USAGE:
-        keyed = keyed.with_columns(pl.col("workload").str.to_lowercase().str.replace_all(r"\s+", " "))
+        frame = frame.with_columns(pl.col("workload").str.to_lowercase().str.replace_all(r"\s+", " "))
     if schema is CERTIFICATIONS:
-        keyed = keyed.with_columns(pl.col("certification").str.to_lowercase().str.replace_all(r"\s+", " "))
-    keyed = keyed.drop_nulls(key)
-    dupes = keyed.filter(pl.struct(key).is_duplicated())["__row"].sort().to_list()
+        frame = frame.with_columns(pl.col("certification").str.to_lowercase().str.replace_all(r"\s+", " "))
+    return frame.drop_nulls(list(schema.key))
+
+
+def _key_problems(typed: pl.DataFrame, schema: TableSchema, file: str, label: str) -> list[Problem]:
+    key = list(schema.key)
+    keyed = _keyed(typed.select(ROW, *key), schema)
+    dupes = keyed.filter(pl.struct(key).is_duplicated())[ROW].sort().to_list()
     if not dupes:
         return []
     return [Problem(file, ", ".join(key), tuple(dupes),
                     "duplicated key: these rows repeat the same " + ", ".join(key), label)]
 
 
-def _row_rules(typed: pl.DataFrame, schema: TableSchema, file: str, row_offset: int,
-               label: str) -> list[Problem]:
+def _row_rules(typed: pl.DataFrame, schema: TableSchema, file: str, label: str) -> list[Problem]:
     pairs = {CERTIFICATIONS.name: ("earned_on", "expires_on"),
              ENROLLMENTS.name: ("enrolled_on", "anniversary_on")}
     if schema.name not in pairs:
         return []
     first, last = pairs[schema.name]
-    rows = (typed.with_row_index("__row", offset=row_offset)
-            .filter(pl.col(last) <= pl.col(first))["__row"].to_list())
+    rows = typed.filter(pl.col(last) <= pl.col(first))[ROW].to_list()
     if not rows:
         return []
     return [Problem(file, last, tuple(rows), f"must be after {first}", label)]

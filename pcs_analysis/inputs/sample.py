@@ -11,10 +11,15 @@ the same code makes the 50-partner sample and the benchmark's 20,000 partners.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import CanonicalTables, validate_frame
 from pcs_analysis.inputs.schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, USAGE
 from pcs_analysis.rules.periods import month_index, month_start, month_start_expr
@@ -69,7 +74,8 @@ DEFAULT_SEED = 11
 
 def generate_sample(*, partners: int = 50, seed: int = DEFAULT_SEED, last_month: dt.date = dt.date(2026, 10, 1),
                     months: int = 26, tenants_per_partner: float = 12.0,
-                    workloads_per_tenant: float = 2.6) -> CanonicalTables:
+                    workloads_per_tenant: float = 2.6, first_partner: int = 1,
+                    id_digits: int | None = None) -> CanonicalTables:
     """Generate a synthetic dataset in the canonical format.
 
     Parameters
@@ -82,6 +88,9 @@ def generate_sample(*, partners: int = 50, seed: int = DEFAULT_SEED, last_month:
         The last month with usage data; `months` months end there.
     tenants_per_partner, workloads_per_tenant
         Average sizes (the benchmark uses smaller tenants per partner and more partners).
+    first_partner, id_digits
+        The number of the first partner and the digits of the ids (default: enough for
+        `partners`): a large portfolio is generated block by block (`write_sample_dataset`).
 
     Examples
     --------
@@ -94,8 +103,10 @@ def generate_sample(*, partners: int = 50, seed: int = DEFAULT_SEED, last_month:
     rng = np.random.default_rng(seed)
     last = month_index(last_month)
     first = last - months + 1
-    ids = np.array([f"P{i + 1:0{max(3, len(str(partners)))}d}" for i in range(partners)])
-    kinds = np.array([ARCHETYPES[i % len(ARCHETYPES)] for i in range(partners)])
+    digits = id_digits or max(3, len(str(first_partner + partners - 1)))
+    numbers = range(first_partner - 1, first_partner - 1 + partners)
+    ids = np.array([f"P{i + 1:0{digits}d}" for i in numbers])
+    kinds = np.array([ARCHETYPES[i % len(ARCHETYPES)] for i in numbers])
     # How strongly each partner is growing: drives new customers, adoption and skilling.
     momentum = rng.beta(2.0, 1.6, partners)
     fixed = {"near_bar": 0.62, "small": 0.15, "churning": 0.3, "no_advanced": 0.8}
@@ -117,7 +128,7 @@ def generate_sample(*, partners: int = 50, seed: int = DEFAULT_SEED, last_month:
     certs = pl.concat([certs, _dynamics_certifications(people_rng, ids, ba_drive, last),
                        _security_certifications(people_rng, ids, momentum, last)]).sort(
         "partner_id", "person_id", "certification")
-    table = _partners(rng, ids, kinds)
+    table = _partners(rng, ids, kinds, first_partner - 1)
     enrol = pl.concat([_enrollments(rng, ids, last), _azure_enrollments(people_rng, ids, last)])
     return CanonicalTables(
         usage=validate_frame(usage, USAGE, file="generated usage"),
@@ -366,12 +377,12 @@ def _certifications(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray
         "partner_id", "person_id", "certification")
 
 
-def _partners(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray) -> pl.DataFrame:
+def _partners(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray, offset: int = 0) -> pl.DataFrame:
     names = [_NAMES[i % len(_NAMES)] + ("" if i < len(_NAMES) else f" {i // len(_NAMES) + 1}")
-             for i in range(len(ids))]
+             for i in range(offset, offset + len(ids))]
     override = [None] * len(ids)
-    if len(ids) > 7:
-        override[7] = "smb"  # one partner that pins its Modern Work track
+    if offset <= 7 < offset + len(ids):
+        override[7 - offset] = "smb"  # one partner that pins its Modern Work track
     return pl.DataFrame({"partner_id": ids, "partner_name": names, "track_modern_work": override},
                         schema={"partner_id": pl.String, "partner_name": pl.String,
                                 "track_modern_work": pl.String})
@@ -577,3 +588,69 @@ def _security_certifications(rng: np.random.Generator, ids: np.ndarray, momentum
                  (0.8, _SECURITY_CERTS["step_3"]), (0.2, _SECURITY_CERTS["step_3"])]
         rows += _people(rng, pid, "security", int(rng.poisson(0.5 + 5 * d)), draws, reference)
     return pl.DataFrame(rows, schema=CERTIFICATIONS.column_names, orient="row")
+
+
+#: Partners generated at once when a dataset is written block by block.
+DATASET_BLOCK = 5_000
+
+
+def write_sample_dataset(folder: str | Path, *, partners: int, seed: int = DEFAULT_SEED,
+                         block: int = DATASET_BLOCK, **sizes) -> tuple[int, int]:
+    """Write a generated portfolio as a Parquet data folder: `usage/part-NNNNN.parquet` (one file
+    per block of `block` partners, each sorted by partner), `certifications.parquet`,
+    `partners.parquet` and `enrollments.parquet`.
+
+    Memory stays that of one block whatever the portfolio's size. The first block is
+    `generate_sample(partners=min(partners, block), seed=seed)`; block `b` uses the seed
+    `seed + b * 1_000_003`. Every file is written in a staging folder and moved into place at
+    the end; the four tables are the only files replaced (`usage/` only when it holds nothing
+    but part files). Returns the usage and certification row counts.
+    """
+    folder = Path(folder)
+    _check_dataset_target(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        (staging / "usage").mkdir()
+        others: dict[str, list[pl.DataFrame]] = {"certifications": [], "partners": [], "enrollments": []}
+        counts = [0, 0]
+        digits = max(3, len(str(partners)))
+        for number, start in enumerate(range(0, partners, block)):
+            tables = generate_sample(partners=min(block, partners - start), seed=seed + number * 1_000_003,
+                                     first_partner=start + 1, id_digits=digits, **sizes)
+            tables.usage.sort("partner_id", "tenant_id", "month").write_parquet(
+                staging / "usage" / f"part-{number:05d}.parquet", row_group_size=100_000)
+            counts[0] += tables.usage.height
+            counts[1] += tables.certifications.height
+            for name, frames in others.items():
+                frames.append(getattr(tables, name))
+        for name, frames in others.items():
+            pl.concat(frames).write_parquet(staging / f"{name}.parquet")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in others:
+            (staging / f"{name}.parquet").replace(folder / f"{name}.parquet")
+        if (folder / "usage").exists():
+            shutil.rmtree(folder / "usage")
+        (staging / "usage").replace(folder / "usage")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return counts[0], counts[1]
+
+
+def _check_dataset_target(folder: Path) -> None:
+    from pcs_analysis.output import check_output_folder
+
+    check_output_folder(folder)
+    for name in ("usage", "certifications", "partners", "enrollments"):
+        if (folder / f"{name}.csv").exists():
+            raise PcsError(f"{folder / f'{name}.csv'}: the folder already holds this table as CSV; writing "
+                           "it as Parquet beside it would make the folder ambiguous: remove it or choose "
+                           "another folder")
+    if (folder / "usage.parquet").exists():
+        raise PcsError(f"{folder / 'usage.parquet'}: the folder already holds the usage table in one file; "
+                       "remove it or choose another folder")
+    usage = folder / "usage"
+    if usage.exists() and (not usage.is_dir() or usage.is_symlink()
+                           or any(not re.fullmatch(r"part-\d{5}\.parquet", p.name) for p in usage.iterdir())):
+        raise PcsError(f"{usage}: exists and holds files other than generated part files; it would be "
+                       "replaced: remove it or choose another folder")
