@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from pcs_analysis.config import DEFAULT_LEAD_DAYS
+from pcs_analysis.config import DEFAULT_LEAD_DAYS, ROWS_PER_CHUNK
 from pcs_analysis.errors import DefectError, PcsError
 from pcs_analysis.inputs.sample import DEFAULT_SEED
 from pcs_analysis.output import write_csv, write_csvs, write_text
@@ -98,25 +98,33 @@ def score_cmd(data_dir: DataDir, as_of: AsOf,
                                                 "and options.csv.")],
               rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
               quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the summary.")] = False,
-              strict: Strict = False) -> None:
+              strict: Strict = False,
+              chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1, help="Usage rows scored at once "
+                                                      "(partners are never split): memory follows this, not "
+                                                      "the portfolio's size.")] = ROWS_PER_CHUNK,
+              workers: Annotated[int, typer.Option("--workers", min=1, help="Local worker processes for "
+                                                   "the chunks.")] = 1,
+              scheduler: Annotated[str | None, typer.Option("--scheduler", help="Score the chunks on a Dask "
+                                                            "distributed cluster at this address "
+                                                            "(tcp://HOST:PORT); its workers must see the data "
+                                                            "folder and OUT's parent folder.")] = None) -> None:
     """Score every partner: OUT/scores.csv (per metric), OUT/summary.csv (per area),
-    OUT/unread_inputs.csv (workloads and certifications no rule reads)."""
-    from pcs_analysis.analysis import folders as api
+    OUT/unread_inputs.csv (workloads and certifications no rule reads). Large folders are scored
+    in chunks of partners, written as they finish and moved into OUT when all succeeded."""
     from pcs_analysis.inputs.unread import describe_unread
+    from pcs_analysis.reporting.scores import score_portfolio
 
-    result, unread, warnings = api.score_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag,
-                                                areas=area, strict=strict)
-    for warning in warnings:
+    run = score_portfolio(data_dir, out, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area,
+                          strict=strict, rows_per_chunk=chunk_rows, workers=workers, scheduler=scheduler)
+    for warning in run.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    write_csvs(out, {"scores": result.scores, "summary": result.summary, "options": result.options,
-                     "unread_inputs": unread})
-    if unread.height:
-        typer.echo(describe_unread(unread) + f"\n(listed in {out / 'unread_inputs.csv'}; --strict makes "
+    if run.unread.height:
+        typer.echo(describe_unread(run.unread) + f"\n(listed in {out / 'unread_inputs.csv'}; --strict makes "
                    "this an error)\n", err=True)
     if not quiet:
         from pcs_analysis.present.terminal import format_summary
 
-        typer.echo(format_summary(result.summary))
+        typer.echo(format_summary(run.summary))
         typer.echo(f"\nwrote {out / 'scores.csv'}, {out / 'summary.csv'}, {out / 'options.csv'} and "
                    f"{out / 'unread_inputs.csv'}")
 

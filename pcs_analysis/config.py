@@ -22,3 +22,7 @@ AREAS = (
 )
 #: Days it takes to prepare for a certification not given a lead time of its own (plans).
 DEFAULT_LEAD_DAYS = 30
+
+#: Usage rows `pcs score` scores at once by default (a partner is never split): about half a
+#: gigabyte of peak memory per worker, whatever the portfolio's size.
+ROWS_PER_CHUNK = 1_000_000

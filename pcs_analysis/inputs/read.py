@@ -253,7 +253,7 @@ def _read_dataset(folder: Path, schema: TableSchema, vocabularies: Mapping[str, 
         typed, found = _read_file(path, schema, vocabularies, partners)
         problems += found
         if not found:
-            frames.append(typed.with_columns(pl.lit(number, pl.Int32).alias("__file")))
+            frames.append(typed.with_columns(pl.col(ROW).cast(pl.Int64), pl.lit(number, pl.Int32).alias("__file")))
     if problems:
         return None, problems
     table = pl.concat(frames, how="vertical")
@@ -264,7 +264,7 @@ def _read_dataset(folder: Path, schema: TableSchema, vocabularies: Mapping[str, 
 def _cross_file_keys(table: pl.DataFrame, schema: TableSchema, files: list[Path]) -> list[Problem]:
     key = list(schema.key)
     dupes = _keyed(table.select(ROW, "__file", *key), schema).filter(pl.struct(key).is_duplicated())
-    return [Problem(str(files[number]), ", ".join(key), tuple(rows.sort().to_list()),
+    return [Problem(str(files[number]), ", ".join(key), tuple(sorted(rows)),
                     "duplicated key: these rows repeat the same " + ", ".join(key) + " as rows of another "
                     "file of the folder", "row")
             for number, rows in dupes.group_by("__file").agg(pl.col(ROW)).sort("__file").iter_rows()]

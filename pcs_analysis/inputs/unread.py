@@ -85,7 +85,27 @@ def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
     rows = pl.concat([workloads, certs]).group_by("kind", "name").agg(
         pl.len().cast(pl.Int64).alias("rows"), pl.col("partner_id").n_unique().cast(pl.Int64).alias("partners"),
         pl.col("partner_id").unique().sort().head(_EXAMPLES).str.join(", ").alias("example_partners"),
-    ).sort("kind", "name", descending=[True, False]).collect()
+    ).collect()
+    return _finished(rows, rules)
+
+
+def merge_unread(parts: list[pl.DataFrame], rules: Rulebook) -> pl.DataFrame:
+    """The unread inputs of a portfolio from those of its parts, each part holding other partners
+    (rows and partners add up; the examples are the first partner ids of all parts)."""
+    if not parts:
+        return _finished(pl.DataFrame(schema={"kind": pl.String, "name": pl.String, "rows": pl.Int64,
+                                              "partners": pl.Int64, "example_partners": pl.String}), rules)
+    table = pl.concat([p.drop("closest_known") for p in parts])
+    examples = (table.select("kind", "name", pl.col("example_partners").str.split(", ")).explode("example_partners")
+                .group_by("kind", "name").agg(pl.col("example_partners").sort().head(_EXAMPLES).str.join(", ")))
+    rows = table.group_by("kind", "name").agg(pl.col("rows").sum(), pl.col("partners").sum()).join(
+        examples, on=["kind", "name"], how="left")
+    return _finished(rows, rules)
+
+
+def _finished(rows: pl.DataFrame, rules: Rulebook) -> pl.DataFrame:
+    """Unread names in order (workloads first, then by name), with the closest name a rule reads."""
+    rows = rows.sort("kind", "name", descending=[True, False])
     names = {"workload": _read_workload_names(rules),
              "certification": sorted(set(known_certifications(rules).values()))}
     closest = [_closest(name, names[kind]) for kind, name in rows.select("kind", "name").iter_rows()]
@@ -120,9 +140,20 @@ def month_warnings(data: PartnerData, rules: Rulebook, as_of: dt.date | str, *, 
     """Warnings when the data month shown on `as_of`, or the month a year earlier it is compared
     with, is outside the months the usage table holds: the usage metrics then score for want of
     data, not of customers."""
-    day = parse_date(as_of)
+    return warnings_for_months(usage_months(data), rules, as_of, lag=lag)
+
+
+def usage_months(data: PartnerData) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last month of the usage table (None, None when it has no rows)."""
     months = data.usage.select(pl.col("month").min().alias("first"), pl.col("month").max().alias("last")).collect()
-    first, last = months.row(0)
+    return months.row(0)
+
+
+def warnings_for_months(months: tuple[dt.date | None, dt.date | None], rules: Rulebook, as_of: dt.date | str, *,
+                        lag: bool = True) -> list[str]:
+    """`month_warnings` from the first and last month of the usage table."""
+    day = parse_date(as_of)
+    first, last = months
     if first is None:
         return ["the usage table has no rows: every usage metric scores 0"]
     shown = month_start(scored_month(day, rules.refresh, lag=lag))
