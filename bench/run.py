@@ -1,23 +1,28 @@
-"""Benchmark `pcs score` against the floor and a per-partner loop; results to bench/results.md.
+"""Benchmark scoring at every size, and the interactive calls; results to bench/results.md.
 
-Each measurement runs in its own process so that its peak memory (max RSS) is its own:
+Every measurement runs in a process of its own, so that its time and peak memory are its own:
 
-- score: `pcs score` on 20,000 generated partners (every step: read, validate, score every area, write);
-- floor: polars scanning the same usage file and grouping it once by partner and month;
-- loop: the same scoring called once per partner in a plain Python loop, on a 100-partner
-  subset (data read once, outside the timing), compared per partner with the vectorized run.
+- portfolio scale: `pcs score` (read, validate, score every area, write) of generated Parquet
+  data folders of 1,000, 5,000, 20,000 and 100,000 partners (`pcs sample-data --parquet`,
+  generated once into the git-ignored bench/data/ and reused), each against its floor in the
+  same run: polars scanning the same usage files and grouping them once by partner and month;
+- the same 20,000 partners on a Dask `LocalCluster` (`pcs score --scheduler`), checked to write
+  the same bytes as the local run;
+- the interactive calls on the sample, warm, best of 5: `score` of one partner (every area),
+  `explain`, `qualification` (every day of the window), `what_if` (one scenario, one area),
+  and `recommend` over partners.
 
-- sensitivity: 1,000 rulebook variants for 10,000 partners in one area.
-
-Goals: score within 4x of the floor, at least 50x faster per partner
-than the loop, peak memory under 4 GB; sensitivity under a minute.
+Peak memory is the largest sum of the resident memory of the measured process and its children
+(sampled every 50 ms, and never below the kernel's own maximum for the process).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import filecmp
 import hashlib
+import json
 import os
 import platform
 import subprocess
@@ -27,151 +32,197 @@ import time
 from pathlib import Path
 
 import polars as pl
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
+OUT = ROOT / "bench" / "out"
 AS_OF = "2026-11-21"
+SEED = 7
+SIZES = (1_000, 5_000, 20_000, 100_000)
+BULK_HEADING = "## Bulk reports"
+GB = 1024
 
 
-def measure(args: list[str]) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MB) of a child process."""
+def measure(args: list[str]) -> tuple[float, float, str]:
+    """Wall time (s), peak memory (MB) of the process tree, and standard output of a command."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    root, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
     elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"benchmark step failed: {' '.join(args)}\n{proc.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(args)}\n{err}")
+    return elapsed, peak / 2**20, out
 
 
-def data_folder(partners: int, seed: int) -> Path:
-    """The cached data of a size and seed, for the generator's current code (a changed generator
-    makes new data)."""
-    code = hashlib.sha256((ROOT / "pcs_analysis" / "sample.py").read_bytes()).hexdigest()[:10]
-    return DATA / f"p{partners}-s{seed}-{code}"
+def dataset(partners: int) -> tuple[Path, bool]:
+    """The generated data folder of a size, for the generator's current code (a changed generator
+    makes new data); generated when missing. Returns the folder and whether it was reused."""
+    code = hashlib.sha256((ROOT / "pcs_analysis" / "inputs" / "sample.py").read_bytes()).hexdigest()[:10]
+    folder = DATA / f"p{partners}-s{SEED}-{code}"
+    done = folder / ".complete"
+    if done.exists():
+        return folder, True
+    subprocess.run([pcs(), "sample-data", str(folder), "--partners", str(partners), "--seed", str(SEED),
+                    "--parquet"], check=True, stdout=subprocess.DEVNULL)
+    done.write_text("")
+    return folder, False
 
 
-def generate(partners: int, seed: int) -> Path:
-    """Generate (in a child process, so that this process stays small: a child's peak memory as
-    the kernel reports it includes what its parent held when it was started) or reuse the data."""
-    folder = data_folder(partners, seed)
-    if not (folder / "usage.parquet").exists():
-        subprocess.run([sys.executable, __file__, "--generate-only", "--partners", str(partners),
-                        "--seed", str(seed)], check=True)
-    return folder
-
-
-def write_data(partners: int, seed: int) -> None:
-    folder = data_folder(partners, seed)
-    from pcs_analysis.inputs.sample import generate_sample
-
-    sample = generate_sample(partners=partners, seed=seed, months=25, tenants_per_partner=6.0,
-                             workloads_per_tenant=2.2)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("certifications", "partners", "enrollments", "usage"):  # usage last: it marks the data done
-        getattr(sample, name).write_parquet(folder / f"{name}.parquet")
+def pcs() -> str:
+    return str(Path(sys.executable).with_name("pcs"))
 
 
 FLOOR = textwrap.dedent("""
     import sys, polars as pl
-    (pl.scan_parquet(sys.argv[1]).group_by("partner_id", "month")
+    (pl.scan_parquet(sys.argv[1] + "/usage/*.parquet").group_by("partner_id", "month")
        .agg(pl.len(), pl.col("active_units").sum(), pl.col("paid_units").sum()).collect())
 """)
-SENSITIVITY = textwrap.dedent("""
-    import sys, time
-    from pcs_analysis import read_data
-    from pcs_analysis.analysis.sensitivities import sensitivity
-    data = read_data(sys.argv[1])
-    data = data.only_partners(data.partner_ids()[: int(sys.argv[2])])
-    grid = {"min_total_points": [50 + 0.5 * i for i in range(40)],
-            "usage_growth.enterprise.CPOR.full_marks_at": [400 + 50 * i for i in range(25)]}
-    start = time.perf_counter()
-    result = sensitivity(data, as_of=sys.argv[3], areas=["modern_work"], grid=grid)
-    print(time.perf_counter() - start, result.variants.height)
+
+
+def scale_row(partners: int, workers: int) -> dict:
+    folder, reused = dataset(partners)
+    rows = pl.scan_parquet(folder / "usage" / "*.parquet").select(pl.len()).collect().item()
+    out = OUT / f"p{partners}"
+    seconds, peak, _ = measure([pcs(), "score", str(folder), "--as-of", AS_OF, "--out", str(out), "-q",
+                                "--workers", str(workers)])
+    floor_s, floor_mb, _ = measure([sys.executable, "-c", FLOOR, str(folder)])
+    return {"partners": partners, "rows": rows, "seconds": seconds, "peak": peak, "floor": floor_s,
+            "floor_mb": floor_mb, "reused": reused, "out": out, "folder": folder}
+
+
+DASK = textwrap.dedent("""
+    import subprocess, sys, time
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        start = time.perf_counter()
+        subprocess.run([sys.argv[1], "score", sys.argv[2], "--as-of", sys.argv[3], "--out", sys.argv[4], "-q",
+                        "--scheduler", cluster.scheduler_address], check=True)
+        print(time.perf_counter() - start)
 """)
-LOOP = textwrap.dedent("""
-    import sys, time, polars as pl
-    from pcs_analysis import read_data, score
-    data = read_data(sys.argv[1])
-    ids = data.partner_ids()[: int(sys.argv[2])]
-    data = data.only_partners(ids)
-    data = type(data)(**{k: (v.collect().lazy() if hasattr(v, "collect") else v)
-                         for k, v in data.__dict__.items()})
-    start = time.perf_counter()
-    for pid in ids:
-        score(data.only_partners([pid]), as_of=sys.argv[3])
-    print(time.perf_counter() - start)
+
+
+def dask_row(local: dict) -> dict:
+    out = OUT / f"p{local['partners']}-dask"
+    _, peak, stdout = measure([sys.executable, "-c", DASK, pcs(), str(local["folder"]), AS_OF, str(out)])
+    same = all(filecmp.cmp(local["out"] / f"{n}.csv", out / f"{n}.csv", shallow=False)
+               for n in ("scores", "summary", "options", "unread_inputs"))
+    return {"seconds": float(stdout.strip().splitlines()[-1]), "peak": peak, "same": same}
+
+
+API = textwrap.dedent("""
+    import json, sys, time
+    from pcs_analysis import explain, qualification, read_data, recommend, score
+    from pcs_analysis.analysis.whatif import AddCertifiedPeople, Scenario, what_if
+    from pcs_analysis.config import SAMPLE_DIR
+    as_of, partner = sys.argv[1], "P005"
+    data = read_data(SAMPLE_DIR)
+    data = type(data)(**{k: (v.collect().lazy() if hasattr(v, "collect") else v) for k, v in vars(data).items()})
+    one = data.only_partners([partner])
+    expert = Scenario("one more expert", (AddCertifiedPeople(
+        partner, "Microsoft 365 Certified: Enterprise Administrator Expert"),))
+    calls = {
+        "score": lambda: score(one, as_of=as_of),
+        "explain": lambda: explain(one, partner, as_of=as_of),
+        "qualification": lambda: qualification(one, as_of=as_of),
+        "what_if": lambda: what_if(one, [expert], as_of=as_of, areas=["modern_work"]),
+    }
+    best = {}
+    for name, call in calls.items():
+        call()
+        times = []
+        for _ in range(5):
+            start = time.perf_counter(); call(); times.append(time.perf_counter() - start)
+        best[name] = min(times)
+    many = data.only_partners(data.partner_ids()[: int(sys.argv[2])])
+    start = time.perf_counter(); rows = recommend(many, as_of=as_of).height
+    best["recommend"] = time.perf_counter() - start
+    best["recommend_rows"] = rows
+    print(json.dumps(best))
 """)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--partners", type=int, default=20_000)
-    parser.add_argument("--loop-partners", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--sensitivity-partners", type=int, default=10_000)
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES),
+                        help="Portfolio sizes of the scale table (partners, comma-separated).")
+    parser.add_argument("--workers", type=int, default=2, help="Local workers of `pcs score`.")
+    parser.add_argument("--recommend-partners", type=int, default=50)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
-    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.generate_only:
-        write_data(args.partners, args.seed)
-        return 0
+    sizes = [int(s) for s in args.sizes.split(",")]
 
-    start = time.perf_counter()
-    cached = (data_folder(args.partners, args.seed) / "usage.parquet").exists()
-    folder = generate(args.partners, args.seed)
-    generated = "reused from `bench/data/`" if cached else f"generated in {time.perf_counter() - start:.1f} s"
-    rows = pl.scan_parquet(folder / "usage.parquet").select(pl.len()).collect().item()
-    out_dir = ROOT / "bench" / "out"
-    pcs = str(Path(sys.executable).with_name("pcs"))
-    score_s, score_mb = measure([pcs, "score", str(folder), "--as-of", AS_OF, "--out", str(out_dir), "-q"])
-    floor_s, floor_mb = measure([sys.executable, "-c", FLOOR, str(folder / "usage.parquet")])
+    api_s, _, api_out = measure([sys.executable, "-c", API, AS_OF, str(args.recommend_partners)])
+    api = json.loads(api_out.strip().splitlines()[-1])
+    rows = [scale_row(n, args.workers) for n in sizes]
+    main_row = next((r for r in rows if r["partners"] == 20_000), rows[-1])
+    dask = dask_row(main_row)
 
-    sens_proc = subprocess.run([sys.executable, "-c", SENSITIVITY, str(folder), str(args.sensitivity_partners), AS_OF],
-                               capture_output=True, text=True, check=True)
-    sens_s, sens_variants = sens_proc.stdout.strip().splitlines()[-1].split()
-    sens_s = float(sens_s)
-    loop_proc = subprocess.run([sys.executable, "-c", LOOP, str(folder), str(args.loop_partners), AS_OF],
-                               capture_output=True, text=True, check=True)
-    loop_s = float(loop_proc.stdout.strip().splitlines()[-1])
-    per_partner_loop = loop_s / args.loop_partners
-    per_partner_vec = score_s / args.partners
-    ratio = score_s / floor_s
-    speedup = per_partner_loop / per_partner_vec
-
-    loop_ms, vec_ms = f"{per_partner_loop * 1000:.1f}", f"{per_partner_vec * 1000:.3f}"
-
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "NOT met"
-
+    ratio = main_row["seconds"] / main_row["floor"]
+    per_partner_ms = api["recommend"] / args.recommend_partners * 1000
+    thousand = per_partner_ms  # ms per partner x 1,000 partners = seconds
+    scale_lines = "\n".join(
+        f"| {r['partners']:,} | {r['rows']:,} | {r['seconds']:.1f} s | {r['seconds'] / r['partners'] * 1000:.2f} s "
+        f"| {r['peak']:,.0f} MB | {r['floor']:.2f} s | {r['seconds'] / r['floor']:.0f}x |"
+        for r in rows)
+    biggest = rows[-1]
+    linear = [r["seconds"] / r["partners"] for r in rows if r["partners"] >= 5_000]
+    is_linear = len(linear) < 2 or max(linear) <= 1.5 * min(linear)
     text = f"""# Benchmark results
 
 Generated by `make bench` on {dt.date.today().isoformat()} ({platform.machine()}, {os.cpu_count()} cores,
-Python {platform.python_version()}, polars {pl.__version__}). Timings are wall-clock seconds of one
-run each; peak memory is the max RSS of the measured process.
+{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, polars {pl.__version__}).
+Timings are wall-clock, one run each unless said otherwise; peak memory is the largest sum of the
+resident memory of the measured process and its worker processes. Data: `pcs sample-data --parquet
+--seed {SEED}` (usage partitioned in files of 5,000 partners), generated once into `bench/data/`.
+`pcs score` runs with `--workers {args.workers}` and the default chunk size.
 
-Data: {args.partners:,} generated partners (seed {args.seed}), {rows:,} usage rows (Parquet),
-{generated}.
+| measure | result | floor, same run | goal | |
+|---|---|---|---|---|
+| `pcs score`, {main_row['partners']:,} partners ({main_row['rows']:,} usage rows), all six areas | \
+{main_row['seconds']:.1f} s, peak {main_row['peak']:,.0f} MB | {main_row['floor']:.2f} s (scan + one group-by of \
+the same files): **{ratio:.0f}x** | ≤ 10x the floor; peak ≤ 3 GB | \
+{verdict(ratio <= 10)} (time); {verdict(main_row['peak'] <= 3 * GB)} (memory) |
+| {biggest['partners']:,} partners ({biggest['rows']:,} rows, Parquet) | {biggest['seconds']:.1f} s, peak \
+{biggest['peak']:,.0f} MB | {biggest['floor']:.2f} s | peak ≤ 3 GB, time linear in partners | \
+{verdict(biggest['peak'] <= 3 * GB)} (memory); {verdict(is_linear)} (linear) |
+| `score`, one partner, all areas (warm API, sample, best of 5) | {api['score'] * 1000:.0f} ms | – | ≤ 100 ms \
+| {verdict(api['score'] <= 0.1)} |
+| `explain` one partner | {api['explain'] * 1000:.0f} ms | – | ≤ 200 ms | {verdict(api['explain'] <= 0.2)} |
+| `qualification` one partner (every day of the window) | {api['qualification'] * 1000:.0f} ms | – | ≤ 200 ms \
+| {verdict(api['qualification'] <= 0.2)} |
+| `what_if`, one scenario, one area | {api['what_if'] * 1000:.0f} ms | – | ≤ 100 ms \
+| {verdict(api['what_if'] <= 0.1)} |
+| `recommend`, all areas, {args.recommend_partners} partners of the sample | {api['recommend']:.1f} s \
+({per_partner_ms:.0f} ms per partner: about {thousand:.0f} s for 1,000) | – | 1,000 partners ≤ 30 s \
+| {verdict(thousand <= 30)} (estimated from {args.recommend_partners}) |
+| `pcs score --scheduler` on a Dask `LocalCluster` (2 workers), {main_row['partners']:,} partners | \
+{dask['seconds']:.1f} s | local run: {main_row['seconds']:.1f} s | the same output files as the local run | \
+{"met: byte-identical" if dask['same'] else "NOT met: the files differ"} |
 
-| measurement | time | peak memory |
-|---|---|---|
-| `pcs score` (read + validate + score every area of the rulebook + write CSV), all partners \
-| {score_s:.2f} s | {score_mb:,.0f} MB |
-| floor: polars scan of the usage file, one group-by partner x month | {floor_s:.2f} s | {floor_mb:,.0f} MB |
-| per-partner Python loop over `score`, {args.loop_partners:,} partners | {loop_s:.2f} s | – |
+The bulk-reports row is measured by `bench/reports.py` (its section below).
 
-| goal | result | |
-|---|---|---|
-| within 4x of the floor | {ratio:.1f}x | {verdict(ratio <= 4)} |
-| at least 50x faster per partner than the loop | {loop_ms} ms vs {vec_ms} ms per partner: {speedup:,.0f}x \
-| {verdict(speedup >= 50)} |
-| peak memory under 4 GB | {score_mb:,.0f} MB | {verdict(score_mb < 4096)} |
+### Scale
 
-Threshold sensitivity: {sens_variants} variants (the 70-point bar x Modern Work's Enterprise CPOR
-usage-growth full marks, 40 x 25 values) for {args.sensitivity_partners:,} partners, Modern Work, metric
-values computed once (data read before the timing): **{sens_s:.1f} s** (goal: under 60 s,
-{verdict(sens_s < 60)}).
+| partners | usage rows | time | per 1,000 partners | peak memory | floor | time / floor |
+|---|---|---|---|---|---|---|
+{scale_lines}
 """
+    previous = args.out.read_text() if args.out.exists() else ""
+    if BULK_HEADING in previous:
+        text = text.rstrip() + "\n\n" + previous[previous.index(BULK_HEADING):]
     args.out.write_text(text)
     print(text)
     return 0

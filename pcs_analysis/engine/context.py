@@ -14,13 +14,15 @@ from pcs_analysis.rules.kinds.tenants import area_usage_rows, eligible_workload_
 
 
 def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
-                  snapshots: pl.DataFrame) -> Context:
+                  snapshots: pl.DataFrame, *, prepared: pl.DataFrame | None = None) -> Context:
     """Prepare the inputs once per area: usage restricted to the months the snapshots need
     (the scored months, the year before them, and the seat-band look-back) and materialized,
-    so every metric reads the same prepared table."""
+    so every metric reads the same prepared table. `prepared`: the usage table already
+    prepared (`prepare_usage`) for several areas."""
     first = snapshots["month_index"].min() - YEAR - max(lookback_months(m) for m in leaves(area))
     last = snapshots["month_index"].max()
-    usage = (area_usage_rows(prepare_usage(data, rules), area)
+    source = prepared.lazy() if prepared is not None else prepare_usage(data, rules)
+    usage = (area_usage_rows(source, area)
              .filter(pl.col("month_index").is_between(first, last)).collect().lazy())
     certifications = data.certifications.with_columns(
         rules.certification_key_expr(pl.col("certification")).alias("certification_key")

@@ -42,8 +42,21 @@ def compute_contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
     """The contribution rows of every metric of the context's area, by metric name. The rows of
     a sum of parts are its parts' rows, with the part's name as the option. Usage metrics are
     computed once per data month and repeated for every snapshot day showing it."""
-    return {name: (frame if ctx.area.metric(name).counts_people else ctx.to_days(frame))
-            for name, frame in _contributions(ctx).items()}
+    return by_day(ctx, _contributions(ctx))
+
+
+def evaluated(ctx: Context) -> dict[str, pl.DataFrame]:
+    """The contribution rows of every metric, usage metrics by data month, computed together
+    and held: a metric's value and its explanation then read the same rows, and no query plan
+    repeats a metric's work (`metric_values(..., contributions=)`, `by_day`)."""
+    lazy = _contributions(ctx)
+    return dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
+
+
+def by_day(ctx: Context, contributions: dict[str, pl.LazyFrame] | dict[str, pl.DataFrame]) -> dict[str, pl.LazyFrame]:
+    """Contribution rows (usage metrics by data month) for every snapshot day."""
+    return {name: (frame.lazy() if ctx.area.metric(name).counts_people else ctx.to_days(frame.lazy()))
+            for name, frame in contributions.items()}
 
 
 def _contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
@@ -65,8 +78,11 @@ def part_contributions(ctx: Context, metric: Metric) -> list[tuple[Metric, pl.La
             for part in metric.parts]
 
 
-def _values(ctx: Context, metric: Metric) -> pl.LazyFrame:
-    """A metric's values per snapshot day; usage metrics are valued by data month and repeated."""
+def _values(ctx: Context, metric: Metric, rows: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """A metric's values per snapshot day; usage metrics are valued by data month and repeated.
+    `rows`: its contribution rows already computed (`evaluated`)."""
+    if rows is not None:
+        return _values_of_rows(ctx, metric, rows.lazy())
     if metric.counts_people:
         return _value_of(ctx, metric, _contributions_of(ctx, metric))
     monthly = ctx.by_month()
@@ -81,12 +97,24 @@ def _values(ctx: Context, metric: Metric) -> pl.LazyFrame:
         for part, frame in part_contributions(monthly, metric)], how="diagonal_relaxed"))
 
 
-def metric_values(ctx: Context, partner_ids: pl.LazyFrame) -> pl.LazyFrame:
+def _values_of_rows(ctx: Context, metric: Metric, rows: pl.LazyFrame) -> pl.LazyFrame:
+    if metric.counts_people:
+        return _value_of(ctx, metric, rows)
+    monthly = ctx.by_month()
+    if not metric.parts:
+        return ctx.to_days(_value_of(monthly, metric, rows))
+    return ctx.to_days(pl.concat([_value_of(monthly, part, rows.filter(pl.col("option") == part.name))
+                                  for part in metric.parts], how="diagonal_relaxed"))
+
+
+def metric_values(ctx: Context, partner_ids: pl.LazyFrame,
+                  contributions: dict[str, pl.DataFrame] | None = None) -> pl.LazyFrame:
     """One row per partner x snapshot x track x metric x option with the metric's value,
-    `base_points` and `is_open` (see `rules.kinds.base.ValueFunction`). Missing rows get a value of 0."""
+    `base_points` and `is_open` (see `rules.kinds.base.ValueFunction`). Missing rows get a value of 0.
+    `contributions`: the area's rows from `evaluated`, read instead of computed again."""
     frames = []
     for metric in ctx.area.metrics:
-        values = _values(ctx, metric)
+        values = _values(ctx, metric, None if contributions is None else contributions[metric.name])
         names = values.collect_schema().names()
         frames.append(values.select(
             *[pl.col(k).cast(pl.String) if k != "as_of" else pl.col(k) for k in VALUE_KEYS],

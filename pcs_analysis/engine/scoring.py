@@ -17,7 +17,7 @@ import polars as pl
 
 from pcs_analysis.engine.classification import classify, undecided_basis
 from pcs_analysis.engine.context import build_context
-from pcs_analysis.engine.evaluate import compute_contributions, metric_values
+from pcs_analysis.engine.evaluate import by_day, evaluated, metric_values
 from pcs_analysis.engine.points import (
     EQUAL_TOTALS,
     HIGHER_TOTAL,
@@ -30,6 +30,7 @@ from pcs_analysis.engine.points import (
     qualifies,
     track_preference,
 )
+from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Rulebook, TrackClassification, load_rules
 from pcs_analysis.rules.periods import history_days, month_start_expr, parse_date, snapshots
@@ -111,11 +112,13 @@ def score(
     area_names = list(areas) if areas is not None else list(rules.areas)
     partners = data.partner_id_frame()
     option_frames, classifications, contributions = [], {}, {}
+    prepared = prepare_usage(data, rules).collect() if len(area_names) > 1 else None
     for name in area_names:
         area = rules.area(name)
-        ctx = build_context(data, rules, area, points_in_time)
-        contributions[name] = compute_contributions(ctx)
-        values = metric_values(ctx, partners)
+        ctx = build_context(data, rules, area, points_in_time, prepared=prepared)
+        rows = evaluated(ctx)
+        contributions[name] = by_day(ctx, rows)
+        values = metric_values(ctx, partners, rows)
         option_frames.append(score_options(values, area).with_columns(pl.lit(name).alias("area")))
         if area.classification is not None:
             classifications[name] = ctx.to_days(classify(ctx.by_month())).collect()

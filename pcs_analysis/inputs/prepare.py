@@ -17,13 +17,24 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
     of `associated_on`, null when unknown) and `paid`/`active` (nulls read as 0); a row without a
     `product` gets its workload's (`product_expr`).
     """
+    # The key and product family of each distinct workload name are computed once, not once per
+    # row: the name normalisation is string work, and a portfolio has few names.
+    names = data.usage.select(pl.col("workload").unique()).collect()["workload"].drop_nulls().to_list()
+    keys = dict(zip(names, pl.select(rules.workload_key_expr(pl.Series(names, dtype=pl.String)))
+                    .to_series().to_list(), strict=True)) if names else {}
+    families = dict(rules.workload_products)
+    inferred = {name: families.get(key) for name, key in keys.items()}
+    workload = pl.col("workload").cast(pl.String)
+    given = pl.col("product").cast(pl.String)
+    product = pl.when(given.is_null() | (given.str.strip_chars() == "")).then(
+        workload.replace_strict(inferred, default=None, return_dtype=pl.String)).otherwise(given)
     # Categorical keys: cheaper to hash, join and hold than strings (outputs cast back).
     return data.usage.select(
         pl.col("partner_id").cast(pl.Categorical),
         pl.col("tenant_id").cast(pl.Categorical),
         pl.col("workload").cast(pl.Categorical),
-        rules.workload_key_expr(pl.col("workload"))
-        .cast(pl.Categorical).alias("workload_key"),
+        workload.replace_strict(keys, default=None, return_dtype=pl.String).cast(pl.Categorical)
+        .alias("workload_key"),
         pl.col("association").cast(pl.Categorical),
         month_index_expr(pl.col("month")).alias("month_index"),
         month_index_expr(pl.col("associated_on")).alias("assoc_month"),
@@ -33,7 +44,7 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
         # the same input always gives byte-identical results.
         (pl.col("revenue_usd").fill_null(0.0) * 100).round(0).cast(pl.Int64).alias("revenue_cents"),
         pl.col("customer_segment"),
-        product_expr(rules).cast(pl.Categorical).alias("product"),
+        product.cast(pl.Categorical).alias("product"),
     )
 
 

@@ -24,8 +24,7 @@ from pcs_analysis.config import ROWS_PER_CHUNK
 from pcs_analysis.errors import DataValidationError, PcsError, Problem
 from pcs_analysis.inputs.read import PartnerRange, dataset_files, read_data
 from pcs_analysis.inputs.schemas import TABLES
-from pcs_analysis.inputs.unread import describe_unread, merge_unread, unread_inputs, usage_months, \
-    warnings_for_months
+from pcs_analysis.inputs.unread import describe_unread, merge_unread, unread_inputs, usage_months, warnings_for_months
 from pcs_analysis.output import DATE_FORMAT, check_output_folder
 
 #: The files `pcs score` writes, in the order they are joined.
