@@ -45,12 +45,13 @@ def compute_contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
     return by_day(ctx, _contributions(ctx))
 
 
-def evaluated(ctx: Context) -> dict[str, pl.DataFrame]:
-    """The contribution rows of every metric, usage metrics by data month, computed together
-    and held: a metric's value and its explanation then read the same rows, and no query plan
-    repeats a metric's work (`metric_values(..., contributions=)`, `by_day`)."""
-    lazy = _contributions(ctx)
-    return dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
+def evaluated(contexts: list[Context]) -> list[dict[str, pl.DataFrame]]:
+    """The contribution rows of every metric of each context, usage metrics by data month,
+    computed together and held: a metric's value and its explanation then read the same rows,
+    and no query plan repeats a metric's work (`metric_values(..., contributions=)`, `by_day`)."""
+    lazy = [_contributions(ctx) for ctx in contexts]
+    frames = iter(pl.collect_all([frame for metrics in lazy for frame in metrics.values()]))
+    return [{name: next(frames) for name in metrics} for metrics in lazy]
 
 
 def by_day(ctx: Context, contributions: dict[str, pl.LazyFrame] | dict[str, pl.DataFrame]) -> dict[str, pl.LazyFrame]:

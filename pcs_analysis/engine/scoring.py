@@ -113,15 +113,19 @@ def score(
     partners = data.partner_id_frame()
     option_frames, classifications, contributions = [], {}, {}
     prepared = prepare_usage(data, rules).collect() if len(area_names) > 1 else None
-    for name in area_names:
-        area = rules.area(name)
-        ctx = build_context(data, rules, area, points_in_time, prepared=prepared)
-        rows = evaluated(ctx)
+    contexts = {name: build_context(data, rules, rules.area(name), points_in_time, prepared=prepared)
+                for name in area_names}
+    # Every area's contribution rows in one pass of the engine (its threads share the work).
+    held = evaluated(list(contexts.values()))
+    for (name, ctx), rows in zip(contexts.items(), held, strict=True):
+        area = ctx.area
         contributions[name] = by_day(ctx, rows)
         values = metric_values(ctx, partners, rows)
         option_frames.append(score_options(values, area).with_columns(pl.lit(name).alias("area")))
         if area.classification is not None:
-            classifications[name] = ctx.to_days(classify(ctx.by_month())).collect()
+            classifications[name] = ctx.to_days(classify(ctx.by_month())).lazy()
+    if classifications:
+        classifications = dict(zip(classifications, pl.collect_all(list(classifications.values())), strict=True))
     options = pl.concat(option_frames).collect() if option_frames else _empty_options()
     options = options.with_columns(pl.lit(rules.version).alias("rules_version"))
     best = best_options(options)
