@@ -26,7 +26,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-import numpy as np
 import polars as pl
 
 from pcs_analysis.analysis.status import month_end, windows_of
@@ -38,6 +37,7 @@ from pcs_analysis.analysis.whatif import (
     ExpireCertification,
     LoseCustomer,
     SetUsage,
+    added_rows,
     apply,
     apply_to_tables,
 )
@@ -228,24 +228,13 @@ def _measure(candidates: list[Candidate], base, data: PartnerData, usage: pl.Dat
     """Score every candidate as a virtual partner and compare with the partner's real totals."""
     if not candidates:
         return pl.DataFrame()
-    usage_of, certs_of = _by_partner(usage), _by_partner(certs)
-    usage_parts, cert_parts = [], []
-    for c in candidates:
-        u, k = apply_to_tables(usage_of(c.partner_id), certs_of(c.partner_id), c.actions, as_of=day, rules=rules,
-                               lag=lag)
-        usage_parts.append(u)
-        cert_parts.append(k)
+    # The copies carry only the usage rows the area reads: the others change no figure of it.
+    keys, products = rules.area(area).workload_reads()
+    usage = usage.filter(pl.col("workload_key").is_in(sorted(keys)) | pl.col("product").is_in(sorted(products)))
     vids = [f"{c.partner_id}{_SEP}{i}" for i, c in enumerate(candidates)]
-
-    def tagged(parts: list[pl.DataFrame], columns: list[str]) -> pl.LazyFrame:
-        """The changed copies in one frame, each copy's rows under its virtual partner's id (the
-        changes keep their input's columns, so one concatenation does)."""
-        ids = pl.Series("partner_id", vids).gather(np.repeat(np.arange(len(vids)), [p.height for p in parts]))
-        return pl.concat(parts, how="vertical_relaxed").with_columns(ids).select(columns).lazy()
-
+    usage_columns, cert_columns = data.usage.collect_schema().names(), data.certifications.collect_schema().names()
     virtual = PartnerData(
-        usage=tagged(usage_parts, data.usage.collect_schema().names()),
-        certifications=tagged(cert_parts, data.certifications.collect_schema().names()),
+        *_copies(candidates, vids, usage.select(usage_columns), certs.select(cert_columns), day, rules, lag),
         enrollments=data.enrollments.collect().head(0).lazy(), partners=data.partners.collect().head(0).lazy())
     after = score(virtual, as_of=day, rules=rules, areas=[area], lag=lag)
     # Totals per track after the change, and the kept track's.
@@ -293,6 +282,42 @@ def _measure(candidates: list[Candidate], base, data: PartnerData, usage: pl.Dat
         .alias("recommendation"),
     )
     return table.select(*RECOMMENDATION_COLUMNS, *([pl.col("i").alias("candidate")] if keep_index else []))
+
+
+def _copies(candidates: list[Candidate], vids: list[str], usage: pl.DataFrame, certs: pl.DataFrame,
+            day: dt.date, rules: Rulebook, lag: bool) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Every candidate's changed copy of its partner's tables in one frame per table, each copy
+    under its virtual partner's id. Candidates that only add rows are built at once (the
+    partner's rows joined to every such copy, then the added rows); the others apply their
+    actions to their own copy (`apply_to_tables`)."""
+    usage_parts, cert_parts = [], []
+    adding: list[tuple[str, str]] = []
+    added_usage: dict[str, list] = {}
+    added_certs: dict[str, list] = {}
+    usage_of, certs_of = _by_partner(usage), _by_partner(certs)
+    for vid, c in zip(vids, candidates, strict=True):
+        added = added_rows(c.actions, as_of=day, rules=rules, lag=lag)
+        if added is None:
+            u, k = apply_to_tables(usage_of(c.partner_id), certs_of(c.partner_id), c.actions, as_of=day,
+                                   rules=rules, lag=lag)
+            usage_parts.append(u.with_columns(pl.lit(vid).alias("partner_id")))
+            cert_parts.append(k.with_columns(pl.lit(vid).alias("partner_id")))
+            continue
+        adding.append((vid, c.partner_id))
+        for rows, into in zip(added, (added_usage, added_certs), strict=True):
+            count = len(rows.get("partner_id", ()))
+            for column, values in rows.items():
+                into.setdefault(column, []).extend([vid] * count if column == "partner_id" else values)
+    if adding:
+        copies = pl.DataFrame(adding, schema={"vid": pl.String, "partner_id": pl.String}, orient="row")
+        for parts, table, rows in ((usage_parts, usage, added_usage), (cert_parts, certs, added_certs)):
+            parts.append(copies.join(table, on="partner_id", how="inner", maintain_order="left_right")
+                         .drop("partner_id").rename({"vid": "partner_id"}).select(table.columns))
+            if rows:
+                extra = pl.DataFrame(rows, schema={c: table.schema[c] for c in rows})
+                parts.append(pl.concat([table.clear(), extra], how="diagonal_relaxed").select(table.columns))
+    return (pl.concat(usage_parts, how="vertical_relaxed").lazy(),
+            pl.concat(cert_parts, how="vertical_relaxed").lazy())
 
 
 def _track_totals(result) -> pl.DataFrame:

@@ -202,25 +202,54 @@ def _added(frame: pl.DataFrame, rows: dict) -> pl.DataFrame:
 
 
 def _add_people(action: AddCertifiedPeople, usage, certs, *, day, month, rules, lag):
+    return usage, _added(certs, _people_rows(action, day=day, rules=rules, lag=lag))
+
+
+def _people_rows(action: AddCertifiedPeople, *, day: dt.date, rules: Rulebook, lag: bool) -> dict[str, list]:
     earned = action.earned_on or day - dt.timedelta(days=rules.refresh.skilling_lag_days if lag else 0)
-    return usage, _added(certs, {
-        "partner_id": [action.partner_id] * action.count,
-        "person_id": [f"whatif-{action.certification}-{i + 1}" for i in range(action.count)],
-        "certification": [action.certification] * action.count,
-        "earned_on": [earned] * action.count, "expires_on": [action.expires_on] * action.count})
+    return {"partner_id": [action.partner_id] * action.count,
+            "person_id": [f"whatif-{action.certification}-{i + 1}" for i in range(action.count)],
+            "certification": [action.certification] * action.count,
+            "earned_on": [earned] * action.count, "expires_on": [action.expires_on] * action.count}
 
 
 def _add_customer(action: AddCustomer, usage, certs, *, day, month, rules, lag):
+    return _added(usage, _customer_rows(action, month=month, rules=rules)), certs
+
+
+def _customer_rows(action: AddCustomer, *, month: dt.date, rules: Rulebook) -> dict[str, list]:
     if action.association not in rules.association_types:
         raise PcsError(f"AddCustomer: unknown association type {action.association!r}")
     months = _months(action.start_month, month)
     n = len(months)
-    return _added(usage, {
-        "partner_id": [action.partner_id] * n, "tenant_id": [action.tenant_id] * n, "month": months,
-        "workload": [action.workload] * n, "association": [action.association] * n,
-        "associated_on": [action.associated_on] * n, "paid_units": [action.paid_units] * n,
-        "active_units": [action.active_units] * n, "revenue_usd": [action.revenue_usd] * n,
-        "customer_segment": [action.customer_segment] * n, "product": [action.product] * n}), certs
+    return {"partner_id": [action.partner_id] * n, "tenant_id": [action.tenant_id] * n, "month": months,
+            "workload": [action.workload] * n, "association": [action.association] * n,
+            "associated_on": [action.associated_on] * n, "paid_units": [action.paid_units] * n,
+            "active_units": [action.active_units] * n, "revenue_usd": [action.revenue_usd] * n,
+            "customer_segment": [action.customer_segment] * n, "product": [action.product] * n}
+
+
+def added_rows(actions: Iterable[Action], *, as_of: dt.date | str, rules: Rulebook,
+               lag: bool = True) -> tuple[dict[str, list], dict[str, list]] | None:
+    """The usage and certification rows (by column) that actions made only of additions
+    (`AddCustomer`, `AddCertifiedPeople`) append to the tables, in order; None when an action
+    changes existing rows (then `apply_to_tables` applies them). Appending these rows after the
+    partner's own is exactly what `apply_to_tables` does, so many changed copies can be built at
+    once."""
+    day = parse_date(as_of)
+    month = month_start(scored_month(day, rules.refresh, lag=lag))
+    usage: dict[str, list] = {}
+    certs: dict[str, list] = {}
+    for action in actions:
+        if isinstance(action, AddCustomer):
+            rows, into = _customer_rows(action, month=month, rules=rules), usage
+        elif isinstance(action, AddCertifiedPeople):
+            rows, into = _people_rows(action, day=day, rules=rules, lag=lag), certs
+        else:
+            return None
+        for column, values in rows.items():
+            into.setdefault(column, []).extend(values)
+    return usage, certs
 
 
 def _workload_is(names: Iterable[str], rules: Rulebook) -> pl.Expr:
