@@ -252,9 +252,12 @@ def added_rows(actions: Iterable[Action], *, as_of: dt.date | str, rules: Rulebo
     return usage, certs
 
 
-def _workload_is(names: Iterable[str], rules: Rulebook) -> pl.Expr:
-    """Rows of these workloads, matched as the engine matches them (case, spacing, aliases)."""
-    return rules.workload_key_expr(pl.col("workload")).is_in(sorted({rules.workload_key(n) for n in names}))
+def _workload_is(names: Iterable[str], rules: Rulebook, usage: pl.DataFrame) -> pl.Expr:
+    """Rows of these workloads, matched as the engine matches them (case, spacing, aliases): the
+    names of `usage` whose key is one of theirs (each distinct name keyed once)."""
+    wanted = {rules.workload_key(n) for n in names}
+    present = usage["workload"].drop_nulls().unique().to_list()
+    return pl.col("workload").is_in(sorted(n for n in present if rules.workload_key(n) in wanted))
 
 
 def _associate(action: Associate, usage, certs, *, day, month, rules, lag):
@@ -262,7 +265,7 @@ def _associate(action: Associate, usage, certs, *, day, month, rules, lag):
     if not usage.filter(mine).height:
         raise PcsError(f"Associate: partner {action.partner_id!r} has no tenant {action.tenant_id!r}")
     if action.workloads:
-        mine = mine & _workload_is(action.workloads, rules)
+        mine = mine & _workload_is(action.workloads, rules, usage)
     if action.from_associations:
         mine = mine & pl.col("association").is_in(list(action.from_associations))
     if action.month is not None:
