@@ -63,15 +63,14 @@ class PartnerData:
                                       f"{', '.join(repr(p) for p in unknown)} in {where}")
 
     def only_partners(self, partner_ids: list[str]) -> PartnerData:
-        """The same data restricted to some partners."""
+        """The same data restricted to some partners, held in memory (selected once: every
+        analysis then reads the partners' rows, not the whole tables again)."""
         keep = pl.col("partner_id").is_in(list(partner_ids))
-        return PartnerData(
-            usage=self.usage.filter(keep),
-            certifications=self.certifications.filter(keep),
-            enrollments=self.enrollments.filter(keep),
-            partners=self.partners.filter(keep),
-            source=self.source,
-        )
+        tables = pl.collect_all([self.usage.filter(keep), self.certifications.filter(keep),
+                                 self.enrollments.filter(keep), self.partners.filter(keep)])
+        usage, certifications, enrollments, partners = (t.lazy() for t in tables)
+        return PartnerData(usage=usage, certifications=certifications, enrollments=enrollments,
+                           partners=partners, source=self.source)
 
 
 @dataclass(frozen=True)
