@@ -114,8 +114,13 @@ def score_cmd(data_dir: DataDir, as_of: AsOf,
     from pcs_analysis.inputs.unread import describe_unread
     from pcs_analysis.reporting.scores import score_portfolio
 
+    def progress(done: int, chunks: int) -> None:
+        if not quiet:
+            typer.echo(f"scored {done} of {chunks} chunks of partners", err=True)
+
     run = score_portfolio(data_dir, out, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area,
-                          strict=strict, rows_per_chunk=chunk_rows, workers=workers, scheduler=scheduler)
+                          strict=strict, rows_per_chunk=chunk_rows, workers=workers, scheduler=scheduler,
+                          on_chunk=progress)
     for warning in run.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if run.unread.height:

@@ -40,6 +40,16 @@ def test_score_writes_scores_and_summary(tmp_path):
     assert "qualify" in proc.stdout and "P001" in proc.stdout
 
 
+def test_score_in_chunks_on_workers_writes_the_same_files(tmp_path):
+    run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "once", "-q")
+    proc = run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "chunks", "--chunk-rows", "6000",
+               "--workers", "2")
+    assert "scored 1 of" in proc.stderr and "chunks of partners" in proc.stderr
+    for name in ("scores", "summary", "options", "unread_inputs"):
+        assert (tmp_path / "once" / f"{name}.csv").read_bytes() == (tmp_path / "chunks" / f"{name}.csv").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chunks", "once"], "no staging folder is left"
+
+
 def test_score_with_older_rulebook_and_no_lag(tmp_path):
     run("score", SAMPLE_DIR, "--as-of", "2026-11-05", "--rules", "2023-06", "--no-lag", "--out", tmp_path, "-q")
     summary = pl.read_csv(tmp_path / "summary.csv", try_parse_dates=True)

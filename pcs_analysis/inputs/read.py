@@ -261,8 +261,15 @@ def _read_dataset(folder: Path, schema: TableSchema, vocabularies: Mapping[str, 
 
 
 def _cross_file_keys(table: pl.DataFrame, schema: TableSchema, files: list[Path]) -> list[Problem]:
+    """Keys repeated across files (each file's own were checked with it). Every key holds the
+    partner id, so only the rows of partners found in more than one file can repeat one."""
     key = list(schema.key)
-    dupes = _keyed(table.select(ROW, "__file", *key), schema).filter(pl.struct(key).is_duplicated())
+    shared = (table.select("partner_id", "__file").unique().group_by("partner_id").len()
+              .filter(pl.col("len") > 1)["partner_id"])
+    if shared.is_empty():
+        return []
+    rows = table.filter(pl.col("partner_id").is_in(shared.implode()))
+    dupes = _keyed(rows.select(ROW, "__file", *key), schema).filter(pl.struct(key).is_duplicated())
     return [Problem(str(files[number]), ", ".join(key), tuple(sorted(rows)),
                     "duplicated key: these rows repeat the same " + ", ".join(key) + " as rows of another "
                     "file of the folder", "row")
@@ -467,10 +474,12 @@ def _parse(column: Column) -> pl.Expr:
 def _keyed(frame: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
     """The key columns as they are compared: names in lower case with single spaces; rows with
     a missing key part left out (reported as empty values)."""
-    if schema is USAGE:
-        frame = frame.with_columns(pl.col("workload").str.to_lowercase().str.replace_all(r"\s+", " "))
-    if schema is CERTIFICATIONS:
-        frame = frame.with_columns(pl.col("certification").str.to_lowercase().str.replace_all(r"\s+", " "))
+    name = {USAGE.name: "workload", CERTIFICATIONS.name: "certification"}.get(schema.name)
+    if name is not None:
+        # Each distinct name normalised once (a table has few names and many rows).
+        names = frame[name].drop_nulls().unique()
+        normal = names.str.to_lowercase().str.replace_all(r"\s+", " ")
+        frame = frame.with_columns(pl.col(name).replace_strict(names, normal, default=None))
     return frame.drop_nulls(list(schema.key))
 
 
