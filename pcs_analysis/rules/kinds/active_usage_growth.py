@@ -15,6 +15,7 @@ from pcs_analysis.rules.kinds.frames import (
     Context,
     at_snapshot,
     eligibility_reason,
+    read_months,
     signed_periods,
     tenant_frame,
 )
@@ -41,7 +42,9 @@ def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     then; not counted in the scored month, it adds nothing (it was not eligible a year earlier
     either).
     """
-    rows = eligible_workload_rows(ctx.usage, metric)
+    # The scored month back to the same month a year earlier (a later association month is the
+    # baseline of a customer associated within the year).
+    rows = read_months(eligible_workload_rows(ctx.usage, metric), ctx.snapshots, range(YEAR + 1))
     table = tenant_option_months(rows, ctx.seat_bands(metric), metric, by_workload=True)
     keys = [*TENANT, "workload_key", "track", "option"]
     reason = eligibility_reason()

@@ -9,7 +9,15 @@ from typing import Literal
 import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
-from pcs_analysis.rules.kinds.frames import YEAR, Context, at_snapshot, eligibility_reason, signed_periods, tenant_frame
+from pcs_analysis.rules.kinds.frames import (
+    YEAR,
+    Context,
+    at_snapshot,
+    eligibility_reason,
+    read_months,
+    signed_periods,
+    tenant_frame,
+)
 from pcs_analysis.rules.kinds.settings import TenantWorkloads, setting
 from pcs_analysis.rules.kinds.tenants import TENANT, eligible_workload_rows, first_association, tenant_option_months
 from pcs_analysis.rules.model import Metric
@@ -34,12 +42,14 @@ def deployment_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     association began within `exclude_active_at_association_within_months` months and which was
     already above the share (strictly) in its association month is excluded.
     """
-    rows = eligible_workload_rows(ctx.usage, metric)
+    window = metric.exclude_active_at_association_within_months
+    # The scored month, the same month a year earlier, and the months of association the
+    # exclusion looks back over.
+    rows = read_months(eligible_workload_rows(ctx.usage, metric), ctx.snapshots, (*range(window or 1), YEAR))
     table = tenant_option_months(rows, ctx.seat_bands(metric), metric)
     keys = [*TENANT, "track", "option"]
     active_enough = pl.col("share").fill_null(0.0) >= metric.active_share_min
     current = at_snapshot(table, ctx.snapshots, months_back=0)
-    window = metric.exclude_active_at_association_within_months
     if window:
         at_association = table.select(*keys, pl.col("month_index").alias("assoc_month"),
                                       pl.col("share").alias("share_at_association"))

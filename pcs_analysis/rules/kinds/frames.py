@@ -12,6 +12,7 @@ Person contribution columns
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -84,6 +85,14 @@ def tenant_frame(frame: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
     missing = [c for c in TENANT_COLUMNS if c not in frame.collect_schema().names()]
     frame = frame.with_columns(pl.lit(None).alias(c) for c in missing)
     return frame.select(pl.col(c).cast(t) for c, t in TENANT_COLUMNS.items())
+
+
+def read_months(rows: pl.LazyFrame, snapshots: pl.LazyFrame, months_back: Iterable[int]) -> pl.LazyFrame:
+    """Rows of the months a kind reads: each snapshot's scored month minus each of `months_back`
+    (aggregating only those months, not every month the context holds)."""
+    months = pl.concat([snapshots.select((pl.col("month_index") - back).cast(pl.Int32).alias("month_index"))
+                        for back in sorted(set(months_back))]).unique()
+    return rows.join(months, on="month_index", how="semi")
 
 
 def at_snapshot(table: pl.LazyFrame, snapshots: pl.LazyFrame, *, months_back: int) -> pl.LazyFrame:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
-from pcs_analysis.rules.kinds.frames import Context, eligibility_reason, tenant_frame, year_on_year
+from pcs_analysis.rules.kinds.frames import YEAR, Context, eligibility_reason, read_months, tenant_frame, year_on_year
 from pcs_analysis.rules.kinds.settings import TenantWorkloads
 from pcs_analysis.rules.kinds.tenants import eligible_workload_rows, first_association, tenant_option_months
 from pcs_analysis.rules.model import Metric
@@ -24,7 +24,7 @@ def tenant_count_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     A tenant qualifies on a track when one eligible workload puts it in the track's seat band
     and it has an eligible association that had begun by that month.
     """
-    rows = eligible_workload_rows(ctx.usage, metric)
+    rows = read_months(eligible_workload_rows(ctx.usage, metric), ctx.snapshots, (0, YEAR))
     table = tenant_option_months(rows, ctx.seat_bands(metric), metric)
     return tenant_frame(year_on_year(table, ctx.snapshots, reason=eligibility_reason(), value=pl.lit(1.0)), metric)
 
