@@ -119,6 +119,7 @@ def score_portfolio(data_dir: str | Path, out: str | Path, *, as_of: dt.date, ru
     data_dir, out = Path(data_dir), check_output_folder(out)
     if not data_dir.is_dir():
         raise PcsError(f"{data_dir}: data folder not found")
+    _check_targets(out, [*OUTPUTS, "unread_inputs"])
     ranges, partners = plan_chunks(data_dir, rows_per_chunk)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -234,12 +235,17 @@ def _join_parts(staging: Path, chunks: int) -> None:
         (staging / f"{name}.csv").chmod(0o644)
 
 
-def _move_into(staging: Path, out: Path, names: list[str]) -> None:
+def _check_targets(out: Path, names: list[str]) -> None:
+    """Refuse, before any work, to replace a folder or a link of the output folder."""
     for name in names:
         target = out / f"{name}.csv"
         if target.is_dir() or target.is_symlink():
             raise PcsError(f"{target}: is a folder or a link; it would be replaced: remove it or choose "
                            "another folder")
+
+
+def _move_into(staging: Path, out: Path, names: list[str]) -> None:
+    _check_targets(out, names)
     out.mkdir(parents=True, exist_ok=True)
     for name in names:
         (staging / f"{name}.csv").replace(out / f"{name}.csv")
