@@ -99,6 +99,21 @@ def scale_row(partners: int, workers: int) -> dict:
             "floor_mb": floor_mb, "reused": reused, "out": out, "folder": folder}
 
 
+SENSITIVITY = textwrap.dedent("""
+    import sys, time
+    from pcs_analysis import read_data
+    from pcs_analysis.analysis.sensitivities import sensitivity
+    from pcs_analysis.inputs.read import PartnerRange
+    n, digits = int(sys.argv[2]), int(sys.argv[4])  # the generator's ids: P, then the number in digits
+    data = read_data(sys.argv[1], partners=PartnerRange("P" + "1".zfill(digits), "P" + str(n).zfill(digits)))
+    grid = {"min_total_points": [50 + 0.5 * i for i in range(40)],
+            "usage_growth.enterprise.CPOR.full_marks_at": [400 + 50 * i for i in range(25)]}
+    start = time.perf_counter()
+    result = sensitivity(data, as_of=sys.argv[3], areas=["modern_work"], grid=grid)
+    print(time.perf_counter() - start, result.variants.height, len(data.partner_ids()))
+""")
+
+
 DASK = textwrap.dedent("""
     import subprocess, sys, time
     from distributed import LocalCluster
@@ -169,6 +184,11 @@ def main() -> int:
     rows = [scale_row(n, args.workers) for n in sizes]
     main_row = next((r for r in rows if r["partners"] == 20_000), rows[-1])
     dask = dask_row(main_row)
+    _, _, sens_out = measure([sys.executable, "-c", SENSITIVITY, str(main_row["folder"]),
+                              str(min(10_000, main_row["partners"])), AS_OF,
+                              str(max(3, len(str(main_row["partners"]))))])
+    sens_s, sens_variants, sens_partners = sens_out.strip().splitlines()[-1].split()
+    sens_s = float(sens_s)
 
     ratio = main_row["seconds"] / main_row["floor"]
     per_partner_ms = api["recommend"] / args.recommend_partners * 1000
@@ -208,6 +228,9 @@ the same files): **{ratio:.0f}x** | ≤ 10x the floor; peak ≤ 3 GB | \
 | `recommend`, all areas, {args.recommend_partners} partners of the sample | {api['recommend']:.1f} s \
 ({per_partner_ms:.0f} ms per partner: about {thousand:.0f} s for 1,000) | – | 1,000 partners ≤ 30 s \
 | {verdict(thousand <= 30)} (estimated from {args.recommend_partners}) |
+| threshold sensitivity: {sens_variants} variants (the bar x Modern Work's Enterprise CPOR usage-growth full marks, \
+40 x 25 values), {int(sens_partners):,} partners, data read before the timing | {sens_s:.1f} s | – | under 60 s \
+| {verdict(sens_s < 60)} |
 | `pcs score --scheduler` on a Dask `LocalCluster` (2 workers), {main_row['partners']:,} partners | \
 {dask['seconds']:.1f} s | local run: {main_row['seconds']:.1f} s | the same output files as the local run | \
 {"met: byte-identical" if dask['same'] else "NOT met: the files differ"} |
