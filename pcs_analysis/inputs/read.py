@@ -268,8 +268,8 @@ def _cross_file_keys(table: pl.DataFrame, schema: TableSchema, files: list[Path]
               .filter(pl.col("len") > 1)["partner_id"])
     if shared.is_empty():
         return []
-    rows = table.filter(pl.col("partner_id").is_in(shared.implode()))
-    dupes = _keyed(rows.select(ROW, "__file", *key), schema).filter(pl.struct(key).is_duplicated())
+    candidates = table.filter(pl.col("partner_id").is_in(shared.implode()))
+    dupes = _keyed(candidates.select(ROW, "__file", *key), schema).filter(pl.struct(key).is_duplicated())
     return [Problem(str(files[number]), ", ".join(key), tuple(sorted(rows)),
                     "duplicated key: these rows repeat the same " + ", ".join(key) + " as rows of another "
                     "file of the folder", "row")
