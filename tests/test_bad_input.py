@@ -27,12 +27,12 @@ AS_OF = ["--as-of", "2026-11-21"]
 RUNNER = CliRunner()
 
 
-def _tiny(folder: Path) -> None:
+def _tiny(folder: Path, partners: tuple[str, ...] = ("P005",)) -> None:
     """One sample partner's tables (fast to score with every command)."""
     folder.mkdir()
     for table in ("usage", "certifications", "partners"):
         frame = pl.read_csv(SAMPLE_DIR / f"{table}.csv", infer_schema_length=0)
-        frame.filter(pl.col("partner_id") == "P005").write_csv(folder / f"{table}.csv")
+        frame.filter(pl.col("partner_id").is_in(partners)).write_csv(folder / f"{table}.csv")
 
 
 def _lines(folder: Path, table: str) -> list[str]:
@@ -194,6 +194,18 @@ def test_every_command_refuses_a_bad_canonical_input_cleanly(tmp_path, mutation)
             continue  # the slow commands on valid data are covered by their own tests
         _check(tmp_path, command(data, tmp_path / f"out-{name}"), tmp_path / f"out-{name}",
                must_fail=mutation not in VALID)
+    # Scored in chunks (one per partner), the same input gives the same exit and message as one pass.
+    two = tmp_path / "two"
+    _tiny(two, ("P005", "P006"))
+    CANONICAL[mutation](two)
+    outputs = []
+    for label, chunking in (("once", []), ("chunks", ["--chunk-rows", "1"])):
+        out = tmp_path / f"out-score-{label}"
+        _check(tmp_path, ["score", str(two), *AS_OF, "--out", str(out), "-q", *chunking], out,
+               must_fail=mutation not in VALID)
+        again = _run(["score", str(two), *AS_OF, "--out", str(out), "-q", *chunking])
+        outputs.append((again.exit_code, again.output.replace(str(out), "OUT"), sorted(p.name for p in out.iterdir())))
+    assert outputs[0] == outputs[1]
     if mutation not in VALID:  # bulk reports: refused before a run folder or a lock is made
         out = tmp_path / "run"
         _check(tmp_path, ["reports", str(data), *AS_OF, "--out", str(out), "--partners", "P005"], out,
