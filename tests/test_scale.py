@@ -79,6 +79,18 @@ def test_a_partitioned_parquet_folder_scores_like_the_csv_folder(tmp_path, at_on
     assert read_data(folder).usage.collect().height == read_data(SAMPLE_DIR).usage.collect().height
 
 
+def test_a_chunk_opens_only_the_files_holding_its_partners(tmp_path):
+    folder = _partitioned(tmp_path, parts=5)
+    ranges, _ = plan_chunks(folder, 4_000)
+    files = sorted(p.name for p in (folder / "usage").iterdir())
+    assert all(r.usage_files and set(r.usage_files) < set(files) for r in ranges)
+    assert sorted({f for r in ranges for f in r.usage_files}) == files
+    for r in ranges:  # a file it skips holds none of its partners
+        for name in set(files) - set(r.usage_files):
+            ids = pl.read_parquet(folder / "usage" / name)["partner_id"]
+            assert not ids.is_between(r.first, r.last).any()
+
+
 def test_a_range_of_partners_reads_only_their_rows(tmp_path):
     folder = _partitioned(tmp_path)
     data = read_data(folder, partners=PartnerRange("P010", "P019"))

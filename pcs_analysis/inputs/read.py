@@ -109,11 +109,14 @@ ROW = "__row"
 @dataclass(frozen=True)
 class PartnerRange:
     """The partners whose ids (trimmed) lie between `first` and `last`, both included; `blank`
-    also keeps the rows without a partner id (so that one range reports them)."""
+    also keeps the rows without a partner id (so that one range reports them). `usage_files`:
+    when the usage table is a folder of files, the names of the only files that hold these
+    partners (None: every file is read and filtered)."""
 
     first: str
     last: str
     blank: bool = False
+    usage_files: tuple[str, ...] | None = None
 
     def expr(self) -> pl.Expr:
         pid = pl.col("partner_id").cast(pl.String).str.strip_chars()
@@ -247,6 +250,10 @@ def _read_dataset(folder: Path, schema: TableSchema, vocabularies: Mapping[str, 
     files = dataset_files(folder)
     if not files:
         return None, [Problem(str(folder), None, (), "the folder holds no .parquet files")]
+    if schema is USAGE and partners is not None and partners.usage_files is not None:
+        files = [f for f in files if f.name in partners.usage_files]
+        if not files:
+            return _empty(schema), []
     frames, problems = [], []
     for number, path in enumerate(files):
         typed, found = _read_file(path, schema, vocabularies, partners)

@@ -152,7 +152,7 @@ def plan_chunks(data_dir: Path, rows_per_chunk: int) -> tuple[list[PartnerRange 
     partner id, so that they are reported. A table that cannot be scanned here gives one chunk
     of everything (reading it then reports what is wrong)."""
     try:
-        ids = _partner_rows(data_dir)
+        ids, spans = _partner_rows(data_dir)
     except Exception:  # an unreadable or malformed file: the reader of the one chunk names it
         return [None], 0
     if ids.height == 0:
@@ -160,25 +160,48 @@ def plan_chunks(data_dir: Path, rows_per_chunk: int) -> tuple[list[PartnerRange 
     chunk = (ids["rows"].cum_sum() - ids["rows"]) // max(1, rows_per_chunk)
     bounds = ids.with_columns(chunk.alias("chunk")).group_by("chunk", maintain_order=True).agg(
         pl.col("partner_id").first().alias("first"), pl.col("partner_id").last().alias("last"))
-    ranges = [PartnerRange(first, last, blank=number == 0)
+    ranges = [PartnerRange(first, last, blank=number == 0, usage_files=_files_of(spans, first, last, number == 0))
               for number, (first, last) in enumerate(bounds.select("first", "last").iter_rows())]
     return (ranges if len(ranges) > 1 else [None]), ids.height
 
 
-def _partner_rows(data_dir: Path) -> pl.DataFrame:
-    """Every partner id (trimmed) of every table, sorted, with its number of usage rows."""
-    frames = []
+#: Per file of a partitioned usage folder: its name, its first and last partner id (None, None
+#: when it holds none), and whether it has rows without a partner id (the first chunk reads those
+#: files and every file without ids, so that they are reported and validated).
+Span = tuple[str, str | None, str | None, bool]
+
+
+def _files_of(spans: list[Span] | None, first: str, last: str, is_first: bool) -> tuple[str, ...] | None:
+    """The files of a partitioned usage folder that hold partners of first..last (the first chunk
+    also those with rows without a partner id, or without any)."""
+    if spans is None:
+        return None
+    return tuple(name for name, low, high, blank in spans
+                 if (is_first and (blank or low is None)) or (low is not None and low <= last and high >= first))
+
+
+def _partner_rows(data_dir: Path) -> tuple[pl.DataFrame, list[Span] | None]:
+    """Every partner id (trimmed) of every table, sorted, with its number of usage rows; and the
+    span of partner ids of each file when the usage table is a folder of files."""
+    frames, spans = [], None
     for schema in TABLES:
         sources = _sources(data_dir, schema.name)
+        if schema.name == "usage" and (data_dir / "usage").is_dir():
+            spans = []
         for path in sources:
             scan = (pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy") if path.suffix == ".csv"
                     else pl.scan_parquet(path))
             pid = pl.col("partner_id").cast(pl.String).str.strip_chars()
             rows = pl.len() if schema.name == "usage" else pl.lit(0, pl.UInt32)
-            frames.append(scan.select(pid).filter(pid.is_not_null() & (pid != ""))
-                          .group_by("partner_id").agg(rows.cast(pl.Int64).alias("rows")))
+            counted = (scan.select(pid).group_by("partner_id").agg(rows.cast(pl.Int64).alias("rows"))
+                       .collect(engine="streaming"))
+            named = pl.col("partner_id").is_not_null() & (pl.col("partner_id") != "")
+            if schema.name == "usage" and spans is not None:
+                ids = counted.filter(named)["partner_id"]
+                spans.append((path.name, ids.min(), ids.max(), counted.height > ids.len()))
+            frames.append(counted.filter(named))
     table = pl.concat(frames).group_by("partner_id").agg(pl.col("rows").sum())
-    return table.collect(engine="streaming").sort("partner_id")
+    return table.sort("partner_id"), spans
 
 
 def _sources(data_dir: Path, name: str) -> list[Path]:
