@@ -9,11 +9,12 @@ import shutil
 import polars as pl
 import pytest
 
-from pcs_analysis.analysis.folders import score_folder
+from pcs_analysis import load_rules, score
 from pcs_analysis.config import SAMPLE_DIR
 from pcs_analysis.errors import DataValidationError, PcsError
 from pcs_analysis.inputs.read import PartnerRange, read_data
 from pcs_analysis.inputs.sample import generate_sample, write_sample_dataset
+from pcs_analysis.inputs.unread import unread_inputs
 from pcs_analysis.output import write_csvs
 from pcs_analysis.reporting.scores import plan_chunks, score_portfolio
 
@@ -25,7 +26,8 @@ FILES = ("scores", "summary", "options", "unread_inputs")
 def at_once(tmp_path_factory):
     """The four files as scoring every partner in one pass writes them."""
     out = tmp_path_factory.mktemp("at_once")
-    result, unread, _ = score_folder(SAMPLE_DIR, as_of=AS_OF)
+    data = read_data(SAMPLE_DIR)
+    result, unread = score(data, as_of=AS_OF), unread_inputs(data, load_rules())
     write_csvs(out, {"scores": result.scores, "summary": result.summary, "options": result.options,
                      "unread_inputs": unread})
     return {name: (out / f"{name}.csv").read_bytes() for name in FILES}

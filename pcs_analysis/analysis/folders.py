@@ -10,23 +10,10 @@ import polars as pl
 from pcs_analysis.analysis.explanation import Explanation, explain
 from pcs_analysis.analysis.recommendations import recommend
 from pcs_analysis.analysis.status import History, Qualification, history, qualification
-from pcs_analysis.engine.scoring import ScoreResult, score
 from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData, read_data
 from pcs_analysis.inputs.unread import describe_unread, month_warnings, unread_inputs
 from pcs_analysis.rules import Rulebook, load_rules
-
-
-def score_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_version: str | None = None,
-                 lag: bool = True, areas: list[str] | None = None,
-                 strict: bool = False) -> tuple[ScoreResult, pl.DataFrame, list[str]]:
-    """Read, validate and score a data folder (what `pcs score` does, without writing), with the
-    inputs no rule reads (`unread_inputs`; `strict` makes any of them an error) and warnings about
-    the data month shown (`month_warnings`)."""
-    data, rules = load_folder(data_dir, rules_version=rules_version)
-    unread = checked_unread(data, rules, strict=strict, where=data_dir)
-    return score(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None), unread, month_warnings(
-        data, rules, as_of, lag=lag)
 
 
 def explain_folder(data_dir: str | Path, partner_id: str, *, as_of: dt.date | str,

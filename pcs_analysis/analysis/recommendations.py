@@ -42,7 +42,7 @@ from pcs_analysis.analysis.whatif import (
     apply_to_tables,
 )
 from pcs_analysis.engine.scoring import score
-from pcs_analysis.inputs.prepare import product_expr
+from pcs_analysis.inputs.prepare import name_columns
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
@@ -164,9 +164,8 @@ def apply_candidate(data: PartnerData, candidate: Candidate, *, as_of: dt.date |
 def _prepared(data: PartnerData, rules: Rulebook) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The partner rows with matching keys; a row without a product takes its workload's, as the
     engine reads it (so candidates select the same rows the engine scores)."""
-    usage = data.usage.collect().with_columns(
-        rules.workload_key_expr(pl.col("workload")).alias("workload_key"),
-        product_expr(rules).alias("product"))
+    workload_key, product = name_columns(data.usage, rules)
+    usage = data.usage.collect().with_columns(workload_key.alias("workload_key"), product.alias("product"))
     certs = data.certifications.collect().with_columns(
         rules.certification_key_expr(pl.col("certification")).alias("certification_key"))
     return usage, certs

@@ -112,7 +112,7 @@ def score(
     area_names = list(areas) if areas is not None else list(rules.areas)
     partners = data.partner_id_frame()
     option_frames, classifications, contributions = [], {}, {}
-    prepared = prepare_usage(data, rules).collect() if len(area_names) > 1 else None
+    prepared = prepare_usage(data, rules).collect()
     contexts = {name: build_context(data, rules, rules.area(name), points_in_time, prepared=prepared)
                 for name in area_names}
     # Every area's contribution rows in one pass of the engine (its threads share the work).

@@ -15,26 +15,15 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
 
     Adds `workload_key` (normalised, aliases resolved), `month_index`, `assoc_month` (month index
     of `associated_on`, null when unknown) and `paid`/`active` (nulls read as 0); a row without a
-    `product` gets its workload's (`product_expr`).
+    `product` gets its workload's (`name_columns`).
     """
-    # The key and product family of each distinct workload name are computed once, not once per
-    # row: the name normalisation is string work, and a portfolio has few names.
-    names = data.usage.select(pl.col("workload").unique()).collect()["workload"].drop_nulls().to_list()
-    keys = dict(zip(names, pl.select(rules.workload_key_expr(pl.Series(names, dtype=pl.String)))
-                    .to_series().to_list(), strict=True)) if names else {}
-    families = dict(rules.workload_products)
-    inferred = {name: families.get(key) for name, key in keys.items()}
-    workload = pl.col("workload").cast(pl.String)
-    given = pl.col("product").cast(pl.String)
-    product = pl.when(given.is_null() | (given.str.strip_chars() == "")).then(
-        workload.replace_strict(inferred, default=None, return_dtype=pl.String)).otherwise(given)
+    workload_key, product = name_columns(data.usage, rules)
     # Categorical keys: cheaper to hash, join and hold than strings (outputs cast back).
     return data.usage.select(
         pl.col("partner_id").cast(pl.Categorical),
         pl.col("tenant_id").cast(pl.Categorical),
         pl.col("workload").cast(pl.Categorical),
-        workload.replace_strict(keys, default=None, return_dtype=pl.String).cast(pl.Categorical)
-        .alias("workload_key"),
+        workload_key.cast(pl.Categorical).alias("workload_key"),
         pl.col("association").cast(pl.Categorical),
         month_index_expr(pl.col("month")).alias("month_index"),
         month_index_expr(pl.col("associated_on")).alias("assoc_month"),
@@ -48,10 +37,21 @@ def prepare_usage(data: PartnerData, rules: Rulebook) -> pl.LazyFrame:
     )
 
 
-def product_expr(rules: Rulebook) -> pl.Expr:
-    """A row's product family: its `product`, else the one its workload has in the rulebook (the
-    Azure catalog and the areas' tagged lists); null when neither knows it."""
-    key = rules.workload_key_expr(pl.col("workload"))
-    inferred = key.replace_strict(dict(rules.workload_products), default=None, return_dtype=pl.String)
+def name_columns(usage: pl.LazyFrame, rules: Rulebook) -> tuple[pl.Expr, pl.Expr]:
+    """A usage table's workload key (case, spacing and aliases resolved) and product family (its
+    `product`, else the one its workload has in the rulebook: the Azure catalog and the areas'
+    tagged lists; null when neither knows it), as string expressions over its rows.
+
+    Each distinct workload name is keyed once, not once per row: the name normalisation is
+    string work, and a table has few names and many rows.
+    """
+    names = usage.select(pl.col("workload").unique()).collect()["workload"].drop_nulls().to_list()
+    keys = dict(zip(names, pl.select(rules.workload_key_expr(pl.Series(names, dtype=pl.String)))
+                    .to_series().to_list(), strict=True)) if names else {}
+    families = dict(rules.workload_products)
+    inferred = {name: families.get(key) for name, key in keys.items()}
+    workload = pl.col("workload").cast(pl.String)
     given = pl.col("product").cast(pl.String)
-    return pl.when(given.is_null() | (given.str.strip_chars() == "")).then(inferred).otherwise(given)
+    product = pl.when(given.is_null() | (given.str.strip_chars() == "")).then(
+        workload.replace_strict(inferred, default=None, return_dtype=pl.String)).otherwise(given)
+    return workload.replace_strict(keys, default=None, return_dtype=pl.String), product
