@@ -473,17 +473,21 @@ def import_partner_center_cmd(
                                                 "OfficeUsage, AzureUsage, DynamicsUsage, CustomersAndTenants "
                                                 "and TrainingCompletions *.csv.")],
         out_dir: Annotated[Path, typer.Argument(help="Canonical data folder to write (outside SRC_DIR); its "
-                                                "usage, certifications, partners and enrollments .csv are "
-                                                "replaced, other files kept.")],
+                                                "usage and certifications .csv are replaced, the enrollments "
+                                                "and partners you typed are kept (new partners added), other "
+                                                "files kept.")],
         rules: Rules = None) -> None:
     """Convert Partner Center Insights downloads into a canonical data folder for `pcs score`."""
-    from pcs_analysis.inputs.partner_center import check_import_target, import_partner_center
+    from pcs_analysis.inputs.partner_center import check_import_target, import_partner_center, write_import
     from pcs_analysis.rules import load_rules
 
     check_import_target(src_dir, out_dir)
-    tables, report = import_partner_center(src_dir, rules=load_rules(rules))
-    tables.write(out_dir)
+    rulebook = load_rules(rules)
+    tables, report = import_partner_center(src_dir, rules=rulebook)
+    kept = write_import(tables, out_dir, rules=rulebook)
     typer.echo(report.describe())
+    for note in kept:
+        typer.echo(f"  {note}")
     typer.echo(f"wrote {tables.usage.height} usage rows and {tables.certifications.height} certification rows "
                f"to {out_dir}")
 

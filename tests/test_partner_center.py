@@ -181,3 +181,41 @@ def test_an_unknown_certification_title_is_reported_by_the_import(tmp_path):
     assert report.unknown_certifications.rows() == [("Microsoft 365 Certified: Teams Adminstrator Associate", 1)]
     assert "unknown certification 'Microsoft 365 Certified: Teams Adminstrator Associate' (1 rows)" in report.describe()
     assert "Microsoft 365 Certified: Fundamentals" in tables.certifications["certification"].to_list()
+
+
+def test_a_reimport_keeps_the_enrollments_and_partner_overrides_the_user_typed(tmp_path):
+    from tests.test_cli import run
+    out = tmp_path / "canonical"
+    first = run("import", "partner-center", FIXTURES, out)
+    assert "enrollments.csv written with no rows" in first.stdout
+    typed = ("partner_id,area,enrolled_on,anniversary_on\n"
+             f"{PARTNER},modern_work,2025-03-01,2026-03-01\n")
+    (out / "enrollments.csv").write_text(typed)
+    partners = pl.read_csv(out / "partners.csv", infer_schema=False)
+    mine = (partners.filter(pl.col("partner_id") == PARTNER)
+            .with_columns(pl.lit("Typed name").alias("partner_name"), pl.lit("smb").alias("track_modern_work")))
+    mine.write_csv(out / "partners.csv")   # the other partner is missing: the import adds it back
+
+    again = run("import", "partner-center", FIXTURES, out)
+
+    assert (out / "enrollments.csv").read_text() == typed
+    assert "kept enrollments.csv as it was (1 rows)" in again.stdout
+    merged = pl.read_csv(out / "partners.csv", infer_schema=False)
+    assert merged.columns == ["partner_id", "partner_name", "track_modern_work"]
+    assert merged.rows() == [(PARTNER, "Typed name", "smb"), ("7788990", partners.filter(
+        pl.col("partner_id") == "7788990")["partner_name"][0], None)]
+    assert "added 1 partner(s)" in again.stdout
+    run("score", out, "--as-of", "2026-11-21", "--out", tmp_path / "scores", "-q")
+
+
+def test_a_reimport_refuses_a_broken_typed_table_and_writes_nothing(tmp_path):
+    from tests.test_cli import run
+    out = tmp_path / "canonical"
+    run("import", "partner-center", FIXTURES, out)
+    usage_before = (out / "usage.csv").read_bytes()
+    (out / "usage.csv").write_text("stale")
+    (out / "enrollments.csv").write_text("partner_id,area,enrolled_on,anniversary_on\nP1,modern_wrk,2025-01-01,x\n")
+    proc = run("import", "partner-center", FIXTURES, out, check=False)
+    assert proc.returncode == 2
+    assert "enrollments.csv" in proc.stderr and "area" in proc.stderr
+    assert (out / "usage.csv").read_text() == "stale" and usage_before

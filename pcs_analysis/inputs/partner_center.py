@@ -28,7 +28,7 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ import polars as pl
 
 from pcs_analysis.errors import DataValidationError, PcsError, Problem
 from pcs_analysis.inputs.csvfiles import read_csv_text, shorten
-from pcs_analysis.inputs.read import CanonicalTables, validate_frame
+from pcs_analysis.inputs.read import CanonicalTables, read_table, table_path, validate_frame
 from pcs_analysis.inputs.schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, USAGE
 from pcs_analysis.inputs.unread import is_read_expr, unknown_certification_rows
 from pcs_analysis.names import name_key_expr
@@ -270,6 +270,75 @@ def import_partner_center(src_dir: str | Path, *,
         people_merged_by_email=merged, notes=tuple(got.notes), unknown_certifications=unknown,
     )
     return tables, report
+
+
+def write_import(tables: CanonicalTables, out_dir: str | Path, *, rules: Rulebook | None = None) -> tuple[str, ...]:
+    """Write an import into a canonical data folder, keeping what the user typed there.
+
+    `usage.csv` and `certifications.csv` are replaced. Partner Center downloads hold no
+    enrollments, so an enrollments table already in the folder is kept as it is (an empty
+    `enrollments.csv` is written only where there is none). A partners table already there keeps
+    its rows, names and track overrides; partners of the downloads it lacks are added, and an
+    empty name is filled from the downloads. Returns one sentence per table kept or merged.
+
+    Raises
+    ------
+    DataValidationError
+        A kept table that is not valid (nothing is written).
+    """
+    out = Path(out_dir)
+    rules = rules or load_rules()
+    names: list[str] = ["usage", "certifications"]
+    notes: list[str] = []
+    enrollments = table_path(out, ENROLLMENTS) if out.is_dir() else None
+    if enrollments is None:
+        names.append("enrollments")
+        notes.append("enrollments.csv written with no rows: Partner Center downloads hold no enrollments; type "
+                     "them in (see the README) and a later import keeps them")
+    else:
+        kept = read_table(out, ENROLLMENTS, rules=rules)
+        rows = 0 if kept is None else kept.height
+        notes.append(f"kept {enrollments.name} as it was ({rows} rows): the downloads hold no enrollments")
+    partners = table_path(out, PARTNERS) if out.is_dir() else None
+    if partners is None:
+        names.append("partners")
+    else:
+        existing = read_table(out, PARTNERS, rules=rules)
+        merged, added, filled = merge_partners(existing, tables.partners)
+        if added or filled:
+            names.append("partners")
+            tables = replace(tables, partners=merged)
+        notes.append(f"kept the {existing.height if existing is not None else 0} partner rows of {partners.name} "
+                     f"with their names and track overrides; added {added} partner(s) of the downloads, filled "
+                     f"{filled} empty name(s)")
+    tables.write(out, names=tuple(names))
+    return tuple(notes)
+
+
+def merge_partners(existing: pl.DataFrame | None, imported: pl.DataFrame) -> tuple[pl.DataFrame, int, int]:
+    """The partners table a user has, with the partners of an import it lacks added (after its
+    own rows) and its empty names filled from the import; also the counts added and filled.
+
+    Examples
+    --------
+    >>> mine = pl.DataFrame({"partner_id": ["1", "2"], "partner_name": ["Mine", None],
+    ...                      "track_modern_work": ["smb", None]})
+    >>> new = pl.DataFrame({"partner_id": ["2", "3"], "partner_name": ["Two", "Three"]})
+    >>> merged, added, filled = merge_partners(mine, new)
+    >>> merged.rows(), added, filled
+    ([('1', 'Mine', 'smb'), ('2', 'Two', None), ('3', 'Three', None)], 1, 1)
+    """
+    if existing is None:
+        return imported, imported.height, 0
+    names = imported.select("partner_id", pl.col("partner_name").alias("__imported"))
+    joined = existing.join(names, on="partner_id", how="left", maintain_order="left")
+    empty = pl.col("partner_name").fill_null("") == ""
+    filled = joined.filter(empty & pl.col("__imported").is_not_null()).height
+    kept = joined.with_columns(pl.when(empty).then(pl.col("__imported")).otherwise(pl.col("partner_name"))
+                               .alias("partner_name")).drop("__imported")
+    new = imported.join(existing.select("partner_id"), on="partner_id", how="anti").sort("partner_id")
+    merged = pl.concat([kept, new.select("partner_id", "partner_name")], how="diagonal_relaxed")
+    return merged, new.height, filled
 
 
 def check_import_target(src: str | Path, out: str | Path) -> None:

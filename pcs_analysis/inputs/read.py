@@ -86,17 +86,19 @@ class CanonicalTables:
         return PartnerData(usage=self.usage.lazy(), certifications=self.certifications.lazy(),
                            enrollments=self.enrollments.lazy(), partners=self.partners.lazy(), source=source)
 
-    def write(self, folder: str | Path) -> Path:
-        """Write the tables as a canonical data folder: `<table>.csv` for the four tables, all or
-        none, replacing those files only (other files in the folder are left as they are). A
-        folder holding a table as Parquet is refused: it would then hold the table twice."""
+    def write(self, folder: str | Path, *,
+              names: tuple[str, ...] = ("usage", "certifications", "partners", "enrollments")) -> Path:
+        """Write the tables `names` as a canonical data folder: `<table>.csv` each, all or none,
+        replacing those files only (other files in the folder are left as they are). A folder
+        holding one of them as Parquet is refused: it would then hold the table twice."""
         from pcs_analysis.output import check_output_folder, write_csvs
 
         folder = check_output_folder(folder)
-        names = ("usage", "certifications", "partners", "enrollments")
-        clashing = [folder / f"{n}.parquet" for n in names if (folder / f"{n}.parquet").exists()]
+        clashing = [folder / f"{n}{suffix}" for n in names for suffix in (".parquet", "")
+                    if (folder / f"{n}{suffix}").exists()]
         if clashing:
-            raise PcsError(f"{clashing[0]}: the folder already holds this table as Parquet; writing "
+            kind = "a folder of Parquet files" if clashing[0].is_dir() else "Parquet"
+            raise PcsError(f"{clashing[0]}: the folder already holds this table as {kind}; writing "
                            f"{clashing[0].stem}.csv beside it would make the folder ambiguous: remove it or "
                            "choose another folder")
         return write_csvs(folder, {n: getattr(self, n) for n in names})
@@ -177,6 +179,26 @@ def read_data(folder: str | Path, *, rules: Rulebook | None = None,
         partners=frames.get("partners", _empty(PARTNERS)).lazy(),
         source=str(folder),
     )
+
+
+def read_table(folder: str | Path, schema: TableSchema, *, rules: Rulebook | None = None) -> pl.DataFrame | None:
+    """One canonical table of a data folder, validated (None when the folder has none).
+
+    Raises
+    ------
+    DataValidationError
+        Every problem of the table's file(s): the file, the column, the rows.
+    """
+    frame, problems = _read_table(Path(folder), schema, _vocabularies(rules or load_rules()))
+    if problems:
+        raise DataValidationError(problems)
+    return frame
+
+
+def table_path(folder: str | Path, schema: TableSchema) -> Path | None:
+    """The file (or folder of Parquet files) holding a table in a data folder, if any."""
+    candidates = [Path(folder) / f"{schema.name}.{ext}" for ext in ("csv", "parquet")] + [Path(folder) / schema.name]
+    return next((p for p in candidates if p.is_file() or p.is_symlink() or p.is_dir()), None)
 
 
 def validate_frame(frame: pl.DataFrame, schema: TableSchema, *, file: str = "<frame>",
