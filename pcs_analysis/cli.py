@@ -316,9 +316,11 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
                                                             "(repeatable).")] = None,
              default_lead: Annotated[int, typer.Option("--default-lead", help="Days of preparation of a "
                                                        "certification not listed with --lead.")] = DEFAULT_LEAD_DAYS,
-             target: Annotated[str | None, typer.Option("--target", help="The day to qualify on (default: the "
-                                                        "end of the renewal window when enrolled, else the "
-                                                        "end of the month).")] = None,
+             target: Annotated[str | None, typer.Option("--target", help="The day to qualify on (default: when "
+                                                        "enrolled, the end of the renewal window; else the last "
+                                                        "day of the month in which a certification started on "
+                                                        "--as-of first counts: --as-of + --default-lead + the "
+                                                        "rulebook's skilling lag).")] = None,
              hires: Annotated[int, typer.Option("--hires", min=0, help="New hires the plan may use.")] = 0,
              hire_cost: Annotated[float, typer.Option("--hire-cost", help="Cost of one new hire.")] = 0.0,
              forecast_others: Annotated[bool, typer.Option("--forecast-others", help="Take the other metrics "
@@ -339,10 +341,18 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
                                hire_cost=hire_cost,
                                others="forecast" if forecast_others else "as_is", seed=seed, rules=rulebook)
     write_csvs(out, {"plan": plan.plan, "plan_areas": plan.areas, "renewals": plan.renewals})
-    typer.echo(f"{plan.status}" + (f": {plan.reason}" if plan.reason else f", cost {plan.cost:g}"))
+    for warning in plan.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(f"plan for {plan.target}: {plan.status}" + (f": {plan.reason}" if plan.reason
+                                                          else f", cost {plan.cost:g}"))
     for r in plan.plan.iter_rows(named=True):
+        late = (f"  LATE: {(_date(as_of) - r['start_by']).days} day(s) past its start day" if r["is_late"] else "")
         typer.echo(f"   {r['person_id']}: {r['certification']} (cost {r['cost']:g}), earn by {r['earn_by']}, "
-                   f"start by {r['start_by']}")
+                   f"start by {r['start_by']}{late}")
+    if plan.late_steps.height:
+        typer.echo(f"warning: {plan.late_steps.height} of {plan.plan.height} certification(s) should have been "
+                   f"started before {as_of} to be ready by {plan.target}: start now and shorten the preparation, "
+                   "or choose a later --target", err=True)
     for r in plan.renewals.iter_rows(named=True):
         typer.echo(f"   renew: {r['person_id']}: {r['certification']} stops counting on {r['stops_counting_on']}")
     if "total_rescored" in plan.areas.columns:

@@ -194,7 +194,7 @@ def test_tracks_plan_and_forecast_commands(tmp_path):
     assert "modern_work / smb: 67.3 points now; qualifies after 1 step(s)" in proc.stdout
     proc = run("plan", SAMPLE_DIR, "P005", "--as-of", "2026-11-01", "--area", "modern_work", "--target", "2026-11-30",
                "--default-lead", "5", "--out", tmp_path / "p")
-    assert proc.stdout.startswith("optimal, cost 1") and (tmp_path / "p" / "renewals.csv").exists()
+    assert proc.stdout.startswith("plan for 2026-11-30: optimal, cost 1") and (tmp_path / "p" / "renewals.csv").exists()
     proc = run("forecast", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--area", "modern_work", "--paths", "500",
                "--seed", "2", "--rate", "attrition=0", "--out", tmp_path / "f")
     months = pl.read_csv(tmp_path / "f" / "forecast_months.csv")
@@ -234,3 +234,26 @@ def test_a_usage_file_without_the_product_column_scores_the_same(tmp_path):
     run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "with", "-q")
     run("score", data, "--as-of", "2026-11-21", "--out", tmp_path / "without", "-q")
     assert (tmp_path / "with" / "scores.csv").read_text() == (tmp_path / "without" / "scores.csv").read_text()
+
+
+def test_plan_says_when_the_target_days_data_month_is_missing(tmp_path):
+    """As of 2026-11-10 the default target is 2026-12-31 (+30 days of lead, +10 of skilling lag:
+    2026-12-20, the end of its month), which shows the data month 2026-11 the sample lacks."""
+    proc = run("plan", SAMPLE_DIR, "P011", "--as-of", "2026-11-10", "--area", "modern_work", "--out", tmp_path)
+    assert "plan for 2026-12-31: infeasible" in proc.stdout
+    assert "which no certification changes" not in proc.stdout
+    assert "The cause is in the data" in proc.stdout and "data month 2026-11, which has no usage rows" in proc.stdout
+    assert "warning: on 2026-12-31 Partner Center shows the data month 2026-11" in proc.stderr
+    help_text = " ".join(run("plan", "--help").stdout.replace("│", " ").split())
+    assert "else the last day of the month in which a certification started on --as-of first counts" in help_text
+
+
+def test_plan_says_on_the_terminal_when_a_step_is_late(tmp_path):
+    proc = run("plan", SAMPLE_DIR, "P005", "--as-of", "2026-11-20", "--area", "modern_work", "--target",
+               "2026-11-30", "--out", tmp_path)
+    assert "start by 2026-10-21  LATE: 30 day(s) past its start day" in proc.stdout
+    assert "warning: 1 of 1 certification(s) should have been started before 2026-11-20" in proc.stderr
+    assert pl.read_csv(tmp_path / "plan.csv")["is_late"].to_list() == [True]
+    on_time = run("plan", SAMPLE_DIR, "P005", "--as-of", "2026-10-01", "--area", "modern_work", "--target",
+                  "2026-11-30", "--out", tmp_path / "b")
+    assert "LATE" not in on_time.stdout and "should have been started" not in on_time.stderr

@@ -90,9 +90,19 @@ def test_new_hires_and_start_dates():
 
 
 def test_infeasible_plans_say_why(sample_data):
-    plan = plan_certifications(sample_data, "P002", as_of=AS_OF, areas=["security"])
+    plan = plan_certifications(sample_data, "P002", as_of=AS_OF, areas=["security"], target="2026-11-30")
     assert plan.status == "infeasible" and "below the minimum on" in plan.reason
-    assert "which no certification changes" in plan.reason
+    assert "which no certification changes" in plan.reason and not plan.warnings
+
+
+def test_an_infeasible_plan_blames_a_missing_data_month_not_skilling(sample_data):
+    """The default target (2026-12-31) shows the data month 2026-11, which the sample lacks."""
+    plan = plan_certifications(sample_data, "P002", as_of=AS_OF, areas=["security"])
+    assert plan.target.isoformat() == "2026-12-31" and plan.status == "infeasible"
+    assert "which no certification changes" not in plan.reason
+    assert plan.warnings == ("on 2026-12-31 Partner Center shows the data month 2026-11, which has no usage rows "
+                             "(the usage data run from 2024-09 to 2026-10): every usage metric scores 0",)
+    assert plan.reason.endswith("The cause is in the data, not in skilling: " + plan.warnings[0])
 
 
 def test_a_new_hire_when_the_staff_is_too_small():
@@ -157,3 +167,14 @@ def test_a_plan_that_fails_its_own_check_is_a_defect_with_both_figures():
     with pytest.raises(typer.Exit) as stopped:
         _friendly(failing)()
     assert stopped.value.exit_code == 1
+
+
+def test_plan_areas_gives_the_planned_tracks_total_not_the_kept_tracks(sample_data):
+    """P011's Modern Work keeps Enterprise (53.0 points) over SMB (10.0): a plan for SMB reports
+    SMB's 10.0 as its total now, not Enterprise's 53.0."""
+    kept = score(sample_data, as_of=AS_OF, areas=["modern_work"]).summary.filter(pl.col("partner_id") == "P011")
+    assert kept.select("track", "total", "other_track", "other_track_total").row(0) == (
+        "enterprise", 53.0, "smb", 10.0)
+    plan = plan_certifications(sample_data, "P011", as_of=AS_OF, areas=["modern_work"], tracks={"modern_work": "smb"})
+    assert plan.areas.select("area", "track", "total_now", "is_qualified_now").rows() == [
+        ("modern_work", "smb", 10.0, False)]

@@ -43,6 +43,7 @@ from pcs_analysis.engine.points import follows_scores
 from pcs_analysis.engine.scoring import score
 from pcs_analysis.errors import DefectError, PcsError
 from pcs_analysis.inputs.read import PartnerData
+from pcs_analysis.inputs.unread import month_warnings
 from pcs_analysis.rules import Certification, Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.periods import parse_date
@@ -70,6 +71,9 @@ class CertificationPlan:
         "optimal", "already qualified" or "infeasible" (with `reason`).
     target
         The day the plan qualifies on.
+    warnings
+        What in the data weakens the plan: the data month shown on the target day (or the month a
+        year earlier it is compared with) has no usage rows.
     """
 
     plan: pl.DataFrame
@@ -79,6 +83,12 @@ class CertificationPlan:
     status: str
     reason: str = ""
     target: dt.date | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def late_steps(self) -> pl.DataFrame:
+        """The certifications whose latest start day has already passed (`is_late`)."""
+        return self.plan.filter(pl.col("is_late"))
 
 
 class PlanCheckError(DefectError):
@@ -100,8 +110,10 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
                         staff: Iterable[str] = (), new_hires: int = 0, hire_cost: float = 0.0,
                         others: str = "as_is", seed: int = 0, rules: Rulebook | None = None) -> CertificationPlan:
     """The minimum-cost certifications with which `partner_id` qualifies in every area of `areas`
-    on the `target` day (default: the end of the renewal's window for an enrolled partner, else
-    the end of the month of `as_of`).
+    on the `target` day. The default target: for a partner enrolled in one of the areas, the end
+    of the renewal's qualification window; otherwise the last day of the month in which a
+    certification started on `as_of` first counts (`as_of` + `default_lead_days` + the skilling
+    lag), e.g. 2026-11-10 with 30 days of lead and the 10-day lag gives 2026-12-31.
 
     The plan starts from the partner's state on the target day: the data month shown that day and
     the certifications that still count then (not the state on `as_of`). `others` takes the
@@ -141,6 +153,7 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     lead_by_key = {rules.certification_key(n): int(d) for n, d in (lead_days or {}).items()}
     if others not in ("as_is", "forecast"):
         raise PcsError(f"others must be 'as_is' or 'forecast', got {others!r}")
+    warnings = tuple(month_warnings(mine, rules, target_day))
     today = explain(mine, partner_id, as_of=day, rules=rules, areas=area_names)
     now = today.result
     # The state the plan must lift: the target day's (its data month, the certifications that
@@ -159,7 +172,7 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
         at_target.result.scores, mine, partner_id, rules, a, track, others, day, target_day, seed))
     problem = _Problem(rules, area_names, slots, people, holds, earnable, cost_by_key, default_cost,
                        {p: hire_cost for p in people if p.startswith("new-hire-")}, latest_earn, target_day,
-                       fixed_of)
+                       fixed_of, "; ".join(warnings))
     best, reasons = None, []
     for combo in itertools.product(*[candidates[a] for a in area_names]):
         chosen = dict(zip(area_names, combo, strict=True))
@@ -170,8 +183,11 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
             best = (chosen, solution)
     if best is None:
         chosen = {a: candidates[a][0] for a in area_names}
-        return _result(pl.DataFrame(), area_names, chosen, now, None, renewals, 0.0, "infeasible",
-                       " / ".join(dict.fromkeys(reasons)), target_day)
+        reason = " / ".join(dict.fromkeys(reasons))
+        if warnings:
+            reason += f". The cause is in the data, not in skilling: {'; '.join(warnings)}"
+        return _result(pl.DataFrame(), area_names, chosen, now, None, renewals, 0.0, "infeasible", reason,
+                       target_day, warnings)
     chosen, (pairs, cost, predicted) = best
     rows = []
     for person, cert_key in pairs:
@@ -188,7 +204,8 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     if others == "as_is":
         _check(verified, predicted, rules, target_day)
     status = "already qualified" if not rows else "optimal"
-    return _result(plan, area_names, chosen, now, (predicted, verified), renewals, cost, status, "", target_day)
+    return _result(plan, area_names, chosen, now, (predicted, verified), renewals, cost, status, "", target_day,
+                   warnings)
 
 
 def _candidate_tracks(summary: pl.DataFrame, rules: Rulebook, areas: list[str],
@@ -352,14 +369,17 @@ class _Problem:
     latest_earn: dt.date
     target: dt.date
     fixed_of: Any
+    #: Why the data cannot show the target day's metrics (a missing data month), or "".
+    data_gap: str = ""
 
     def attempt(self, chosen: dict[str, str]):
         """The cheapest plan on these tracks and "", or None and why there is none."""
         fixed = {a: self.fixed_of(a, chosen[a]) for a in self.areas}
         blocked = {a: f[1] for a, f in fixed.items() if f[1]}
         if blocked:
-            return None, "; ".join(f"{a} ({chosen[a]}): {', '.join(ms)} below the minimum on {self.target}, "
-                                   "which no certification changes" for a, ms in blocked.items())
+            cause = "" if self.data_gap else ", which no certification changes"
+            return None, "; ".join(f"{a} ({chosen[a]}): {', '.join(ms)} below the minimum on {self.target}"
+                                   f"{cause}" for a, ms in blocked.items())
         solution = _solve(self.rules, self.areas, chosen, self.slots, fixed, self.people, self.holds, self.earnable,
                           self.cost_by_key, self.default_cost, self.hire_costs)
         if solution is None:
@@ -509,10 +529,19 @@ def _verify(data: PartnerData, plan: pl.DataFrame, earned: dt.date, target: dt.d
                                 pl.col("is_qualified").alias("is_qualified_rescored"))
 
 
-def _result(plan, areas, chosen, now, checked, renewals, cost, status, reason, target) -> CertificationPlan:
-    before = now.summary.select("area", pl.col("total").alias("total_now"),
-                                pl.col("is_qualified").alias("is_qualified_now"))
-    table = pl.DataFrame({"area": areas, "track": [chosen[a] for a in areas]}).join(before, on="area", how="left")
+def _result(plan, areas, chosen, now, checked, renewals, cost, status, reason, target,
+            warnings=()) -> CertificationPlan:
+    # Today's total and qualification on the planned track (the kept one or the other one).
+    table = pl.DataFrame({"area": areas, "track": [chosen[a] for a in areas]}).join(
+        now.summary.select("area", pl.col("track").alias("kept"), "total", "is_qualified", "other_track",
+                           "other_track_total", "other_track_is_qualified"), on="area", how="left")
+    is_kept = pl.col("track") == pl.col("kept")
+    is_other = pl.col("track") == pl.col("other_track")
+    table = table.select(
+        "area", "track",
+        pl.when(is_kept).then("total").when(is_other).then("other_track_total").alias("total_now"),
+        pl.when(is_kept).then("is_qualified").when(is_other).then("other_track_is_qualified")
+        .alias("is_qualified_now"))
     if checked is not None:
         _, verified = checked
         table = table.join(verified, on="area", how="left")
@@ -521,4 +550,4 @@ def _result(plan, areas, chosen, now, checked, renewals, cost, status, reason, t
                                     "lead_days": pl.Int64, "earn_by": pl.Date, "start_by": pl.Date,
                                     "is_new_hire": pl.Boolean, "is_late": pl.Boolean})
     return CertificationPlan(plan=plan, areas=table, renewals=renewals, cost=cost, status=status, reason=reason,
-                             target=target)
+                             target=target, warnings=tuple(warnings))
