@@ -64,8 +64,11 @@ screenshots: setup browser
 notebook-outputs: setup
 	$(BIN)/python -m tests.notebook_outputs --write
 
+# JupyterLab on the notebooks; as root (containers, cloud notebooks) with --allow-root, which
+# Jupyter otherwise refuses. LAB_ARGS passes more options (e.g. LAB_ARGS=--no-browser).
+LAB_ARGS ?=
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) $(LAB_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis reports/demo bench/data bench/out

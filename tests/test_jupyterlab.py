@@ -55,3 +55,28 @@ def test_a_notebook_runs_in_jupyterlab_with_its_charts_and_controls(lab, browser
     severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"
               and "favicon" not in e["message"] and "beforeunload" not in e["message"]]
     assert severe == [], severe
+
+
+def test_make_lab_starts_jupyterlab_also_as_root():
+    """`make lab` as a container runs it (root): Jupyter refuses root without --allow-root."""
+    import os
+    import secrets
+    import signal
+    import subprocess
+
+    from tests.browser import _answers, _free_port, wait
+
+    root = Path(__file__).resolve().parents[1]
+    port, token = _free_port(), secrets.token_hex(16)
+    args = (f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --IdentityProvider.token={token} "
+            "--LabApp.news_url= --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
+    process = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=root, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        wait(lambda: _answers(f"http://127.0.0.1:{port}/api/status?token={token}", process), 90, "make lab")
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)

@@ -3,6 +3,8 @@ parameters validated by the package."""
 
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import papermill
@@ -11,7 +13,8 @@ import pytest
 from pcs_analysis import PcsError
 from pcs_analysis.reporting.notebook import PARAMETERS, check_given, checked
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
 
 def code_cells(path):
@@ -64,7 +67,9 @@ def test_parameters_are_validated():
     with pytest.raises(PcsError, match="'as_of' is not a date"):
         checked("partner_report", {**good, "as_of": "21/11/2026"})
     with pytest.raises(PcsError, match="'partner_id' must be str"):
-        checked("partner_report", {**good, "partner_id": 5})
+        checked("partner_report", {**good, "partner_id": 5.5})
+    with pytest.raises(PcsError, match="'top' must be int"):
+        checked("partner_report", {**good, "top": "3"})
     with pytest.raises(PcsError, match="unknown parameter 'partner'"):
         check_given("partner_report", {"partner": "P005"})
 
@@ -106,3 +111,29 @@ def test_the_code_and_the_notebooks_pass_the_linter():
     proc = subprocess.run([str(ruff), "check", "pcs_analysis", "tests", "bench", "notebooks", "docs/screenshots.py"],
                           cwd=root, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+@pytest.mark.parametrize("notebook", [n for n, spec in PARAMETERS.items() if "partner_id" in spec])
+def test_a_numeric_partner_id_is_taken_as_text(notebook):
+    """papermill's `-p partner_id 4567890` injects a number: an id is text whatever it looks like."""
+    given = {name: param.kind() for name, param in PARAMETERS[notebook].items()}
+    given |= {"as_of": "2026-11-21", "partner_id": 4567890}
+    given |= {name: PARAMETERS[notebook][name].choices[0] for name in given if PARAMETERS[notebook][name].choices}
+    if "areas" in given:
+        given["areas"] = "modern_work"
+    assert checked(notebook, given)["partner_id"] == "4567890"
+
+
+def test_papermill_runs_the_report_for_a_numeric_partner_id(tmp_path):
+    """The Partner Center import's numeric PGAMpnId, given with `-p` as a user types it."""
+    from tests.test_cli import run
+    from tests.test_partner_center import FIXTURES
+    run("import", "partner-center", FIXTURES, tmp_path / "data")
+    out = tmp_path / "report.ipynb"
+    papermill_cli = str(Path(sys.executable).with_name("papermill"))
+    proc = subprocess.run([papermill_cli, str(NOTEBOOK_DIR / "partner_report.ipynb"), str(out), "-k", "python3",
+                           "-p", "data_dir", str(tmp_path / "data"), "-p", "as_of", "2026-11-21",
+                           "-p", "partner_id", "4455667", "--no-progress-bar"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "4455667" in out.read_text()

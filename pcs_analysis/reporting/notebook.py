@@ -24,6 +24,9 @@ class Param:
     meaning: str
     choices: tuple[str, ...] = ()
     optional: bool = False
+    #: An identifier: text whatever it looks like (papermill's `-p partner_id 4567890` passes
+    #: a number; Partner Center's ids are numeric).
+    is_id: bool = False
 
 
 _COMMON = {
@@ -32,7 +35,7 @@ _COMMON = {
     "rules_version": Param(str, "rulebook version ('' = the newest)"),
 }
 PARAMETERS: Mapping[str, Mapping[str, Param]] = {
-    "partner_report": {**_COMMON, "partner_id": Param(str, "the partner the report is about"),
+    "partner_report": {**_COMMON, "partner_id": Param(str, "the partner the report is about", is_id=True),
                        "top": Param(int, "actions and risks shown per area and track"),
                        "chart_renderer": Param(str, "svg (static, offline) or default (interactive, needs the network)",
                                                choices=("default", "svg")),
@@ -44,9 +47,9 @@ PARAMETERS: Mapping[str, Mapping[str, Param]] = {
                               "bar_step": Param(float, "step between bars"),
                               "second_parameter": Param(str, "a second rule parameter (path)"),
                               "second_values": Param(str, "its values, comma-separated")},
-    "track_choice": {**_COMMON, "partner_id": Param(str, "the partner"),
+    "track_choice": {**_COMMON, "partner_id": Param(str, "the partner", is_id=True),
                      "area": Param(str, "the area whose tracks are compared", choices=AREAS)},
-    "certification_planning": {**_COMMON, "partner_id": Param(str, "the partner"),
+    "certification_planning": {**_COMMON, "partner_id": Param(str, "the partner", is_id=True),
                                "areas": Param(str, "areas to qualify in, comma-separated"),
                                "target": Param(str, "the day to qualify on, YYYY-MM-DD (empty: default)"),
                                "default_cost": Param(float, "cost of one certification"),
@@ -61,6 +64,8 @@ def _value(notebook: str, name: str, param: Any, namespace: Mapping[str, Any]) -
     if name not in namespace:
         raise PcsError(f"{notebook}: parameter {name!r} is missing")
     value = namespace[name]
+    if param.is_id and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
     if param.kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, param.kind) or isinstance(value, bool) and param.kind is not bool:
