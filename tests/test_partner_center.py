@@ -219,3 +219,33 @@ def test_a_reimport_refuses_a_broken_typed_table_and_writes_nothing(tmp_path):
     assert proc.returncode == 2
     assert "enrollments.csv" in proc.stderr and "area" in proc.stderr
     assert (out / "usage.csv").read_text() == "stale" and usage_before
+
+
+@pytest.mark.parametrize("form", ["%Y-%m", "%Y/%m", "%m/%Y", "%b %Y", "%B-%Y", "%Y-%m-%dT00:00:00"])
+def test_the_import_accepts_the_month_formats_spreadsheets_write(tmp_path, form, imported):
+    """Month = 2026-10 (the canonical tables' own YYYY-MM), as a spreadsheet re-saves it."""
+    import datetime as dt
+
+    def parse_day(text):
+        day = text.split("T")[0].split(" ")[0]
+        return dt.datetime.strptime(day, "%m/%d/%Y" if "/" in day else "%Y-%m-%d").date()
+
+    src = tmp_path / "downloads"
+    shutil.copytree(FIXTURES, src)
+    for name in ("OfficeUsage_2026-10.csv", "CustomersAndTenants_2026-10.csv"):
+        raw = pl.read_csv(src / name, infer_schema=False)
+        months = raw["Month"].map_elements(lambda v: parse_day(v).strftime(form), return_dtype=pl.String)
+        raw.with_columns(months.alias("Month")).write_csv(src / name)
+    assert pl.read_csv(src / "OfficeUsage_2026-10.csv", infer_schema=False)["Month"][0] == dt.date(
+        2025, 10, 1).strftime(form)
+    tables, _ = import_partner_center(src, rules=load_rules())
+    assert tables.usage.equals(imported[0].usage)
+
+
+def test_a_month_in_no_known_format_names_the_formats(tmp_path):
+    src = tmp_path / "downloads"
+    shutil.copytree(FIXTURES, src)
+    raw = pl.read_csv(src / "OfficeUsage_2026-10.csv", infer_schema=False)
+    raw.with_columns(pl.lit("2026.10").alias("Month")).write_csv(src / "OfficeUsage_2026-10.csv")
+    with pytest.raises(DataValidationError, match=r"(?s)OfficeUsage_2026-10.csv.*Month.*YYYY-MM, YYYY/MM"):
+        import_partner_center(src, rules=load_rules())

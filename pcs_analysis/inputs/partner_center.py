@@ -389,6 +389,30 @@ def _date(expr: pl.Expr) -> pl.Expr:
     return pl.coalesce(iso, us)
 
 
+#: The month formats a Month column may use (Partner Center's and spreadsheets').
+MONTH_FORMATS = ("YYYY-MM", "YYYY/MM", "YYYY-MM-DD (a time may follow)", "M/D/YYYY", "M/YYYY", "Oct 2026",
+                 "October 2026", "Oct-2026")
+_MONTH_EXPECTED = f"expected a month ({', '.join(MONTH_FORMATS)})"
+
+
+def _month(expr: pl.Expr) -> pl.Expr:
+    """The first day of the month a Month value names, in any of `MONTH_FORMATS`.
+
+    Examples
+    --------
+    >>> values = pl.Series(["2026-10", "2026/10", "2026-10-01T00:00:00", "10/1/2026", "10/2026", "Oct 2026",
+    ...                     "October-2026", "13/2026"])
+    >>> pl.select(_month(pl.lit(values)).dt.strftime("%Y-%m")).to_series().to_list()
+    ['2026-10', '2026-10', '2026-10', '2026-10', '2026-10', '2026-10', '2026-10', None]
+    """
+    text = expr.str.strip_chars()
+    year_month = text.str.replace(r"^(\d{4})[-/](\d{1,2})$", "${1}-${2}-01").str.to_date("%Y-%m-%d", strict=False)
+    month_year = text.str.replace(r"^(\d{1,2})/(\d{4})$", "${2}-${1}-01").str.to_date("%Y-%m-%d", strict=False)
+    named = (text.str.replace(r"^([A-Za-z]{3,9})[ -](\d{4})$", "1 ${1} ${2}")
+             .str.to_date("%d %B %Y", strict=False))
+    return pl.coalesce(_date(expr), year_month, month_year, named).dt.month_start()
+
+
 def _flag(problems: list[Problem], frame: pl.DataFrame, bad: pl.Expr, path: Path, column: str,
           message: str) -> None:
     hits = frame.filter(bad)
@@ -435,14 +459,14 @@ def _usage(kept: pl.DataFrame, path: Path, spec: UsageDownload, rules: Rulebook,
     active = pl.coalesce(actives) if actives else pl.lit(None, pl.Float64)
     revenue = _number(kept, path, problems, spec.revenue, whole=False) if spec.revenue else pl.lit(None, pl.Float64)
     parsed = kept.with_columns(
-        _date(pl.col("Month")).dt.month_start().alias("month"),
+        _month(pl.col("Month")).alias("month"),
         paid.alias("paid"), active.alias("active"), revenue.alias("revenue"),
         workload.alias("workload"),
         name_key_expr(pl.col("PartnerAttributionType")).replace_strict(
             dict(rules.association_aliases), default=None, return_dtype=pl.String).alias("association"),
         rules.workload_key_expr(workload).alias("workload_key"),
     )
-    _flag(problems, parsed, pl.col("month").is_null(), path, "Month", "expected a date (YYYY-MM-DD or M/D/YYYY)")
+    _flag(problems, parsed, pl.col("month").is_null(), path, "Month", _MONTH_EXPECTED)
     known = sorted(set(rules.association_aliases.values()))
     _flag(problems, parsed, pl.col("association").is_null(), path, "PartnerAttributionType",
           f"unknown attribution type (known: {', '.join(known)}; add an alias to the rulebook for others)")
@@ -495,8 +519,8 @@ def _merge_repeats(usage: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
 
 def _segments(kept: pl.DataFrame, path: Path, problems: list[Problem]) -> pl.DataFrame:
     """Customer segment per partner, tenant and month (CustomersAndTenants)."""
-    parsed = kept.with_columns(_date(pl.col("Month")).dt.month_start().dt.strftime("%Y-%m-%d").alias("month"))
-    _flag(problems, parsed, pl.col("month").is_null(), path, "Month", "expected a date (YYYY-MM-DD or M/D/YYYY)")
+    parsed = kept.with_columns(_month(pl.col("Month")).dt.strftime("%Y-%m-%d").alias("month"))
+    _flag(problems, parsed, pl.col("month").is_null(), path, "Month", _MONTH_EXPECTED)
     return parsed.select(pl.col("PGAMpnId").str.strip_chars().alias("partner_id"),
                          pl.col("CustomerTenantId").str.strip_chars().alias("tenant_id"), "month",
                          pl.col("CustomerSegment").str.strip_chars().alias("segment")).drop_nulls()
