@@ -1,5 +1,6 @@
 """Importing Partner Center downloads (fixtures written in the documented formats)."""
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -249,3 +250,30 @@ def test_a_month_in_no_known_format_names_the_formats(tmp_path):
     raw.with_columns(pl.lit("2026.10").alias("Month")).write_csv(src / "OfficeUsage_2026-10.csv")
     with pytest.raises(DataValidationError, match=r"(?s)OfficeUsage_2026-10.csv.*Month.*YYYY-MM, YYYY/MM"):
         import_partner_center(src, rules=load_rules())
+
+
+def test_customer_names_are_carried_and_shown_with_the_id_where_two_share_one(tmp_path, imported):
+    """CustomerName reaches the usage table; explain, recommendations and the report name the
+    customer ("Tailspin Toys" is two tenants of the partner, so both show their id)."""
+    from pcs_analysis.analysis.explanation import explain
+    from pcs_analysis.analysis.recommendations import recommend
+    from pcs_analysis.reporting.partner import build_reports
+    from tests.test_cli import run
+    tables, _ = imported
+    names = tables.usage.select("tenant_id", "customer_name").unique()
+    assert names.filter(pl.col("customer_name").is_null()).height == 0
+    data = tables.to_partner_data()
+    e = explain(data, PARTNER, as_of="2026-11-21", rules=load_rules(), areas=["modern_work"])
+    not_counted = e.tenants.filter(~pl.col("is_counted") & (pl.col("metric") == "deployments")
+                                   & (pl.col("track") == "enterprise"))
+    assert not_counted["customer"].to_list() == ["Northwind Traders"]
+    texts = recommend(data, as_of="2026-11-21", rules=load_rules(), areas=["data_ai"])["recommendation"].to_list()
+    assert "losing Fabrikam Retail would cost 14.0 points" in texts
+    assert "losing Tailspin Toys (aaaa0000-0000-4000-8000-000000000102) would cost 12.0 points" in texts
+    report = build_reports(data, as_of=dt.date(2026, 11, 21), rules=load_rules())[PARTNER]
+    assert "Northwind Traders" in report.not_counted["customer"].to_list()
+    out = tmp_path / "canonical"
+    run("import", "partner-center", FIXTURES, out)
+    assert "customer_name" in pl.read_csv(out / "usage.csv", n_rows=1).columns
+    shown = run("explain", out, PARTNER, "--as-of", "2026-11-21", "--area", "modern_work").stdout
+    assert "not counted: Northwind Traders: 25.0% of paid licences active" in shown

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pcs_analysis.engine.scoring import ScoreResult, score
+from pcs_analysis.inputs.customers import customer_labels
 from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, SeatBand, load_rules
@@ -89,7 +90,7 @@ def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
     result = score(mine, as_of=day, rules=rules, areas=area_names, lag=lag)
     points_in_time = snapshots([day], rules.refresh, lag=lag)
     usage = prepare_usage(mine, rules).collect().lazy()
-    tenants, people = contribution_reasons(result, rules, area_names)
+    tenants, people = contribution_reasons(result, rules, area_names, customers=customer_labels(mine.usage))
     ignored = [_ignored_rows(usage, rules.area(name), points_in_time) for name in area_names]
     return Explanation(
         partner_id=partner_id,
@@ -101,10 +102,11 @@ def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
     )
 
 
-def contribution_reasons(result: ScoreResult, rules: Rulebook,
-                         area_names: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def contribution_reasons(result: ScoreResult, rules: Rulebook, area_names: list[str], *,
+                         customers: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every tenant and person row behind `result` (any number of partners), with whether it
-    counted and, in words, why not: the `tenants` and `people` of an `Explanation`."""
+    counted and, in words, why not: the `tenants` and `people` of an `Explanation`. `customers`
+    (`customer_labels`) names each tenant in the column `customer` (default: its id)."""
     tenants, people = [], []
     for name in area_names:
         for metric in rules.area(name).metrics:
@@ -113,13 +115,13 @@ def contribution_reasons(result: ScoreResult, rules: Rulebook,
                 people.append(frame.with_columns(_person_reason(rules).alias("why")))
             else:
                 tenants.append(frame.with_columns(_metric_reason(metric).alias("why")))
-    return _finish_tenants(tenants), _finish_people(people)
+    return _finish_tenants(tenants, customers), _finish_people(people)
 
 
-def _finish_tenants(frames: list[pl.LazyFrame]) -> pl.DataFrame:
+def _finish_tenants(frames: list[pl.LazyFrame], customers: pl.DataFrame | None) -> pl.DataFrame:
     if not frames:
         return pl.DataFrame()
-    return (
+    rows = (
         pl.concat(frames).with_columns(
             month_start_expr(pl.col("month_index")).alias("month"),
             month_start_expr(pl.col("assoc_month")).alias("association_month"),
@@ -131,6 +133,11 @@ def _finish_tenants(frames: list[pl.LazyFrame]) -> pl.DataFrame:
                 "active", "paid", "share", "max_paid", "amount", "association_month")
         .collect()
     )
+    if customers is None:
+        return rows.with_columns(pl.col("tenant_id").cast(pl.String).alias("customer"))
+    keys = [pl.col(k).cast(pl.String) for k in ("partner_id", "tenant_id")]
+    return (rows.with_columns(keys).join(customers, on=["partner_id", "tenant_id"], how="left", maintain_order="left")
+            .with_columns(pl.coalesce("customer", "tenant_id").alias("customer")))
 
 
 def _finish_people(frames: list[pl.LazyFrame]) -> pl.DataFrame:

@@ -183,11 +183,8 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
             best = (chosen, solution)
     if best is None:
         chosen = {a: candidates[a][0] for a in area_names}
-        reason = " / ".join(dict.fromkeys(reasons))
-        if warnings:
-            reason += f". The cause is in the data, not in skilling: {'; '.join(warnings)}"
-        return _result(pl.DataFrame(), area_names, chosen, now, None, renewals, 0.0, "infeasible", reason,
-                       target_day, warnings)
+        return _result(pl.DataFrame(), area_names, chosen, now, None, renewals, 0.0, "infeasible",
+                       _infeasible_reason(reasons, warnings), target_day, warnings)
     chosen, (pairs, cost, predicted) = best
     rows = []
     for person, cert_key in pairs:
@@ -206,6 +203,14 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     status = "already qualified" if not rows else "optimal"
     return _result(plan, area_names, chosen, now, (predicted, verified), renewals, cost, status, "", target_day,
                    warnings)
+
+
+def _infeasible_reason(reasons: list[str], warnings: tuple[str, ...]) -> str:
+    """Why no plan exists: each track's reason once, and a gap in the data named as the cause."""
+    reason = " / ".join(dict.fromkeys(reasons))
+    if warnings:
+        reason += f". The cause is in the data, not in skilling: {'; '.join(warnings)}"
+    return reason
 
 
 def _candidate_tracks(summary: pl.DataFrame, rules: Rulebook, areas: list[str],

@@ -42,6 +42,7 @@ from pcs_analysis.analysis.whatif import (
     apply_to_tables,
 )
 from pcs_analysis.engine.scoring import score
+from pcs_analysis.inputs.customers import customer_labels
 from pcs_analysis.inputs.prepare import name_columns
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
@@ -87,6 +88,14 @@ class _Scope:
     kept_track: str
     rules: Rulebook
     month_rows: dict = dataclasses.field(default_factory=dict)   # id(metric) -> its rows of the month
+    names: dict = dataclasses.field(default_factory=dict)        # tenant id -> customer label
+
+    def customer(self, tenant: str) -> str:
+        """The tenant as a sentence names it: the customer's name, with the id where two share a
+        name (`customer_labels`)."""
+        if not self.names:
+            self.names.update(customer_labels(self.usage).select("tenant_id", "customer").iter_rows())
+        return self.names.get(tenant, tenant)
 
 
 def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None = None,
@@ -448,7 +457,8 @@ def _association_moves(scope: _Scope, label: str, leaf: Metric, track: str) -> l
             for tenant in largest["tenant_id"].to_list():
                 out.append(Candidate(
                     scope.partner_id, scope.area.area, track, "action", "move_association", label, tenant,
-                    f"{label}: associate {tenant} via {to} instead of {source.name} (had it been so all along: "
+                    f"{label}: associate {scope.customer(tenant)} via {to} instead of {source.name} "
+                    "(had it been so all along: "
                     f"+{{points}} points on the {track} track, {{total}} in all; from the day it changes, growth "
                     f"counts from the association month)",
                     (Associate(scope.partner_id, tenant, to, replace=True, workloads=workloads,
@@ -475,7 +485,8 @@ def _gaps(scope: _Scope, label: str, metric: str, leaf: Metric) -> list[Candidat
         associations = ", ".join(sorted(set(part["association"])))
         out.append(Candidate(
             scope.partner_id, scope.area.area, scope.kept_track, "gap", "association_gap", label, tenant,
-            f"{label}: {tenant} uses eligible workloads but is associated via {associations}, which the "
+            f"{label}: {scope.customer(tenant)} uses eligible workloads but is associated via {associations}, "
+            "which the "
             f"{scope.kept_track} track does not accept; associated via {best} it would add {{points}} points",
             (Associate(scope.partner_id, tenant, best, workloads=tuple(sorted(set(part["workload"]))),
                        from_associations=tuple(sorted(set(part["association"]))), month=scope.month),)))
@@ -504,7 +515,7 @@ def _risks(scope: _Scope) -> list[Candidate]:
     rows = pl.concat([_month_rows(scope, leaf) for leaf in leaves]) if leaves else scope.usage.head(0)
     for tenant in sorted(rows["tenant_id"].unique().to_list()):
         out.append(Candidate(scope.partner_id, area.area, None, "risk", "customer_lost", "", tenant,
-                             f"losing {tenant} would cost {{points}} points",
+                             f"losing {scope.customer(tenant)} would cost {{points}} points",
                              (LoseCustomer(scope.partner_id, tenant, from_month=scope.month),)))
     bands = {rule.seat_band for leaf in leaves for t, rule in leaf.tracks.items()
              if t == scope.kept_track and rule.seat_band is not None}
@@ -514,11 +525,13 @@ def _risks(scope: _Scope) -> list[Candidate]:
             if band.max_paid_units is not None:
                 out.append(Candidate(
                     scope.partner_id, area.area, None, "risk", "customer_leaves_band", "", tenant,
-                    f"{tenant} growing past {band.max_paid_units} paid licences would cost {{points}} points",
+                    f"{scope.customer(tenant)} growing past {band.max_paid_units} paid licences would cost "
+                    "{points} points",
                     (SetUsage(scope.partner_id, tenant, paid_units=band.max_paid_units + 1, month=scope.month),)))
             else:
                 out.append(Candidate(
                     scope.partner_id, area.area, None, "risk", "customer_leaves_band", "", tenant,
-                    f"{tenant} falling below {band.min_paid_units} paid licences would cost {{points}} points",
+                    f"{scope.customer(tenant)} falling below {band.min_paid_units} paid licences would cost "
+                    "{points} points",
                     (SetUsage(scope.partner_id, tenant, paid_units=band.min_paid_units - 1, month=scope.month),)))
     return out

@@ -191,8 +191,10 @@ class _Downloads:
                  else pl.DataFrame(schema={**{c: pl.String for c in USAGE.column_names}, "__source": pl.String,
                                            "__line": pl.UInt32, "__sums": pl.Boolean}))
         usage, repeats = _merge_repeats(usage)
-        if self.segments:
-            usage = _fill_segments(usage, pl.concat(self.segments))
+        segments = (pl.concat(self.segments) if self.segments else
+                    pl.DataFrame(schema={"partner_id": pl.String, "tenant_id": pl.String, "month": pl.String,
+                                         "segment": pl.String, "name": pl.String}))
+        usage = _fill_names(_fill_segments(usage, segments), segments)
         certs, repeated, merged = _people(pl.concat(self.cert_parts) if self.cert_parts else None)
         if repeats:
             raise DataValidationError(self.problems + repeats)
@@ -489,6 +491,7 @@ def _usage(kept: pl.DataFrame, path: Path, spec: UsageDownload, rules: Rulebook,
         pl.col("revenue").round(2).cast(pl.String).alias("revenue_usd"),
         segment.alias("customer_segment"),
         pl.lit(spec.product).alias("product"),
+        _text_or_null("CustomerName", parsed).alias("customer_name"),
         pl.lit(str(path)).alias("__source"), "__line", pl.lit(spec.sums_repeats).alias("__sums"),
     )
     return usage, skipped
@@ -510,6 +513,7 @@ def _merge_repeats(usage: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
         *[pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).cast(pl.Float64).sum()).alias(c)
           for c in ("paid_units", "active_units", "revenue_usd")],
         pl.col("customer_segment").drop_nulls().first(), pl.col("product").first(),
+        pl.col("customer_name").drop_nulls().first(),
     ).with_columns(
         pl.col("paid_units").cast(pl.Int64).cast(pl.String), pl.col("active_units").cast(pl.Int64).cast(pl.String),
         pl.col("revenue_usd").round(2).cast(pl.String),
@@ -523,12 +527,32 @@ def _segments(kept: pl.DataFrame, path: Path, problems: list[Problem]) -> pl.Dat
     _flag(problems, parsed, pl.col("month").is_null(), path, "Month", _MONTH_EXPECTED)
     return parsed.select(pl.col("PGAMpnId").str.strip_chars().alias("partner_id"),
                          pl.col("CustomerTenantId").str.strip_chars().alias("tenant_id"), "month",
-                         pl.col("CustomerSegment").str.strip_chars().alias("segment")).drop_nulls()
+                         pl.col("CustomerSegment").str.strip_chars().alias("segment"),
+                         _text_or_null("CustomerName", parsed).alias("name")).drop_nulls(["month"])
+
+
+def _text_or_null(column: str, frame: pl.DataFrame) -> pl.Expr:
+    """A text column, trimmed, with empty values as null (null when the file has no such column)."""
+    if column not in frame.columns:
+        return pl.lit(None, pl.String)
+    text = pl.col(column).str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def _fill_names(usage: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+    """Usage rows without a customer name take their tenant's: its latest name in any download."""
+    rows = pl.concat([usage.select("partner_id", "tenant_id", "month", pl.col("customer_name").alias("name")),
+                      segments.select("partner_id", "tenant_id", "month", "name")])
+    latest = (rows.drop_nulls("name").sort("month", "name").group_by("partner_id", "tenant_id")
+              .agg(pl.col("name").last()))
+    return (usage.join(latest, on=["partner_id", "tenant_id"], how="left", maintain_order="left")
+            .with_columns(pl.coalesce("customer_name", "name").alias("customer_name")).drop("name"))
 
 
 def _fill_segments(usage: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
     """Usage rows without a customer segment take the tenant's segment of that month."""
-    per_month = segments.filter(pl.col("segment") != "").group_by("partner_id", "tenant_id", "month").agg(
+    per_month = segments.filter(pl.col("segment") != "").drop_nulls("segment").group_by(
+        "partner_id", "tenant_id", "month").agg(
         pl.col("segment").first())
     return usage.join(per_month, on=["partner_id", "tenant_id", "month"], how="left").with_columns(
         pl.coalesce(pl.col("customer_segment"), pl.col("segment")).alias("customer_segment")).drop("segment")

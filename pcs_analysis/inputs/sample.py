@@ -72,6 +72,10 @@ _NAMES = (
 DEFAULT_SEED = 11
 
 
+#: The usage columns the generator writes (no customer names: tenants are known by their ids).
+_COLUMNS = tuple(n for n in USAGE.column_names if n != "customer_name")
+
+
 def generate_sample(*, partners: int = 50, seed: int = DEFAULT_SEED, last_month: dt.date = dt.date(2026, 10, 1),
                     months: int = 26, tenants_per_partner: float = 12.0,
                     workloads_per_tenant: float = 2.6, first_partner: int = 1,
@@ -232,7 +236,7 @@ def _usage(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray, momentu
     )
     rows = rows.unique(subset=["tenant_id", "month", "workload", "association"], keep="first",
                        maintain_order=True)
-    return rows.select(USAGE.column_names).sort("partner_id", "tenant_id", "month", "workload",
+    return rows.select(_COLUMNS).sort("partner_id", "tenant_id", "month", "workload",
                                                  "association")
 
 
@@ -301,7 +305,7 @@ def _azure_usage(rng: np.random.Generator, ids: np.ndarray, kinds: np.ndarray, m
         pl.lit(None, pl.Int64).alias("active_units"),
         pl.lit("azure").alias("product"),
     )
-    return rows.select(USAGE.column_names).sort("partner_id", "tenant_id", "month", "workload", "association")
+    return rows.select(_COLUMNS).sort("partner_id", "tenant_id", "month", "workload", "association")
 
 
 def _azure_certifications(rng: np.random.Generator, ids: np.ndarray, momentum: np.ndarray, last: int) -> pl.DataFrame:
@@ -484,7 +488,7 @@ def _dynamics_usage(rng: np.random.Generator, ids: np.ndarray, drive: np.ndarray
         pl.lit(None, pl.Int64).alias("paid_units"),
         pl.lit("dynamics").alias("product"),
     )
-    return rows.select(USAGE.column_names).sort("partner_id", "tenant_id", "month", "workload", "association")
+    return rows.select(_COLUMNS).sort("partner_id", "tenant_id", "month", "workload", "association")
 
 
 _SECURITY_M365 = ("Microsoft Defender for Office 365", "Microsoft Defender for Endpoint P2",
@@ -524,7 +528,7 @@ def _security_m365_usage(rng: np.random.Generator, usage: pl.DataFrame) -> pl.Da
         pl.lit(None, pl.Float64).alias("revenue_usd"),
         pl.lit("m365").alias("product"),
     )
-    return rows.select(USAGE.column_names).sort("partner_id", "tenant_id", "month", "workload", "association")
+    return rows.select(_COLUMNS).sort("partner_id", "tenant_id", "month", "workload", "association")
 
 
 _DYNAMICS_CERTS = {

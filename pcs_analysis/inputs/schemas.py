@@ -62,6 +62,8 @@ USAGE = TableSchema(
                meaning="Microsoft's segment for the customer (SMB, Enterprise, ...)"),
         Column("product", "str", nullable=True, required=False, vocabulary="products",
                meaning="azure, m365 or dynamics: the product family of the workload (optional)"),
+        Column("customer_name", "str", nullable=True, required=False,
+               meaning="the customer's name (CustomerName), shown instead of the tenant id (optional)"),
     ),
 )
 

@@ -123,7 +123,7 @@ def _metric_lines(e: Explanation, area: str, track: str, metric: str, option: st
         label = "scored month" if period == "current" else "baseline"
         lines.append(f"       {label}: {counted.height} counted row(s), {total:+g}")
         for r in part.filter(~pl.col("is_counted")).head(5).iter_rows(named=True):
-            what = r["tenant_id"] + (f" / {r['workload']}" if r["workload"] else "")
+            what = (r.get("customer") or r["tenant_id"]) + (f" / {r['workload']}" if r["workload"] else "")
             lines.append(f"         not counted: {what}: {r['why']}")
         hidden = part.filter(~pl.col("is_counted")).height - 5
         if hidden > 0:

@@ -137,7 +137,7 @@ class PartnerReport:
         rows = table(self.not_counted.with_columns(pl.col("area").replace(self.titles),
                                                    pl.col("metric").str.replace_all("_", " ")),
                      labels={"area": "Area", "metric": "Metric", "track": "Track", "period": "Period",
-                             "tenant_id": "Customer tenant", "workload": "Workload", "why": "Why it did not count"},
+                             "customer": "Customer", "workload": "Workload", "why": "Why it did not count"},
                      title="Customer rows that did not count", table_id="not-counted")
         return Html(people + rows)
 
@@ -242,17 +242,18 @@ def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: in
     from pcs_analysis.analysis.recommendations import recommend
     from pcs_analysis.analysis.status import history, qualification
     from pcs_analysis.engine.scoring import score
+    from pcs_analysis.inputs.customers import customer_labels
 
     areas = list(rules.areas)
     result = score(data, as_of=as_of, rules=rules, areas=areas)
-    tenants, people = contribution_reasons(result, rules, areas)
+    tenants, people = contribution_reasons(result, rules, areas, customers=customer_labels(data.usage))
     kept = result.summary.select("partner_id", "area", "track")
     frames = {
         "summary": result.summary.select("partner_id", "area", "track", "track_basis", "total", "is_qualified",
                                          "missing_metrics", "points_to_qualify"),
         "scores": result.scores.join(kept, on=["partner_id", "area", "track"]),
         "not_counted": tenants.filter(~pl.col("is_counted"))
-        .select("partner_id", "area", "metric", "track", "period", "tenant_id", "workload", "why"),
+        .select("partner_id", "area", "metric", "track", "period", "customer", "workload", "why"),
         "people": people.filter(pl.col("is_counted"))
         .group_by("partner_id", "area", "metric", "step")
         .agg(pl.col("person_id").n_unique().alias("people"))
