@@ -124,3 +124,55 @@ def test_enrolled_partner_risks_reach_to_the_end_of_the_renewal_window():
     renewing = enrolled(data, "2026-04-10", "2027-04-10")                          # window to 2027-04-30
     risk = mw(renewing).filter(pl.col("kind") == "certification_expires").row(0, named=True)
     assert risk["points_change"] == pytest.approx(-7.5)
+
+
+def _enterprise_short_of_two_steps():
+    """Data & AI on the Enterprise track at 60 points without skilling: step 1 (two people
+    needed) has one person, step 2 (two needed) nobody, the scoring step one person, so one more
+    person in any one step changes nothing."""
+    from tests.builders import azure_row
+    rows = [azure_row("T1", "2025-10-01", 4000, segment="Enterprise")]
+    rows += [azure_row("T1", "2026-10-01", 5000 if i == 0 else 10, service=s, segment="Enterprise")
+             for i, s in enumerate(["Azure SQL Database", "Storage", "Key Vault", "Azure Monitor", "Azure Cosmos DB"])]
+    rows += [azure_row(f"N{i}", "2026-10-01", 1500, segment="Enterprise") for i in range(3)]
+    return make_data(rows, [cert_row("a", "Microsoft Certified: Azure Administrator Associate", "2025-01-01"),
+                            cert_row("d", "Microsoft Certified: Azure Database Administrator Associate", "2025-01-01")])
+
+
+def test_the_people_that_open_the_prerequisite_steps_are_recommended_and_explained():
+    from pcs_analysis.analysis.explanation import explain
+    from pcs_analysis.analysis.track_comparison import track_choice
+    from pcs_analysis.analysis.whatif import what_if
+    from pcs_analysis.present.terminal import format_explanation
+    data = _enterprise_short_of_two_steps()
+    e = explain(data, "P1", as_of=AS_OF, areas=["data_ai"])
+    steps = e.steps.filter(pl.col("track") == "enterprise").select("step", "people", "needed", "lacking").rows()
+    assert steps == [("step 1", 1, 2, 1), ("step 2", 0, 2, 2)]
+    text = format_explanation(e)
+    assert "- intermediate_certifications: value 1 -> 0.0 of 40 points" in text
+    assert "step 1: counted: a (1), needs 2: 1 more person" in text
+    assert "step 2: counted: nobody (0), needs 2: 2 more people" in text
+    assert ("the points need every step met on the enterprise track: step 1 has 1 of the 2 people it needs; "
+            "step 2 has 0 of the 2 people it needs") in text
+
+    table = recommend(data, as_of=AS_OF, areas=["data_ai"])
+    opening = table.filter((pl.col("kind") == "open_steps") & (pl.col("track") == "enterprise"))
+    assert opening.height == 1 and opening["points_change"].to_list() == [4.0]
+    assert opening["recommendation"][0].startswith(
+        "intermediate_certifications: certify the people the steps lack: 1 in step 1 (Microsoft Certified: Azure "
+        "Administrator Associate), 2 in step 2 (Microsoft Certified: Azure Solutions Architect Expert)")
+    # No single person helps on the Enterprise track: each would be measured at 0 and left out.
+    assert table.filter((pl.col("kind") == "add_person") & (pl.col("track") == "enterprise")).height == 0
+    # Replayed with what_if, the candidate's actions give the change it states.
+    from pcs_analysis.analysis.recommendations import measured_actions
+    from pcs_analysis.analysis.whatif import Scenario
+    candidates, measured = measured_actions(data, as_of=AS_OF, area="data_ai")
+    row = measured.filter((pl.col("kind") == "open_steps") & (pl.col("track") == "enterprise")).row(0, named=True)
+    actions = candidates[row["candidate"]].actions
+    assert [(a.certification.split(": ")[1], a.count) for a in actions] == [
+        ("Azure Administrator Associate", 1), ("Azure Solutions Architect Expert", 2)]
+    after = what_if(data, [Scenario("open", actions)], as_of=AS_OF, areas=["data_ai"]).metrics.filter(
+        (pl.col("metric") == "intermediate_certifications") & (pl.col("track") == "enterprise"))
+    assert after["points_after"].to_list() == [4.0]
+    path = track_choice(data, "P1", as_of=AS_OF, areas=["data_ai"]).paths.filter(pl.col("track") == "enterprise")
+    assert path["is_qualified"].to_list()[-1] and path["total"].to_list()[:2] == [60.0, 64.0]

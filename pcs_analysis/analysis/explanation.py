@@ -7,6 +7,7 @@ use (ineligible workload or association type).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from pcs_analysis.inputs.customers import customer_labels
 from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, SeatBand, load_rules
+from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.kinds.frames import YEAR
 from pcs_analysis.rules.kinds.tenants import area_usage_rows, eligible_workload_expr
 from pcs_analysis.rules.periods import month_start_expr, parse_date, snapshots
@@ -38,6 +40,9 @@ class Explanation:
     ignored
         Usage rows of the scored and baseline months that no option of a metric accepts, with
         the reason (workload or association type not eligible).
+    steps
+        One row per prerequisite step x metric x track: the people counted in it, the people it
+        needs and how many it lacks (a metric's points need every step met).
     """
 
     partner_id: str
@@ -46,6 +51,7 @@ class Explanation:
     tenants: pl.DataFrame
     people: pl.DataFrame
     ignored: pl.DataFrame
+    steps: pl.DataFrame = dataclasses.field(default_factory=lambda: pl.DataFrame(schema=STEP_COLUMNS))
 
 
 def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
@@ -99,7 +105,31 @@ def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
         tenants=tenants,
         people=people,
         ignored=pl.concat(ignored).collect() if ignored else pl.DataFrame(),
+        steps=step_requirements(people, rules, area_names),
     )
+
+
+STEP_COLUMNS = {"area": pl.String, "metric": pl.String, "track": pl.String, "step": pl.String,
+                "people": pl.UInt32, "needed": pl.Int64, "lacking": pl.Int64}
+
+
+def step_requirements(people: pl.DataFrame, rules: Rulebook, area_names: list[str]) -> pl.DataFrame:
+    """Per prerequisite step of every stepped metric and track: the people counted in it (in
+    `people`, one partner's rows), the people the step needs and how many it lacks."""
+    needs = [{"area": name, "metric": metric.name, "track": track, "step": step, "needed": needed}
+             for name in area_names for metric in rules.area(name).metrics for track in metric.tracks
+             for step, needed in kind_of(metric).step_needs(metric, track).items()]
+    if not needs:
+        return pl.DataFrame(schema=STEP_COLUMNS)
+    counted = (people.filter(pl.col("is_counted")).group_by("area", "metric", "step")
+               .agg(pl.col("person_id").n_unique().alias("people")) if people.height
+               else pl.DataFrame(schema={"area": pl.String, "metric": pl.String, "step": pl.String,
+                                         "people": pl.UInt32}))
+    return (pl.DataFrame(needs, schema={k: v for k, v in STEP_COLUMNS.items() if k not in ("people", "lacking")})
+            .join(counted, on=["area", "metric", "step"], how="left", maintain_order="left")
+            .with_columns(pl.col("people").fill_null(0))
+            .with_columns((pl.col("needed") - pl.col("people").cast(pl.Int64)).clip(lower_bound=0).alias("lacking"))
+            .select(list(STEP_COLUMNS)))
 
 
 def contribution_reasons(result: ScoreResult, rules: Rulebook, area_names: list[str], *,

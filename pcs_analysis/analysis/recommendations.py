@@ -37,6 +37,7 @@ from pcs_analysis.analysis.whatif import (
     ExpireCertification,
     LoseCustomer,
     SetUsage,
+    added_people,
     added_rows,
     apply,
     apply_to_tables,
@@ -89,6 +90,7 @@ class _Scope:
     rules: Rulebook
     month_rows: dict = dataclasses.field(default_factory=dict)   # id(metric) -> its rows of the month
     names: dict = dataclasses.field(default_factory=dict)        # tenant id -> customer label
+    people: dict = dataclasses.field(default_factory=dict)       # (metric, step) -> people counted
 
     def customer(self, tenant: str) -> str:
         """The tenant as a sentence names it: the customer's name, with the id where two share a
@@ -189,15 +191,29 @@ def _area_candidates(data: PartnerData, base, usage: pl.DataFrame, certs: pl.Dat
     windows = windows_of(data, rules, [name], day)
     window_end = dict(windows.filter(pl.col("is_enrolled")).select("partner_id", "window_end").iter_rows())
     usage_of, certs_of = _by_partner(usage), _by_partner(certs)
+    people = _people_counted(base, area)
     candidates = []
     for row in base.summary.filter(pl.col("area") == name).iter_rows(named=True):
         pid = row["partner_id"]
         scope = _Scope(partner_id=pid, area=area, usage=usage_of(pid), certs=certs_of(pid), month=month, as_of=day,
                        earned_on=day - dt.timedelta(days=lag_days),
                        horizon=max(next_refresh, month_end(day), window_end.get(pid, day)),
-                       kept_track=row["track"], rules=rules)
+                       kept_track=row["track"], rules=rules, people=people.get(pid, {}))
         candidates += _candidates(scope)
     return candidates
+
+
+def _people_counted(base, area: AreaRules) -> dict[str, dict[tuple[str, str | None], int]]:
+    """Per partner, the people counted per skilling metric and step in `base` (a score)."""
+    frames = [base.contributions[area.area][m.name].filter(pl.col("is_counted"))
+              .group_by("partner_id", "step").agg(pl.col("person_id").n_unique().alias("people"))
+              .with_columns(pl.lit(m.name).alias("metric"))
+              for m in area.metrics if m.counts_people and m.name in base.contributions.get(area.area, {})]
+    out: dict[str, dict[tuple[str, str | None], int]] = {}
+    for frame in pl.collect_all(frames) if frames else []:
+        for pid, step, people, metric in frame.select("partner_id", "step", "people", "metric").iter_rows():
+            out.setdefault(str(pid), {})[(metric, step)] = people
+    return out
 
 
 def _by_partner(frame: pl.DataFrame):
@@ -303,8 +319,9 @@ def _copies(candidates: list[Candidate], vids: list[str], usage: pl.DataFrame, c
     added_usage: dict[str, list] = {}
     added_certs: dict[str, list] = {}
     usage_of, certs_of = _by_partner(usage), _by_partner(certs)
+    people = added_people(certs)
     for vid, c in zip(vids, candidates, strict=True):
-        added = added_rows(c.actions, as_of=day, rules=rules, lag=lag)
+        added = added_rows(c.actions, as_of=day, rules=rules, lag=lag, people=people)
         if added is None:
             u, k = apply_to_tables(usage_of(c.partner_id), certs_of(c.partner_id), c.actions, as_of=day,
                                    rules=rules, lag=lag)
@@ -406,11 +423,12 @@ class _Proposals:
         self.area, self.month = scope.area, scope.month
         self.candidates: list[Candidate] = []
 
-    def add(self, kind: str, subject: str, text: str, change: Action) -> None:
+    def add(self, kind: str, subject: str, text: str, change: Action | tuple[Action, ...]) -> None:
         s = self.scope
         self.candidates.append(Candidate(
             s.partner_id, s.area.area, self.track, "action", kind, self.label, subject,
-            f"{text} (+{{points}} points on the {self.track} track, {{total}} in all)", (change,)))
+            f"{text} (+{{points}} points on the {self.track} track, {{total}} in all)",
+            change if isinstance(change, tuple) else (change,)))
 
     def new_customer(self) -> str:
         taken = set(self.scope.usage["tenant_id"].unique().to_list())
@@ -426,8 +444,11 @@ class _Proposals:
         return SetUsage(self.scope.partner_id, row["tenant_id"], workload=row["workload"],
                         association=row["association"], month=row["month"], **values)
 
-    def certify(self, person: str, certification: str) -> Action:
-        return AddCertifiedPeople(self.scope.partner_id, certification, earned_on=self.scope.earned_on)
+    def certify(self, person: str, certification: str, count: int = 1) -> Action:
+        return AddCertifiedPeople(self.scope.partner_id, certification, count=count, earned_on=self.scope.earned_on)
+
+    def people_counted(self, leaf: Metric, step: str | None) -> int:
+        return self.scope.people.get((leaf.name, step), 0)
 
     def month_rows(self, leaf: Metric) -> pl.DataFrame:
         return _month_rows(self.scope, leaf)

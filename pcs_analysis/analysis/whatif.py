@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,13 +202,32 @@ def _added(frame: pl.DataFrame, rows: dict) -> pl.DataFrame:
 
 
 def _add_people(action: AddCertifiedPeople, usage, certs, *, day, month, rules, lag):
-    return usage, _added(certs, _people_rows(action, day=day, rules=rules, lag=lag))
+    taken = added_people(certs).get((action.partner_id, action.certification), 0)
+    return usage, _added(certs, _people_rows(action, day=day, rules=rules, lag=lag, first=taken + 1))
 
 
-def _people_rows(action: AddCertifiedPeople, *, day: dt.date, rules: Rulebook, lag: bool) -> dict[str, list]:
+_ADDED_PERSON = "whatif-"
+
+
+def added_people(certs: pl.DataFrame) -> dict[tuple[str, str], int]:
+    """(partner, certification) -> the people earlier what-if actions added with it."""
+    added = certs.filter(pl.col("person_id").cast(pl.String).str.starts_with(_ADDED_PERSON))
+    if not added.height:
+        return {}
+    counts = (added.with_columns(pl.col("partner_id").cast(pl.String), pl.col("certification").cast(pl.String))
+              .filter(pl.col("person_id").cast(pl.String).str.starts_with(
+                  pl.lit(_ADDED_PERSON) + pl.col("certification") + pl.lit("-")))
+              .group_by("partner_id", "certification").len())
+    return {(p, c): n for p, c, n in counts.iter_rows()}
+
+
+def _people_rows(action: AddCertifiedPeople, *, day: dt.date, rules: Rulebook, lag: bool,
+                 first: int = 1) -> dict[str, list]:
+    """The new people's rows, numbered from `first` (after the people earlier actions added, so
+    a second action adds people rather than repeating the first one's)."""
     earned = action.earned_on or day - dt.timedelta(days=rules.refresh.skilling_lag_days if lag else 0)
     return {"partner_id": [action.partner_id] * action.count,
-            "person_id": [f"whatif-{action.certification}-{i + 1}" for i in range(action.count)],
+            "person_id": [f"{_ADDED_PERSON}{action.certification}-{first + i}" for i in range(action.count)],
             "certification": [action.certification] * action.count,
             "earned_on": [earned] * action.count, "expires_on": [action.expires_on] * action.count}
 
@@ -229,22 +248,25 @@ def _customer_rows(action: AddCustomer, *, month: dt.date, rules: Rulebook) -> d
             "customer_segment": [action.customer_segment] * n, "product": [action.product] * n}
 
 
-def added_rows(actions: Iterable[Action], *, as_of: dt.date | str, rules: Rulebook,
-               lag: bool = True) -> tuple[dict[str, list], dict[str, list]] | None:
+def added_rows(actions: Iterable[Action], *, as_of: dt.date | str, rules: Rulebook, lag: bool = True,
+               people: Mapping[tuple[str, str], int] | None = None) -> tuple[dict[str, list], dict[str, list]] | None:
     """The usage and certification rows (by column) that actions made only of additions
     (`AddCustomer`, `AddCertifiedPeople`) append to the tables, in order; None when an action
     changes existing rows (then `apply_to_tables` applies them). Appending these rows after the
-    partner's own is exactly what `apply_to_tables` does, so many changed copies can be built at
-    once."""
+    partner's own is exactly what `apply_to_tables` does (`people`: the tables' `added_people`),
+    so many changed copies can be built at once."""
     day = parse_date(as_of)
     month = month_start(scored_month(day, rules.refresh, lag=lag))
     usage: dict[str, list] = {}
     certs: dict[str, list] = {}
+    taken = dict(people or {})
     for action in actions:
         if isinstance(action, AddCustomer):
             rows, into = _customer_rows(action, month=month, rules=rules), usage
         elif isinstance(action, AddCertifiedPeople):
-            rows, into = _people_rows(action, day=day, rules=rules, lag=lag), certs
+            key = (action.partner_id, action.certification)
+            rows, into = _people_rows(action, day=day, rules=rules, lag=lag, first=taken.get(key, 0) + 1), certs
+            taken[key] = taken.get(key, 0) + action.count
         else:
             return None
         for column, values in rows.items():

@@ -97,19 +97,10 @@ def _parts(e: Explanation, m: dict) -> pl.DataFrame:
 
 def _metric_lines(e: Explanation, area: str, track: str, metric: str, option: str | None) -> list[str]:
     people = e.people.filter((pl.col("area") == area) & (pl.col("metric") == metric)) \
-        if e.people.height else e.people
-    if people.height:
-        lines = []
-        steps = people["step"].unique().to_list() if "step" in people.columns else [None]
-        steps.sort(key=lambda step: (step == "scoring", step or ""))  # prerequisite steps first
-        for step in steps:
-            part = people.filter(pl.col("step").eq_missing(pl.lit(step, pl.String))) if step else people
-            counted = part.filter(pl.col("is_counted"))["person_id"].to_list()
-            label = f"{step}: " if step else ""
-            lines.append(f"       {label}counted: {', '.join(counted) or 'nobody'} ({len(counted)})")
-            for r in part.filter(~pl.col("is_counted")).iter_rows(named=True):
-                lines.append(f"         not counted: {r['person_id']} ({r['certification']}): {r['why']}")
-        return lines
+        if e.people.height else None
+    needed = _step_rows(e, area, track, metric)["step"].to_list()
+    if (people is not None and people.height) or needed:
+        return _people_lines(e, people, area, track, metric, needed)
     if not e.tenants.height:
         return []
     rows = e.tenants.filter((pl.col("area") == area) & (pl.col("metric") == metric)
@@ -129,6 +120,50 @@ def _metric_lines(e: Explanation, area: str, track: str, metric: str, option: st
         if hidden > 0:
             lines.append(f"         ... and {hidden} more (see explain_tenants.csv)")
     return lines
+
+
+def _people_lines(e: Explanation, people: pl.DataFrame | None, area: str, track: str, metric: str,
+                  needed: list[str]) -> list[str]:
+    """The people counted per step (prerequisite steps first, with the people each needs), those
+    not counted and why, and the steps that withhold the points."""
+    steps = people["step"].unique().to_list() if people is not None and people.height else [None]
+    steps = list(dict.fromkeys([*needed, *(s for s in steps if s is not None)])) if needed else steps
+    steps.sort(key=lambda step: (step == "scoring", step or ""))  # prerequisite steps first
+    lines = []
+    for step in steps:
+        part = (people if step is None else people.filter(pl.col("step") == step)) if people is not None else None
+        counted = part.filter(pl.col("is_counted"))["person_id"].to_list() if part is not None else []
+        label = f"{step}: " if step else ""
+        lines.append(f"       {label}counted: {', '.join(counted) or 'nobody'} ({len(counted)})"
+                     + _step_need(e, area, track, metric, step))
+        for r in part.filter(~pl.col("is_counted")).iter_rows(named=True) if part is not None else []:
+            lines.append(f"         not counted: {r['person_id']} ({r['certification']}): {r['why']}")
+    return lines + _closed_steps(e, area, track, metric)
+
+
+def _step_rows(e: Explanation, area: str, track: str, metric: str) -> pl.DataFrame:
+    return e.steps.filter((pl.col("area") == area) & (pl.col("track") == track) & (pl.col("metric") == metric))
+
+
+def _step_need(e: Explanation, area: str, track: str, metric: str, step: str | None) -> str:
+    """", needs 2: 1 more person" after a prerequisite step's people (empty for other steps)."""
+    rows = _step_rows(e, area, track, metric).filter(pl.col("step") == step) if step else e.steps.clear()
+    if not rows.height:
+        return ""
+    r = rows.row(0, named=True)
+    if not r["lacking"]:
+        return f", needs {r['needed']}: met"
+    return f", needs {r['needed']}: {r['lacking']} more {'person' if r['lacking'] == 1 else 'people'}"
+
+
+def _closed_steps(e: Explanation, area: str, track: str, metric: str) -> list[str]:
+    """Why a stepped metric's points are withheld: the steps that lack people."""
+    lacking = _step_rows(e, area, track, metric).filter(pl.col("lacking") > 0)
+    if not lacking.height:
+        return []
+    what = "; ".join(f"{r['step']} has {r['people']} of the {r['needed']} people it needs"
+                     for r in lacking.iter_rows(named=True))
+    return [f"       the points need every step met on the {track} track: {what}"]
 
 
 def _scope(row: dict) -> str:

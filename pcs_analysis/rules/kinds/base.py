@@ -42,8 +42,8 @@ class Proposals(Protocol):
     area: AreaRules
     month: dt.date
 
-    def add(self, kind: str, subject: str, text: str, change: Change) -> None:
-        """Propose `change`, described by `text`."""
+    def add(self, kind: str, subject: str, text: str, change: Change | tuple[Change, ...]) -> None:
+        """Propose `change` (or several changes made together), described by `text`."""
 
     def new_customer(self) -> str:
         """A tenant id the partner does not use yet."""
@@ -56,8 +56,11 @@ class Proposals(Protocol):
     def change_row(self, row: dict[str, Any], **values: Any) -> Change:
         """Sets `values` on one usage row of the data month (as `month_rows` gave it)."""
 
-    def certify(self, person: str, certification: str) -> Change:
-        """Adds a person holding `certification`, earned in time to count."""
+    def certify(self, person: str, certification: str, count: int = 1) -> Change:
+        """Adds `count` people holding `certification`, earned in time to count."""
+
+    def people_counted(self, leaf: Metric, step: str | None) -> int:
+        """The people the partner has counted in a step of a skilling metric on the day."""
 
     def month_rows(self, leaf: Metric) -> pl.DataFrame:
         """The partner's usage rows of the data month that the metric reads."""
@@ -79,6 +82,10 @@ def no_proposals(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
 
 def no_slots(metric: Metric) -> Slots:
     return ()
+
+
+def no_steps(metric: Metric, track: str) -> dict[str, int]:
+    return {}
 
 
 def no_baseline_credit(leaf: Metric, baselines: pl.DataFrame, months: list[int]) -> np.ndarray:
@@ -130,6 +137,9 @@ class Kind:
     propose: Callable[[Proposals, str, Metric, str], None] = no_proposals
     #: The people slots the certification planner fills.
     people_slots: Callable[[Metric], Slots] = no_slots
+    #: The prerequisite steps of a track and the people each needs (step label -> people): what
+    #: opens the metric's points, as explanations and recommendations say it.
+    step_needs: Callable[[Metric, str], dict[str, int]] = no_steps
 
     @property
     def metric_keys(self) -> frozenset[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pcs_analysis.rules.kinds.base import Kind
+from pcs_analysis.rules.kinds.base import Kind, Proposals
 from pcs_analysis.rules.kinds.frames import Context
 from pcs_analysis.rules.kinds.people import SCORING_STEP, held, people_slots, propose_people, step_labels
 from pcs_analysis.rules.kinds.settings import People, setting
@@ -58,6 +58,36 @@ def step_values_from_counts(counts: pl.LazyFrame, metric: Metric, keys: list[str
     return pl.concat(frames)
 
 
+def propose_steps(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
+    """One more person per list (`propose_people`) and, where prerequisite steps lack people,
+    the people that open them all at once (with one person in the scoring step if it has
+    none): one more person in one step changes nothing while another step is short."""
+    propose_people(sink, label, leaf, track)
+    *steps, (_, scoring) = people_slots(leaf)
+    needs = step_needs(leaf, track)
+    short = [(step, certs, needs[step] - sink.people_counted(leaf, step)) for step, certs in steps]
+    short = [(step, certs, n) for step, certs, n in short if n > 0]
+    scorers = 0 if sink.people_counted(leaf, SCORING_STEP) else 1
+    if not short or (len(short) == 1 and short[0][2] == 1 and not scorers):
+        return  # nothing to open, or one more person in one step: `propose_people` has it
+    changes, said = [], []
+    for step, certs, n in short + ([(SCORING_STEP, scoring, 1)] if scorers else []):
+        name = _valid(certs).name
+        changes.append(sink.certify(f"new-people-{step.replace(' ', '-')}", name, n))
+        said.append(f"{n} in {'the scoring step' if step == SCORING_STEP else step} ({name})")
+    sink.add("open_steps", "new-people-steps", f"{label}: certify the people the steps lack: {', '.join(said)}",
+             tuple(changes))
+
+
+def _valid(certifications: tuple[Certification, ...]) -> Certification:
+    return next((c for c in certifications if c.retires_on is None), certifications[0])
+
+
+def step_needs(metric: Metric, track: str) -> dict[str, int]:
+    """Each prerequisite step's label and the people it needs on `track`."""
+    return {label: metric.tracks[track].prerequisite_people for label in step_labels(metric)}
+
+
 KIND = Kind(
     name="certified_people_in_steps",
     summary="people in a scoring step, after prerequisite steps",
@@ -67,6 +97,7 @@ KIND = Kind(
     value=stepped_values,
     counts_people=True,
     can_be_part=False,
-    propose=propose_people,
+    propose=propose_steps,
     people_slots=people_slots,
+    step_needs=step_needs,
 )
