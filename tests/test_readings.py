@@ -358,3 +358,22 @@ def test_recommendations_are_the_same_without_a_product_column(sample_data):
     b = pcs.recommend(without, as_of=AS_OF, areas=areas)
     assert a.filter(pl.col("type") == "action").height > 0
     assert a.equals(b)
+
+
+def test_a_real_credential_no_list_holds_gets_no_misleading_suggestion(rules):
+    """"Dynamics 365 Sales Functional Consultant Associate" is a real credential, not a typo of
+    "... Finance Functional Consultant Associate": it is said to count for nothing, without a
+    "did you mean"; a near-typo still gets one."""
+    from pcs_analysis.inputs.unread import describe_unread, unread_inputs
+
+    certs = [cert_row("a", "Microsoft Certified: Dynamics 365 Sales Functional Consultant Associate", "2025-01-01"),
+             cert_row("b", "Microsoft Certified: Dynamics 365 Finance Functional Consultnat Associate", "2025-01-01")]
+    unread = unread_inputs(make_data([usage_row("T3", M, 500, 10)], certs), rules)
+    assert dict(unread.select("name", "closest_known").iter_rows()) == {
+        "Microsoft Certified: Dynamics 365 Finance Functional Consultnat Associate":
+            "Microsoft Certified: Dynamics 365 Finance Functional Consultant Associate",
+        "Microsoft Certified: Dynamics 365 Sales Functional Consultant Associate": None}
+    text = describe_unread(unread)
+    assert ("'Microsoft Certified: Dynamics 365 Sales Functional Consultant Associate': 1 rows, 1 partner(s) (P1); "
+            "no area of the rulebook counts it") in text
+    assert "did you mean 'Microsoft Certified: Dynamics 365 Finance Functional Consultant Associate'?" in text

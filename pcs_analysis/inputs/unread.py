@@ -118,10 +118,46 @@ def _read_workload_names(rules: Rulebook) -> list[str]:
     return sorted({display.get(k, k) for k in keys})
 
 
+#: A suggestion is a near-typo: at most this many characters typed wrong (left out, added,
+#: swapped or replaced), one more per 25 characters of the name, up to `_MAX_TYPOS`.
+_TYPOS_PER = 25
+#: Longest name quoted whole (a credential title runs to 80 characters).
+_NAME_CHARS = 120
+_MAX_TYPOS = 3
+
+
 def _closest(name: str, candidates: list[str]) -> str | None:
+    """The known name `name` is a near-typo of, if any: a few characters apart (not another word,
+    as "Sales" for "Finance" in an otherwise equal title, which is another credential).
+
+    Examples
+    --------
+    >>> _closest("Exchnage Online", ["Exchange Online", "Teams"])
+    'Exchange Online'
+    >>> _closest("Dynamics 365 Sales Functional Consultant Associate",
+    ...          ["Dynamics 365 Finance Functional Consultant Associate"]) is None
+    True
+    """
     by_lower = {c.lower(): c for c in candidates}
-    match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.88)
-    return by_lower[match[0]] if match else None
+    allowed = min(_MAX_TYPOS, 1 + len(name) // _TYPOS_PER)
+    near = [c for c in difflib.get_close_matches(name.lower(), list(by_lower), n=5, cutoff=0.8)
+            if _typos(name.lower(), c) <= allowed]
+    return by_lower[near[0]] if near else None
+
+
+def _typos(a: str, b: str) -> int:
+    """Characters to change to turn `a` into `b`: left out, added, replaced, or two neighbours
+    swapped (each one typo)."""
+    before, row = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        before, row = row, current
+    return row[-1]
 
 
 def describe_unread(unread: pl.DataFrame) -> str:
@@ -130,8 +166,9 @@ def describe_unread(unread: pl.DataFrame) -> str:
         return ""
     lines = ["not read by any rule (a typo or a name the rulebook does not know costs points):"]
     for r in unread.iter_rows(named=True):
-        hint = f"; did you mean '{r['closest_known']}'?" if r["closest_known"] else ""
-        lines.append(f"  {r['kind']} '{shorten(r['name'])}': {r['rows']} rows, {r['partners']} partner(s) "
+        hint = (f"; did you mean '{r['closest_known']}'?" if r["closest_known"]
+                else "; no area of the rulebook counts it" if r["kind"] == "certification" else "")
+        lines.append(f"  {r['kind']} '{shorten(r['name'], _NAME_CHARS)}': {r['rows']} rows, {r['partners']} partner(s) "
                      f"({r['example_partners']}{', ...' if r['partners'] > _EXAMPLES else ''}){hint}")
     return "\n".join(lines)
 
