@@ -96,3 +96,32 @@ def test_scenario_files_and_their_errors(tmp_path):
         read_scenarios(path)
     with pytest.raises(PcsError, match="no partner 'P9'"):
         apply(almost_qualified(), [LoseCustomer("P9", "T0")], as_of=AS_OF)
+
+
+def test_the_readme_scenario_example_has_every_action_type_and_applies_to_the_sample(tmp_path, sample_data):
+    import re
+    from pathlib import Path
+
+    from pcs_analysis.analysis.whatif import ACTION_TYPES, what_if
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    [block] = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
+    path = tmp_path / "scenarios.toml"
+    path.write_text(block)
+    [scenario] = read_scenarios(path)
+    assert [type(a) for a in scenario.actions] == list(ACTION_TYPES.values())
+    result = what_if(sample_data.only_partners(["P005"]), [scenario], as_of="2026-11-21", areas=["modern_work"])
+    assert result.summary.height == 1
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[[scenarios]]\nname = "a"\n', r"unknown table or key 'scenarios': a scenario file holds \[\[scenario\]\]"),
+    ('[[scenario]]\nname = "a"\n[[scenario.actions]]\ntype = "lose_customer"\n',
+     r"unknown key 'actions': a scenario holds a name and \[\[scenario.action\]\] tables"),
+    ('[[scenario]]\nname = "a"\n', r"no action: add \[\[scenario.action\]\] tables \(with a type: add_"),
+    ('[scenario]\nname = "a"\n', r"write \[\[scenario\]\], not \[scenario\]"),
+])
+def test_a_wrong_table_name_in_a_scenario_file_names_the_expected_one(tmp_path, text, expected):
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    with pytest.raises(PcsError, match=expected):
+        read_scenarios(path)

@@ -440,21 +440,33 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
         raise PcsError(f"{path}: scenario file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise PcsError(f"{path}: not valid TOML ({exc})") from None
-    scenarios = []
-    for i, table in enumerate(doc.get("scenario", [])):
-        where = f"{path}: scenario[{i}]"
-        name = table.get("name")
-        if not isinstance(name, str) or not name:
-            raise PcsError(f"{where}: a scenario needs a name")
-        actions = []
-        for j, spec in enumerate(table.get("action", [])):
-            actions.append(_action(dict(spec), f"{where} ({name!r}) action[{j}]"))
-        if not actions:
-            raise PcsError(f"{where} ({name!r}): no action")
-        scenarios.append(Scenario(name, tuple(actions)))
+    unknown = sorted(set(doc) - {"scenario"})
+    if unknown:
+        raise PcsError(f"{path}: unknown table or key {unknown[0]!r}: a scenario file holds [[scenario]] tables, "
+                       "each with a name and [[scenario.action]] tables")
+    if not isinstance(doc.get("scenario", []), list):
+        raise PcsError(f"{path}: 'scenario' must be a list of tables: write [[scenario]], not [scenario]")
+    scenarios = [_scenario(table, f"{path}: scenario[{i}]") for i, table in enumerate(doc.get("scenario", []))]
     if not scenarios:
         raise PcsError(f"{path}: no [[scenario]] tables")
     return scenarios
+
+
+def _scenario(table: dict[str, Any], where: str) -> Scenario:
+    name = table.get("name")
+    if not isinstance(name, str) or not name:
+        raise PcsError(f"{where}: a scenario needs a name")
+    unknown = sorted(set(table) - {"name", "action"})
+    if unknown:
+        raise PcsError(f"{where} ({name!r}): unknown key {unknown[0]!r}: a scenario holds a name and "
+                       "[[scenario.action]] tables")
+    if not isinstance(table.get("action", []), list):
+        raise PcsError(f"{where} ({name!r}): 'action' must be a list of tables: write [[scenario.action]]")
+    actions = [_action(dict(spec), f"{where} ({name!r}) action[{j}]") for j, spec in enumerate(table.get("action", []))]
+    if not actions:
+        raise PcsError(f"{where} ({name!r}): no action: add [[scenario.action]] tables (with a type: "
+                       f"{', '.join(ACTION_TYPES)})")
+    return Scenario(name, tuple(actions))
 
 
 def _action(spec: dict[str, Any], where: str) -> Action:
