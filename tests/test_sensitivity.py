@@ -62,3 +62,23 @@ def test_parameters_are_read_and_written_by_path(rules):
     for bad in ("nope", "usage_growth.enterprise.full_marks_at", "deployments.magic"):
         with pytest.raises(ValueError, match="parameter"):
             get_parameter(rules, "modern_work", bad)
+
+
+def test_variant_values_keep_their_type_and_sort_as_numbers(sample_data, rules, tmp_path):
+    """Numbers stay numbers: sorting variants by a numeric setting gives 5, 11, 20, 100 (as text
+    it gave 100, 11, 20, 5); the CLI's values, typed as text, are numbers too."""
+    import polars as pl
+
+    from pcs_analysis.config import SAMPLE_DIR
+    from tests.test_cli import run
+    grid = {"net_customer_adds.smb.full_marks_at": [100, 11, 20, 5], "min_metric_comparison": [">=", ">"]}
+    result = sensitivity(sample_data, as_of=AS_OF, areas=["modern_work"], grid=grid, rules=rules)
+    assert result.variants.schema["net_customer_adds.smb.full_marks_at"] == pl.Int64
+    assert result.variants.schema["min_metric_comparison"] == pl.String
+    ordered = result.variants.sort("net_customer_adds.smb.full_marks_at")["net_customer_adds.smb.full_marks_at"]
+    assert ordered.unique(maintain_order=True).to_list() == [5, 11, 20, 100]
+    run("sensitivity", SAMPLE_DIR, "--as-of", AS_OF, "--area", "modern_work", "--param",
+        "min_total_points=100,65.5,70", "--out", tmp_path)
+    variants = pl.read_csv(tmp_path / "sensitivity_variants.csv")
+    assert variants.schema["min_total_points"] == pl.Float64
+    assert variants.sort("min_total_points")["min_total_points"].to_list() == [65.5, 70.0, 100.0]

@@ -406,9 +406,9 @@ def _area_sensitivity(data: PartnerData, day: dt.date, area: str, grid: Mapping[
         values = (scored.option_values.filter(pl.col("area") == area) if not value_params
                   else _option_values(data, variant_rules, area, day, lag))
         table = pl.DataFrame(
-            [{"variant": combo_index * len(point_combos) + i, **dict(zip(value_params, map(str, combo), strict=True)),
-              **dict(zip(points_params, map(str, pc), strict=True))} for i, pc in enumerate(point_combos)],
-            schema={"variant": pl.Int64, **{n: pl.String for n in names}})
+            [{"variant": combo_index * len(point_combos) + i, **dict(zip(value_params, combo, strict=True)),
+              **dict(zip(points_params, pc, strict=True))} for i, pc in enumerate(point_combos)],
+            schema={"variant": pl.Int64, **{n: value_dtype(grid[n]) for n in names}})
         variants.append(table)
         totals.append(_points_stage(values, variant_rules.area(area), points_params, point_combos, table, fixed))
     variant_table = pl.concat(variants, how="diagonal")
@@ -571,14 +571,14 @@ def _margins(rules: Rulebook, area: str, grid: Mapping[str, Sequence[Any]], vari
         others = [o for o in names if o != name]
         if any(current[o] not in grid[o] for o in others):
             continue  # the grid does not hold the current values of the other parameters
-        chosen = variants.filter(pl.all_horizontal([pl.col(o) == str(current[o]) for o in others])
-                                 if others else pl.lit(True))
+        chosen = variants.filter(pl.all_horizontal([pl.col(o) == pl.lit(current[o], value_dtype(grid[o]))
+                                                    for o in others]) if others else pl.lit(True))
         ordered = _ordered(grid[name])
         here = _position(current[name], ordered)
         if here is None:
             continue
-        positions = pl.DataFrame({"value": [str(v) for v in ordered], "position": list(range(len(ordered)))},
-                                 schema={"value": pl.String, "position": pl.Float64})
+        positions = pl.DataFrame({"value": list(ordered), "position": list(range(len(ordered)))},
+                                 schema={"value": value_dtype(grid[name]), "position": pl.Float64})
         rows = (kept.join(chosen.select("variant", pl.col(name).alias("value")), on="variant")
                 .join(positions, on="value").filter(pl.col("is_qualified") != pl.col("was_qualified")))
         flips = rows.group_by("partner_id").agg(
@@ -594,6 +594,24 @@ def _margins(rules: Rulebook, area: str, grid: Mapping[str, Sequence[Any]], vari
     if not frames:
         return pl.DataFrame(schema=schema)
     return pl.concat(frames).select(list(schema)).sort("parameter", "partner_id")
+
+
+def value_dtype(values: Sequence[Any]) -> pl.DataType:
+    """The column type of a parameter's grid values: whole numbers, numbers, booleans, or text
+    (so variants sort as numbers: 5, 11, 20, 100).
+
+    Examples
+    --------
+    >>> value_dtype([5, 100, 11]), value_dtype([60, 62.5]), value_dtype([True, False]), value_dtype([">", ">="])
+    (Int64, Float64, Boolean, String)
+    """
+    if values and all(isinstance(v, bool) for v in values):
+        return pl.Boolean
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return pl.Int64
+    if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return pl.Float64
+    return pl.String
 
 
 def _ordered(values: Sequence[Any]) -> list[Any]:
