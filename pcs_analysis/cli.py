@@ -1,14 +1,21 @@
 """The `pcs` command: a thin wrapper over the Python API.
 
 Every command prints errors as one clear message (no traceback unless `--debug`) and exits
-with 2 on bad input (data, rulebook, arguments) and 1 on anything unexpected.
+with 2 on bad input (data, rulebook, arguments) and 1 on anything unexpected. Every command that
+computes prints its result on the terminal, and writes its tables with `--out`; `-q` leaves only
+warnings and errors; a run of more than a few seconds says that it is still working; output cut
+short by its reader (`| head`) ends the command quietly with status 0.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import os
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,32 +36,108 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False, "quiet": False}
 
 DataDir = Annotated[Path, typer.Argument(help="Folder with usage, certifications (and optional "
                                          "enrollments, partners) as CSV or Parquet.")]
-AsOf = Annotated[str, typer.Option("--as-of", help="The day the score is shown (YYYY-MM-DD).")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="The day the score is shown (YYYY-MM-DD; default: "
+                                              "today, said on the terminal).")]
 Rules = Annotated[str | None, typer.Option("--rules", help="Rulebook version (default: newest).")]
 NoLag = Annotated[bool, typer.Option("--no-lag", help="Score 'as if current': the month before "
                                      "--as-of and no skilling lag.")]
 Areas = Annotated[list[str] | None, typer.Option("--area", help="Only this area (repeatable).")]
 Strict = Annotated[bool, typer.Option("--strict", help="A workload or certification that no rule reads is an "
                                       "error (exit 2) instead of a warning.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors (no result, no "
+                                     "progress).")]
+
+
+def _out(what: str) -> Any:
+    """The optional `--out` of a command that prints its result: a folder for `what`."""
+    return Annotated[Path | None, typer.Option("--out", help=f"Also write {what} into this folder.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"pcs-analysis {version('pcs-analysis')}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+          _: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False) -> None:
     _state["debug"] = debug
+
+
+def say(text: str = "") -> None:
+    """A result line on the terminal (nothing with -q)."""
+    if not _state["quiet"]:
+        typer.echo(text)
+
+
+def tell(text: str) -> None:
+    """Progress or context on stderr (nothing with -q)."""
+    if not _state["quiet"]:
+        typer.echo(text, err=True)
+
+
+class _StillWorking:
+    """On a terminal, after a few silent seconds, says on stderr that the command is still
+    working (every few seconds, with the time elapsed), so that no long run is silent. Logs and
+    pipes get only the commands' own progress lines."""
+
+    FIRST, EVERY = 3.0, 10.0
+
+    def __init__(self, command: str):
+        self.command, self.done = command, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        wait = self.FIRST
+        while not self.done.wait(wait):
+            tell(f"{self.command}: still working ({time.monotonic() - start:.0f} s)")
+            wait = self.EVERY
+
+    def __enter__(self) -> _StillWorking:
+        if not _state["quiet"] and sys.stderr.isatty():
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+
+
+def _reader_gone() -> None:
+    """The reader of stdout closed it (`| head`): send what is left nowhere, exit quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(0)
+
+
+#: Commands that show their own progress (a bar redrawn in place).
+_OWN_PROGRESS = {"reports_cmd"}
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     """One clear line instead of a traceback (exit 2 on bad input, 1 on a defect); an output path
-    that cannot be written is refused before any work."""
+    that cannot be written is refused before any work; `-q`; a long run says it is working; a
+    closed stdout ends the command quietly."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _state["quiet"] = bool(kwargs.get("quiet"))
         try:
             _check_outputs(func, kwargs)
-            return func(*args, **kwargs)
+            name = f"pcs {func.__name__.removesuffix('_cmd').replace('_', ' ')}"
+            with _StillWorking(name) if func.__name__ not in _OWN_PROGRESS else contextlib.nullcontext():
+                result = func(*args, **kwargs)
+            sys.stdout.flush()
+            return result
+        except BrokenPipeError:
+            _reader_gone()
         except (PcsError, KeyError, ValueError) as exc:
             if _state["debug"]:
                 raise
@@ -73,6 +156,15 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 _FILE_OUTPUTS = {"rules_show_cmd", "rules_diff_cmd", "rules_readings_cmd"}
 
 
+def _written(out: Path | None, frames: dict[str, pl.DataFrame]) -> None:
+    """With --out, write the frames as OUT/<name>.csv (all or none) and say so."""
+    if out is None:
+        return
+    write_csvs(out, frames)
+    names = [str(out / f"{name}.csv") for name in frames]
+    say(f"\nwrote {', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else f"\nwrote {names[0]}")
+
+
 def _check_outputs(func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
     from pcs_analysis.output import check_output_file, check_output_folder
 
@@ -80,6 +172,15 @@ def _check_outputs(func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         target = kwargs.get(name)
         if isinstance(target, Path):
             (check_output_file if func.__name__ in _FILE_OUTPUTS else check_output_folder)(target)
+
+
+def _as_of(text: str | None) -> dt.date:
+    """--as-of, or today (said on stderr): the clock is read here, at the edge, never by scoring."""
+    if text is None:
+        today = dt.date.today()
+        tell(f"as of today, {today} (--as-of chooses the day)")
+        return today
+    return _date(text)
 
 
 def _date(text: str, option: str = "--as-of") -> dt.date:
@@ -93,11 +194,10 @@ def _date(text: str, option: str = "--as-of") -> dt.date:
 
 @app.command("score")
 @_friendly
-def score_cmd(data_dir: DataDir, as_of: AsOf,
-              out: Annotated[Path, typer.Option("--out", help="Folder for scores.csv, summary.csv "
-                                                "and options.csv.")],
-              rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
-              quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the summary.")] = False,
+def score_cmd(data_dir: DataDir, as_of: AsOf = None,
+              out: Annotated[Path | None, typer.Option("--out", help="Also write scores.csv, summary.csv, "
+                                                       "options.csv and unread_inputs.csv into this folder.")] = None,
+              rules: Rules = None, no_lag: NoLag = False, area: Areas = None, quiet: Quiet = False,
               strict: Strict = False,
               chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1, help="Usage rows scored at once "
                                                       "(partners are never split): memory follows this, not "
@@ -108,57 +208,60 @@ def score_cmd(data_dir: DataDir, as_of: AsOf,
                                                             "distributed cluster at this address "
                                                             "(tcp://HOST:PORT); its workers must see the data "
                                                             "folder and OUT's parent folder.")] = None) -> None:
-    """Score every partner: OUT/scores.csv (per metric), OUT/summary.csv (per area),
-    OUT/unread_inputs.csv (workloads and certifications no rule reads). Large folders are scored
-    in chunks of partners, written as they finish and moved into OUT when all succeeded."""
+    """Score every partner and print the summary per area; with --out, OUT/scores.csv (per
+    metric), OUT/summary.csv (per area), OUT/options.csv and OUT/unread_inputs.csv (workloads and
+    certifications no rule reads). Large folders are scored in chunks of partners, written as
+    they finish and moved into OUT when all succeeded."""
+    import tempfile
+
     from pcs_analysis.inputs.unread import describe_unread
+    from pcs_analysis.present.terminal import format_summary
     from pcs_analysis.reporting.scores import score_portfolio
 
     def progress(done: int, chunks: int) -> None:
-        if not quiet:
-            typer.echo(f"scored {done} of {chunks} chunks of partners", err=True)
+        tell(f"scored {done} of {chunks} chunks of partners")
 
-    run = score_portfolio(data_dir, out, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area,
-                          strict=strict, rows_per_chunk=chunk_rows, workers=workers, scheduler=scheduler,
-                          on_chunk=progress)
+    day = _as_of(as_of)
+    with tempfile.TemporaryDirectory(prefix="pcs-score-") as scratch:
+        target = out if out is not None else Path(scratch) / "out"
+        run = score_portfolio(data_dir, target, as_of=day, rules_version=rules, lag=not no_lag, areas=area,
+                              strict=strict, rows_per_chunk=chunk_rows, workers=workers, scheduler=scheduler,
+                              on_chunk=progress)
     for warning in run.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if run.unread.height:
-        typer.echo(describe_unread(run.unread) + f"\n(listed in {out / 'unread_inputs.csv'}; --strict makes "
-                   "this an error)\n", err=True)
-    if not quiet:
-        from pcs_analysis.present.terminal import format_summary
-
-        typer.echo(format_summary(run.summary))
-        typer.echo(f"\nwrote {out / 'scores.csv'}, {out / 'summary.csv'}, {out / 'options.csv'} and "
-                   f"{out / 'unread_inputs.csv'}")
+        listed = f"listed in {out / 'unread_inputs.csv'}; " if out is not None else ""
+        typer.echo(describe_unread(run.unread) + f"\n({listed}--strict makes this an error)\n", err=True)
+    say(format_summary(run.summary))
+    if out is not None:
+        say(f"\nwrote {out / 'scores.csv'}, {out / 'summary.csv'}, {out / 'options.csv'} and "
+            f"{out / 'unread_inputs.csv'}")
 
 
 @app.command("explain")
 @_friendly
 def explain_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")],
-                as_of: AsOf, rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
-                out: Annotated[Path | None, typer.Option("--out", help="Also write the explanation "
-                                                         "tables as CSV into this folder.")] = None,
-                strict: Strict = False) -> None:
+                as_of: AsOf = None, rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
+                out: Annotated[Path | None, typer.Option("--out", help="Also write explain_tenants.csv, "
+                                                         "explain_people.csv, explain_ignored.csv, explain_steps.csv, "
+                                                         "scores.csv, summary.csv and unread_inputs.csv into this "
+                                                         "folder.")] = None,
+                strict: Strict = False, quiet: Quiet = False) -> None:
     """Explain one partner's score: which tenant and person counted where, and why not."""
     from pcs_analysis.analysis import folders as api
     from pcs_analysis.inputs.unread import describe_unread
     from pcs_analysis.present.terminal import format_explanation
 
-    e, unread, warnings = api.explain_folder(data_dir, partner_id, as_of=_date(as_of), rules_version=rules,
+    e, unread, warnings = api.explain_folder(data_dir, partner_id, as_of=_as_of(as_of), rules_version=rules,
                                              lag=not no_lag, areas=area, strict=strict)
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
-    if out is not None:
-        write_csvs(out, {"explain_tenants": e.tenants, "explain_people": e.people,
-                         "explain_ignored": e.ignored, "scores": e.result.scores,
-                         "summary": e.result.summary, "unread_inputs": unread})
-    typer.echo(format_explanation(e))
+    say(format_explanation(e))
     if unread.height:
-        typer.echo("\n" + describe_unread(unread))
-    if out is not None:
-        typer.echo(f"\nwrote the explanation tables to {out}")
+        say("\n" + describe_unread(unread))
+    _written(out, {"explain_tenants": e.tenants, "explain_people": e.people, "explain_ignored": e.ignored,
+                   "explain_steps": e.steps, "scores": e.result.scores, "summary": e.result.summary,
+                   "unread_inputs": unread})
 
 
 Partners = Annotated[list[str] | None, typer.Option("--partner", help="Only this partner (repeatable).")]
@@ -166,69 +269,80 @@ Partners = Annotated[list[str] | None, typer.Option("--partner", help="Only this
 
 @app.command("history")
 @_friendly
-def history_cmd(data_dir: DataDir, as_of: AsOf,
-                out: Annotated[Path, typer.Option("--out", help="Folder for history.csv and "
-                                                  "history_scores.csv.")],
+def history_cmd(data_dir: DataDir, as_of: AsOf = None, out: _out("history.csv and history_scores.csv") = None,
                 months: Annotated[int | None, typer.Option("--months", min=1, help="Months to show (default: "
                                                            "the rulebook's, six).")] = None,
-                rules: Rules = None, no_lag: NoLag = False, area: Areas = None, partner: Partners = None) -> None:
+                rules: Rules = None, no_lag: NoLag = False, area: Areas = None, partner: Partners = None,
+                quiet: Quiet = False) -> None:
     """The scoring history: each partner's score per area at the end of each month."""
     from pcs_analysis.analysis import folders as api
     from pcs_analysis.present.terminal import format_history
 
-    h = api.history_folder(data_dir, as_of=_date(as_of), months=months, rules_version=rules, lag=not no_lag,
+    h = api.history_folder(data_dir, as_of=_as_of(as_of), months=months, rules_version=rules, lag=not no_lag,
                            areas=area, partners=partner)
-    write_csvs(out, {"history": h.summary, "history_scores": h.scores})
-    typer.echo(format_history(h.summary))
-    typer.echo(f"\nwrote {out / 'history.csv'} and {out / 'history_scores.csv'}")
+    say(format_history(h.summary))
+    _written(out, {"history": h.summary, "history_scores": h.scores})
 
 
 @app.command("status")
 @_friendly
-def status_cmd(data_dir: DataDir, as_of: AsOf,
-               out: Annotated[Path, typer.Option("--out", help="Folder for status.csv and status_days.csv.")],
-               rules: Rules = None, no_lag: NoLag = False, area: Areas = None, partner: Partners = None) -> None:
+def status_cmd(data_dir: DataDir, as_of: AsOf = None, out: _out("status.csv and status_days.csv") = None,
+               rules: Rules = None, no_lag: NoLag = False, area: Areas = None, partner: Partners = None,
+               quiet: Quiet = False) -> None:
     """Status per partner and area (In progress, Qualified, Enrolled, Enrolled (Renewal due)),
     with the qualification window and the days in it on which the partner qualified."""
     from pcs_analysis.analysis import folders as api
     from pcs_analysis.present.terminal import format_status
 
-    q = api.qualification_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area,
+    q = api.qualification_folder(data_dir, as_of=_as_of(as_of), rules_version=rules, lag=not no_lag, areas=area,
                                  partners=partner)
-    write_csvs(out, {"status": q.status, "status_days": q.days})
-    typer.echo(format_status(q.status))
-    typer.echo(f"\nwrote {out / 'status.csv'} and {out / 'status_days.csv'}")
+    say(format_status(q.status))
+    _written(out, {"status": q.status, "status_days": q.days})
+
+
+#: Partners shown with their actions and risks on the terminal (beyond: one line per area).
+_FEW_PARTNERS = 5
 
 
 @app.command("recommend")
 @_friendly
-def recommend_cmd(data_dir: DataDir, as_of: AsOf,
-                  out: Annotated[Path, typer.Option("--out", help="Folder for recommendations.csv.")],
+def recommend_cmd(data_dir: DataDir, as_of: AsOf = None, out: _out("recommendations.csv (every action)") = None,
                   rules: Rules = None, no_lag: NoLag = False, area: Areas = None, partner: Partners = None,
-                  top: Annotated[int, typer.Option("--top", min=0, help="Print at most this many actions and "
-                                                   "risks per partner and area (the CSV has all).")] = 3) -> None:
+                  top: Annotated[int | None, typer.Option("--top", min=0, help="Actions and risks printed per "
+                                                          "partner and area (default: 3 for up to 5 partners; "
+                                                          "beyond, one line per partner and area; --out writes "
+                                                          "them all).")] = None,
+                  quiet: Quiet = False) -> None:
     """Points still needed, the next actions ranked by the points they add (kept and other track),
     association gaps, and risks (expiring certifications, customers whose loss or move out of the
     seat band would cost points). Every figure is measured by rescoring."""
     from pcs_analysis.analysis import folders as api
     from pcs_analysis.present.terminal import format_recommendations
 
-    table = api.recommend_folder(data_dir, as_of=_date(as_of), rules_version=rules, lag=not no_lag, areas=area,
-                                 partners=partner)
-    write_csv(out / "recommendations.csv", table)
-    typer.echo(format_recommendations(table, top=top))
-    typer.echo(f"\nwrote {out / 'recommendations.csv'}")
+    def progress(area_name: str, done: int, areas: int) -> None:
+        tell(f"recommend: {area_name} measured ({done} of {areas} areas)")
+
+    table = api.recommend_folder(data_dir, as_of=_as_of(as_of), rules_version=rules, lag=not no_lag, areas=area,
+                                 partners=partner, on_area=progress)
+    partners = table["partner_id"].n_unique()
+    compact = top is None and partners > _FEW_PARTNERS
+    say(format_recommendations(table, top=3 if top is None else top, compact=compact))
+    if compact:
+        say(f"\n(one line per partner and area for {partners} partners: the points needed and the best action "
+            "of the kept track; --top N prints N actions and risks of each, --out DIR writes them all)")
+    _written(out, {"recommendations": table})
 
 
 @app.command("sensitivity")
 @_friendly
-def sensitivity_cmd(data_dir: DataDir, as_of: AsOf,
+def sensitivity_cmd(data_dir: DataDir,
                     area: Annotated[str, typer.Option("--area", help="The area whose rules vary.")],
                     param: Annotated[list[str], typer.Option("--param", help="PATH=V1,V2,... (repeatable; "
                                                              "the grid is every combination)")],
-                    out: Annotated[Path, typer.Option("--out", help="Folder for sensitivity_variants.csv, "
-                                                      "sensitivity_flips.csv and sensitivity_margins.csv.")],
-                    rules: Rules = None, no_lag: NoLag = False, partner: Partners = None) -> None:
+                    as_of: AsOf = None,
+                    out: _out("sensitivity_variants.csv, sensitivity_flips.csv and sensitivity_margins.csv") = None,
+                    rules: Rules = None, no_lag: NoLag = False, partner: Partners = None,
+                    quiet: Quiet = False) -> None:
     """Score a portfolio under every combination of rule parameter values, e.g.
     --param min_total_points=60,65,70,75 --param usage_growth.enterprise.CPOR.full_marks_at=500,1000."""
     from pcs_analysis.analysis import folders as api
@@ -236,24 +350,26 @@ def sensitivity_cmd(data_dir: DataDir, as_of: AsOf,
 
     data, rulebook = api.load_folder(data_dir, rules_version=rules, partners=partner)
     grid = _assignments(param, "--param", "PATH=V1,V2,...", lambda v: [parse_scalar(x) for x in v.split(",")])
-    result = sensitivity(data, as_of=_date(as_of), areas=[area], grid=grid, rules=rulebook, lag=not no_lag)
-    write_csvs(out, {"sensitivity_variants": result.variants, "sensitivity_flips": result.flips,
-                     "sensitivity_margins": result.margins})
+    result = sensitivity(data, as_of=_as_of(as_of), areas=[area], grid=grid, rules=rulebook, lag=not no_lag)
     best = result.variants.sort("partners_qualified", descending=True)
-    typer.echo(f"{result.variants.height} variants of {area}: partners qualified from "
-               f"{best['partners_qualified'].min()} to {best['partners_qualified'].max()}")
-    typer.echo(f"wrote {out / 'sensitivity_variants.csv'}, {out / 'sensitivity_flips.csv'} and "
-               f"{out / 'sensitivity_margins.csv'}")
+    say(f"{result.variants.height} variants of {area}: partners qualified from "
+        f"{best['partners_qualified'].min()} to {best['partners_qualified'].max()}")
+    columns = [*grid, "partners_qualified", "partners_gained", "partners_lost"]
+    for r in result.variants.sort(list(grid)).select(columns).iter_rows(named=True):
+        setting = ", ".join(f"{name} = {r[name]}" for name in grid)
+        say(f"   {setting}: {r['partners_qualified']} qualified (+{r['partners_gained']} / "
+            f"-{r['partners_lost']})")
+    _written(out, {"sensitivity_variants": result.variants, "sensitivity_flips": result.flips,
+                   "sensitivity_margins": result.margins})
 
 
 @app.command("whatif")
 @_friendly
-def whatif_cmd(data_dir: DataDir, as_of: AsOf,
+def whatif_cmd(data_dir: DataDir,
                scenarios: Annotated[Path, typer.Option("--scenarios", help="TOML file of [[scenario]] tables "
-                                                       "with [[scenario.action]] entries.")],
-               out: Annotated[Path, typer.Option("--out", help="Folder for whatif_summary.csv and "
-                                                 "whatif_metrics.csv.")],
-               rules: Rules = None, no_lag: NoLag = False, area: Areas = None) -> None:
+                                                       "with [[scenario.action]] entries (see the README).")],
+               as_of: AsOf = None, out: _out("whatif_summary.csv and whatif_metrics.csv") = None,
+               rules: Rules = None, no_lag: NoLag = False, area: Areas = None, quiet: Quiet = False) -> None:
     """Apply named scenarios (add certified people, add or lose a customer, associate a tenant,
     grow active users) to copies of the data and show the before/after of every metric."""
     from pcs_analysis.analysis import folders as api
@@ -261,21 +377,20 @@ def whatif_cmd(data_dir: DataDir, as_of: AsOf,
 
     plan = read_scenarios(scenarios)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
-    result = what_if(data, plan, as_of=_date(as_of), rules=rulebook, areas=area or None, lag=not no_lag)
-    write_csvs(out, {"whatif_summary": result.summary, "whatif_metrics": result.metrics})
+    result = what_if(data, plan, as_of=_as_of(as_of), rules=rulebook, areas=area or None, lag=not no_lag)
     for r in result.summary.iter_rows(named=True):
         verdict = "qualified" if r["is_qualified_after"] else "not qualified"
-        typer.echo(f"{r['scenario']}: {r['partner_id']} {r['area']}: {r['total_before']:.1f} -> "
-                   f"{r['total_after']:.1f} ({r['total_change']:+.1f}), {verdict}")
-    typer.echo(f"wrote {out / 'whatif_summary.csv'} and {out / 'whatif_metrics.csv'}")
+        say(f"{r['scenario']}: {r['partner_id']} {r['area']}: {r['total_before']:.1f} -> "
+            f"{r['total_after']:.1f} ({r['total_change']:+.1f}), {verdict}")
+    _written(out, {"whatif_summary": result.summary, "whatif_metrics": result.metrics})
 
 
 @app.command("tracks")
 @_friendly
-def tracks_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")], as_of: AsOf,
-               out: Annotated[Path, typer.Option("--out", help="Folder for tracks_side_by_side.csv, "
-                                                 "tracks_marginal.csv and tracks_paths.csv.")],
-               rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
+def tracks_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")],
+               as_of: AsOf = None,
+               out: _out("tracks_side_by_side.csv, tracks_marginal.csv and tracks_paths.csv") = None,
+               quiet: Quiet = False, rules: Rules = None, no_lag: NoLag = False, area: Areas = None,
                cost: Annotated[list[str] | None, typer.Option("--cost", help="KIND=COST of one action of a kind "
                                                               "(add_customer, add_person, grow_users, "
                                                               "add_deployment, grow_revenue, add_service, "
@@ -288,27 +403,25 @@ def tracks_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help
 
     costs = _assignments(cost, "--cost", "KIND=COST", float)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
-    result = track_choice(data, partner_id, as_of=_date(as_of), areas=area or None, rules=rulebook, costs=costs,
+    result = track_choice(data, partner_id, as_of=_as_of(as_of), areas=area or None, rules=rulebook, costs=costs,
                           max_steps=max_steps, lag=not no_lag)
-    write_csvs(out, {"tracks_side_by_side": result.side_by_side, "tracks_marginal": result.marginal,
-                     "tracks_paths": result.paths})
     for (area_name, track), part in result.paths.group_by(["area", "track"], maintain_order=True):
         last = part.row(-1, named=True)
         verdict = (f"qualifies after {last['step']} step(s), cost {last['cost']:g}" if last["is_qualified"]
                    else f"not qualified after {last['step']} step(s) ({last['total']:.1f} points)")
-        typer.echo(f"{area_name} / {track}: {part['total'][0]:.1f} points now; {verdict}")
+        say(f"{area_name} / {track}: {part['total'][0]:.1f} points now; {verdict}")
         for r in part.filter(pl.col("step") > 0).iter_rows(named=True):
-            typer.echo(f"   {r['step']}. {r['action']}")
-    typer.echo(f"wrote {out / 'tracks_side_by_side.csv'}, {out / 'tracks_marginal.csv'} and "
-               f"{out / 'tracks_paths.csv'}")
+            say(f"   {r['step']}. {r['action']}")
+    _written(out, {"tracks_side_by_side": result.side_by_side, "tracks_marginal": result.marginal,
+                   "tracks_paths": result.paths})
 
 
 @app.command("plan")
 @_friendly
-def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")], as_of: AsOf,
+def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")],
              area: Annotated[list[str], typer.Option("--area", help="An area to qualify in (repeatable).")],
-             out: Annotated[Path, typer.Option("--out", help="Folder for plan.csv, plan_areas.csv and "
-                                               "renewals.csv.")],
+             as_of: AsOf = None, out: _out("plan.csv, plan_areas.csv and renewals.csv") = None,
+             quiet: Quiet = False,
              cost: Annotated[list[str] | None, typer.Option("--cost", help="CERTIFICATION=COST (repeatable).")] = None,
              default_cost: Annotated[float, typer.Option("--default-cost", help="Cost of a certification "
                                                          "not listed with --cost.")] = 1.0,
@@ -335,40 +448,40 @@ def plan_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="
     costs = _assignments(cost, "--cost", "CERTIFICATION=COST", float)
     leads = _assignments(lead, "--lead", "CERTIFICATION=DAYS", int)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
-    plan = plan_certifications(data, partner_id, as_of=_date(as_of), areas=area, costs=costs,
+    day = _as_of(as_of)
+    plan = plan_certifications(data, partner_id, as_of=day, areas=area, costs=costs,
                                default_cost=default_cost, lead_days=leads, default_lead_days=default_lead,
                                target=_date(target, "--target") if target else None, new_hires=hires,
                                hire_cost=hire_cost,
                                others="forecast" if forecast_others else "as_is", seed=seed, rules=rulebook)
-    write_csvs(out, {"plan": plan.plan, "plan_areas": plan.areas, "renewals": plan.renewals})
     for warning in plan.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    typer.echo(f"plan for {plan.target}: {plan.status}" + (f": {plan.reason}" if plan.reason
-                                                          else f", cost {plan.cost:g}"))
+    say(f"plan for {plan.target}: {plan.status}" + (f": {plan.reason}" if plan.reason else f", cost {plan.cost:g}"))
     for r in plan.plan.iter_rows(named=True):
-        late = (f"  LATE: {(_date(as_of) - r['start_by']).days} day(s) past its start day" if r["is_late"] else "")
-        typer.echo(f"   {r['person_id']}: {r['certification']} (cost {r['cost']:g}), earn by {r['earn_by']}, "
-                   f"start by {r['start_by']}{late}")
+        late = f"  LATE: {(day - r['start_by']).days} day(s) past its start day" if r["is_late"] else ""
+        say(f"   {r['person_id']}: {r['certification']} (cost {r['cost']:g}), earn by {r['earn_by']}, "
+            f"start by {r['start_by']}{late}")
     if plan.late_steps.height:
         typer.echo(f"warning: {plan.late_steps.height} of {plan.plan.height} certification(s) should have been "
-                   f"started before {as_of} to be ready by {plan.target}: start now and shorten the preparation, "
+                   f"started before {day} to be ready by {plan.target}: start now and shorten the preparation, "
                    "or choose a later --target", err=True)
     for r in plan.renewals.iter_rows(named=True):
-        typer.echo(f"   renew: {r['person_id']}: {r['certification']} stops counting on {r['stops_counting_on']}")
+        say(f"   renew: {r['person_id']}: {r['certification']} stops counting on {r['stops_counting_on']}")
     if "total_rescored" in plan.areas.columns:
         for r in plan.areas.iter_rows(named=True):
             verdict = "qualified" if r["is_qualified_rescored"] else "NOT qualified"
-            typer.echo(f"   carried out and rescored on {plan.target}: {r['area']} {r['track_rescored']} "
-                       f"{r['total_rescored']:.1f} points, {verdict}")
-    typer.echo(f"wrote {out / 'plan.csv'}, {out / 'plan_areas.csv'} and {out / 'renewals.csv'}")
+            say(f"   carried out and rescored on {plan.target}: {r['area']} {r['track_rescored']} "
+                f"{r['total_rescored']:.1f} points, {verdict}")
+    _written(out, {"plan": plan.plan, "plan_areas": plan.areas, "renewals": plan.renewals})
 
 
 @app.command("forecast")
 @_friendly
-def forecast_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")], as_of: AsOf,
+def forecast_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")],
                  area: Annotated[str, typer.Option("--area", help="The area to forecast.")],
-                 out: Annotated[Path, typer.Option("--out", help="Folder for forecast_months.csv, "
-                                                   "forecast_zeros.csv and forecast_rates.csv.")],
+                 as_of: AsOf = None,
+                 out: _out("forecast_months.csv, forecast_zeros.csv and forecast_rates.csv") = None,
+                 quiet: Quiet = False,
                  paths: Annotated[int, typer.Option("--paths", min=1, help="Simulated paths.")] = 10_000,
                  seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")] = 0,
                  months: Annotated[int | None, typer.Option("--months", min=1, help="Coming refresh days "
@@ -387,24 +500,23 @@ def forecast_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(he
     overrides = _assignments(rate, "--rate", f"NAME=VALUE with NAME one of {', '.join(allowed)}", float,
                              names=allowed)
     data, rulebook = api.load_folder(data_dir, rules_version=rules)
-    result = forecast(data, partner_id, as_of=_date(as_of), areas=[area], paths=paths, seed=seed, months=months,
+    result = forecast(data, partner_id, as_of=_as_of(as_of), areas=[area], paths=paths, seed=seed, months=months,
                       rates=Rates(**overrides), rules=rulebook, lag=not no_lag)
-    write_csvs(out, {"forecast_months": result.months, "forecast_zeros": result.zeros,
-                     "forecast_rates": result.rates})
     already = " (already qualified on a day of the window)" if result.already_qualified else ""
-    typer.echo(f"{partner_id} / {area}: probability of qualifying {result.probability:.1%}{already}; "
-               f"in the coming months {result.probability_coming_months:.1%}")
+    say(f"{partner_id} / {area}: probability of qualifying {result.probability:.1%}{already}; "
+        f"in the coming months {result.probability_coming_months:.1%}")
     for r in result.months.iter_rows(named=True):
-        typer.echo(f"   {r['refresh_day']} (data {r['data_month']:%Y-%m}): qualified in {r['share_qualified']:.1%} "
-                   f"of paths, total {r['total_p10']:.1f} / {r['total_p50']:.1f} / {r['total_p90']:.1f} (p10/p50/p90)")
-    typer.echo(f"wrote {out / 'forecast_months.csv'}, {out / 'forecast_zeros.csv'} and {out / 'forecast_rates.csv'}")
+        say(f"   {r['refresh_day']} (data {r['data_month']:%Y-%m}): qualified in {r['share_qualified']:.1%} "
+            f"of paths, total {r['total_p10']:.1f} / {r['total_p50']:.1f} / {r['total_p90']:.1f} (p10/p50/p90)")
+    _written(out, {"forecast_months": result.months, "forecast_zeros": result.zeros, "forecast_rates": result.rates})
 
 
 @app.command("reports")
 @_friendly
-def reports_cmd(data_dir: DataDir, as_of: AsOf,
+def reports_cmd(data_dir: DataDir,
                 out: Annotated[Path, typer.Option("--out", help="Run folder: reports/, index.html, "
                                                   "manifest.csv and manifest.json.")],
+                as_of: AsOf = None, quiet: Quiet = False,
                 partners: Annotated[str | None, typer.Option("--partners", help="Comma-separated partner ids, or a "
                                                              "file with one id per line (default: all).")] = None,
                 workers: Annotated[int, typer.Option("--workers", min=1, help="Parallel worker processes.")] = 2,
@@ -422,10 +534,10 @@ def reports_cmd(data_dir: DataDir, as_of: AsOf,
     from pcs_analysis.reporting.bulk import check_partners, run_reports
     from pcs_analysis.reporting.progress import ProgressBar
 
-    manifest = run_reports(data_dir, as_of=_date(as_of), out=out, partners=check_partners(partners),
+    manifest = run_reports(data_dir, as_of=_as_of(as_of), out=out, partners=check_partners(partners),
                            workers=workers, timeout=timeout, rules_version=rules, top=top,
-                           progress=ProgressBar(), scheduler=scheduler, pdf=pdf)
-    typer.echo(f"open {Path(out) / 'index.html'}")
+                           progress=None if quiet else ProgressBar(), scheduler=scheduler, pdf=pdf)
+    say(f"open {Path(out) / 'index.html'}")
     if manifest.filter(pl.col("status").is_in(["failed", "timeout"])).height:
         raise typer.Exit(1)
 
@@ -458,7 +570,8 @@ def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to writ
                     parquet: Annotated[bool, typer.Option("--parquet", help="Write a Parquet data folder "
                                                           "with the usage table partitioned by partner "
                                                           "(usage/part-NNNNN.parquet), generated block by "
-                                                          "block in bounded memory.")] = False) -> None:
+                                                          "block in bounded memory.")] = False,
+                    quiet: Quiet = False) -> None:
     """Generate deterministic synthetic data in the canonical format."""
     from pcs_analysis.inputs.sample import generate_sample, write_sample_dataset
 
@@ -469,7 +582,7 @@ def sample_data_cmd(out_dir: Annotated[Path, typer.Argument(help="Folder to writ
         sample = generate_sample(partners=partners, seed=seed, last_month=_date(last_month), months=months)
         sample.write(out_dir)
         usage_rows, cert_rows = sample.usage.height, sample.certifications.height
-    typer.echo(f"wrote {usage_rows} usage rows, {cert_rows} certifications for {partners} partners to {out_dir}")
+    say(f"wrote {usage_rows} usage rows, {cert_rows} certifications for {partners} partners to {out_dir}")
 
 
 import_app = typer.Typer(help="Convert downloaded files into the canonical tables.", no_args_is_help=True)
@@ -486,7 +599,7 @@ def import_partner_center_cmd(
                                                 "usage and certifications .csv are replaced, the enrollments "
                                                 "and partners you typed are kept (new partners added), other "
                                                 "files kept.")],
-        rules: Rules = None) -> None:
+        rules: Rules = None, quiet: Quiet = False) -> None:
     """Convert Partner Center Insights downloads into a canonical data folder for `pcs score`."""
     from pcs_analysis.inputs.partner_center import check_import_target, import_partner_center, write_import
     from pcs_analysis.rules import load_rules
@@ -495,10 +608,10 @@ def import_partner_center_cmd(
     rulebook = load_rules(rules)
     tables, report = import_partner_center(src_dir, rules=rulebook)
     kept = write_import(tables, out_dir, rules=rulebook)
-    typer.echo(report.describe())
+    say(report.describe())
     for note in kept:
-        typer.echo(f"  {note}")
-    typer.echo(f"wrote {tables.usage.height} usage rows and {tables.certifications.height} certification rows "
+        say(f"  {note}")
+    say(f"wrote {tables.usage.height} usage rows and {tables.certifications.height} certification rows "
                f"to {out_dir}")
 
 
@@ -509,7 +622,7 @@ app.add_typer(rules_app, name="rules")
 
 @rules_app.command("list")
 @_friendly
-def rules_list_cmd() -> None:
+def rules_list_cmd(quiet: Quiet = False) -> None:
     """The rulebook versions shipped with the package."""
     from pcs_analysis.config import DEFAULT_RULES_VERSION
     from pcs_analysis.rules import list_versions, load_rules
@@ -517,15 +630,15 @@ def rules_list_cmd() -> None:
     for version in list_versions():
         rules = load_rules(version)
         default = " (default)" if version == DEFAULT_RULES_VERSION else ""
-        typer.echo(f"{version}{default}  {rules.title}  areas: {', '.join(rules.areas)}")
+        say(f"{version}{default}  {rules.title}  areas: {', '.join(rules.areas)}")
 
 
 @rules_app.command("show")
 @_friendly
 def rules_show_cmd(version: Annotated[str, typer.Argument(help="Rulebook version, e.g. 2026-05.")],
                    area: Annotated[str | None, typer.Argument(help="Only this area.")] = None,
-                   out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None
-                   ) -> None:
+                   out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None,
+                   quiet: Quiet = False) -> None:
     """Every setting of a rulebook (thresholds, maxima, seat bands, workloads, certifications) and
     the readings of the sources it takes, each with its sentence and reason."""
     from pcs_analysis.present.terminal import format_readings, format_rules
@@ -536,20 +649,21 @@ def rules_show_cmd(version: Annotated[str, typer.Argument(help="Rulebook version
     table = rules_table(rules, area)
     if out is not None:
         write_csv(out, table)
-    typer.echo(format_rules(table))
-    typer.echo(format_readings(reading_rows(rules), area))
+    say(format_rules(table))
+    say(format_readings(reading_rows(rules), area))
 
 
 @rules_app.command("readings")
 @_friendly
 def rules_readings_cmd(out: Annotated[Path, typer.Option("--out", help="The Markdown file to write "
-                                                         "(docs/readings.md).")]) -> None:
+                                                         "(docs/readings.md).")],
+                       quiet: Quiet = False) -> None:
     """Every shipped rulebook's readings of the sources as one Markdown page."""
     from pcs_analysis.rules import list_versions, load_rules
     from pcs_analysis.rules.inspect import readings_markdown
 
     write_text(out, readings_markdown([load_rules(v) for v in reversed(list_versions())]))
-    typer.echo(f"wrote {out}")
+    say(f"wrote {out}")
 
 
 @rules_app.command("diff")
@@ -557,8 +671,8 @@ def rules_readings_cmd(out: Annotated[Path, typer.Option("--out", help="The Mark
 def rules_diff_cmd(old: Annotated[str, typer.Argument(help="The older version.")],
                    new: Annotated[str, typer.Argument(help="The newer version.")],
                    area: Annotated[str | None, typer.Option("--area", help="Only this area.")] = None,
-                   out: Annotated[Path | None, typer.Option("--out", help="Also write the changes as CSV.")] = None
-                   ) -> None:
+                   out: Annotated[Path | None, typer.Option("--out", help="Also write the changes as CSV.")] = None,
+                   quiet: Quiet = False) -> None:
     """What changed between two rulebook versions, per area, metric and setting."""
     from pcs_analysis.present.terminal import format_rules_diff
     from pcs_analysis.rules import load_rules
@@ -567,7 +681,7 @@ def rules_diff_cmd(old: Annotated[str, typer.Argument(help="The older version.")
     changes = diff_rules(load_rules(old), load_rules(new), area)
     if out is not None:
         write_csv(out, changes)
-    typer.echo(format_rules_diff(changes, old, new))
+    say(format_rules_diff(changes, old, new))
 
 
 def main() -> None:

@@ -257,3 +257,106 @@ def test_plan_says_on_the_terminal_when_a_step_is_late(tmp_path):
     on_time = run("plan", SAMPLE_DIR, "P005", "--as-of", "2026-10-01", "--area", "modern_work", "--target",
                   "2026-11-30", "--out", tmp_path / "b")
     assert "LATE" not in on_time.stdout and "should have been started" not in on_time.stderr
+
+
+COMPUTING = {
+    "score": ["score", SAMPLE_DIR, "--as-of", "2026-11-21"],
+    "status": ["status", SAMPLE_DIR, "--as-of", "2026-11-21", "--partner", "P005"],
+    "history": ["history", SAMPLE_DIR, "--as-of", "2026-11-21", "--partner", "P005"],
+    "recommend": ["recommend", SAMPLE_DIR, "--as-of", "2026-11-21", "--partner", "P005", "--area", "modern_work"],
+    "forecast": ["forecast", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--area", "modern_work", "--paths", "200"],
+    "tracks": ["tracks", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--area", "modern_work"],
+    "whatif": ["whatif", SAMPLE_DIR, "--as-of", "2026-11-21", "--scenarios",
+               Path(__file__).resolve().parents[1] / "examples" / "scenarios.toml", "--area", "modern_work"],
+    "plan": ["plan", SAMPLE_DIR, "P005", "--as-of", "2026-11-01", "--area", "modern_work", "--target", "2026-11-30"],
+    "sensitivity": ["sensitivity", SAMPLE_DIR, "--as-of", "2026-11-21", "--area", "modern_work", "--param",
+                    "min_total_points=60,70", "--partner", "P005"],
+}
+
+
+@pytest.mark.parametrize("command", list(COMPUTING))
+def test_every_computing_command_prints_its_result_without_out_and_nothing_with_quiet(command, tmp_path,
+                                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shown = run(*COMPUTING[command])
+    assert shown.stdout.strip() and "wrote" not in shown.stdout
+    assert list(tmp_path.iterdir()) == []     # nothing written without --out
+    quiet = run(*COMPUTING[command], "-q")
+    assert quiet.stdout == ""
+    assert "still working" not in quiet.stderr and "measured (" not in quiet.stderr
+
+
+def test_every_command_has_quiet_and_pcs_has_a_version():
+    from importlib.metadata import version
+
+    import typer.main
+
+    from pcs_analysis.cli import app
+    group = typer.main.get_command(app)
+    commands = []
+    for name, command in group.commands.items():
+        commands += [(f"{name} {sub}", c) for sub, c in command.commands.items()] if hasattr(command, "commands") \
+            else [(name, command)]
+    missing = [name for name, command in commands
+               if not any("--quiet" in p.opts and "-q" in p.opts for p in command.params)]
+    assert missing == [] and len(commands) >= 17
+    assert run("--version").stdout.strip() == f"pcs-analysis {version('pcs-analysis')}"
+
+
+def test_as_of_defaults_to_today_and_says_so():
+    import datetime as dt
+    proc = run("explain", SAMPLE_DIR, "P005", "--area", "modern_work")
+    assert f"as of today, {dt.date.today()} (--as-of chooses the day)" in proc.stderr
+    assert f"score shown on {dt.date.today()}" in proc.stdout
+
+
+def test_recommend_says_its_progress_and_prints_one_line_per_area_for_many_partners():
+    proc = run("recommend", SAMPLE_DIR, "--as-of", "2026-11-21", "--area", "modern_work", "--area", "security")
+    assert "recommend: modern_work measured (1 of 2 areas)" in proc.stderr
+    assert "recommend: security measured (2 of 2 areas)" in proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if " / " in line and line.startswith("P")]
+    assert len(lines) == 50 * 2 and lines[0].startswith("P001 / modern_work: ")
+    few = run("recommend", SAMPLE_DIR, "--as-of", "2026-11-21", "--area", "modern_work", "--partner", "P005")
+    assert "== P005 / modern_work" in few.stdout and "   do: " in few.stdout
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    """`pcs score ... | head -1`: the reader is gone before the first line; exit 0, no traceback."""
+    proc = subprocess.Popen([*PCS, "score", str(SAMPLE_DIR), "--as-of", "2026-11-21"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()                       # closed before scoring ends, so every write fails
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "error:" not in stderr
+
+
+def test_a_long_run_on_a_terminal_says_it_is_still_working():
+    """stderr a terminal (a pseudo-terminal here): a run of more than 3 s says so every 10 s."""
+    import os
+    import pty
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([*PCS, "tracks", str(SAMPLE_DIR), "P005", "--as-of", "2026-11-21"],
+                            stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    proc.communicate(timeout=300)
+    said = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        said += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"pcs tracks: still working (3 s)" in said
+
+
+def test_the_readme_names_the_files_explain_writes(tmp_path):
+    import re
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `pcs explain "))
+    named = set(re.findall(r"`(\w+\.csv)`", row.split("`--out` writes", 1)[1]))
+    run("explain", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--out", tmp_path, "-q")
+    assert {p.name for p in tmp_path.iterdir()} == named and len(named) == 7

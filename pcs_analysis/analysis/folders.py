@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -65,7 +66,8 @@ def qualification_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_ve
 
 
 def recommend_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_version: str | None = None,
-                     lag: bool = True, areas: list[str] | None = None, partners: list[str] | None = None):
+                     lag: bool = True, areas: list[str] | None = None, partners: list[str] | None = None,
+                     on_area: Callable[[str, int, int], None] | None = None):
     """What `pcs recommend` computes: ranked actions, gaps and risks per partner and area."""
     data, rules = load_folder(data_dir, rules_version=rules_version, partners=partners)
-    return recommend(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None)
+    return recommend(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None, on_area=on_area)

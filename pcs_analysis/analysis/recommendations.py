@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -101,7 +101,8 @@ class _Scope:
 
 
 def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None = None,
-              areas: Iterable[str] | None = None, lag: bool = True) -> pl.DataFrame:
+              areas: Iterable[str] | None = None, lag: bool = True,
+              on_area: Callable[[str, int, int], None] | None = None) -> pl.DataFrame:
     """Ranked recommendations and risks for every partner and area of `data`.
 
     Parameters
@@ -116,6 +117,8 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
         The solution areas (default: every area of the rulebook).
     lag : bool, default True
         Show data with Partner Center's refresh lag (False: the data month as if published at once).
+    on_area : callable, optional
+        Called with (area, areas done, areas) as each area's candidates are measured.
 
     Returns
     -------
@@ -138,10 +141,12 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
     base = score(data, as_of=day, rules=rules, areas=area_names, lag=lag)
     usage, certs = _prepared(data, rules)
     frames = []
-    for name in area_names:
+    for done, name in enumerate(area_names, start=1):
         candidates = _area_candidates(data, base, usage, certs, rules, name, day, lag)
         frames.append(_measure(candidates, base, data, usage, certs, rules, name, day, lag))
         frames.append(_to_qualify(base.summary.filter(pl.col("area") == name)))
+        if on_area is not None:
+            on_area(name, done, len(area_names))
     if not frames:
         return pl.DataFrame(schema={c: pl.String for c in RECOMMENDATION_COLUMNS})
     out = pl.concat(frames, how="diagonal_relaxed")

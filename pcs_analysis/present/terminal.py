@@ -247,8 +247,12 @@ def format_status(status: pl.DataFrame) -> str:
     return f"{table}\n\n{tally}"
 
 
-def format_recommendations(table: pl.DataFrame, *, top: int = 3) -> str:
-    """Per partner and area: what is still needed, then the best actions and the largest risks."""
+def format_recommendations(table: pl.DataFrame, *, top: int = 3, compact: bool = False) -> str:
+    """Per partner and area: what is still needed, then the best actions and the largest risks;
+    `compact`: one line per partner and area, what is needed and the best action of the kept
+    track."""
+    if compact:
+        return _compact_recommendations(table)
     lines: list[str] = []
     for (pid, area), part in table.group_by(["partner_id", "area"], maintain_order=True):
         lines.append(f"\n== {pid} / {area}")
@@ -261,3 +265,13 @@ def format_recommendations(table: pl.DataFrame, *, top: int = 3) -> str:
             for r in rows.iter_rows(named=True):
                 lines.append(f"   {label}: {r['recommendation']}")
     return "\n".join(lines).lstrip("\n") if lines else "no recommendations"
+
+
+def _compact_recommendations(table: pl.DataFrame) -> str:
+    lines = []
+    for (pid, area), part in table.group_by(["partner_id", "area"], maintain_order=True):
+        needed = part.filter(pl.col("type") == "to_qualify")["recommendation"].to_list()
+        best = part.filter((pl.col("type") == "action") & pl.col("is_kept_track") & (pl.col("rank") == 1))
+        action = f"; next: {best['recommendation'][0]}" if best.height else ""
+        lines.append(f"{pid} / {area}: {needed[0] if needed else 'no figures'}{action}")
+    return "\n".join(lines) if lines else "no recommendations"
