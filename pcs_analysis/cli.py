@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import signal
 import sys
 import threading
 import time
@@ -26,7 +27,7 @@ import typer
 from pcs_analysis.config import DEFAULT_LEAD_DAYS, ROWS_PER_CHUNK
 from pcs_analysis.errors import DefectError, PcsError
 from pcs_analysis.inputs.sample import DEFAULT_SEED
-from pcs_analysis.output import write_csv, write_csvs, write_text
+from pcs_analysis.output import disk_error, write_csv, write_csvs, write_text
 from pcs_analysis.reporting.notebook import parse_scalar
 
 app = typer.Typer(
@@ -138,6 +139,15 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             return result
         except BrokenPipeError:
             _reader_gone()
+        except (KeyboardInterrupt, Terminated) as exc:
+            typer.echo("\ninterrupted: stopped; files of this run that were not complete were not written",
+                       err=True)
+            raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 143) from None
+        except OSError as exc:  # the disk refused (full, read-only, a name too long) where no check names it
+            if _state["debug"]:
+                raise
+            typer.echo(f"error: {disk_error(Path(exc.filename or '.'), exc)}", err=True)
+            raise typer.Exit(2) from None
         except (PcsError, KeyError, ValueError) as exc:
             if _state["debug"]:
                 raise
@@ -684,9 +694,20 @@ def rules_diff_cmd(old: Annotated[str, typer.Argument(help="The older version.")
     say(format_rules_diff(changes, old, new))
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that its clean-up runs as for Ctrl-C."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main() -> None:
     """Entry point of the `pcs` console script."""
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Terminated:
+        sys.exit(143)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -606,38 +604,32 @@ def write_sample_dataset(folder: str | Path, *, partners: int, seed: int = DEFAU
 
     Memory stays that of one block whatever the portfolio's size. The first block is
     `generate_sample(partners=min(partners, block), seed=seed)`; block `b` uses the seed
-    `seed + b * 1_000_003`. Every file is written in a staging folder and moved into place at
-    the end; the four tables are the only files replaced (`usage/` only when it holds nothing
-    but part files). Returns the usage and certification row counts.
+    `seed + b * 1_000_003`. Every file is written in a staging folder inside `folder` and
+    committed at the end, all at once (`output.staged`); the four tables are the only files
+    replaced (`usage/` only when it holds nothing but part files). Returns the usage and
+    certification row counts.
     """
+    from pcs_analysis.output import staged
+
     folder = Path(folder)
     _check_dataset_target(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        (staging / "usage").mkdir()
-        others: dict[str, list[pl.DataFrame]] = {"certifications": [], "partners": [], "enrollments": []}
-        counts = [0, 0]
-        digits = max(3, len(str(partners)))
+    others: dict[str, list[pl.DataFrame]] = {"certifications": [], "partners": [], "enrollments": []}
+    counts = [0, 0]
+    digits = max(3, len(str(partners)))
+    with staged(folder, what="pcs sample-data") as stage:
+        stage.file("usage").mkdir()
         for number, start in enumerate(range(0, partners, block)):
             tables = generate_sample(partners=min(block, partners - start), seed=seed + number * 1_000_003,
                                      first_partner=start + 1, id_digits=digits, **sizes)
             tables.usage.sort("partner_id", "tenant_id", "month").write_parquet(
-                staging / "usage" / f"part-{number:05d}.parquet", row_group_size=100_000)
+                stage.file("usage") / f"part-{number:05d}.parquet", row_group_size=100_000)
             counts[0] += tables.usage.height
             counts[1] += tables.certifications.height
             for name, frames in others.items():
                 frames.append(getattr(tables, name))
         for name, frames in others.items():
-            pl.concat(frames).write_parquet(staging / f"{name}.parquet")
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in others:
-            (staging / f"{name}.parquet").replace(folder / f"{name}.parquet")
-        if (folder / "usage").exists():
-            shutil.rmtree(folder / "usage")
-        (staging / "usage").replace(folder / "usage")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            pl.concat(frames).write_parquet(stage.file(f"{name}.parquet"))
+        stage.commit([f"{name}.parquet" for name in others] + ["usage"])
     return counts[0], counts[1]
 
 

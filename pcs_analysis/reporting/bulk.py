@@ -52,11 +52,26 @@ def safe_name(partner_id: str) -> str:
     return cleaned
 
 
-def _digest(paths: Iterable[Path]) -> str:
+def inputs_hash(data_dir: Path, rules_version: str, notebook: Path) -> str:
+    """What a report depends on besides its parameters: every file of the data folder (the files
+    of a partitioned table included), the rulebook, the notebook and the report code."""
+    return hashlib.sha256("|".join([
+        _digest((p for p in data_dir.rglob("*") if p.is_file() and not p.name.startswith(".")), root=data_dir),
+        _digest((RULES_DIR / rules_version).glob("*.toml")),
+        _digest([notebook]),
+        _digest(PACKAGE_DIR / name for name in ("reporting/partner.py", "reporting/page.py",
+                                                "present/charts.py", "present/html.py")),
+    ]).encode()).hexdigest()
+
+
+def _digest(paths: Iterable[Path], root: Path | None = None) -> str:
+    """One hash of the files' names (below `root`, else their own) and contents."""
     h = hashlib.sha256()
     for path in sorted(paths):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
+        h.update(str(path.relative_to(root) if root else path.name).encode())
+        with open(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()
 
 
@@ -84,13 +99,7 @@ def run_reports(data_dir: str | Path, *, as_of: dt.date, out: str | Path, partne
     ids = data.partner_ids()
     (out / "reports").mkdir(parents=True, exist_ok=True)
     with _exclusive(out):
-        base_hash = hashlib.sha256("|".join([
-            _digest(p for p in data_dir.iterdir() if p.is_file()),
-            _digest((RULES_DIR / rules.version).glob("*.toml")),
-            _digest([Path(notebook)]),
-            _digest(PACKAGE_DIR / name for name in ("reporting/partner.py", "reporting/page.py",
-                                                    "present/charts.py", "present/html.py")),
-        ]).encode()).hexdigest()
+        base_hash = inputs_hash(data_dir, rules.version, Path(notebook))
         if wall_limit is None:
             cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
             wall_limit = START_TIMEOUT + timeout * (1 + sum(c["cell_type"] == "code" for c in cells))

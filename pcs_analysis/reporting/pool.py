@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import signal
+import sys
 import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -36,11 +40,51 @@ def worker_pool(workers: int, scheduler: str | None):
             yield run
         return
     # spawned, not forked: a fork of a process whose polars thread pool is running can deadlock
-    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_started)
+    try:
         def run(fn, items):
             futures = {pool.submit(fn, item): item for item in items}
             yield from collect(futures, as_completed(futures))
         yield run
+    except BaseException:
+        # An interrupt or a failure: stop now, not after the work still queued.
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued work and end the worker processes at once."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+
+
+def _worker_started() -> None:
+    """In each worker: Ctrl-C is the parent's to handle (it stops the workers; no traceback from
+    each of them), and the worker ends when its parent does, even killed with SIGKILL (Linux)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with_parent()
+
+
+def end_with_parent() -> None:
+    """Ask Linux to send SIGKILL to this process when its parent ends (elsewhere: nothing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() == 1:   # the parent ended before the request: end now
+        os._exit(1)
 
 
 def collect(futures: dict, finished):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from pcs_analysis.errors import DataValidationError, PcsError, Problem
 from pcs_analysis.inputs.read import PartnerRange, dataset_files, read_data
 from pcs_analysis.inputs.schemas import TABLES
 from pcs_analysis.inputs.unread import describe_unread, merge_unread, unread_inputs, usage_months, warnings_for_months
-from pcs_analysis.output import DATE_FORMAT, check_output_folder
+from pcs_analysis.output import DATE_FORMAT, check_output_folder, staged
 
 #: The files `pcs score` writes, in the order they are joined.
 OUTPUTS = ("scores", "summary", "options")
@@ -121,10 +120,9 @@ def score_portfolio(data_dir: str | Path, out: str | Path, *, as_of: dt.date, ru
         raise PcsError(f"{data_dir}: data folder not found")
     _check_targets(out, [*OUTPUTS, "unread_inputs"])
     ranges, partners = plan_chunks(data_dir, rows_per_chunk)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        jobs = [ScoreJob(str(data_dir.absolute()), str(staging.absolute()), number, partner_range, as_of,
+    inputs = input_identity(data_dir)
+    with staged(out, what="pcs score") as stage:
+        jobs = [ScoreJob(str(data_dir.absolute()), str(stage.path.absolute()), number, partner_range, as_of,
                          rules_version, lag, tuple(areas) if areas else None)
                 for number, partner_range in enumerate(ranges)]
         done = _run(jobs, workers, scheduler, on_chunk)
@@ -136,11 +134,10 @@ def score_portfolio(data_dir: str | Path, out: str | Path, *, as_of: dt.date, ru
             raise PcsError(f"{data_dir}: --strict: inputs no rule reads\n{describe_unread(unread)}")
         firsts = [d.months[0] for d in done if d.months[0] is not None]
         months = (min(firsts), max(d.months[1] for d in done if d.months[1] is not None)) if firsts else (None, None)
-        _join_parts(staging, len(jobs))
-        unread.write_csv(staging / "unread_inputs.csv", date_format=DATE_FORMAT)
-        _move_into(staging, out, [*OUTPUTS, "unread_inputs"])
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _join_parts(stage.path, len(jobs))
+        unread.write_csv(stage.file("unread_inputs.csv"), date_format=DATE_FORMAT)
+        check_unchanged(data_dir, inputs)
+        stage.commit([f"{name}.csv" for name in (*OUTPUTS, "unread_inputs")])
     summary = pl.concat([d.summary for d in done]) if done else pl.DataFrame()
     return ScoreRun(summary=summary, unread=unread, warnings=warnings_for_months(months, rules, as_of, lag=lag),
                     chunks=len(jobs), partners=partners)
@@ -267,8 +264,22 @@ def _check_targets(out: Path, names: list[str]) -> None:
                            "another folder")
 
 
-def _move_into(staging: Path, out: Path, names: list[str]) -> None:
-    _check_targets(out, names)
-    out.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        (staging / f"{name}.csv").replace(out / f"{name}.csv")
+def input_identity(data_dir: Path) -> dict[str, tuple[int, int, int]]:
+    """Each input file of a data folder (the tables, and the files of a partitioned table) with
+    its size, modification time and inode: what `check_unchanged` compares."""
+    files = [p for schema in TABLES for p in _sources(data_dir, schema.name)]
+    out = {}
+    for path in files:
+        stat = path.stat()
+        out[str(path)] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return out
+
+
+def check_unchanged(data_dir: Path, before: dict[str, tuple[int, int, int]]) -> None:
+    """Refuse to write results read from files that changed (or appeared, or went) during the
+    run: the chunks would mix old and new rows."""
+    after = input_identity(data_dir)
+    changed = sorted(set(before) ^ set(after) | {p for p in before if p in after and before[p] != after[p]})
+    if changed:
+        raise PcsError(f"{changed[0]}: changed while it was being scored ({len(changed)} input file(s) changed); "
+                       "nothing was written: score again once the data folder is complete")
