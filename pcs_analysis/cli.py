@@ -217,7 +217,7 @@ def score_cmd(data_dir: DataDir, as_of: AsOf = None,
               scheduler: Annotated[str | None, typer.Option("--scheduler", help="Score the chunks on a Dask "
                                                             "distributed cluster at this address "
                                                             "(tcp://HOST:PORT); its workers must see the data "
-                                                            "folder and OUT's parent folder.")] = None) -> None:
+                                                            "folder and OUT at the same paths.")] = None) -> None:
     """Score every partner and print the summary per area; with --out, OUT/scores.csv (per
     metric), OUT/summary.csv (per area), OUT/options.csv and OUT/unread_inputs.csv (workloads and
     certifications no rule reads). Large folders are scored in chunks of partners, written as

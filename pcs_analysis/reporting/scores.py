@@ -4,9 +4,10 @@ chunks on a Dask cluster beyond it.
 Scoring is independent per partner, so the partners are cut into contiguous ranges of their
 sorted ids with about `rows_per_chunk` usage rows each (`plan_chunks`). Each chunk reads only
 its partners' rows (Parquet row groups of other partners are skipped), is validated and
-scored, and writes its rows of the output files into a staging folder. The parts are then
-joined in partner order, so the files are byte for byte those of scoring everything at once,
-and moved into place only when every chunk succeeded: a problem in any chunk leaves no output.
+scored, and writes its rows of the output files into a staging folder inside the output folder.
+The parts are then joined in partner order, so the files are byte for byte those of scoring
+everything at once, and committed only when every chunk succeeded and no input changed
+(`output.staged`): a problem in any chunk leaves no output.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def score_portfolio(data_dir: str | Path, out: str | Path, *, as_of: dt.date, ru
         Local worker processes (1: in this process).
     scheduler
         The address of a Dask distributed scheduler (`tcp://HOST:PORT`): the chunks run on its
-        workers, which must see `data_dir` and `out`'s parent folder at the same paths.
+        workers, which must see `data_dir` and `out` at the same paths.
     on_chunk
         Called with (chunks done, chunks) as chunks finish.
 
