@@ -318,3 +318,34 @@ def test_disk_errors_name_the_reason():
     assert str(disk_error(Path("/x"), OSError(errno.ENOSPC, "No space"))) == (
         "/x: cannot be written: the disk is full; nothing was changed there")
     assert os.strerror(errno.EROFS) and "read-only" in str(disk_error(Path("/x"), OSError(errno.EROFS, "x")))
+
+
+def descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        for child in children(todo.pop()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_a_reports_run_leaves_no_worker_or_kernel(tmp_path, sig):
+    proc = subprocess.Popen([*PCS, "reports", str(SAMPLE_DIR), *AS_OF, "--out", str(tmp_path / "run"), "--partners",
+                             "P001,P002,P003,P004,P005,P006,P007,P008", "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = ""
+    while " ok" not in seen.split("elapsed")[-1]:
+        chunk = proc.stderr.read(1)
+        assert chunk, f"the run ended first: {seen[-2000:]}"
+        seen += chunk
+    family = descendants(proc.pid)
+    assert len(family) >= 3, family           # two workers and at least one kernel
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert proc.returncode == (143 if sig == signal.SIGTERM else -signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while alive(family) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert alive(family) == set(), [Path(f"/proc/{p}/cmdline").read_text()[:80] for p in alive(family)]
