@@ -62,7 +62,7 @@ def test_chunks_write_the_same_bytes_as_scoring_at_once(tmp_path, at_once, rows_
     assert (run.chunks == 1) == (rows_per_chunk == 10**9)
     assert run.chunks > 1 or rows_per_chunk == 10**9
     assert run.summary.height == pl.read_csv(tmp_path / "out" / "summary.csv").height
-    assert not list(tmp_path.glob(".out.*")), "the staging folder is removed"
+    assert not list((tmp_path / "out").glob(".pcs-*")), "the staging folder and the lock are removed"
 
 
 def test_chunks_are_contiguous_ranges_of_partners_and_cover_them_all():
@@ -118,7 +118,6 @@ def test_a_problem_in_one_chunk_names_the_file_rows_and_leaves_no_output(tmp_pat
     assert (problem.file, problem.column, problem.rows) == (str(part), "paid_units", (8,))
     assert (out / "scores.csv").read_text() == "kept\n" and (out / "notes.txt").read_text() == "mine\n"
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "scores.csv"]
-    assert not list(tmp_path.glob(".out.*"))
 
 
 def test_a_key_repeated_across_files_is_named_in_both(tmp_path):
@@ -172,3 +171,38 @@ def test_the_generated_dataset_is_written_block_by_block(tmp_path):
     with pytest.raises(PcsError, match="other than generated part files"):
         write_sample_dataset(folder, partners=12, seed=3, block=10)
     assert (folder / "usage" / "notes.txt").read_text() == "mine"
+
+
+def test_a_usage_csv_is_read_once_for_all_chunks(tmp_path, at_once, monkeypatch):
+    """Chunks of a CSV folder read the rows split from the file in one pass, not the whole file
+    each: the file's own reader is never called on it, and the bytes are those of one pass."""
+    from pcs_analysis.inputs import read
+    whole_reads = []
+    original = read._typed_frame
+
+    def recording(path, schema, partners):
+        if path.name == "usage.csv":
+            whole_reads.append(partners)
+        return original(path, schema, partners)
+
+    monkeypatch.setattr(read, "_typed_frame", recording)
+    run = score_portfolio(SAMPLE_DIR, tmp_path / "out", as_of=AS_OF, rows_per_chunk=4_000)
+    assert run.chunks > 5 and whole_reads == []
+    assert _files(tmp_path / "out") == at_once
+
+
+def test_a_problem_in_a_split_csv_names_its_lines(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR, folder)
+    lines = (folder / "usage.csv").read_text().splitlines()
+    fields = lines[30_000].split(",")
+    fields[6] = "-3"                                  # paid_units of line 30,001
+    lines[30_000] = ",".join(fields)
+    (folder / "usage.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataValidationError) as caught:
+        score_portfolio(folder, tmp_path / "out", as_of=AS_OF, rows_per_chunk=4_000)
+    assert [(p.file, p.column, p.rows, p.label) for p in caught.value.problems] == [
+        (str(folder / "usage.csv"), "paid_units", (30_001,), "line")]
+    with pytest.raises(DataValidationError) as once:
+        score_portfolio(folder, tmp_path / "out", as_of=AS_OF)
+    assert once.value.problems == caught.value.problems

@@ -115,6 +115,8 @@ def _without_empty_optional(frame: pl.DataFrame, table: str) -> pl.DataFrame:
 
 #: The column of a file's row (or line) numbers while it is validated.
 ROW = "__row"
+#: The line number of a usage CSV file's row, kept with the parts split from it.
+CSV_LINE = "__line"
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,16 @@ class PartnerRange:
     """The partners whose ids (trimmed) lie between `first` and `last`, both included; `blank`
     also keeps the rows without a partner id (so that one range reports them). `usage_files`:
     when the usage table is a folder of files, the names of the only files that hold these
-    partners (None: every file is read and filtered)."""
+    partners (None: every file is read and filtered). `usage_parts`: a folder holding these
+    partners' rows of the usage CSV file, as text with their line numbers (`CSV_LINE`), split
+    from it in one pass (`reporting.scores.split_usage_csv`): read instead of the whole file, and
+    validated as its lines."""
 
     first: str
     last: str
     blank: bool = False
     usage_files: tuple[str, ...] | None = None
+    usage_parts: str | None = None
 
     def expr(self) -> pl.Expr:
         pid = pl.col("partner_id").cast(pl.String).str.strip_chars()
@@ -265,6 +271,9 @@ def _read_table(folder: Path, schema: TableSchema, vocabularies: Mapping[str, se
         return None, []
     if present[0] == candidates[-1]:
         return _read_dataset(present[0], schema, vocabularies, partners)
+    if schema is USAGE and partners is not None and partners.usage_parts is not None:
+        typed, problems = _read_csv_parts(Path(partners.usage_parts), present[0], schema, vocabularies)
+        return (None if problems else typed.drop(ROW)), problems
     typed, problems = _read_file(present[0], schema, vocabularies, partners)
     return (None if problems else typed.drop(ROW)), problems
 
@@ -344,6 +353,34 @@ def _read_file(path: Path, schema: TableSchema, vocabularies: Mapping[str, set[s
 _DTYPES = {"str": pl.String, "date": pl.Date, "month": pl.Date, "int": pl.Int64, "float": pl.Float64}
 
 
+def _read_csv_parts(parts: Path, csv: Path, schema: TableSchema,
+                    vocabularies: Mapping[str, set[str]]) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """One range of partners' rows of a CSV file, from the parts split from it (text, with their
+    line numbers): typed as the file itself would be, or validated as its lines, the problems
+    naming the file."""
+    files = sorted(parts.glob("*.parquet"))
+    if not files:
+        return _empty(schema).with_columns(pl.lit(None, pl.Int64).alias(ROW)).select(ROW, *schema.column_names), []
+    raw = pl.read_parquet(files).rename({CSV_LINE: ROW}).with_columns(pl.col(ROW).cast(pl.Int64))
+    typed = _checked(_typed_text(raw, schema), schema, vocabularies, str(csv))
+    if typed is not None:
+        return typed, []
+    typed, problems = _validate(raw, schema, str(csv), vocabularies, label="line")
+    return (None if problems else typed), problems
+
+
+def _typed_text(raw: pl.DataFrame, schema: TableSchema) -> pl.DataFrame | None:
+    """Text columns cast to the schema's types, as `_typed_frame` reads a file (None when a
+    column is missing, unknown or does not cast)."""
+    frame = _with_optional_columns(raw, schema)
+    if set(frame.columns) != {ROW, *schema.column_names}:
+        return None
+    try:
+        return frame.select(ROW, *(pl.col(c.name).cast(_DTYPES[c.type], strict=True) for c in schema.columns))
+    except Exception:  # a value that does not cast: the careful path reports it
+        return None
+
+
 def _fast_checks(c: Column, vocabularies: Mapping[str, set[str]]) -> list[pl.Expr]:
     """Whether any typed value of a column breaks its rules (the fast path's checks)."""
     col = pl.col(c.name)
@@ -393,14 +430,19 @@ def _read_typed(path: Path, schema: TableSchema, vocabularies: Mapping[str, set[
     Returns None at the first sign of trouble; the caller then validates every value as text,
     which finds and describes every problem.
     """
-    frame = _typed_frame(path, schema, partners)
+    return _checked(_typed_frame(path, schema, partners), schema, vocabularies, str(path))
+
+
+def _checked(frame: pl.DataFrame | None, schema: TableSchema, vocabularies: Mapping[str, set[str]],
+             file: str) -> pl.DataFrame | None:
+    """A typed frame whose every value keeps the schema's rules (texts cleaned), else None."""
     if frame is None:
         return None
     frame = frame.select(ROW, *(_clean_text(c) if c.type == "str" else pl.col(c.name) for c in schema.columns))
     bad = [check for c in schema.columns for check in _fast_checks(c, vocabularies)]
     if bad and any(frame.select(b.alias(f"_check{i}") for i, b in enumerate(bad)).row(0)):
         return None
-    if _key_problems(frame, schema, str(path), "row") or _row_rules(frame, schema, str(path), "row"):
+    if _key_problems(frame, schema, file, "row") or _row_rules(frame, schema, file, "row"):
         return None
     return frame
 

@@ -12,6 +12,7 @@ everything at once, and committed only when every chunk succeeded and no input c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from collections.abc import Callable
@@ -22,7 +23,7 @@ import polars as pl
 
 from pcs_analysis.config import ROWS_PER_CHUNK
 from pcs_analysis.errors import DataValidationError, PcsError, Problem
-from pcs_analysis.inputs.read import PartnerRange, dataset_files, read_data
+from pcs_analysis.inputs.read import CSV_LINE, PartnerRange, dataset_files, read_data
 from pcs_analysis.inputs.schemas import TABLES
 from pcs_analysis.inputs.unread import describe_unread, merge_unread, unread_inputs, usage_months, warnings_for_months
 from pcs_analysis.output import DATE_FORMAT, check_output_folder, staged
@@ -123,6 +124,7 @@ def score_portfolio(data_dir: str | Path, out: str | Path, *, as_of: dt.date, ru
     ranges, partners = plan_chunks(data_dir, rows_per_chunk)
     inputs = input_identity(data_dir)
     with staged(out, what="pcs score") as stage:
+        ranges = split_usage_csv(data_dir, ranges, stage.file("usage-parts"))
         jobs = [ScoreJob(str(data_dir.absolute()), str(stage.path.absolute()), number, partner_range, as_of,
                          rules_version, lag, tuple(areas) if areas else None)
                 for number, partner_range in enumerate(ranges)]
@@ -161,6 +163,36 @@ def plan_chunks(data_dir: Path, rows_per_chunk: int) -> tuple[list[PartnerRange 
     ranges = [PartnerRange(first, last, blank=number == 0, usage_files=_files_of(spans, first, last, number == 0))
               for number, (first, last) in enumerate(bounds.select("first", "last").iter_rows())]
     return (ranges if len(ranges) > 1 else [None]), ids.height
+
+
+#: Rows of a usage CSV file split at a time (text): a few hundred megabytes.
+SPLIT_ROWS = 2_000_000
+
+
+def split_usage_csv(data_dir: Path, ranges: list[PartnerRange | None], into: Path) -> list[PartnerRange | None]:
+    """A usage table kept as one CSV file, read once: each range's rows (as text, with their line
+    numbers) written into `into/<range>/` in one pass, for the chunks to read instead of the
+    whole file (`PartnerRange.usage_parts`). Rows without a partner id go with the first range.
+    A file that cannot be read this way is left to the chunks, whose reader names its problem."""
+    csv = data_dir / "usage.csv"
+    if len(ranges) < 2 or not csv.is_file() or any(r is None for r in ranges):
+        return ranges
+    lasts = pl.Series([r.last for r in ranges if r is not None], dtype=pl.String)
+    pid = pl.col("partner_id").cast(pl.String).str.strip_chars()
+    chunk = (pl.when(pid.is_null() | (pid == "")).then(pl.lit(0, pl.UInt32))
+             .otherwise(pl.lit(lasts).search_sorted(pid, side="left")).alias("__chunk"))
+    try:
+        rows = pl.scan_csv(csv, infer_schema=False, row_index_name=CSV_LINE, row_index_offset=2)
+        for number, batch in enumerate(rows.with_columns(chunk).collect_batches(chunk_size=SPLIT_ROWS)):
+            for (k,), part in batch.partition_by("__chunk", as_dict=True, maintain_order=True).items():
+                folder = into / f"{k:05d}"
+                folder.mkdir(parents=True, exist_ok=True)
+                part.drop("__chunk").write_parquet(folder / f"{number:06d}.parquet")
+    except pl.exceptions.PolarsError:   # not UTF-8, ragged lines, ...: the chunks' reader says what
+        shutil.rmtree(into, ignore_errors=True)
+        return ranges
+    return [dataclasses.replace(r, usage_parts=str((into / f"{k:05d}").absolute()))
+            for k, r in enumerate(ranges) if r is not None]
 
 
 #: Per file of a partitioned usage folder: its name, its first and last partner id (None, None
