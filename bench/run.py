@@ -98,7 +98,8 @@ def csv_dataset(parquet: Path) -> Path:
 
 CSV_FLOOR = textwrap.dedent("""
     import sys, polars as pl
-    (pl.scan_csv(sys.argv[1] + "/usage.csv").group_by("partner_id", "month")
+    units = {"paid_units": pl.Int64, "active_units": pl.Int64}   # first rows (Azure) leave them empty
+    (pl.scan_csv(sys.argv[1] + "/usage.csv", schema_overrides=units).group_by("partner_id", "month")
        .agg(pl.len(), pl.col("active_units").sum(), pl.col("paid_units").sum()).collect())
 """)
 

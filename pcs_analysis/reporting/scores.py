@@ -121,10 +121,10 @@ def score_portfolio(data_dir: str | Path, out: str | Path, *, as_of: dt.date, ru
     if not data_dir.is_dir():
         raise PcsError(f"{data_dir}: data folder not found")
     _check_targets(out, [*OUTPUTS, "unread_inputs"])
-    ranges, partners = plan_chunks(data_dir, rows_per_chunk)
+    ranges, partners, chunk_of = _plan(data_dir, rows_per_chunk)
     inputs = input_identity(data_dir)
     with staged(out, what="pcs score") as stage:
-        ranges = split_usage_csv(data_dir, ranges, stage.file("usage-parts"))
+        ranges = split_usage_csv(data_dir, ranges, chunk_of, stage.file("usage-parts"))
         jobs = [ScoreJob(str(data_dir.absolute()), str(stage.path.absolute()), number, partner_range, as_of,
                          rules_version, lag, tuple(areas) if areas else None)
                 for number, partner_range in enumerate(ranges)]
@@ -151,43 +151,53 @@ def plan_chunks(data_dir: Path, rows_per_chunk: int) -> tuple[list[PartnerRange 
     usage rows each, and the number of partners. The first range also takes the rows without a
     partner id, so that they are reported. A table that cannot be scanned here gives one chunk
     of everything (reading it then reports what is wrong)."""
+    ranges, partners, _ = _plan(data_dir, rows_per_chunk)
+    return ranges, partners
+
+
+def _plan(data_dir: Path, rows_per_chunk: int) -> tuple[list[PartnerRange | None], int, pl.DataFrame | None]:
+    """`plan_chunks`, and each partner id's range (`partner_id`, `chunk`: its number)."""
     try:
         ids, spans = _partner_rows(data_dir)
     except Exception:  # an unreadable or malformed file: the reader of the one chunk names it
-        return [None], 0
+        return [None], 0, None
     if ids.height == 0:
-        return [None], 0
-    chunk = (ids["rows"].cum_sum() - ids["rows"]) // max(1, rows_per_chunk)
-    bounds = ids.with_columns(chunk.alias("chunk")).group_by("chunk", maintain_order=True).agg(
+        return [None], 0, None
+    chunk = ((ids["rows"].cum_sum() - ids["rows"]) // max(1, rows_per_chunk)).cast(pl.UInt32)
+    chunk_of = ids.select("partner_id").with_columns(chunk.alias("chunk"))
+    bounds = chunk_of.group_by("chunk", maintain_order=True).agg(
         pl.col("partner_id").first().alias("first"), pl.col("partner_id").last().alias("last"))
     ranges = [PartnerRange(first, last, blank=number == 0, usage_files=_files_of(spans, first, last, number == 0))
               for number, (first, last) in enumerate(bounds.select("first", "last").iter_rows())]
-    return (ranges if len(ranges) > 1 else [None]), ids.height
+    return (ranges if len(ranges) > 1 else [None]), ids.height, chunk_of
 
 
-#: Rows of a usage CSV file split at a time (text): a few hundred megabytes.
-SPLIT_ROWS = 2_000_000
+#: Rows of a usage CSV file split at a time (text): about a hundred megabytes.
+SPLIT_ROWS = 500_000
 
 
-def split_usage_csv(data_dir: Path, ranges: list[PartnerRange | None], into: Path) -> list[PartnerRange | None]:
+def split_usage_csv(data_dir: Path, ranges: list[PartnerRange | None], chunk_of: pl.DataFrame | None,
+                    into: Path) -> list[PartnerRange | None]:
     """A usage table kept as one CSV file, read once: each range's rows (as text, with their line
-    numbers) written into `into/<range>/` in one pass, for the chunks to read instead of the
-    whole file (`PartnerRange.usage_parts`). Rows without a partner id go with the first range.
-    A file that cannot be read this way is left to the chunks, whose reader names its problem."""
+    numbers) written into `into/<range>/` in one streaming pass, for the chunks to read instead
+    of the whole file (`PartnerRange.usage_parts`). `chunk_of`: each partner id's range (rows
+    without a partner id go with the first). A file that cannot be read this way is left to the
+    chunks, whose reader names its problem."""
     csv = data_dir / "usage.csv"
-    if len(ranges) < 2 or not csv.is_file() or any(r is None for r in ranges):
+    if len(ranges) < 2 or chunk_of is None or not csv.is_file() or any(r is None for r in ranges):
         return ranges
-    lasts = pl.Series([r.last for r in ranges if r is not None], dtype=pl.String)
-    pid = pl.col("partner_id").cast(pl.String).str.strip_chars()
-    chunk = (pl.when(pid.is_null() | (pid == "")).then(pl.lit(0, pl.UInt32))
-             .otherwise(pl.lit(lasts).search_sorted(pid, side="left")).alias("__chunk"))
+    # A join with the plan's (small) table of ids streams; a search in a list of bounds does not.
+    ranges_of = chunk_of.select(pl.col("partner_id").alias("__pid"), pl.col("chunk").alias("__chunk")).lazy()
     try:
-        rows = pl.scan_csv(csv, infer_schema=False, row_index_name=CSV_LINE, row_index_offset=2)
-        for number, batch in enumerate(rows.with_columns(chunk).collect_batches(chunk_size=SPLIT_ROWS)):
+        rows = (pl.scan_csv(csv, infer_schema=False, row_index_name=CSV_LINE, row_index_offset=2)
+                .with_columns(pl.col("partner_id").str.strip_chars().alias("__pid"))
+                .join(ranges_of, on="__pid", how="left", maintain_order="left").drop("__pid")
+                .with_columns(pl.col("__chunk").fill_null(0)))
+        for number, batch in enumerate(rows.collect_batches(chunk_size=SPLIT_ROWS, engine="streaming")):
             for (k,), part in batch.partition_by("__chunk", as_dict=True, maintain_order=True).items():
                 folder = into / f"{k:05d}"
                 folder.mkdir(parents=True, exist_ok=True)
-                part.drop("__chunk").write_parquet(folder / f"{number:06d}.parquet")
+                part.drop("__chunk").write_parquet(folder / f"{number:06d}.parquet", compression="lz4")
     except pl.exceptions.PolarsError:   # not UTF-8, ragged lines, ...: the chunks' reader says what
         shutil.rmtree(into, ignore_errors=True)
         return ranges
