@@ -95,8 +95,6 @@ class _Scope:
     def customer(self, tenant: str) -> str:
         """The tenant as a sentence names it: the customer's name, with the id where two share a
         name (`customer_labels`)."""
-        if not self.names:
-            self.names.update(customer_labels(self.usage).select("tenant_id", "customer").iter_rows())
         return self.names.get(tenant, tenant)
 
 
@@ -197,13 +195,17 @@ def _area_candidates(data: PartnerData, base, usage: pl.DataFrame, certs: pl.Dat
     window_end = dict(windows.filter(pl.col("is_enrolled")).select("partner_id", "window_end").iter_rows())
     usage_of, certs_of = _by_partner(usage), _by_partner(certs)
     people = _people_counted(base, area)
+    names: dict[str, dict[str, str]] = {}
+    for pid, tenant, label in customer_labels(usage).iter_rows():
+        names.setdefault(pid, {})[tenant] = label
     candidates = []
     for row in base.summary.filter(pl.col("area") == name).iter_rows(named=True):
         pid = row["partner_id"]
         scope = _Scope(partner_id=pid, area=area, usage=usage_of(pid), certs=certs_of(pid), month=month, as_of=day,
                        earned_on=day - dt.timedelta(days=lag_days),
                        horizon=max(next_refresh, month_end(day), window_end.get(pid, day)),
-                       kept_track=row["track"], rules=rules, people=people.get(pid, {}))
+                       kept_track=row["track"], rules=rules, people=people.get(pid, {}),
+                       names=names.get(pid, {}))
         candidates += _candidates(scope)
     return candidates
 

@@ -212,8 +212,12 @@ def read_table(folder: str | Path, schema: TableSchema, *, rules: Rulebook | Non
 
 def table_path(folder: str | Path, schema: TableSchema) -> Path | None:
     """The file (or folder of Parquet files) holding a table in a data folder, if any."""
-    candidates = [Path(folder) / f"{schema.name}.{ext}" for ext in ("csv", "parquet")] + [Path(folder) / schema.name]
-    return next((p for p in candidates if p.is_file() or p.is_symlink() or p.is_dir()), None)
+    return next((p for p in _candidates(Path(folder), schema) if p.is_file() or p.is_symlink() or p.is_dir()), None)
+
+
+def _candidates(folder: Path, schema: TableSchema) -> list[Path]:
+    """Where a table may be: `<table>.csv`, `<table>.parquet`, or a folder `<table>/` (last)."""
+    return [folder / f"{schema.name}.{ext}" for ext in ("csv", "parquet")] + [folder / schema.name]
 
 
 def validate_frame(frame: pl.DataFrame, schema: TableSchema, *, file: str = "<frame>",
@@ -257,7 +261,7 @@ def _with_optional_columns(frame: pl.DataFrame, schema: TableSchema) -> pl.DataF
 
 def _read_table(folder: Path, schema: TableSchema, vocabularies: Mapping[str, set[str]],
                 partners: PartnerRange | None = None) -> tuple[pl.DataFrame | None, list[Problem]]:
-    candidates = [folder / f"{schema.name}.{ext}" for ext in ("csv", "parquet")] + [folder / schema.name]
+    candidates = _candidates(folder, schema)
     present = [p for p in candidates if p.is_file() or p.is_symlink() or p.is_dir()]
     if len(present) > 1:
         return None, [Problem(str(present[0]), None, (), f"both {present[0].name} and "
