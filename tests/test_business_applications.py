@@ -160,10 +160,27 @@ def test_distinct_workload_reading_of_the_track_rule(rules):
     assert ba(rows, rules=variant).summary["track"][0] == "smb"
 
 
-def test_without_revenue_both_tracks_are_scored_and_the_summary_says_why(rules):
-    s = ba(certs=people(INTERMEDIATE, 2), rules=rules).summary.row(0, named=True)
-    assert s["track"] == "smb" and "no workload revenue" in s["track_basis"]
-    assert (s["total"], s["other_track_total"]) == (8, 2)
+def test_no_workload_revenue_is_four_or_fewer_so_smb(rules):
+    """S4: SMB "if the partner has four or fewer unique workloads contributing more than $5,000 in
+    revenue for each customer Tenant in both current month-1 and current month-13": none is four
+    or fewer, so a partner without workload revenue is SMB, even where Enterprise scores more
+    (here a rule variant giving Enterprise full marks from 2 people); "undecided" is the named
+    alternative (`without_revenue`), which keeps the higher total."""
+    import polars as pl
+
+    from pcs_analysis.analysis.sensitivities import set_parameter
+    from pcs_analysis.engine.points import follows_scores
+    richer = set_parameter(rules, AREA, "intermediate_certifications.enterprise.full_marks_at", 2)
+    s = ba(certs=people(INTERMEDIATE, 2), rules=richer).summary.row(0, named=True)
+    assert (s["track"], s["total"], s["other_track_total"]) == ("smb", 8, 20)
+    assert s["track_basis"] == ("no workload revenue in the classification months: no workload above USD 5,000 "
+                                "is four or fewer (smb)")
+    assert not pl.select(follows_scores(pl.lit(s["track_basis"]))).item()   # the track is decided, not free
+    area = richer.area(AREA)
+    undecided = dataclasses.replace(richer, areas={**richer.areas, AREA: dataclasses.replace(
+        area, classification=dataclasses.replace(area.classification, without_revenue="undecided"))})
+    s = ba(certs=people(INTERMEDIATE, 2), rules=undecided).summary.row(0, named=True)
+    assert (s["track"], s["total"]) == ("enterprise", 20) and "no workload revenue" in s["track_basis"]
 
 
 def test_a_partner_override_wins_over_the_classification(rules):

@@ -40,6 +40,17 @@ def undecided_basis(area: AreaRules) -> str:
     return f"customer segments unknown: {UNDECIDED}"
 
 
+def unclassified(area: AreaRules) -> tuple[str | None, str]:
+    """The track and basis of a partner the data give no classification row: Business
+    Applications with no workload revenue is SMB (`without_revenue`), else both tracks are
+    scored (`undecided_basis`)."""
+    rule = area.classification
+    if isinstance(rule, WorkloadRevenueClassification) and rule.without_revenue == rule.other_track:
+        return rule.other_track, (f"no workload revenue in the classification months: no workload above USD "
+                                  f"{rule.above_revenue_usd:,g} is four or fewer ({rule.other_track})")
+    return None, undecided_basis(area)
+
+
 def classify_by_segment_share(ctx: Context) -> pl.LazyFrame:
     rule = ctx.area.classification
     assert isinstance(rule, TrackClassification)
@@ -94,7 +105,7 @@ def classify_by_workload_revenue(ctx: Context) -> pl.LazyFrame:
     has_cols = [f"has_{b}" for b in rule.months_back]
     table = table.with_columns([pl.col(c).fill_null(0) for c in n_cols]
                                + [pl.col(c).fill_null(False) for c in has_cols])
-    decided = pl.any_horizontal(has_cols)
+    decided = pl.any_horizontal(has_cols) | pl.lit(rule.without_revenue == rule.other_track)
     is_enterprise = pl.all_horizontal([pl.col(c) >= rule.min_workloads for c in n_cols])
     classified = (pl.when(~decided).then(None).when(is_enterprise).then(pl.lit(rule.enterprise_track))
                   .otherwise(pl.lit(rule.other_track)))
@@ -102,7 +113,7 @@ def classify_by_workload_revenue(ctx: Context) -> pl.LazyFrame:
     when = ["in the scored month" if b == 0 else f"{b} months before" for b in rule.months_back]
     counts_text = pl.concat_str([pl.format("{} {}", pl.col(n).cast(pl.String), pl.lit(w))
                                  for n, w in zip(n_cols, when, strict=True)], separator=", ")
-    basis = (pl.when(~decided).then(pl.lit(undecided_basis(ctx.area)))
+    basis = (pl.when(~decided | ~pl.any_horizontal(has_cols)).then(pl.lit(unclassified(ctx.area)[1]))
              .otherwise(pl.format("{} above USD {}: {} ({} from {} in each)", pl.lit(unit_text),
                                   pl.lit(f"{rule.above_revenue_usd:,g}"), counts_text,
                                   pl.lit(rule.enterprise_track), pl.lit(str(rule.min_workloads)))))

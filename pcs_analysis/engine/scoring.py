@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from pcs_analysis.engine.classification import classify, undecided_basis
+from pcs_analysis.engine.classification import classify, unclassified
 from pcs_analysis.engine.context import build_context
 from pcs_analysis.engine.evaluate import by_day, evaluated, metric_values
 from pcs_analysis.engine.points import (
@@ -278,10 +278,13 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFra
     else:
         overrides = pl.DataFrame(schema={"partner_id": pl.String, "override": pl.String})
     preference, directions = track_preference()
+    # A partner without a classification row: the area's default (`unclassified`), if it has one.
+    default_track, default_basis = unclassified(area)
     ranked = (
         per_track.join(overrides, on="partner_id", how="left")
         .join(enrolled, on=keys, how="left")
         .join(classification, on=keys, how="left")
+        .with_columns(pl.col("classified_track").fill_null(pl.lit(default_track, pl.String)))
         .with_columns((pl.col("track") == pl.col("override")).fill_null(False).alias("is_override"),
                       (pl.col("track") == pl.col("enrolled_track")).fill_null(False).alias("is_enrolled"),
                       (pl.col("track") == pl.col("classified_track")).fill_null(False).alias("is_classified"))
@@ -300,7 +303,7 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFra
             pl.col("anniversary_on")))
         .when(pl.col("is_enrolled")).then(pl.format("enrolled track, kept until the anniversary on {}",
                                                     pl.col("anniversary_on")))
-        .when(pl.lit(area.classification is not None)).then(pl.col("basis").fill_null(undecided_basis(area)))
+        .when(pl.lit(area.classification is not None)).then(pl.col("basis").fill_null(default_basis))
         .when(pl.col("other_track").is_null()).then(pl.lit("only track"))
         .when(pl.col("is_qualified") & ~pl.col("other_track_is_qualified")
               & (pl.col("total") <= pl.col("other_track_total"))).then(pl.lit(QUALIFYING_TRACK))

@@ -94,6 +94,7 @@ def _area_rows(area: AreaRules) -> Iterator[tuple[str, ...]]:
         yield _row(a, "", "", "", "classification_above_revenue_usd", c.above_revenue_usd)
         yield _row(a, "", "", "", "classification_count", c.count)
         yield _row(a, "", "", "", "classification_months_back", ", ".join(map(str, c.months_back)))
+        yield _row(a, "", "", "", "classification_without_revenue", c.without_revenue)
     if area.qualification is not None:
         yield _row(a, "", "", "", "min_total_points", area.qualification.min_total_points)
     for metric in area.metrics:

@@ -353,7 +353,7 @@ def _by_workload_revenue(doc: _Doc, data: Mapping[str, Any], tracks: tuple[str, 
                          rulebook: Rulebook) -> WorkloadRevenueClassification:
     table = doc.get(data, "track_classification", "", dict)
     path = "track_classification"
-    doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back"})
+    doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back", "without_revenue"})
     months_back = doc.get(table, "months_back", path, list)
     if not months_back or not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0 for m in months_back):
         raise doc.fail(f"{path}.months_back", "expected a non-empty list of whole numbers of months (0 or more)")
@@ -362,6 +362,8 @@ def _by_workload_revenue(doc: _Doc, data: Mapping[str, Any], tracks: tuple[str, 
         above_revenue_usd=float(doc.number(table, "above_revenue_usd", path)),
         count=_choice(doc, table, "count", path, ("tenant_workload", "distinct_workloads")),
         months_back=tuple(months_back),
+        without_revenue=(_choice(doc, table, "without_revenue", path, ("smb", "undecided"))
+                         if "without_revenue" in table else "smb"),
     )
     if set(tracks) != {classification.enterprise_track, classification.other_track}:
         raise doc.fail("tracks", "workload_revenue needs the tracks enterprise and smb")

@@ -185,6 +185,10 @@ class WorkloadRevenueClassification:
     months_back: tuple[int, ...]
     enterprise_track: str = "enterprise"
     other_track: str = "smb"
+    #: A partner with no workload revenue in the classification months: "smb" (S4: SMB "if the
+    #: partner has four or fewer unique workloads contributing more than $5,000": none is four
+    #: or fewer) or "undecided" (both tracks scored, the higher total kept).
+    without_revenue: Literal["smb", "undecided"] = "smb"
 
 
 @dataclass(frozen=True)
