@@ -224,7 +224,7 @@ def score_cmd(data_dir: DataDir, as_of: AsOf = None,
     they finish and moved into OUT when all succeeded."""
     import tempfile
 
-    from pcs_analysis.inputs.unread import describe_unread
+    from pcs_analysis.inputs.unread import describe_unread, not_read
     from pcs_analysis.present.terminal import format_summary
     from pcs_analysis.reporting.scores import score_portfolio
 
@@ -240,8 +240,10 @@ def score_cmd(data_dir: DataDir, as_of: AsOf = None,
     for warning in run.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if run.unread.height:
-        listed = f"listed in {out / 'unread_inputs.csv'}; " if out is not None else ""
-        typer.echo(describe_unread(run.unread) + f"\n({listed}--strict makes this an error)\n", err=True)
+        notes = [f"listed in {out / 'unread_inputs.csv'}"] if out is not None else []
+        if not_read(run.unread).height:
+            notes.append("--strict makes this an error")
+        typer.echo(describe_unread(run.unread) + (f"\n({'; '.join(notes)})" if notes else "") + "\n", err=True)
     say(format_summary(run.summary))
     if out is not None:
         say(f"\nwrote {out / 'scores.csv'}, {out / 'summary.csv'}, {out / 'options.csv'} and "

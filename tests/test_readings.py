@@ -377,3 +377,35 @@ def test_a_real_credential_no_list_holds_gets_no_misleading_suggestion(rules):
     assert ("'Microsoft Certified: Dynamics 365 Sales Functional Consultant Associate': 1 rows, 1 partner(s) (P1); "
             "no area of the rulebook counts it") in text
     assert "did you mean 'Microsoft Certified: Dynamics 365 Finance Functional Consultant Associate'?" in text
+
+
+def test_azure_rows_are_not_lost_for_want_of_a_catalog_name(rules):
+    """S1/S2: the Azure areas count "All Azure Service Level 2 services". Without a `product`
+    column, "SQL Database" (the usage and price sheets' name) is the catalog's "Azure SQL
+    Database"; a service no list names, with revenue and no seats, is read as Azure and reported
+    (kind "inferred", with the closest catalog name for a typo), so nothing is lost or guessed in
+    silence; a Microsoft 365 row without a product is not taken for Azure."""
+    from pcs_analysis.inputs.unread import describe_unread, unread_inputs
+    from tests.builders import azure_row
+
+    named = [azure_row("B", BASE, 1000), azure_row("B", M, 1200), azure_row("N", M, 800, service="Storage"),
+             azure_row("N", M, 300, service="Azure Quantum"), azure_row("N", M, 50, service="Key Vualt")]
+    as_usage = [{**r, "product": None, "workload": {"Azure SQL Database": "SQL Database"}.get(r["workload"],
+                                                                                            r["workload"])}
+                for r in named]
+    seats = usage_row("T9", M, 500, 100, workload="Exchnage Online")
+    with_product = score(make_data(named), as_of=AS_OF, rules=rules, areas=["infrastructure"])
+    data = make_data([*as_usage, {**seats, "product": None}])
+    inferred = score(data, as_of=AS_OF, rules=rules, areas=["infrastructure"])
+    assert inferred.scores.equals(with_product.scores)
+    assert metric(inferred, "deployments", "smb")[0] == 4      # SQL Database, Storage, Azure Quantum, Key Vualt
+    unread = unread_inputs(data, rules)
+    assert unread.select("kind", "name", "rows", "closest_known").rows() == [
+        ("workload", "Exchnage Online", 1, "Exchange Online"),
+        ("inferred", "Azure Quantum", 1, None),
+        ("inferred", "Key Vualt", 1, "Key Vault"),
+    ]
+    text = describe_unread(unread)
+    assert text.startswith("read as Azure services though the catalog does not name them")
+    assert "'Key Vualt': 1 rows, 1 partner(s) (P1); did you mean 'Key Vault'?" in text
+    assert "not read by any rule" in text and "Exchnage Online" in text

@@ -13,7 +13,7 @@ from pcs_analysis.analysis.recommendations import recommend
 from pcs_analysis.analysis.status import History, Qualification, history, qualification
 from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData, read_data
-from pcs_analysis.inputs.unread import describe_unread, month_warnings, unread_inputs
+from pcs_analysis.inputs.unread import describe_unread, month_warnings, not_read, unread_inputs
 from pcs_analysis.rules import Rulebook, load_rules
 
 
@@ -32,7 +32,7 @@ def explain_folder(data_dir: str | Path, partner_id: str, *, as_of: dt.date | st
 def checked_unread(data: PartnerData, rules: Rulebook, *, strict: bool, where: str | Path) -> pl.DataFrame:
     """The inputs no rule reads; with `strict`, their presence is an error naming them."""
     unread = unread_inputs(data, rules)
-    if strict and unread.height:
+    if strict and not_read(unread).height:
         raise PcsError(f"{where}: --strict: inputs no rule reads\n{describe_unread(unread)}")
     return unread
 

@@ -45,13 +45,40 @@ def name_columns(usage: pl.LazyFrame, rules: Rulebook) -> tuple[pl.Expr, pl.Expr
     Each distinct workload name is keyed once, not once per row: the name normalisation is
     string work, and a table has few names and many rows.
     """
+    key, by_name, given = _names(usage, rules)
+    product = pl.when(_blank(given)).then(by_name).otherwise(given)
+    if rules.infer_azure_from_revenue:
+        product = product.fill_null(pl.when(_azure_by_revenue()).then(pl.lit("azure")))
+    return key, product
+
+
+def inferred_azure(usage: pl.LazyFrame, rules: Rulebook) -> pl.Expr:
+    """Whether a row is read as Azure for its revenue (`Rulebook.infer_azure_from_revenue`): no
+    `product`, a workload no list of the rulebook names, revenue and no seat units."""
+    if not rules.infer_azure_from_revenue:
+        return pl.lit(False)
+    _, by_name, given = _names(usage, rules)
+    return (_blank(given) & by_name.is_null() & _azure_by_revenue()).fill_null(False)
+
+
+def _names(usage: pl.LazyFrame, rules: Rulebook) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """The workload key, the product family its name has in the rulebook, and the given product."""
     names = usage.select(pl.col("workload").unique()).collect()["workload"].drop_nulls().to_list()
     keys = dict(zip(names, pl.select(rules.workload_key_expr(pl.Series(names, dtype=pl.String)))
                     .to_series().to_list(), strict=True)) if names else {}
     families = dict(rules.workload_products)
     inferred = {name: families.get(key) for name, key in keys.items()}
     workload = pl.col("workload").cast(pl.String)
-    given = pl.col("product").cast(pl.String)
-    product = pl.when(given.is_null() | (given.str.strip_chars() == "")).then(
-        workload.replace_strict(inferred, default=None, return_dtype=pl.String)).otherwise(given)
-    return workload.replace_strict(keys, default=None, return_dtype=pl.String), product
+    return (workload.replace_strict(keys, default=None, return_dtype=pl.String),
+            workload.replace_strict(inferred, default=None, return_dtype=pl.String),
+            pl.col("product").cast(pl.String))
+
+
+def _blank(text: pl.Expr) -> pl.Expr:
+    return text.is_null() | (text.str.strip_chars() == "")
+
+
+def _azure_by_revenue() -> pl.Expr:
+    """Revenue and no seat units: how an Azure row looks (Microsoft 365 rows carry seats)."""
+    return (pl.col("revenue_usd").is_not_null() & (pl.col("paid_units").fill_null(0) == 0)
+            & (pl.col("active_units").fill_null(0) == 0))

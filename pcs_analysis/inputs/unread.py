@@ -1,6 +1,8 @@
 """Inputs that no rule reads: workloads and certifications in the data that no area of the
 rulebook counts. They are reported with names and counts (and the closest name a rule does read),
-so that a typo such as "Exchnage Online" never quietly costs points.
+so that a typo such as "Exchnage Online" never quietly costs points. Workloads read as Azure
+services for their revenue, though the catalog does not name them, are reported too (kind
+"inferred"), so that nothing is guessed in silence either.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import difflib
 import polars as pl
 
 from pcs_analysis.inputs.csvfiles import shorten
-from pcs_analysis.inputs.prepare import prepare_usage
+from pcs_analysis.inputs.prepare import inferred_azure, prepare_usage
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import Rulebook
 from pcs_analysis.rules.periods import month_start, parse_date, scored_month
@@ -52,8 +54,9 @@ def unknown_certification_rows(certifications: pl.LazyFrame, rules: Rulebook) ->
 def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
     """Workloads and certifications of `data` that no area of `rules` reads.
 
-    One row per name (`kind` is "workload" or "certification"): the rows and partners it has, a
-    few partner ids, and the closest name a rule reads (a likely typo).
+    One row per name (`kind` is "workload" or "certification", or "inferred" for a workload read
+    as an Azure service for its revenue though the catalog does not name it): the rows and
+    partners it has, a few partner ids, and the closest name a rule reads (a likely typo).
 
     Parameters
     ----------
@@ -82,7 +85,10 @@ def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
         pl.col("partner_id").cast(pl.String))
     certs = unknown_certification_rows(data.certifications, rules).select(
         pl.lit("certification").alias("kind"), pl.col("certification").alias("name"), "partner_id")
-    rows = pl.concat([workloads, certs]).group_by("kind", "name").agg(
+    inferred = data.usage.filter(inferred_azure(data.usage, rules)).select(
+        pl.lit("inferred").alias("kind"), pl.col("workload").cast(pl.String).alias("name"),
+        pl.col("partner_id").cast(pl.String))
+    rows = pl.concat([workloads, certs, inferred]).group_by("kind", "name").agg(
         pl.len().cast(pl.Int64).alias("rows"), pl.col("partner_id").n_unique().cast(pl.Int64).alias("partners"),
         pl.col("partner_id").unique().sort().head(_EXAMPLES).str.join(", ").alias("example_partners"),
     ).collect()
@@ -107,7 +113,8 @@ def _finished(rows: pl.DataFrame, rules: Rulebook) -> pl.DataFrame:
     """Unread names in order (workloads first, then by name), with the closest name a rule reads."""
     rows = rows.sort("kind", "name", descending=[True, False])
     names = {"workload": _read_workload_names(rules),
-             "certification": sorted(set(known_certifications(rules).values()))}
+             "certification": sorted(set(known_certifications(rules).values())),
+             "inferred": sorted(rules.azure_services)}
     closest = [_closest(name, names[kind]) for kind, name in rows.select("kind", "name").iter_rows()]
     return rows.with_columns(pl.Series("closest_known", closest, dtype=pl.String)).select(UNREAD_COLUMNS)
 
@@ -160,17 +167,37 @@ def _typos(a: str, b: str) -> int:
     return row[-1]
 
 
+def not_read(unread: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `unread_inputs` no rule reads (leaving out the workloads read as Azure)."""
+    return unread.filter(pl.col("kind") != "inferred")
+
+
 def describe_unread(unread: pl.DataFrame) -> str:
-    """Terminal lines for the unread inputs (empty when every input is read)."""
+    """Terminal lines for the unread inputs, and for the workloads read as Azure for their
+    revenue (empty when every input is read by a rule that names it)."""
+    lines = _describe_inferred(unread.filter(pl.col("kind") == "inferred"))
+    unread = not_read(unread)
     if unread.is_empty():
-        return ""
-    lines = ["not read by any rule (a typo or a name the rulebook does not know costs points):"]
+        return "\n".join(lines)
+    lines.append("not read by any rule (a typo or a name the rulebook does not know costs points):")
     for r in unread.iter_rows(named=True):
         hint = (f"; did you mean '{r['closest_known']}'?" if r["closest_known"]
                 else "; no area of the rulebook counts it" if r["kind"] == "certification" else "")
         lines.append(f"  {r['kind']} '{shorten(r['name'], _NAME_CHARS)}': {r['rows']} rows, {r['partners']} partner(s) "
                      f"({r['example_partners']}{', ...' if r['partners'] > _EXAMPLES else ''}){hint}")
     return "\n".join(lines)
+
+
+def _describe_inferred(inferred: pl.DataFrame) -> list[str]:
+    if inferred.is_empty():
+        return []
+    lines = ["read as Azure services though the catalog does not name them (rows without a product, "
+             "with revenue and no seats, under no Microsoft 365 or Dynamics name):"]
+    for r in inferred.iter_rows(named=True):
+        hint = f"; did you mean '{r['closest_known']}'?" if r["closest_known"] else ""
+        lines.append(f"  '{shorten(r['name'], _NAME_CHARS)}': {r['rows']} rows, {r['partners']} partner(s) "
+                     f"({r['example_partners']}{', ...' if r['partners'] > _EXAMPLES else ''}){hint}")
+    return lines
 
 
 def month_warnings(data: PartnerData, rules: Rulebook, as_of: dt.date | str, *, lag: bool = True) -> list[str]:

@@ -25,7 +25,14 @@ from pcs_analysis.config import ROWS_PER_CHUNK
 from pcs_analysis.errors import DataValidationError, PcsError, Problem
 from pcs_analysis.inputs.read import CSV_LINE, PartnerRange, dataset_files, read_data
 from pcs_analysis.inputs.schemas import TABLES
-from pcs_analysis.inputs.unread import describe_unread, merge_unread, unread_inputs, usage_months, warnings_for_months
+from pcs_analysis.inputs.unread import (
+    describe_unread,
+    merge_unread,
+    not_read,
+    unread_inputs,
+    usage_months,
+    warnings_for_months,
+)
 from pcs_analysis.output import DATE_FORMAT, check_output_folder, staged
 
 #: The files `pcs score` writes, in the order they are joined.
@@ -133,7 +140,7 @@ def score_portfolio(data_dir: str | Path, out: str | Path, *, as_of: dt.date, ru
         if problems:
             raise DataValidationError(problems)
         unread = merge_unread([d.unread for d in done], rules)
-        if strict and unread.height:
+        if strict and not_read(unread).height:
             raise PcsError(f"{data_dir}: --strict: inputs no rule reads\n{describe_unread(unread)}")
         firsts = [d.months[0] for d in done if d.months[0] is not None]
         months = (min(firsts), max(d.months[1] for d in done if d.months[1] is not None)) if firsts else (None, None)

@@ -74,6 +74,7 @@ def _program_rows(rules: Rulebook) -> Iterator[tuple[str, ...]]:
     yield _row("", "", "", "", "history_months", rules.history_months)
     yield _row("", "", "", "", "window_alignment", rules.window_alignment)
     yield _row("", "", "", "", "certification_expiry", rules.certification_expiry)
+    yield _row("", "", "", "", "infer_azure_from_revenue", str(rules.infer_azure_from_revenue).lower())
     for association in rules.association_types:
         yield _row("", "", "", "", "association_type", association, association)
 

@@ -189,8 +189,10 @@ def _load(version: str, base: Path) -> Rulebook:
     if bad:
         raise doc.fail("aliases.associations", f"maps to {bad[0]!r}, which is not in associations.types")
     products_t = doc.get(data, "products", "", dict)
-    doc.only(products_t, "products", {"types", "azure_catalog"})
-    catalog = {name_key(w): "azure" for w in doc.get(products_t, "azure_catalog", "products", list, [])}
+    doc.only(products_t, "products", {"types", "azure_catalog", "infer_azure_from_revenue"})
+    services = tuple(doc.strings(products_t, "azure_catalog", "products"))
+    workload_aliases = {**azure_name_aliases(services), **workload_aliases}
+    catalog = {name_key(w): "azure" for w in services}
     catalog = {workload_aliases.get(k, k): p for k, p in catalog.items()}
     rulebook = Rulebook(
         version=version,
@@ -210,6 +212,8 @@ def _load(version: str, base: Path) -> Rulebook:
         areas={},
         association_aliases=association_aliases,
         products=doc.strings(products_t, "types", "products"),
+        azure_services=services,
+        infer_azure_from_revenue=doc.get(products_t, "infer_azure_from_revenue", "products", bool, False),
     )
     areas = {}
     for area in AREAS:
@@ -223,6 +227,25 @@ def _load(version: str, base: Path) -> Rulebook:
     return Rulebook(**{**rulebook.__dict__, "areas": areas,
                        "workload_products": _workload_products(folder, catalog, areas),
                        "readings": _readings(folder / "readings.toml")})
+
+
+def azure_name_aliases(services: tuple[str, ...]) -> dict[str, str]:
+    """The names Azure usage data give a catalog service with or without its "Azure " prefix
+    ("SQL Database" in usage and price sheets, "Azure SQL Database" in the catalog; "Azure Key
+    Vault" for "Key Vault"), as aliases of the catalog's name.
+
+    Examples
+    --------
+    >>> azure_name_aliases(("Azure SQL Database", "Key Vault"))
+    {'sql database': 'azure sql database', 'azure key vault': 'key vault'}
+    """
+    keys = {name_key(s) for s in services}
+    aliases = {}
+    for service in services:
+        other = service.removeprefix("Azure ") if service.startswith("Azure ") else f"Azure {service}"
+        if name_key(other) not in keys:
+            aliases[name_key(other)] = name_key(service)
+    return aliases
 
 
 def _refresh(doc: _Doc, table: Mapping[str, Any]) -> Refresh:

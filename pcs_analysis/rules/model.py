@@ -275,6 +275,11 @@ class Rulebook:
     #: Workload key -> product family: the Azure catalog and the areas' tagged lists; what a row
     #: without a `product` is read as.
     workload_products: Mapping[str, str] = field(default_factory=dict)
+    #: The Azure catalog's service names (level 2), as written.
+    azure_services: tuple[str, ...] = ()
+    #: A row without a product whose workload no list names, with revenue and no seat units, is
+    #: read as Azure (the Azure areas count "All Azure Service Level 2 services") and reported.
+    infer_azure_from_revenue: bool = False
     #: The readings of the sources this rulebook takes (readings.toml).
     readings: tuple[Reading, ...] = ()
 
