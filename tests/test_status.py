@@ -169,3 +169,29 @@ def test_scoring_many_days_equals_scoring_each_day(sample_data):
         alone = score(sample_data, as_of=day)
         assert alone.scores.equals(together.scores.filter(pl.col("as_of") == day))
         assert alone.summary.equals(together.summary.filter(pl.col("as_of") == day))
+
+
+def test_enrolled_in_one_area_and_qualified_in_another_is_enrolled_in_both():
+    """Seed 000: "If you're already enrolled in one solution area, and when you achieve qualified
+    status in any other solution area during the qualification eligibility window, you're
+    automatically enrolled in the other solution area." Enrolled in Security, the partner
+    qualifies in Modern Work on 2026-09-11: Modern Work is Enrolled from that day until Security's
+    anniversary; qualified only before the Security enrollment began, it stays Qualified."""
+    def enrolled_in_security(enrolled_on, qualified_on=dt.date(2026, 9, 11)):
+        table = pl.DataFrame({"partner_id": ["P1"], "area": ["security"],
+                              "enrolled_on": [dt.date.fromisoformat(enrolled_on)],
+                              "anniversary_on": [dt.date(2027, 3, 15)]})
+        return dataclasses.replace(almost_qualified([one_day(qualified_on)]), enrollments=table.lazy())
+
+    q = qualification(enrolled_in_security("2026-03-15"), as_of="2026-11-21", areas=["modern_work", "security"])
+    mw = q.status.filter(pl.col("area") == "modern_work").row(0, named=True)
+    assert (mw["status"], mw["is_enrolled"], mw["enrolled_on"], mw["anniversary_on"]) == (
+        ENROLLED, True, dt.date(2026, 9, 11), dt.date(2027, 3, 15))
+    assert mw["explanation"].startswith("automatically enrolled on 2026-09-11: qualified that day while enrolled "
+                                        "in security")
+    assert q.status.filter(pl.col("area") == "security")["status"].to_list() == [ENROLLED]
+    later = qualification(enrolled_in_security("2026-10-01"), as_of="2026-11-21", areas=["modern_work", "security"])
+    assert later.status.filter(pl.col("area") == "modern_work")["status"].to_list() == [QUALIFIED]
+    renewal = qualification(enrolled_in_security("2026-03-15", dt.date(2026, 10, 9)), as_of="2027-03-02",
+                            areas=["modern_work", "security"])
+    assert renewal.status.filter(pl.col("area") == "modern_work")["status"].to_list() == [RENEWAL_DUE]

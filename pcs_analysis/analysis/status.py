@@ -18,7 +18,12 @@ Windows (rulebook `[window]`):
   (Renewal due)". After the anniversary day the partner is no longer enrolled: to the end of the
   anniversary month it is judged on the renewal's window (Qualified when it qualified on a day
   of it, else In progress, the statuses the sources give a partner that is not enrolled); after
-  that month the enrollment has lapsed and the partner is scored as not enrolled.
+  that month the enrollment has lapsed and the partner is scored as not enrolled;
+- enrolled in one area, qualified in another: "If you're already enrolled in one solution area,
+  and when you achieve qualified status in any other solution area during the qualification
+  eligibility window, you're automatically enrolled in the other solution area" (seed 000): the
+  other area is Enrolled from the first day it qualified while the partner was enrolled, until
+  the anniversary of the enrollment it was enrolled by (`implied_enrollments`).
 """
 
 from __future__ import annotations
@@ -188,12 +193,50 @@ def qualification(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | 
              .join(today, on=["partner_id", "area"], how="left")
              .with_columns(pl.col("days_observed").fill_null(0), pl.col("days_qualified").fill_null(0)))
     table = table.with_columns(_status().alias("status")).with_columns(_explanation().alias("explanation"))
+    table = implied_enrollments(table, in_window, rules, day)
     names = data.partners.collect().select("partner_id", "partner_name")
     order = {a: i for i, a in enumerate(area_names)}
     status = (table.join(names, on="partner_id", how="left")
               .with_columns(pl.lit(day).alias("as_of"), pl.col("area").replace_strict(order).alias("_order"))
               .sort("partner_id", "_order").select(STATUS_COLUMNS))
     return Qualification(status=status, days=in_window.sort("partner_id", "area", "day"))
+
+
+def implied_enrollments(table: pl.DataFrame, days: pl.DataFrame, rules: Rulebook, day: dt.date) -> pl.DataFrame:
+    """Areas a partner is enrolled in because it qualified in them while enrolled in another
+    (seed 000: "If you're already enrolled in one solution area, and when you achieve qualified
+    status in any other solution area during the qualification eligibility window, you're
+    automatically enrolled in the other solution area"): such an area, Qualified on a day of its
+    window on or after the start of a current enrollment of another area, is Enrolled from the
+    first such day until that enrollment's anniversary (the partner's renewal date), with the
+    reason. `table`: the status rows; `days`: the daily qualification in each window."""
+    enrolled = (table.filter(pl.col("is_enrolled"))
+                .select("partner_id", pl.col("area").alias("by_area"), pl.col("enrolled_on").alias("by_since"),
+                        pl.col("anniversary_on").alias("by_anniversary")))
+    if enrolled.is_empty():
+        return table
+    candidates = (days.filter(pl.col("is_qualified")).join(enrolled, on="partner_id", how="inner")
+                  .filter((pl.col("area") != pl.col("by_area")) & (pl.col("day") >= pl.col("by_since"))
+                          & (pl.col("day") <= pl.col("by_anniversary")))
+                  .sort("partner_id", "area", "day", "by_anniversary", "by_area")
+                  .group_by("partner_id", "area", maintain_order=True).first()
+                  .select("partner_id", "area", pl.col("day").alias("implied_on"), "by_area", "by_anniversary"))
+    renewal_start = pl.col("by_anniversary").dt.month_start().dt.offset_by(f"-{rules.renewal_window_months - 1}mo")
+    implied = pl.col("implied_on").is_not_null() & ~pl.col("is_enrolled") & (pl.col("status") == QUALIFIED)
+    reason = pl.format("automatically enrolled on {}: qualified that day while enrolled in {} (\"If you're already "
+                       "enrolled in one solution area, and when you achieve qualified status in any other solution "
+                       "area ... you're automatically enrolled in the other solution area\"); enrolled until {}; {}",
+                       pl.col("implied_on"), pl.col("by_area"), pl.col("by_anniversary"), pl.col("explanation"))
+    return (table.join(candidates, on=["partner_id", "area"], how="left")
+            .with_columns(
+                pl.when(implied & (pl.lit(day) >= renewal_start)).then(pl.lit(RENEWAL_DUE))
+                .when(implied).then(pl.lit(ENROLLED)).otherwise(pl.col("status")).alias("status"),
+                pl.when(implied).then(pl.col("implied_on")).otherwise(pl.col("enrolled_on")).alias("enrolled_on"),
+                pl.when(implied).then(pl.col("by_anniversary")).otherwise(pl.col("anniversary_on"))
+                .alias("anniversary_on"),
+                (pl.col("is_enrolled") | implied).alias("is_enrolled"),
+                pl.when(implied).then(reason).otherwise(pl.col("explanation")).alias("explanation"))
+            .drop("implied_on", "by_area", "by_anniversary"))
 
 
 def window_start(day: dt.date, months_before: int, alignment: str) -> dt.date:
