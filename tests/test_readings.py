@@ -409,3 +409,26 @@ def test_azure_rows_are_not_lost_for_want_of_a_catalog_name(rules):
     assert text.startswith("read as Azure services though the catalog does not name them")
     assert "'Key Vualt': 1 rows, 1 partner(s) (P1); did you mean 'Key Vault'?" in text
     assert "not read by any rule" in text and "Exchnage Online" in text
+
+
+def test_a_total_equal_to_the_bar_qualifies(sample_data, rules):
+    """Seed 000: "A partner capability score for the solution area ... of at least 70 points",
+    against seed 002's "your total points being higher than the qualifying threshold": the bar
+    is reached at exactly its value (P001's Modern Work, 78.5 points, qualifies at a bar of 78.5,
+    not at 78.6)."""
+    from pcs_analysis.analysis.sensitivities import set_parameter
+    one = sample_data.only_partners(["P001"])
+    for bar, qualified in ((78.5, True), (78.6, False)):
+        variant = set_parameter(rules, "modern_work", "min_total_points", bar)
+        s = score(one, as_of=AS_OF, rules=variant, areas=["modern_work"]).summary.row(0, named=True)
+        assert (s["total"], s["is_qualified"]) == (78.5, qualified)
+
+
+@pytest.mark.parametrize(("day", "shown"), [("2026-11-19", "2026-09"), ("2026-11-20", "2026-10")])
+def test_the_refresh_day_is_an_exact_day(rules, day, shown):
+    """S1-S4: performance data are "typically refreshed by the 20th day of every month": read as
+    exactly the 20th (month M is shown from the 20th of M+1, never earlier or later)."""
+    import datetime as dt
+
+    from pcs_analysis.rules.periods import month_start, scored_month
+    assert f"{month_start(scored_month(dt.date.fromisoformat(day), rules.refresh)):%Y-%m}" == shown
