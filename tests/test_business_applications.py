@@ -174,7 +174,7 @@ def test_no_workload_revenue_is_four_or_fewer_so_smb(rules):
     s = ba(certs=people(INTERMEDIATE, 2), rules=richer).summary.row(0, named=True)
     assert (s["track"], s["total"], s["other_track_total"]) == ("smb", 8, 20)
     assert s["track_basis"] == ("no workload revenue in the classification months: no workload above USD 5,000 "
-                                "is four or fewer (smb)")
+                                "is 4 or fewer (smb)")
     assert not pl.select(follows_scores(pl.lit(s["track_basis"]))).item()   # the track is decided, not free
     area = richer.area(AREA)
     undecided = dataclasses.replace(richer, areas={**richer.areas, AREA: dataclasses.replace(

@@ -138,9 +138,10 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
     area_names = list(areas) if areas is not None else list(rules.areas)
     base = score(data, as_of=day, rules=rules, areas=area_names, lag=lag)
     usage, certs = _prepared(data, rules)
+    names = _customer_names(usage)
     frames = []
     for done, name in enumerate(area_names, start=1):
-        candidates = _area_candidates(data, base, usage, certs, rules, name, day, lag)
+        candidates = _area_candidates(data, base, usage, certs, rules, name, day, lag, names)
         frames.append(_measure(candidates, base, data, usage, certs, rules, name, day, lag))
         frames.append(_to_qualify(base.summary.filter(pl.col("area") == name)))
         if on_area is not None:
@@ -165,7 +166,7 @@ def measured_actions(data: PartnerData, *, as_of: dt.date | str, area: str, rule
     day = parse_date(as_of)
     base = score(data, as_of=day, rules=rules, areas=[area], lag=lag)
     usage, certs = _prepared(data, rules)
-    candidates = _area_candidates(data, base, usage, certs, rules, area, day, lag)
+    candidates = _area_candidates(data, base, usage, certs, rules, area, day, lag, _customer_names(usage))
     return candidates, _measure(candidates, base, data, usage, certs, rules, area, day, lag, keep_index=True)
 
 
@@ -185,8 +186,16 @@ def _prepared(data: PartnerData, rules: Rulebook) -> tuple[pl.DataFrame, pl.Data
     return usage, certs
 
 
+def _customer_names(usage: pl.DataFrame) -> dict[str, dict[str, str]]:
+    """Per partner, each tenant's label in a sentence (`customer_labels`), for every area."""
+    names: dict[str, dict[str, str]] = {}
+    for pid, tenant, label in customer_labels(usage).iter_rows():
+        names.setdefault(pid, {})[tenant] = label
+    return names
+
+
 def _area_candidates(data: PartnerData, base, usage: pl.DataFrame, certs: pl.DataFrame, rules: Rulebook,
-                     name: str, day: dt.date, lag: bool) -> list[Candidate]:
+                     name: str, day: dt.date, lag: bool, names: dict[str, dict[str, str]]) -> list[Candidate]:
     area = rules.area(name)
     month = month_start(scored_month(day, rules.refresh, lag=lag))
     lag_days = rules.refresh.skilling_lag_days if lag else 0
@@ -195,9 +204,6 @@ def _area_candidates(data: PartnerData, base, usage: pl.DataFrame, certs: pl.Dat
     window_end = dict(windows.filter(pl.col("is_enrolled")).select("partner_id", "window_end").iter_rows())
     usage_of, certs_of = _by_partner(usage), _by_partner(certs)
     people = _people_counted(base, area)
-    names: dict[str, dict[str, str]] = {}
-    for pid, tenant, label in customer_labels(usage).iter_rows():
-        names.setdefault(pid, {})[tenant] = label
     candidates = []
     for row in base.summary.filter(pl.col("area") == name).iter_rows(named=True):
         pid = row["partner_id"]

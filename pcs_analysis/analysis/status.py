@@ -221,7 +221,7 @@ def implied_enrollments(table: pl.DataFrame, days: pl.DataFrame, rules: Rulebook
                   .sort("partner_id", "area", "day", "by_anniversary", "by_area")
                   .group_by("partner_id", "area", maintain_order=True).first()
                   .select("partner_id", "area", pl.col("day").alias("implied_on"), "by_area", "by_anniversary"))
-    renewal_start = pl.col("by_anniversary").dt.month_start().dt.offset_by(f"-{rules.renewal_window_months - 1}mo")
+    renewal_start = _renewal_start(pl.col("by_anniversary"), rules)
     implied = pl.col("implied_on").is_not_null() & ~pl.col("is_enrolled") & (pl.col("status") == QUALIFIED)
     reason = pl.format("automatically enrolled on {}: qualified that day while enrolled in {} (\"If you're already "
                        "enrolled in one solution area, and when you achieve qualified status in any other solution "
@@ -275,7 +275,7 @@ def windows_of(data: PartnerData, rules: Rulebook, areas: list[str], day: dt.dat
     started = pl.col("enrolled_on").is_not_null() & (pl.col("enrolled_on") <= day)
     is_enrolled = (started & (pl.lit(day) <= pl.col("anniversary_on"))).fill_null(False)
     in_renewal_window = (started & (pl.lit(day) <= anniversary_month_end)).fill_null(False)
-    renewal_start = pl.col("anniversary_on").dt.month_start().dt.offset_by(f"-{rules.renewal_window_months - 1}mo")
+    renewal_start = _renewal_start(pl.col("anniversary_on"), rules)
     enrolled_window_start = pl.col("anniversary_on").dt.month_start().dt.offset_by(f"-{before}mo")
     open_window_start = window_start(day, before, rules.window_alignment)
     return table.with_columns(
@@ -292,6 +292,12 @@ def windows_of(data: PartnerData, rules: Rulebook, areas: list[str], day: dt.dat
         pl.when(~pl.col("_renewal") & pl.col("anniversary_on").is_not_null() & (pl.col("anniversary_on") < day))
         .then(pl.col("anniversary_on")).alias("lapsed_on"),
     ).drop("_renewal")
+
+
+def _renewal_start(anniversary: pl.Expr, rules: Rulebook) -> pl.Expr:
+    """The first day of the renewal window: the anniversary month, and the months before it that
+    `renewal_window_months` adds."""
+    return anniversary.dt.month_start().dt.offset_by(f"-{rules.renewal_window_months - 1}mo")
 
 
 def _status() -> pl.Expr:

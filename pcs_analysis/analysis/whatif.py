@@ -211,13 +211,10 @@ _ADDED_PERSON = "whatif-"
 
 def added_people(certs: pl.DataFrame) -> dict[tuple[str, str], int]:
     """(partner, certification) -> the people earlier what-if actions added with it."""
-    added = certs.filter(pl.col("person_id").cast(pl.String).str.starts_with(_ADDED_PERSON))
-    if not added.height:
-        return {}
-    counts = (added.with_columns(pl.col("partner_id").cast(pl.String), pl.col("certification").cast(pl.String))
-              .filter(pl.col("person_id").cast(pl.String).str.starts_with(
-                  pl.lit(_ADDED_PERSON) + pl.col("certification") + pl.lit("-")))
-              .group_by("partner_id", "certification").len())
+    certification = pl.col("certification").cast(pl.String)
+    counts = (certs.filter(pl.col("person_id").cast(pl.String).str.starts_with(
+                  pl.lit(_ADDED_PERSON) + certification + pl.lit("-")))
+              .group_by(pl.col("partner_id").cast(pl.String), certification).len())
     return {(p, c): n for p, c, n in counts.iter_rows()}
 
 

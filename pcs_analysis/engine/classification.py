@@ -47,7 +47,8 @@ def unclassified(area: AreaRules) -> tuple[str | None, str]:
     rule = area.classification
     if isinstance(rule, WorkloadRevenueClassification) and rule.without_revenue == rule.other_track:
         return rule.other_track, (f"no workload revenue in the classification months: no workload above USD "
-                                  f"{rule.above_revenue_usd:,g} is four or fewer ({rule.other_track})")
+                                  f"{rule.above_revenue_usd:,g} is {rule.min_workloads - 1} or fewer "
+                                  f"({rule.other_track})")
     return None, undecided_basis(area)
 
 
@@ -105,7 +106,8 @@ def classify_by_workload_revenue(ctx: Context) -> pl.LazyFrame:
     has_cols = [f"has_{b}" for b in rule.months_back]
     table = table.with_columns([pl.col(c).fill_null(0) for c in n_cols]
                                + [pl.col(c).fill_null(False) for c in has_cols])
-    decided = pl.any_horizontal(has_cols) | pl.lit(rule.without_revenue == rule.other_track)
+    # No workload revenue: no classification row; scoring gives it the area's `unclassified` track.
+    decided = pl.any_horizontal(has_cols)
     is_enterprise = pl.all_horizontal([pl.col(c) >= rule.min_workloads for c in n_cols])
     classified = (pl.when(~decided).then(None).when(is_enterprise).then(pl.lit(rule.enterprise_track))
                   .otherwise(pl.lit(rule.other_track)))
@@ -113,7 +115,7 @@ def classify_by_workload_revenue(ctx: Context) -> pl.LazyFrame:
     when = ["in the scored month" if b == 0 else f"{b} months before" for b in rule.months_back]
     counts_text = pl.concat_str([pl.format("{} {}", pl.col(n).cast(pl.String), pl.lit(w))
                                  for n, w in zip(n_cols, when, strict=True)], separator=", ")
-    basis = (pl.when(~decided | ~pl.any_horizontal(has_cols)).then(pl.lit(unclassified(ctx.area)[1]))
+    basis = (pl.when(~decided).then(None)
              .otherwise(pl.format("{} above USD {}: {} ({} from {} in each)", pl.lit(unit_text),
                                   pl.lit(f"{rule.above_revenue_usd:,g}"), counts_text,
                                   pl.lit(rule.enterprise_track), pl.lit(str(rule.min_workloads)))))

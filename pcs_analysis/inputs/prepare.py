@@ -45,20 +45,20 @@ def name_columns(usage: pl.LazyFrame, rules: Rulebook) -> tuple[pl.Expr, pl.Expr
     Each distinct workload name is keyed once, not once per row: the name normalisation is
     string work, and a table has few names and many rows.
     """
-    key, by_name, given = _names(usage, rules)
-    product = pl.when(_blank(given)).then(by_name).otherwise(given)
-    if rules.infer_azure_from_revenue:
-        product = product.fill_null(pl.when(_azure_by_revenue()).then(pl.lit("azure")))
+    key, product, _ = usage_names(usage, rules)
     return key, product
 
 
-def inferred_azure(usage: pl.LazyFrame, rules: Rulebook) -> pl.Expr:
-    """Whether a row is read as Azure for its revenue (`Rulebook.infer_azure_from_revenue`): no
-    `product`, a workload no list of the rulebook names, revenue and no seat units."""
-    if not rules.infer_azure_from_revenue:
-        return pl.lit(False)
-    _, by_name, given = _names(usage, rules)
-    return (_blank(given) & by_name.is_null() & _azure_by_revenue()).fill_null(False)
+def usage_names(usage: pl.LazyFrame, rules: Rulebook) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """`name_columns`, and whether a row is read as Azure for its revenue
+    (`Rulebook.infer_azure_from_revenue`: no `product`, a workload no list of the rulebook names,
+    revenue and no seat units), from one look at the table's workload names."""
+    key, by_name, given = _names(usage, rules)
+    inferred = ((_blank(given) & by_name.is_null() & _azure_by_revenue()).fill_null(False)
+                if rules.infer_azure_from_revenue else pl.lit(False))
+    product = pl.when(_blank(given)).then(by_name).otherwise(given)
+    product = pl.when(inferred).then(pl.lit("azure")).otherwise(product)
+    return key, product, inferred
 
 
 def _names(usage: pl.LazyFrame, rules: Rulebook) -> tuple[pl.Expr, pl.Expr, pl.Expr]:

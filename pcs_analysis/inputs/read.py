@@ -101,10 +101,10 @@ class CanonicalTables:
             raise PcsError(f"{clashing[0]}: the folder already holds this table as {kind}; writing "
                            f"{clashing[0].stem}.csv beside it would make the folder ambiguous: remove it or "
                            "choose another folder")
-        return write_csvs(folder, {n: _without_empty_optional(getattr(self, n), n) for n in names})
+        return write_csvs(folder, {n: without_empty_optional(getattr(self, n), n) for n in names})
 
 
-def _without_empty_optional(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+def without_empty_optional(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     """The frame without the optional columns that no row fills (they are not written); an empty
     table keeps them all, as a header to fill in."""
     schema = next(t for t in TABLES if t.name == table)

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from pcs_analysis.errors import PcsError
-from pcs_analysis.inputs.read import CanonicalTables, validate_frame
+from pcs_analysis.inputs.read import CanonicalTables, validate_frame, without_empty_optional
 from pcs_analysis.inputs.schemas import CERTIFICATIONS, ENROLLMENTS, PARTNERS, USAGE
 from pcs_analysis.rules.periods import month_index, month_start, month_start_expr
 
@@ -621,7 +621,7 @@ def write_sample_dataset(folder: str | Path, *, partners: int, seed: int = DEFAU
         for number, start in enumerate(range(0, partners, block)):
             tables = generate_sample(partners=min(block, partners - start), seed=seed + number * 1_000_003,
                                      first_partner=start + 1, id_digits=digits, **sizes)
-            tables.usage.select(_COLUMNS).sort("partner_id", "tenant_id", "month").write_parquet(
+            without_empty_optional(tables.usage, "usage").sort("partner_id", "tenant_id", "month").write_parquet(
                 stage.file("usage") / f"part-{number:05d}.parquet", row_group_size=100_000)
             counts[0] += tables.usage.height
             counts[1] += tables.certifications.height

@@ -13,7 +13,7 @@ import difflib
 import polars as pl
 
 from pcs_analysis.inputs.csvfiles import shorten
-from pcs_analysis.inputs.prepare import inferred_azure, prepare_usage
+from pcs_analysis.inputs.prepare import usage_names
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import Rulebook
 from pcs_analysis.rules.periods import month_start, parse_date, scored_month
@@ -78,17 +78,14 @@ def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
     >>> unread_inputs(read_data(SAMPLE_DIR), load_rules()).columns
     ['kind', 'name', 'rows', 'partners', 'example_partners', 'closest_known']
     """
-    usage = prepare_usage(data, rules).select(
-        "partner_id", "workload", pl.col("workload_key").cast(pl.String), pl.col("product").cast(pl.String))
-    workloads = usage.filter(~is_read_expr(rules, pl.col("workload_key"), pl.col("product"))).select(
-        pl.lit("workload").alias("kind"), pl.col("workload").cast(pl.String).alias("name"),
-        pl.col("partner_id").cast(pl.String))
+    key, product, inferred = usage_names(data.usage, rules)
+    kind = (pl.when(~is_read_expr(rules, key, product)).then(pl.lit("workload"))
+            .when(inferred).then(pl.lit("inferred")))
+    workloads = data.usage.select(kind.alias("kind"), pl.col("workload").cast(pl.String).alias("name"),
+                                  pl.col("partner_id").cast(pl.String)).drop_nulls("kind")
     certs = unknown_certification_rows(data.certifications, rules).select(
         pl.lit("certification").alias("kind"), pl.col("certification").alias("name"), "partner_id")
-    inferred = data.usage.filter(inferred_azure(data.usage, rules)).select(
-        pl.lit("inferred").alias("kind"), pl.col("workload").cast(pl.String).alias("name"),
-        pl.col("partner_id").cast(pl.String))
-    rows = pl.concat([workloads, certs, inferred]).group_by("kind", "name").agg(
+    rows = pl.concat([workloads, certs]).group_by("kind", "name").agg(
         pl.len().cast(pl.Int64).alias("rows"), pl.col("partner_id").n_unique().cast(pl.Int64).alias("partners"),
         pl.col("partner_id").unique().sort().head(_EXAMPLES).str.join(", ").alias("example_partners"),
     ).collect()
@@ -180,24 +177,24 @@ def describe_unread(unread: pl.DataFrame) -> str:
     if unread.is_empty():
         return "\n".join(lines)
     lines.append("not read by any rule (a typo or a name the rulebook does not know costs points):")
-    for r in unread.iter_rows(named=True):
-        hint = (f"; did you mean '{r['closest_known']}'?" if r["closest_known"]
-                else "; no area of the rulebook counts it" if r["kind"] == "certification" else "")
-        lines.append(f"  {r['kind']} '{shorten(r['name'], _NAME_CHARS)}': {r['rows']} rows, {r['partners']} partner(s) "
-                     f"({r['example_partners']}{', ...' if r['partners'] > _EXAMPLES else ''}){hint}")
+    lines += [_line(r, f"{r['kind']} ") for r in unread.iter_rows(named=True)]
     return "\n".join(lines)
 
 
 def _describe_inferred(inferred: pl.DataFrame) -> list[str]:
     if inferred.is_empty():
         return []
-    lines = ["read as Azure services though the catalog does not name them (rows without a product, "
-             "with revenue and no seats, under no Microsoft 365 or Dynamics name):"]
-    for r in inferred.iter_rows(named=True):
-        hint = f"; did you mean '{r['closest_known']}'?" if r["closest_known"] else ""
-        lines.append(f"  '{shorten(r['name'], _NAME_CHARS)}': {r['rows']} rows, {r['partners']} partner(s) "
-                     f"({r['example_partners']}{', ...' if r['partners'] > _EXAMPLES else ''}){hint}")
-    return lines
+    return ["read as Azure services though the catalog does not name them (rows without a product, "
+            "with revenue and no seats, under no Microsoft 365 or Dynamics name):",
+            *(_line(r, "") for r in inferred.iter_rows(named=True))]
+
+
+def _line(r: dict, kind: str) -> str:
+    """One name of `unread_inputs` on the terminal: rows, partners, examples and a hint."""
+    hint = (f"; did you mean '{r['closest_known']}'?" if r["closest_known"]
+            else "; no area of the rulebook counts it" if r["kind"] == "certification" else "")
+    return (f"  {kind}'{shorten(r['name'], _NAME_CHARS)}': {r['rows']} rows, {r['partners']} partner(s) "
+            f"({r['example_partners']}{', ...' if r['partners'] > _EXAMPLES else ''}){hint}")
 
 
 def month_warnings(data: PartnerData, rules: Rulebook, as_of: dt.date | str, *, lag: bool = True) -> list[str]:

@@ -56,7 +56,8 @@ def inputs_hash(data_dir: Path, rules_version: str, notebook: Path) -> str:
     """What a report depends on besides its parameters: every file of the data folder (the files
     of a partitioned table included), the rulebook, the notebook and the report code."""
     return hashlib.sha256("|".join([
-        _digest((p for p in data_dir.rglob("*") if p.is_file() and not p.name.startswith(".")), root=data_dir),
+        _digest((p for p in data_dir.rglob("*") if p.is_file()
+                 and not any(part.startswith(".") for part in p.relative_to(data_dir).parts)), root=data_dir),
         _digest((RULES_DIR / rules_version).glob("*.toml")),
         _digest([notebook]),
         _digest(PACKAGE_DIR / name for name in ("reporting/partner.py", "reporting/page.py",

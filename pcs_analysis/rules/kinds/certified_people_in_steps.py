@@ -9,7 +9,14 @@ import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
 from pcs_analysis.rules.kinds.frames import Context
-from pcs_analysis.rules.kinds.people import SCORING_STEP, held, people_slots, propose_people, step_labels
+from pcs_analysis.rules.kinds.people import (
+    SCORING_STEP,
+    first_valid,
+    held,
+    people_slots,
+    propose_people,
+    step_labels,
+)
 from pcs_analysis.rules.kinds.settings import People, setting
 from pcs_analysis.rules.model import Certification, Metric
 
@@ -72,15 +79,11 @@ def propose_steps(sink: Proposals, label: str, leaf: Metric, track: str) -> None
         return  # nothing to open, or one more person in one step: `propose_people` has it
     changes, said = [], []
     for step, certs, n in short + ([(SCORING_STEP, scoring, 1)] if scorers else []):
-        name = _valid(certs).name
+        name = first_valid(certs).name
         changes.append(sink.certify(f"new-people-{step.replace(' ', '-')}", name, n))
         said.append(f"{n} in {'the scoring step' if step == SCORING_STEP else step} ({name})")
     sink.add("open_steps", "new-people-steps", f"{label}: certify the people the steps lack: {', '.join(said)}",
              tuple(changes))
-
-
-def _valid(certifications: tuple[Certification, ...]) -> Certification:
-    return next((c for c in certifications if c.retires_on is None), certifications[0])
 
 
 def step_needs(metric: Metric, track: str) -> dict[str, int]:

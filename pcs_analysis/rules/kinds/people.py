@@ -7,7 +7,7 @@ import polars as pl
 
 from pcs_analysis.rules.kinds.base import Proposals, Slots
 from pcs_analysis.rules.kinds.frames import COUNTED, PERSON_COLUMNS, Context
-from pcs_analysis.rules.model import Metric
+from pcs_analysis.rules.model import Certification, Metric
 
 
 def held(ctx: Context, certifications: tuple, metric_name: str, step: str | None) -> pl.LazyFrame:
@@ -66,10 +66,15 @@ def propose_people(sink: Proposals, label: str, leaf: Metric, track: str) -> Non
     *steps, scoring = people_slots(leaf)
     for where, certifications in (scoring, *steps):
         where = "scoring step" if where == SCORING_STEP else where or leaf.certification_level
-        valid = [cert for cert in certifications if cert.retires_on is None] or list(certifications)
+        name = first_valid(certifications).name
         person = f"new-person-{where.replace(' ', '-')}"
-        sink.add("add_person", person, f"{label}: certify one more person ({where}): {valid[0].name}",
-                 sink.certify(person, valid[0].name))
+        sink.add("add_person", person, f"{label}: certify one more person ({where}): {name}",
+                 sink.certify(person, name))
+
+
+def first_valid(certifications: tuple[Certification, ...]) -> Certification:
+    """The certification a proposal names: the first of a list not retiring, else the first."""
+    return next((c for c in certifications if c.retires_on is None), certifications[0])
 
 
 SCORING_STEP = "scoring"
