@@ -349,3 +349,39 @@ def test_stopping_a_reports_run_leaves_no_worker_or_kernel(tmp_path, sig):
     while alive(family) and time.monotonic() < deadline:
         time.sleep(0.3)
     assert alive(family) == set(), [Path(f"/proc/{p}/cmdline").read_text()[:80] for p in alive(family)]
+
+
+ADOPTER = textwrap.dedent("""
+    import ctypes, os, subprocess, sys, time
+    ctypes.CDLL("libc.so.6").prctl(36, 1)          # PR_SET_CHILD_SUBREAPER: orphans come here, not to PID 1
+    worker = subprocess.run([sys.executable, "-c", sys.argv[1]], capture_output=True, text=True, check=True)
+    kernel = int(worker.stdout)                     # the worker ended right after starting its kernel
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        if os.waitpid(kernel, os.WNOHANG)[0]:
+            print("ended")
+            sys.exit(0)
+        time.sleep(0.2)
+    os.kill(kernel, 9)
+    print("still running")
+""")
+
+STARTER = textwrap.dedent("""
+    import os, subprocess, sys
+    args = sys.argv[1:]
+    kernel = subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", args[0],
+                               "--IPKernelApp.log_level=CRITICAL", *args[1:]],
+                              env=dict(os.environ, JPY_PARENT_PID=str(os.getpid())), start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=open(args[0] + ".log", "w"))
+    print(kernel.pid)
+""")
+
+
+def test_a_report_kernel_whose_worker_ended_while_it_started_ends_too(tmp_path):
+    """A worker stopped while its kernel is still starting: the kernel's own watch of its parent
+    gives up (its parent is already gone when the watch starts) and waits for PID 1, which in a
+    container may never adopt it. Here a subreaper adopts it, as there."""
+    from pcs_analysis.reporting.pool import KERNEL_LIFELINE
+    starter = (f"import sys; sys.argv = ['x', {str(tmp_path / 'kernel.json')!r}, {KERNEL_LIFELINE!r}]\n" + STARTER)
+    done = subprocess.run([sys.executable, "-c", ADOPTER, starter], capture_output=True, text=True, timeout=90)
+    assert done.stdout.strip() == "ended", done.stderr[-2000:] + (tmp_path / "kernel.json.log").read_text()[-2000:]

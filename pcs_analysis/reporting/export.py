@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pcs_analysis.errors import PcsError
 from pcs_analysis.reporting.jobs import KERNEL, MESSAGE_CHARS, START_TIMEOUT, Job, Outcome
+from pcs_analysis.reporting.pool import KERNEL_LIFELINE
 
 
 def run_one(job: Job) -> Outcome:
@@ -45,7 +46,7 @@ def run_one(job: Job) -> Outcome:
                                        # jupyter_client interrupts a kernel before shutting it down; the
                                        # kernel's log would print that as an error on the terminal (a
                                        # failing cell is reported by papermill, not by this log)
-                                       extra_arguments=[QUIET_KERNEL])
+                                       extra_arguments=[QUIET_KERNEL, KERNEL_LIFELINE])
         except Exception as exc:  # papermill raises PapermillExecutionError, timeouts, kernel deaths
             timed_out = "timed out" in str(exc).lower() or type(exc).__name__ == "CellTimeoutError"
             cell = getattr(exc, "exec_count", None) or getattr(exc, "stopped_cell", None)

@@ -41,7 +41,7 @@ def worker_pool(workers: int, scheduler: str | None):
         return
     # spawned, not forked: a fork of a process whose polars thread pool is running can deadlock
     pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_started)
+                               initializer=_worker_started, initargs=(os.getpid(),))
     try:
         def run(fn, items):
             futures = {pool.submit(fn, item): item for item in items}
@@ -67,15 +67,17 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.kill()
 
 
-def _worker_started() -> None:
+def _worker_started(parent: int) -> None:
     """In each worker: Ctrl-C is the parent's to handle (it stops the workers; no traceback from
     each of them), and the worker ends when its parent does, even killed with SIGKILL (Linux)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    end_with_parent()
+    end_with_parent(parent)
 
 
-def end_with_parent() -> None:
-    """Ask Linux to send SIGKILL to this process when its parent ends (elsewhere: nothing)."""
+def end_with_parent(parent: int) -> None:
+    """Ask Linux to send SIGKILL to this process when its parent ends (elsewhere: nothing), and end
+    now if `parent`, the process that started this one, has already ended. An orphan is adopted by
+    PID 1 or, in many containers, by another reaper: the test is the parent's id, not 1."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
@@ -83,8 +85,15 @@ def end_with_parent() -> None:
     pr_set_pdeathsig = 1
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() == 1:   # the parent ended before the request: end now
+    if parent and os.getppid() != parent:   # the parent ended before the request
         os._exit(1)
+
+
+#: Run first in each report kernel: it ends with the worker that started it. The kernel's own watch
+#: of its parent gives up when the parent is gone before it starts, and then waits for PID 1, which
+#: in a container may never adopt it.
+KERNEL_LIFELINE = ("--IPKernelApp.exec_lines=[\"__import__('pcs_analysis.reporting.pool').reporting.pool"
+                   ".end_with_parent(int(__import__('os').environ.get('JPY_PARENT_PID') or 0))\"]")
 
 
 def collect(futures: dict, finished):
