@@ -1,9 +1,11 @@
 """Rulebook loading, validation errors and the "no PCS number in code" rule."""
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from pcs_analysis import RulebookError, list_versions, load_rules
@@ -166,3 +168,52 @@ def test_diff_reports_added_removed_changed_and_nothing_else(rules, rules_2023):
     changed = diff_rules(rules, dataclasses.replace(rules, areas={**rules.areas, "modern_work": area2}))
     assert changed.select("metric", "track", "option", "setting", "change", "old", "new").rows() == [
         ("usage_growth", "enterprise", "CPOR", "full_marks_at", "changed", "1000", "1200")]
+
+
+DATED = '''
+[[changes]]
+effective = 2027-01-01
+source = "test"
+quote = "a later day"
+set = { "metrics.net_customer_adds.max_points" = 30 }
+'''
+
+
+@pytest.mark.parametrize(("added", "message"), [
+    (DATED.replace('"metrics.net_customer_adds.max_points"', '"metrics.net_customer_add.max_points"'),
+     "changes[0].set.\"metrics.net_customer_add.max_points\"': the file has no table 'metrics.net_customer_add'"),
+    (DATED.replace("max_points\" = 30", "max_points\" = \"thirty\""),
+     "key 'metrics.net_customer_adds.max_points' (as changed from 2027-01-01): expected"),
+    (DATED.replace("max_points\" = 30", "max_pointz\" = 30"),
+     "(as changed from 2027-01-01): unknown key"),
+    (DATED + DATED.replace("2027-01-01", "2026-12-31"), "changes[1].effective': 2026-12-31 is not after"),
+    (DATED.replace('quote = "a later day"\n', ""), "changes[0].quote': is required"),
+    (DATED.replace("set = {", "sett = {"), "changes[0].sett': unknown key"),
+])
+def test_dated_changes_are_checked_as_the_file_is(tmp_path, added, message):
+    base = _copy(tmp_path)
+    path = base / "2026-05" / "modern_work.toml"
+    path.write_text(path.read_text() + added)
+    with pytest.raises(RulebookError) as info:
+        load_rules("2026-05", rules_dir=base)
+    assert str(path) in str(info.value) and message in str(info.value)
+
+
+def test_a_dated_change_takes_effect_on_its_day_and_shows_in_rules_show_and_diff(tmp_path, rules):
+    from pcs_analysis.rules.inspect import diff_rules, rules_table
+    base = _copy(tmp_path)
+    path = base / "2026-05" / "modern_work.toml"
+    path.write_text(path.read_text() + DATED)
+    dated = load_rules("2026-05", rules_dir=base)
+    assert dated.change_days() == (dt.date(2027, 1, 1),)
+    assert dated.on(dt.date(2026, 12, 31)).area("modern_work").metric("net_customer_adds").max_points == 20
+    assert dated.on(dt.date(2027, 1, 1)).area("modern_work").metric("net_customer_adds").max_points == 30
+    shown = rules_table(dated, "modern_work").filter(pl.col("effective") != "")
+    assert shown.select("metric", "setting", "value", "effective").rows() == [
+        ("net_customer_adds", "max_points", "30", "2027-01-01")]
+    changes = diff_rules(rules, dated, "modern_work")
+    assert changes.select("setting", "change", "old", "new", "effective").rows() == [
+        ("max_points", "changed", "20", "30", "2027-01-01")]
+    # against a rulebook after it, the old one counts as it last stood
+    assert diff_rules(dated, rules, "modern_work").select("setting", "old", "new").rows() == [
+        ("max_points", "30", "20")]

@@ -4,6 +4,7 @@ itself (§6 items 7-10) the tests follow the formula and say which item."""
 
 import dataclasses
 
+import polars as pl
 import pytest
 
 from pcs_analysis.analysis.explanation import explain
@@ -210,10 +211,41 @@ def test_2023_skilling(rules_2023, certs, points):
 
 
 def test_2023_retired_step_2_certification_counts_through_june_2024(rules_2023):
-    certs = early(ENGINEER, "a") + early(M365_ADMIN_2023, "b") + early(ARCHITECT, "c")
+    # two people per prerequisite step by then (the December 2023 change below)
+    certs = early(ENGINEER, "ad") + early(M365_ADMIN_2023, "be") + early(ARCHITECT, "c")
     for day, points in (("2024-06-30", 20 / 3), ("2024-07-01", 0)):
         result = sec(certs=certs, rules=rules_2023, as_of=day)
         assert metric(result, "intermediate_certifications", "enterprise")[1] == pytest.approx(points), day
+
+
+# H2 (June 2023) announces rules "effective from December 1, 2023"; pcs-rules.md §5.3: "From Dec 1
+# 2023 the prerequisites needed >= 2 people each, and Security Operations Analyst was removed from
+# step 3." The rulebook's [[changes]] make them take effect on that day, not before, not never.
+DECEMBER_2023 = [
+    # one person per step, the analyst in step 2 and step 3: 2 people in step 3, then nothing
+    (early(ENGINEER, "a") + early(ANALYST, "b") + early(ARCHITECT, "c"), 40 / 3, 0),
+    # two people per step: the analysts count in step 3 only until November 30
+    (early(ENGINEER, "ad") + early(ANALYST, "be") + early(ARCHITECT, "c"), 20, 20 / 3),
+]
+
+
+@pytest.mark.parametrize(("certs", "before", "after"), DECEMBER_2023)
+def test_2023_rules_effective_from_december_1_2023(rules_2023, certs, before, after):
+    result = sec(certs=certs, rules=rules_2023, as_of=["2023-11-30", "2023-12-01"])
+    points = dict(result.scores.filter(pl.col("metric") == "intermediate_certifications")
+                  .select(pl.col("as_of").cast(pl.String), "points").iter_rows())
+    assert points == pytest.approx({"2023-11-30": before, "2023-12-01": after})
+    for day, expected in (("2023-11-30", before), ("2023-12-01", after)):   # one day at a time: the same
+        one = sec(certs=certs, rules=rules_2023, as_of=day)
+        assert metric(one, "intermediate_certifications", "enterprise")[1] == pytest.approx(expected), day
+
+
+def test_2023_december_change_is_in_the_explanation(rules_2023):
+    certs = early(ENGINEER, "a") + early(ANALYST, "b") + early(ARCHITECT, "c")
+    data = make_data([], certs)
+    for day, needed in (("2023-11-30", [1, 1]), ("2023-12-01", [2, 2])):
+        steps = explain(data, partner_id="P1", as_of=day, rules=rules_2023, areas=[AREA]).steps
+        assert steps["needed"].to_list() == needed, day
 
 
 def test_2023_customer_adds_use_100_dollars_and_25_seats(rules_2023):
@@ -236,3 +268,12 @@ def test_points_rounding_setting(rules, rounding, points):
         == pytest.approx(points)
     three = people(ENGINEER, "ab") + people(ANALYST, "ab") + people(ARCHITECT, "cde")
     assert metric(sec(certs=three, rules=variant), "intermediate_certifications", "enterprise")[1] == 20
+
+
+def test_a_varied_setting_holds_before_and_after_a_dated_change(rules_2023):
+    from pcs_analysis.analysis.sensitivities import set_parameter
+    varied = set_parameter(rules_2023, AREA, "intermediate_certifications.enterprise.full_marks_at", 3)
+    certs = early(ENGINEER, "ad") + early(ANALYST, "be") + early(ARCHITECT, "cf")
+    for day, points in (("2023-11-30", 40), ("2023-12-01", 80 / 3)):   # 4 x 40/3 capped; 2 x 40/3
+        result = sec(certs=certs, rules=varied, as_of=day)
+        assert metric(result, "intermediate_certifications", "enterprise")[1] == pytest.approx(points), day

@@ -88,8 +88,8 @@ def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
     >>> {"metric", "tenant_id", "is_counted", "why"} <= set(e.tenants.columns)
     True
     """
-    rules = rules or load_rules()
     day = parse_date(as_of)
+    rules = (rules or load_rules()).on(day)   # the rules in force that day
     data.require_partners([partner_id])
     mine = data.only_partners([partner_id])
     area_names = list(areas) if areas is not None else list(rules.areas)

@@ -160,7 +160,8 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     # count that day), not the state on as_of.
     at_target = explain(mine, partner_id, as_of=target_day, rules=rules, areas=area_names)
     candidates = _candidate_tracks(at_target.result.summary, rules, area_names, tracks or {})
-    slots, certs = _slots(rules, area_names)
+    # the rules in force on the target day decide what the plan must reach
+    slots, certs = _slots(rules.on(target_day), area_names)
     # Certifications that can still be earned (not retired by the target's latest earning day).
     latest_earn = target_day - dt.timedelta(days=lag)
     earnable = {k: c for k, c in certs.items() if (c.retires_on is None or c.retires_on >= latest_earn)
@@ -170,7 +171,7 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     renewals = _renewals(today, certs, rules, target_day)
     fixed_of = functools.cache(lambda a, track: _fixed_points(
         at_target.result.scores, mine, partner_id, rules, a, track, others, day, target_day, seed))
-    problem = _Problem(rules, area_names, slots, people, holds, earnable, cost_by_key, default_cost,
+    problem = _Problem(rules.on(target_day), area_names, slots, people, holds, earnable, cost_by_key, default_cost,
                        {p: hire_cost for p in people if p.startswith("new-hire-")}, latest_earn, target_day,
                        fixed_of, "; ".join(warnings))
     best, reasons = None, []

@@ -133,8 +133,8 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
     >>> r.filter(r["type"] == "action")["points_change"].max() > 0
     True
     """
-    rules = rules or load_rules()
     day = parse_date(as_of)
+    rules = (rules or load_rules()).on(day)   # the rules in force that day
     area_names = list(areas) if areas is not None else list(rules.areas)
     base = score(data, as_of=day, rules=rules, areas=area_names, lag=lag)
     usage, certs = _prepared(data, rules)
@@ -162,8 +162,8 @@ def measured_actions(data: PartnerData, *, as_of: dt.date | str, area: str, rule
     """The candidates of one area and their measured figures (RECOMMENDATION_COLUMNS and
     `candidate`, the index of the candidate in the list), for building on: `apply_candidate`
     makes the change for real."""
-    rules = rules or load_rules()
     day = parse_date(as_of)
+    rules = (rules or load_rules()).on(day)   # the rules in force that day
     base = score(data, as_of=day, rules=rules, areas=[area], lag=lag)
     usage, certs = _prepared(data, rules)
     candidates = _area_candidates(data, base, usage, certs, rules, area, day, lag, _customer_names(usage))

@@ -140,13 +140,18 @@ def set_parameter(rules: Rulebook, area: str, path: str, value: Any) -> Rulebook
     """
     area_rules = rules.area(area)
     parts = _parts(path)
-    if parts[0] == "seat_bands":
-        if len(parts) != 3:
-            raise ValueError(f"parameter {path!r}: expected seat_bands.<band>.<setting>")
-        new_area = _replace_bands(area_rules, parts[1], parts[2], value, path)
-    else:
-        new_area = _replace_in_area(area_rules, parts, value, path)
-    return dataclasses.replace(rules, areas={**rules.areas, area: new_area})
+    if parts[0] == "seat_bands" and len(parts) != 3:
+        raise ValueError(f"parameter {path!r}: expected seat_bands.<band>.<setting>")
+
+    def changed(edition: AreaRules) -> AreaRules:
+        if parts[0] == "seat_bands":
+            return _replace_bands(edition, parts[1], parts[2], value, path)
+        return _replace_in_area(edition, parts, value, path)
+
+    # the value holds on every day: in the rules as first published and in each dated edition
+    changes = tuple(dataclasses.replace(c, rules=changed(c.rules)) for c in area_rules.changes)
+    return dataclasses.replace(rules, areas={**rules.areas, area: dataclasses.replace(changed(area_rules),
+                                                                                      changes=changes)})
 
 
 def _locate(area: AreaRules, parts: list[str], path: str) -> tuple[Any, str]:
@@ -341,8 +346,8 @@ def sensitivity(data: PartnerData, *, as_of: dt.date | str, grid: Mapping[str, S
     >>> s.variants.sort("min_total_points")["partners_qualified"].to_list()[0] >= 11
     True
     """
-    rules = rules or load_rules()
     day = parse_date(as_of)
+    rules = (rules or load_rules()).on(day)   # the rules in force that day
     if not grid:
         raise ValueError("the grid names no parameter")
     names = list(grid)

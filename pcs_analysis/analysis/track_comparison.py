@@ -80,8 +80,8 @@ def track_choice(data: PartnerData, partner_id: str, *, as_of: dt.date | str, ar
     >>> t.paths.filter(t.paths["track"] == "smb")["is_qualified"].to_list()[-1]
     True
     """
-    rules = rules or load_rules()
     day = parse_date(as_of)
+    rules = (rules or load_rules()).on(day)   # the rules in force that day
     data.require_partners([partner_id])
     mine = data.only_partners([partner_id])
     area_names = [a for a in (areas if areas is not None else rules.areas) if len(rules.area(a).tracks) > 1]

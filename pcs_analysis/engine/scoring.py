@@ -108,8 +108,42 @@ def score(
     """
     rules = rules or load_rules()
     days = [parse_date(as_of)] if isinstance(as_of, str | dt.date) else [parse_date(d) for d in as_of]
-    points_in_time = snapshots(days, rules.refresh, lag=lag)
     area_names = list(areas) if areas is not None else list(rules.areas)
+    editions = _days_by_edition(rules, days)
+    if len(editions) == 1:
+        return _score_days(data, days, editions[0][0], area_names, lag)
+    return _joined([_score_days(data, some, edition, area_names, lag) for edition, some in editions])
+
+
+def _days_by_edition(rules: Rulebook, days: list[dt.date]) -> list[tuple[Rulebook, list[dt.date]]]:
+    """The days grouped by the rules in force on them (one group when no setting changes)."""
+    changes = rules.change_days()
+    groups: dict[int, list[dt.date]] = {}
+    for day in days:
+        groups.setdefault(sum(1 for change in changes if change <= day), []).append(day)
+    return [(rules.on(some[0]), some) for some in groups.values()]
+
+
+def _joined(results: list[ScoreResult]) -> ScoreResult:
+    """Results of the same areas on different days as one (rows of a partner and day stay in
+    their order)."""
+    def rows(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        return pl.concat(frames, how="diagonal_relaxed").sort(["partner_id", "as_of"], maintain_order=True)
+
+    contributions = {
+        area: {metric: pl.concat([r.contributions[area][metric] for r in results], how="diagonal_relaxed")
+               for metric in results[0].contributions[area]}
+        for area in results[0].contributions
+    }
+    return ScoreResult(scores=rows([r.scores for r in results]), options=rows([r.options for r in results]),
+                       summary=rows([r.summary for r in results]), rules_version=results[0].rules_version,
+                       contributions=contributions,
+                       option_values=rows([r.option_values for r in results]))
+
+
+def _score_days(data: PartnerData, days: list[dt.date], rules: Rulebook, area_names: list[str],
+                lag: bool) -> ScoreResult:
+    points_in_time = snapshots(days, rules.refresh, lag=lag)
     partners = data.partner_id_frame()
     option_frames, classifications, contributions = [], {}, {}
     prepared = prepare_usage(data, rules).collect()

@@ -175,15 +175,16 @@ def format_rules(table: pl.DataFrame) -> str:
     """A rulebook table grouped by scope: one line per setting, lists on one line."""
     lines: list[str] = []
     current = None
-    grouped = table.group_by(["area", "metric", "track", "option", "setting"], maintain_order=True).agg(
-        pl.col("value"))
+    grouped = table.group_by(["area", "metric", "track", "option", "setting", "effective"],
+                             maintain_order=True).agg(pl.col("value"))
     for row in grouped.iter_rows(named=True):
         scope = _scope(row)
         if scope != current:
             lines.append(f"\n[{scope}]")
             current = scope
         values = [v for v in row["value"] if v != ""] or ["(none)"]
-        lines.append(f"  {row['setting']}: {', '.join(values)}")
+        dated = f" (from {row['effective']})" if row["effective"] else ""
+        lines.append(f"  {row['setting']}{dated}: {', '.join(values)}")
     return "\n".join(lines).lstrip("\n")
 
 
@@ -215,7 +216,8 @@ def format_rules_diff(changes: pl.DataFrame, old: str, new: str) -> str:
             what = f"- {row['old']}"
         else:
             what = f"{row['old'] or '(none)'} -> {row['new'] or '(none)'}"
-        lines.append(f"  {scope}: {row['setting']}: {what}")
+        dated = f" (in {new}, from {row['effective']})" if row["effective"] else ""
+        lines.append(f"  {scope}: {row['setting']}{dated}: {what}")
     return "\n".join(lines)
 
 

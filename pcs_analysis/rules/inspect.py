@@ -6,6 +6,7 @@ thresholds, maxima, seat bands, workloads and certifications were added, removed
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import polars as pl
@@ -23,7 +24,9 @@ from pcs_analysis.rules.model import (
 
 ROW_KEYS = ["area", "metric", "track", "option", "setting", "item"]
 _SCHEMA = {"area": pl.String, "metric": pl.String, "track": pl.String, "option": pl.String,
-           "setting": pl.String, "item": pl.String, "value": pl.String}
+           "setting": pl.String, "item": pl.String, "value": pl.String, "effective": pl.String}
+_DIFF_SCHEMA = {**{k: pl.String for k in ROW_KEYS}, "change": pl.String, "old": pl.String, "new": pl.String,
+                "effective": pl.String}
 
 
 def _text(value: object) -> str:
@@ -49,11 +52,31 @@ def rules_table(rules: Rulebook, area: str | None = None) -> pl.DataFrame:
     ...          & (t["setting"] == "full_marks_at"))["value"].to_list()
     ['4000']
     """
-    rows = list(_program_rows(rules)) if area is None else []
+    rows = [(*row, "") for row in _program_rows(rules)] if area is None else []
     areas = [rules.area(area)] if area is not None else list(rules.areas.values())
     for a in areas:
-        rows += list(_area_rows(a))
+        rows += [(*row, "") for row in _area_rows(a)]
+        rows += [(*key, f"no longer: {old}" if new is None else new, day)
+                 for key, _, old, new, day in _dated_changes(a)]
     return pl.DataFrame(rows, schema=_SCHEMA, orient="row")
+
+
+def _dated_changes(area: AreaRules) -> Iterator[tuple[tuple[str, ...], str, str | None, str | None, str]]:
+    """The settings an area's dated changes add, change or remove: (row key, change, old, new,
+    effective day), each against the edition before it."""
+    before = {row[:-1]: row[-1] for row in _area_rows(area)}
+    for change in area.changes:
+        now = {row[:-1]: row[-1] for row in _area_rows(change.rules)}
+        day = str(change.effective)
+        for key, value in now.items():
+            if key not in before:
+                yield key, "added", None, value, day
+            elif before[key] != value:
+                yield key, "changed", before[key], value, day
+        for key, value in before.items():
+            if key not in now:
+                yield key, "removed", value, None, day
+        before = now
 
 
 def _row(area: str, metric: str, track: str, option: str, setting: str, value: object,
@@ -237,13 +260,21 @@ def diff_rules(old: Rulebook, new: Rulebook, area: str | None = None) -> pl.Data
     >>> "Teams Premium" in d.filter(d["change"] == "added")["new"].to_list()
     True
     """
-    before = rules_table(old, area).rename({"value": "old"})
-    after = rules_table(new, area).rename({"value": "new"})
+    # the old rulebook as it last stood (after its dated changes) against the new one as published
+    last = old.on(dt.date.max)
+    before = rules_table(last, area).drop("effective").rename({"value": "old"})
+    after = rules_table(new, area).filter(pl.col("effective") == "").drop("effective").rename({"value": "new"})
     joined = before.join(after, on=ROW_KEYS, how="full", coalesce=True, nulls_equal=True)
     change = (
         pl.when(pl.col("old").is_null()).then(pl.lit("added"))
         .when(pl.col("new").is_null()).then(pl.lit("removed"))
         .when(pl.col("old") != pl.col("new")).then(pl.lit("changed"))
     )
-    return (joined.with_columns(change.alias("change")).filter(pl.col("change").is_not_null())
-            .sort([*ROW_KEYS]).select(*ROW_KEYS, "change", "old", "new"))
+    between = (joined.with_columns(change.alias("change"), pl.lit("").alias("effective"))
+               .filter(pl.col("change").is_not_null()).sort([*ROW_KEYS]).select(*_DIFF_SCHEMA))
+    # then the changes the new rulebook makes on later days
+    areas = [new.area(area)] if area is not None else list(new.areas.values())
+    dated = pl.DataFrame([(*key, what, old_value, new_value, day) for a in areas
+                          for key, what, old_value, new_value, day in _dated_changes(a)],
+                         schema=_DIFF_SCHEMA, orient="row")
+    return pl.concat([between, dated])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import functools
@@ -29,6 +30,7 @@ from pcs_analysis.rules.model import (
     Rate,
     Reading,
     Refresh,
+    RuleChange,
     Rulebook,
     SeatBand,
     TrackClassification,
@@ -45,8 +47,12 @@ _COMMON_METRIC_KEYS = {"kind", "category", "max_points", "tracks"}
 class _Doc:
     """A parsed TOML file with typed accessors that fail naming the file and the key."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, data: dict[str, Any] | None = None, edition: str = ""):
         self.path = path
+        self.edition = edition
+        if data is not None:
+            self.data = data
+            return
         try:
             with path.open("rb") as handle:
                 self.data = tomllib.load(handle)
@@ -56,7 +62,7 @@ class _Doc:
             raise RulebookError(f"{path}: not valid TOML ({exc})") from None
 
     def fail(self, key: str, message: str) -> RulebookError:
-        return RulebookError(f"{self.path}: key '{key}': {message}")
+        return RulebookError(f"{self.path}: key '{key}'{self.edition}: {message}")
 
     def get(self, table: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...],
             default: Any = _MISSING) -> Any:
@@ -324,6 +330,45 @@ def _qualification(doc: _Doc, table: Mapping[str, Any], path: str) -> Qualificat
 
 
 def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
+    """An area file: its rules as first published, with the editions its [[changes]] make."""
+    data = dict(doc.data)
+    changes = doc.get(data, "changes", "", list, [])
+    data.pop("changes", None)
+    first = _area_edition(_Doc(doc.path, data), rulebook)
+    dated, edited, last = [], copy.deepcopy(data), None
+    for n, table in enumerate(changes):
+        where = f"changes[{n}]"
+        if not isinstance(table, dict):
+            raise doc.fail(where, "expected a table (effective, source, quote, set)")
+        doc.only(table, where, {"effective", "source", "quote", "set"})
+        effective = doc.get(table, "effective", where, dt.date)
+        if last is not None and effective <= last:
+            raise doc.fail(f"{where}.effective", f"{effective} is not after the change before it ({last})")
+        settings = doc.get(table, "set", where, dict)
+        if not settings:
+            raise doc.fail(f"{where}.set", "names no setting")
+        for path, value in settings.items():
+            _set_path(doc, edited, path, value, f"{where}.set")
+        rules = _area_edition(_Doc(doc.path, copy.deepcopy(edited), f" (as changed from {effective})"), rulebook)
+        dated.append(RuleChange(effective=effective, settings=dict(settings), rules=rules,
+                                source=doc.get(table, "source", where, str),
+                                quote=doc.get(table, "quote", where, str)))
+        last = effective
+    return dataclasses.replace(first, changes=tuple(dated)) if dated else first
+
+
+def _set_path(doc: _Doc, data: dict[str, Any], path: str, value: Any, where: str) -> None:
+    """Set the value at a dotted TOML path of the area file; every table on the way must exist."""
+    *tables, key = path.split(".")
+    holder: Any = data
+    for n, name in enumerate(tables):
+        holder = holder.get(name) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict):
+            raise doc.fail(f"{where}.\"{path}\"", f"the file has no table '{'.'.join(tables[:n + 1])}'")
+    holder[key] = value
+
+
+def _area_edition(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     data = doc.data
     doc.only(data, "", {"area", "title", "sources", "track_selection", "track_classification", "tracks",
                         "seat_bands", "workloads", "certifications", "rate_card", "metrics", "qualification",

@@ -207,6 +207,17 @@ class AreaRules:
     keep_enrolled_track: bool = False
     #: Workload key -> product family of the area's tagged workload lists ([workload_products]).
     workload_products: Mapping[str, str] = field(default_factory=dict)
+    #: Settings that change on a day inside the rulebook's life ([[changes]]), oldest first; each
+    #: holds the area as it reads from that day.
+    changes: tuple[RuleChange, ...] = ()
+
+    def on(self, day: dt.date) -> AreaRules:
+        """The area's rules in force on `day`: the edition of the last change effective by then."""
+        current = self
+        for change in self.changes:
+            if change.effective <= day:
+                current = change.rules
+        return current
 
     def workload_reads(self) -> tuple[frozenset[str], frozenset[str]]:
         """The workload keys the area's metrics list (rate-card lines included) and the product
@@ -224,6 +235,20 @@ class AreaRules:
             if metric.name == name:
                 return metric
         raise KeyError(f"area '{self.area}' has no metric '{name}'")
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """Settings of an area that change on a day inside the rulebook's life (Microsoft's pages
+    announce some rules "effective from" a later day)."""
+
+    effective: dt.date
+    #: TOML path in the area file -> its value from `effective` on
+    settings: Mapping[str, Any]
+    source: str
+    quote: str
+    #: The area as it reads from `effective` on (without changes of its own)
+    rules: AreaRules
 
 
 @dataclass(frozen=True)
@@ -318,6 +343,16 @@ class Rulebook:
     def expires_on_for(self, stops_on: dt.date) -> dt.date:
         """The `expires_on` of a certification that stops counting on `stops_on`."""
         return stops_on - dt.timedelta(days=1) if self.certification_expiry == "last_day_counts" else stops_on
+
+    def change_days(self) -> tuple[dt.date, ...]:
+        """The days on which a setting of some area changes, in order."""
+        return tuple(sorted({c.effective for a in self.areas.values() for c in a.changes}))
+
+    def on(self, day: dt.date) -> Rulebook:
+        """The rulebook in force on `day`: every area as its changes effective by then make it."""
+        if not self.change_days():
+            return self
+        return replace(self, areas={name: area.on(day) for name, area in self.areas.items()})
 
     def area(self, name: str) -> AreaRules:
         try:
