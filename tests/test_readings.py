@@ -297,7 +297,8 @@ def test_every_reading_names_a_real_setting_with_its_value_and_an_existing_test(
     root = Path(__file__).resolve().parent.parent
     for r in readings.iter_rows(named=True):
         if r["setting"]:
-            rows = table.filter(_address(r["setting"]))
+            # the value as the rulebook first gives it (a dated change shows in pcs rules show)
+            rows = table.filter(_address(r["setting"], set(table["metric"])) & (pl.col("effective") == ""))
             assert rows.height, r["setting"]
             assert set(rows["value"]) == {r["value"]}, (r["setting"], rows["value"].to_list(), r["value"])
         path, _, name = r["test"].partition("::")
@@ -307,9 +308,11 @@ def test_every_reading_names_a_real_setting_with_its_value_and_an_existing_test(
             assert name in {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}, r["test"]
 
 
-def _address(setting: str) -> pl.Expr:
-    """A reading's setting address, [area.][metric.][track.]setting, as a filter of rules_table."""
+def _address(setting: str, metrics: set[str]) -> pl.Expr:
+    """A reading's setting address, [area.][metric[.part].][track.]setting, as a filter of rules_table."""
     *scope, name = setting.split(".")
+    if len(scope) >= 3 and f"{scope[1]}.{scope[2]}" in metrics:
+        scope = [scope[0], f"{scope[1]}.{scope[2]}", *scope[3:]]
     condition = pl.col("setting") == name
     for column, value in zip(("area", "metric", "track"), scope, strict=False):
         condition = condition & (pl.col(column) == value)
@@ -432,3 +435,88 @@ def test_the_refresh_day_is_an_exact_day(rules, day, shown):
 
     from pcs_analysis.rules.periods import month_start, scored_month
     assert f"{month_start(scored_month(dt.date.fromisoformat(day), rules.refresh)):%Y-%m}" == shown
+
+
+def test_a_retired_certification_counts_a_year_after_retirement_unless_it_expires_first(rules):
+    """S4: "If completed before retirement, it remains valid for one year"; S3 dates the year from
+    the retirement ("retires on March 31, 2026. It remains eligible for partner capability score
+    points through March 31, 2027"). The person's own expiry still ends it sooner."""
+    field_service = "Microsoft Certified: Dynamics 365 Field Service Functional Consultant Associate"
+
+    def counted(day, expires_on=None):
+        data = make_data(certs=[cert_row("a", field_service, "2026-01-10", expires_on)])
+        result = score(data, as_of=day, rules=rules, areas=["business_applications"])
+        return metric(result, "intermediate_certifications", "smb")[0]
+
+    # retires 2026-06-30: counts through 2027-06-30, not one year after completion (2027-01-10)
+    assert (counted("2027-02-01"), counted("2027-06-30"), counted("2027-07-01")) == (1, 1, 0)
+    assert counted("2027-02-01", expires_on="2027-01-09") == 0
+
+
+def test_azure_customers_are_every_tenant_with_azure_rows_that_month(rules):
+    """S1: "SMB if 80% or more of your customers are under the SMB segment ... The last month's data
+    determines the Customer base calculation." Every tenant with Azure rows in the scored month is
+    a customer, whatever its association and amount: 4 SMB tenants of 6 is 67 %, Enterprise,
+    though the two others (USD 0, and an association the Azure areas do not credit) earn nothing."""
+    from tests.builders import azure_row
+    rows = [azure_row(f"S{i}", M, 2000, association="PAL", segment="SMB") for i in range(4)]
+    rows += [azure_row("Z", M, 0, association="PAL", segment="Enterprise"),
+             azure_row("X", M, 2000, association="CPOR", segment="Enterprise")]
+    s = score(make_data(rows), as_of=AS_OF, rules=rules, areas=["data_ai"]).summary.row(0, named=True)
+    assert s["track"] == "enterprise"
+    assert s["track_basis"].startswith("customer segments: 67% SMB of 6 customers")
+
+
+def test_business_applications_track_rule_takes_a_workloads_largest_association_row(rules):
+    """S4: Enterprise "if Partner has five or more unique workloads contributing more than $5,000 in
+    revenue for each customer Tenant". One workload's revenue reported under two associations is
+    one figure, the larger row (the same dollars are not counted twice): two rows of USD 3,000 are
+    not above 5,000, where the customer adds, which count a workload's rows together, see 6,000."""
+    from tests.builders import dynamics_row
+    rows = []
+    for month in (M, BASE):
+        for w in ("Sales", "Customer Service", "Field Service", "Finance", "Commerce"):
+            rows += [dynamics_row("T1", month, w, revenue=3000, association="DPOR"),
+                     dynamics_row("T1", month, w, revenue=3000, association="CSP_T1")]
+    s = score(make_data(rows), as_of=AS_OF, rules=rules, areas=["business_applications"]).summary.row(0, named=True)
+    assert s["track"] == "smb" and ": 0 in the scored month, 0 12 months before" in s["track_basis"]
+    # customer adds: USD 1,000 under each of two associations is one workload of USD 2,000 (>= 1,500)
+    rows = [dynamics_row("T1", M, "Sales", revenue=1000, association=a) for a in ("DPOR", "CSP_T1")]
+    result = score(make_data(rows), as_of=AS_OF, rules=rules, areas=["business_applications"])
+    assert metric(result, "net_customer_adds", "enterprise")[0] == 1
+
+
+@pytest.mark.parametrize(("plan", "counted"), [("Microsoft Defender for Endpoints", 1),
+                                                ("Microsoft Defender for Endpoint P2", 1),
+                                                ("Microsoft Defender for Endpoint P1", 0)])
+def test_defender_for_endpoints_is_read_as_plan_2(rules, plan, counted):
+    """S2's list: "Microsoft Defender for Endpoints (only P2)": a row under the list's spelling is
+    read as P2; Plan 1 is not read."""
+    rows = [usage_row("T1", M, 400, 100, workload=plan)]
+    result = score(make_data(rows), as_of=AS_OF, rules=rules, areas=["security"])
+    assert metric(result, "net_customer_adds", "enterprise", option="m365")[0] == counted
+
+
+def test_security_m365_deployment_needs_one_workload_at_15_percent(rules):
+    """S2: a deployment is a tenant with "atleast 15% of these paid licenses ... active" from
+    eligible workloads, read as Modern Work's rule is written: one workload at the share is
+    enough (any_workload); pooled over the workloads the tenant would fall short."""
+    from pcs_analysis.analysis.sensitivities import set_parameter
+    rows = [usage_row("T1", M, 1000, 150, workload="Intune"),
+            usage_row("T1", M, 1000, 0, workload="Microsoft Defender for Identity")]
+    rows += [usage_row("T1", BASE, 1000, 0, workload="Intune")]
+    assert metric(score(make_data(rows), as_of=AS_OF, rules=rules, areas=["security"]), "deployments", "enterprise",
+                  option="m365")[0] == 1
+    pooled = set_parameter(rules, "security", "deployments.m365.active_share_basis", "pooled")
+    assert metric(score(make_data(rows), as_of=AS_OF, rules=pooled, areas=["security"]), "deployments",
+                  "enterprise", option="m365")[0] == 0
+
+
+def test_2023_security_protected_users_growth_reads_tenants_with_25_paid_seats(rules_2023):
+    """H2 states "at least 25 paid seats" for customers and deployments; the protected-users growth
+    reads the same tenants (the setting seat_band paid_25 on the part)."""
+    defender = "Microsoft Defender for Office 365"
+    rows = [usage_row("T1", BASE, 25, 0, workload=defender), usage_row("T1", M, 25, 25, workload=defender),
+            usage_row("T2", BASE, 24, 0, workload=defender), usage_row("T2", M, 24, 24, workload=defender)]
+    result = score(make_data(rows), as_of=AS_OF, rules=rules_2023, areas=["security"])
+    assert metric(result, "usage_growth", "enterprise", option="m365")[0] == 25
