@@ -465,6 +465,12 @@ def test_azure_customers_are_every_tenant_with_azure_rows_that_month(rules):
     s = score(make_data(rows), as_of=AS_OF, rules=rules, areas=["data_ai"]).summary.row(0, named=True)
     assert s["track"] == "enterprise"
     assert s["track_basis"].startswith("customer segments: 67% SMB of 6 customers")
+    # the alternative, customers with revenue only: 4 SMB of 5 is 80 %, SMB
+    paying = dataclasses.replace(rules, areas={**rules.areas, "data_ai": dataclasses.replace(
+        rules.area("data_ai"), classification=dataclasses.replace(rules.area("data_ai").classification,
+                                                                  customers="with_revenue"))})
+    s = score(make_data(rows), as_of=AS_OF, rules=paying, areas=["data_ai"]).summary.row(0, named=True)
+    assert s["track"] == "smb" and s["track_basis"].startswith("customer segments: 80% SMB of 5 customers")
 
 
 def test_business_applications_track_rule_takes_a_workloads_largest_association_row(rules):
@@ -480,6 +486,11 @@ def test_business_applications_track_rule_takes_a_workloads_largest_association_
                      dynamics_row("T1", month, w, revenue=3000, association="CSP_T1")]
     s = score(make_data(rows), as_of=AS_OF, rules=rules, areas=["business_applications"]).summary.row(0, named=True)
     assert s["track"] == "smb" and ": 0 in the scored month, 0 12 months before" in s["track_basis"]
+    summed = dataclasses.replace(rules, areas={**rules.areas, "business_applications": dataclasses.replace(
+        rules.area("business_applications"), classification=dataclasses.replace(
+            rules.area("business_applications").classification, association_rows="summed"))})
+    s = score(make_data(rows), as_of=AS_OF, rules=summed, areas=["business_applications"]).summary.row(0, named=True)
+    assert s["track"] == "enterprise" and ": 5 in the scored month, 5 12 months before" in s["track_basis"]
     # customer adds: USD 1,000 under each of two associations is one workload of USD 2,000 (>= 1,500)
     rows = [dynamics_row("T1", M, "Sales", revenue=1000, association=a) for a in ("DPOR", "CSP_T1")]
     result = score(make_data(rows), as_of=AS_OF, rules=rules, areas=["business_applications"])

@@ -57,6 +57,8 @@ def classify_by_segment_share(ctx: Context) -> pl.LazyFrame:
     assert isinstance(rule, TrackClassification)
     month_rows = ctx.usage.filter(pl.col("product").cast(pl.String) == rule.product).join(
         ctx.snapshots.select("as_of", "month_index"), on="month_index", how="inner")
+    if rule.customers == "with_revenue":
+        month_rows = month_rows.filter(pl.col("revenue_cents") > 0)
     tenants = month_rows.group_by("partner_id", "as_of", "tenant_id").agg(
         pl.col("customer_segment").drop_nulls().first())
     shares = tenants.group_by("partner_id", "as_of").agg(
@@ -88,9 +90,9 @@ def classify_by_segment_share(ctx: Context) -> pl.LazyFrame:
 def classify_by_workload_revenue(ctx: Context) -> pl.LazyFrame:
     rule = ctx.area.classification
     assert isinstance(rule, WorkloadRevenueClassification)
-    # A workload's revenue in a tenant and month: the largest of its association rows.
-    per_unit = ctx.usage.group_by("partner_id", "tenant_id", "workload_key", "month_index").agg(
-        pl.col("revenue_cents").max())
+    # A workload's revenue in a tenant and month: the largest of its association rows, or their sum.
+    revenue = pl.col("revenue_cents").max() if rule.association_rows == "largest" else pl.col("revenue_cents").sum()
+    per_unit = ctx.usage.group_by("partner_id", "tenant_id", "workload_key", "month_index").agg(revenue)
     counts = []
     for back in rule.months_back:
         months = ctx.snapshots.select("as_of", (pl.col("month_index") - back).alias("month_index"))

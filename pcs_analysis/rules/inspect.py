@@ -113,12 +113,14 @@ def _area_rows(area: AreaRules) -> Iterator[tuple[str, ...]]:
         yield _row(a, "", "", "", "classification_smb_share_min", c.smb_share_min)
         yield _row(a, "", "", "", "classification_smb_segments", ", ".join(c.smb_segments))
         yield _row(a, "", "", "", "classification_unknown_segment", c.unknown_segment)
+        yield _row(a, "", "", "", "classification_customers", c.customers)
     elif isinstance(c, WorkloadRevenueClassification):
         yield _row(a, "", "", "", "classification_min_workloads", c.min_workloads)
         yield _row(a, "", "", "", "classification_above_revenue_usd", c.above_revenue_usd)
         yield _row(a, "", "", "", "classification_count", c.count)
         yield _row(a, "", "", "", "classification_months_back", ", ".join(map(str, c.months_back)))
         yield _row(a, "", "", "", "classification_without_revenue", c.without_revenue)
+        yield _row(a, "", "", "", "classification_association_rows", c.association_rows)
     if area.qualification is not None:
         yield _row(a, "", "", "", "min_total_points", area.qualification.min_total_points)
     for metric in area.metrics:

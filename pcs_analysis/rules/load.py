@@ -421,7 +421,8 @@ def _by_workload_revenue(doc: _Doc, data: Mapping[str, Any], tracks: tuple[str, 
                          rulebook: Rulebook) -> WorkloadRevenueClassification:
     table = doc.get(data, "track_classification", "", dict)
     path = "track_classification"
-    doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back", "without_revenue"})
+    doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back", "without_revenue",
+                           "association_rows"})
     months_back = doc.get(table, "months_back", path, list)
     if not months_back or not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0 for m in months_back):
         raise doc.fail(f"{path}.months_back", "expected a non-empty list of whole numbers of months (0 or more)")
@@ -432,6 +433,8 @@ def _by_workload_revenue(doc: _Doc, data: Mapping[str, Any], tracks: tuple[str, 
         months_back=tuple(months_back),
         without_revenue=(_choice(doc, table, "without_revenue", path, ("smb", "undecided"))
                          if "without_revenue" in table else "smb"),
+        association_rows=(_choice(doc, table, "association_rows", path, ("largest", "summed"))
+                          if "association_rows" in table else "largest"),
     )
     if set(tracks) != {classification.enterprise_track, classification.other_track}:
         raise doc.fail("tracks", "workload_revenue needs the tracks enterprise and smb")
@@ -442,12 +445,14 @@ def _by_segment_share(doc: _Doc, data: Mapping[str, Any], tracks: tuple[str, ...
                       rulebook: Rulebook) -> TrackClassification:
     table = doc.get(data, "track_classification", "", dict)
     path = "track_classification"
-    doc.only(table, path, {"smb_share_min", "smb_segments", "product", "unknown_segment"})
+    doc.only(table, path, {"smb_share_min", "smb_segments", "product", "unknown_segment", "customers"})
     classification = TrackClassification(
         smb_share_min=doc.number(table, "smb_share_min", path, positive=True),
         smb_segments=doc.strings(table, "smb_segments", path),
         product=doc.get(table, "product", path, str),
         unknown_segment=_choice(doc, table, "unknown_segment", path, ("excluded", "not_smb")),
+        customers=(_choice(doc, table, "customers", path, ("every_tenant", "with_revenue"))
+                   if "customers" in table else "every_tenant"),
     )
     if classification.product not in rulebook.products:
         raise doc.fail(f"{path}.product", f"unknown product {classification.product!r}")

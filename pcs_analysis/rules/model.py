@@ -164,6 +164,9 @@ class TrackClassification:
     #: Customers without a segment: left out of the share ("excluded") or counted as not SMB
     #: ("not_smb").
     unknown_segment: Literal["excluded", "not_smb"] = "excluded"
+    #: Who the customers are: every tenant with rows of `product` in the month ("every_tenant"),
+    #: or only those with revenue above zero ("with_revenue").
+    customers: Literal["every_tenant", "with_revenue"] = "every_tenant"
     smb_track: str = "smb"
     other_track: str = "enterprise"
 
@@ -173,7 +176,8 @@ class WorkloadRevenueClassification:
     """workload_revenue (Business Applications): a partner is Enterprise when at least
     `min_workloads` of the area's workloads have more than `above_revenue_usd` revenue in a
     customer tenant in every month of `months_back` (0: the scored month, "current month - 1";
-    12: a year before). A workload's revenue in a tenant is the largest of its association rows.
+    12: a year before). A workload's revenue in a tenant is the largest of its association rows
+    ("largest") or their sum ("summed"), as `association_rows` says.
 
     `count` reads "unique workloads ... for each customer tenant" either as tenant x workload
     pairs ("tenant_workload") or as distinct workloads over all tenants ("distinct_workloads").
@@ -189,6 +193,7 @@ class WorkloadRevenueClassification:
     #: partner has four or fewer unique workloads contributing more than $5,000": none is four
     #: or fewer) or "undecided" (both tracks scored, the higher total kept).
     without_revenue: Literal["smb", "undecided"] = "smb"
+    association_rows: Literal["largest", "summed"] = "largest"
 
 
 @dataclass(frozen=True)
