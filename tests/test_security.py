@@ -277,3 +277,11 @@ def test_a_varied_setting_holds_before_and_after_a_dated_change(rules_2023):
     for day, points in (("2023-11-30", 40), ("2023-12-01", 80 / 3)):   # 4 x 40/3 capped; 2 x 40/3
         result = sec(certs=certs, rules=varied, as_of=day)
         assert metric(result, "intermediate_certifications", "enterprise")[1] == pytest.approx(points), day
+
+
+def test_a_qualification_window_across_the_december_2023_change_scores_each_day_by_its_rules(rules_2023):
+    from pcs_analysis.analysis.status import qualification
+    certs = early(ENGINEER, "a") + early(ANALYST, "b") + early(ARCHITECT, "c")
+    days = qualification(make_data([], certs), as_of="2023-12-05", rules=rules_2023, areas=[AREA]).days
+    seen = {str(d): t for d, t in days.select("day", "total").iter_rows()}
+    assert seen["2023-11-30"] == pytest.approx(40 / 3) and seen["2023-12-01"] == 0
