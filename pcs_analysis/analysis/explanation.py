@@ -137,14 +137,24 @@ def contribution_reasons(result: ScoreResult, rules: Rulebook, area_names: list[
     """Every tenant and person row behind `result` (any number of partners), with whether it
     counted and, in words, why not: the `tenants` and `people` of an `Explanation`. `customers`
     (`customer_labels`) names each tenant in the column `customer` (default: its id)."""
-    tenants, people = [], []
+    tenants, people, settings = [], [], []
     for name in area_names:
         for metric in rules.area(name).metrics:
             frame = result.contributions[name][metric.name].with_columns(pl.lit(name).alias("area"))
             if metric.counts_people:
-                people.append(frame.with_columns(_person_reason(rules).alias("why")))
+                people.append(frame)
             else:
-                tenants.append(frame.with_columns(_metric_reason(metric).alias("why")))
+                part = pl.col("option") if metric.parts else pl.lit("")
+                tenants.append(frame.with_columns(part.cast(pl.String).alias("_part")))
+                settings += _sentence_settings(name, metric)
+    # One sentence expression over every row, its metric's settings joined as columns: an
+    # expression per metric would cost more than the rows themselves.
+    people = [pl.concat(people).with_columns(_person_reason(rules).alias("why"))] if people else []
+    if tenants:
+        table = pl.DataFrame(settings, schema=_SENTENCE_SETTINGS, orient="row").lazy()
+        tenants = [pl.concat(tenants).join(table, on=["area", "metric", "_part", "track"], how="left",
+                                           maintain_order="left")
+                   .with_columns(_tenant_reason().alias("why"))]
     return _finish_tenants(tenants, customers), _finish_people(people)
 
 
@@ -190,14 +200,29 @@ def _band_text(band: SeatBand | None) -> str:
     return f"{band.min_paid_units} to {band.max_paid_units}"
 
 
-def _metric_reason(metric: Metric) -> pl.Expr:
-    """The sentence of each contribution row; a sum of parts uses each part's rules."""
-    if not metric.parts:
-        return _tenant_reason(metric)
-    reason = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
-    for part in metric.parts:
-        reason = reason.when(pl.col("option") == part.name).then(_tenant_reason(part))
-    return reason.otherwise(pl.col("reason"))
+#: The settings a tenant row's sentence mentions, per area, metric, part ("" for a metric
+#: without parts) and track.
+_SENTENCE_SETTINGS = {"area": pl.String, "metric": pl.String, "_part": pl.String, "track": pl.String,
+                      "_band": pl.String, "_needed": pl.String, "_value_band": pl.String, "_measure": pl.String,
+                      "_window": pl.String, "_exclude_months": pl.String}
+
+
+def _sentence_settings(area: str, metric: Metric) -> list[tuple]:
+    """Rows of `_SENTENCE_SETTINGS` for a metric (each part of a sum of parts on its own)."""
+    leaves = [(part.name, part) for part in metric.parts] if metric.parts else [("", metric)]
+    rows = []
+    for part, leaf in leaves:
+        measure = "MCV" if _setting(leaf, "measure", None) == "consumption_value" else "USD"
+        months = _setting(leaf, "window_months", 1)
+        how = "total" if _setting(leaf, "window_value", None) == "total" else "best month"
+        window = f" over the {months} months to this one ({how})" if months > 1 else ""
+        exclude = _setting(leaf, "exclude_active_at_association_within_months", None)
+        value_bands = _value_band_text(leaf)
+        for track, rule in leaf.tracks.items():
+            rows.append((area, metric.name, part, track, _band_text(rule.seat_band),
+                         f"{(_setting(leaf, 'active_share_min', 0)) * 100:g}%", value_bands.get(track, ""),
+                         measure, window, None if exclude is None else str(exclude)))
+    return rows
 
 
 def _setting(metric: Metric, name: str, default):
@@ -212,17 +237,13 @@ def _value_band_text(metric: Metric) -> dict[str, str]:
             if rule.value_band is not None}
 
 
-def _tenant_reason(metric: Metric) -> pl.Expr:
-    bands = {track: _band_text(rule.seat_band) for track, rule in metric.tracks.items()}
-    band = pl.col("track").replace_strict(bands, default="")
+def _tenant_reason() -> pl.Expr:
+    """The sentence of each tenant contribution row, from its reason code and the settings of its
+    metric (`_SENTENCE_SETTINGS` columns)."""
     share_pct = (pl.col("share").fill_null(0.0) * 100).round(1)
-    needed = f"{(_setting(metric, 'active_share_min', 0)) * 100:g}%"
-    value_bands = pl.col("track").replace_strict(_value_band_text(metric), default="")
-    measure = "MCV" if _setting(metric, "measure", None) == "consumption_value" else "USD"
-    months = _setting(metric, "window_months", 1)
-    how = "total" if _setting(metric, "window_value", None) == "total" else "best month"
-    window = f" over the {months} months to this one ({how})" if months > 1 else ""
-    amount = pl.format("{} {}", pl.lit(measure), pl.col("amount").round(2))
+    amount = pl.format("{} {}", pl.col("_measure"), pl.col("amount").round(2))
+    band = pl.col("_band").fill_null("")
+    value_bands = pl.col("_value_band").fill_null("")
     return (
         pl.when(pl.col("reason") == "counted").then(
             pl.when(pl.col("period") == "current").then(pl.lit("counted in the scored month"))
@@ -236,16 +257,15 @@ def _tenant_reason(metric: Metric) -> pl.Expr:
             "associated in {}, after the baseline month, and not counted in the scored month: adds nothing",
             month_start_expr(pl.col("assoc_month"))))
         .when(pl.col("reason") == "below_active_share").then(pl.format(
-            "{}% of paid licences active; a deployment needs {}", share_pct, pl.lit(needed)))
+            "{}% of paid licences active; a deployment needs {}", share_pct, pl.col("_needed")))
         .when(pl.col("reason") == "active_at_association").then(pl.format(
             "associated in {} and already at {} active then: excluded for {} months",
-            month_start_expr(pl.col("assoc_month")), pl.lit(needed),
-            pl.lit(_setting(metric, "exclude_active_at_association_within_months", None))))
+            month_start_expr(pl.col("assoc_month")), pl.col("_needed"), pl.col("_exclude_months")))
         .when(pl.col("reason") == "below_band").then(pl.format(
-            "{}{}: below the {} band ({})", amount, pl.lit(window), pl.col("track"), value_bands))
+            "{}{}: below the {} band ({})", amount, pl.col("_window"), pl.col("track"), value_bands))
         .when(pl.col("reason") == "above_band").then(pl.format(
-            "{}{}: above the {} band ({})", amount, pl.lit(window), pl.col("track"), value_bands))
-        .when(pl.col("reason") == "no_revenue").then(pl.format("no {} in the period", pl.lit(measure)))
+            "{}{}: above the {} band ({})", amount, pl.col("_window"), pl.col("track"), value_bands))
+        .when(pl.col("reason") == "no_revenue").then(pl.format("no {} in the period", pl.col("_measure")))
         .otherwise(pl.col("reason"))
     )
 

@@ -82,7 +82,8 @@ def band_key(metric: Metric) -> tuple:
 def tenant_frame(frame: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
     """Select the tenant contribution columns, in order and with their types."""
     frame = frame.with_columns(pl.lit(metric.name).alias("metric"))
-    missing = [c for c in TENANT_COLUMNS if c not in frame.collect_schema().names()]
+    present = set(frame.collect_schema().names())   # once: resolving a plan's schema is not free
+    missing = [c for c in TENANT_COLUMNS if c not in present]
     frame = frame.with_columns(pl.lit(None).alias(c) for c in missing)
     return frame.select(pl.col(c).cast(t) for c, t in TENANT_COLUMNS.items())
 
