@@ -104,7 +104,7 @@ def test_the_readme_scenario_example_has_every_action_type_and_applies_to_the_sa
 
     from pcs_analysis.analysis.whatif import ACTION_TYPES, what_if
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    [block] = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
+    [block] = [b for b in re.findall(r"```toml\n(.*?)```", readme, flags=re.S) if "[[scenario]]" in b]
     path = tmp_path / "scenarios.toml"
     path.write_text(block)
     [scenario] = read_scenarios(path)

@@ -390,13 +390,22 @@ def what_if(data: PartnerData, scenarios: Sequence[Scenario], *, as_of: dt.date 
     area_names = list(areas) if areas is not None else list(rules.areas)
     partners = sorted({a.partner_id for s in scenarios for a in s.actions})
     mine = data.only_partners(partners) if partners else data
-    before = score(mine, as_of=as_of, rules=rules, areas=area_names, lag=lag)
+    # One scoring pass for the partners as they are and every scenario's changed copy of them,
+    # each copy under a virtual partner id (a scenario is a key, like a partner).
+    copies = [_scenario_copy(apply(mine, s.actions, as_of=as_of, rules=rules, lag=lag),
+                             sorted({a.partner_id for a in s.actions}), k) for k, s in enumerate(scenarios)]
+    every = score(_joined_data([mine, *copies]), as_of=as_of, rules=rules, areas=area_names, lag=lag)
+    real = pl.col("partner_id").str.contains(_COPY, literal=True).not_()
+    before = dataclasses.replace(every, scores=every.scores.filter(real), summary=every.summary.filter(real))
     metric_keys = ["partner_id", "area", "track", "metric"]
     metrics, summaries = [], []
-    for scenario in scenarios:
-        changed = apply(mine, scenario.actions, as_of=as_of, rules=rules, lag=lag)
+    for k, scenario in enumerate(scenarios):
         touched = sorted({a.partner_id for a in scenario.actions})
-        after = score(changed.only_partners(touched), as_of=as_of, rules=rules, areas=area_names, lag=lag)
+        mark = f"{_COPY}{k}"
+        own = pl.col("partner_id").str.ends_with(mark)
+        back = pl.col("partner_id").str.strip_suffix(mark)
+        after = dataclasses.replace(every, scores=every.scores.filter(own).with_columns(back),
+                                    summary=every.summary.filter(own).with_columns(back))
         metrics.append(
             before.scores.filter(pl.col("partner_id").is_in(touched))
             .select(*metric_keys, "category", pl.col("value").alias("value_before"),
@@ -424,6 +433,29 @@ def what_if(data: PartnerData, scenarios: Sequence[Scenario], *, as_of: dt.date 
                                           "total_before", "total_after", "total_change", "is_qualified_before",
                                           "is_qualified_after", "missing_metrics_after")
     return WhatIf(metrics=metric_table, summary=summary)
+
+
+#: Marks a scenario's copy of a partner: `<partner_id><_COPY><scenario index>`.
+_COPY = "\x1f#scenario-"
+
+
+def _scenario_copy(changed: PartnerData, partner_ids: list[str], k: int) -> PartnerData:
+    """The changed tables of `partner_ids`, each row under the partner's copy id for scenario `k`."""
+    keep = pl.col("partner_id").is_in(partner_ids)
+    copy_id = pl.col("partner_id") + pl.lit(f"{_COPY}{k}")
+    tables = (changed.usage, changed.certifications, changed.enrollments, changed.partners)
+    usage, certifications, enrollments, partners = (t.filter(keep).with_columns(copy_id) for t in tables)
+    return PartnerData(usage=usage, certifications=certifications, enrollments=enrollments, partners=partners,
+                       source=changed.source)
+
+
+def _joined_data(parts: list[PartnerData]) -> PartnerData:
+    """The tables of several `PartnerData` as one (in memory)."""
+    tables = [pl.concat([getattr(p, name) for p in parts], how="diagonal_relaxed")
+              for name in ("usage", "certifications", "enrollments", "partners")]
+    usage, certifications, enrollments, partners = (t.lazy() for t in pl.collect_all(tables))
+    return PartnerData(usage=usage, certifications=certifications, enrollments=enrollments, partners=partners,
+                       source=parts[0].source)
 
 
 def read_scenarios(path: str | Path) -> list[Scenario]:
