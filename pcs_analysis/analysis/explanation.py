@@ -88,25 +88,56 @@ def explain(data: PartnerData, partner_id: str, *, as_of: dt.date | str,
     >>> {"metric", "tenant_id", "is_counted", "why"} <= set(e.tenants.columns)
     True
     """
-    day = parse_date(as_of)
-    rules = (rules or load_rules()).on(day)   # the rules in force that day
+    return explain_days(data, partner_id, [as_of], rules=rules, areas=areas, lag=lag)[0]
+
+
+def explain_days(data: PartnerData, partner_id: str, days: list[dt.date | str], *,
+                 rules: Rulebook | None = None, areas: list[str] | None = None,
+                 lag: bool = True) -> list[Explanation]:
+    """`explain` on several days (in the order given), from one scoring pass over the days."""
+    days = [parse_date(d) for d in days]
+    rules = rules or load_rules()
+    first, last = min(days), max(days)
+    if any(first < change <= last for change in rules.change_days()):
+        # the rules change between the days: each day under its own
+        return [explain_days(data, partner_id, [d], rules=rules, areas=areas, lag=lag)[0] for d in days]
+    rules = rules.on(first)   # the rules in force on the days
     data.require_partners([partner_id])
     mine = data.only_partners([partner_id])
     area_names = list(areas) if areas is not None else list(rules.areas)
-    result = score(mine, as_of=day, rules=rules, areas=area_names, lag=lag)
-    points_in_time = snapshots([day], rules.refresh, lag=lag)
+    unique = sorted(set(days))
+    result = score(mine, as_of=unique, rules=rules, areas=area_names, lag=lag)
+    points_in_time = snapshots(unique, rules.refresh, lag=lag)
     usage = prepare_usage(mine, rules).collect().lazy()
     tenants, people = contribution_reasons(result, rules, area_names, customers=customer_labels(mine.usage))
     ignored = [_ignored_rows(usage, rules.area(name), points_in_time) for name in area_names]
-    return Explanation(
-        partner_id=partner_id,
-        as_of=day,
-        result=result,
-        tenants=tenants,
-        people=people,
-        ignored=pl.concat(ignored).collect() if ignored else pl.DataFrame(),
-        steps=step_requirements(people, rules, area_names),
-    )
+    ignored = pl.concat(ignored).collect() if ignored else pl.DataFrame()
+    if len(unique) == 1:
+        return [Explanation(partner_id=partner_id, as_of=unique[0], result=result, tenants=tenants, people=people,
+                            ignored=ignored, steps=step_requirements(people, rules, area_names))] * len(days)
+    out = {}
+    for day in unique:
+        mine_people = _rows_on(people, day)
+        out[day] = Explanation(partner_id=partner_id, as_of=day, result=_on_day(result, day),
+                               tenants=_rows_on(tenants, day), people=mine_people, ignored=_rows_on(ignored, day),
+                               steps=step_requirements(mine_people, rules, area_names))
+    return [out[day] for day in days]
+
+
+def _rows_on(frame: pl.DataFrame, day: dt.date) -> pl.DataFrame:
+    return frame.filter(pl.col("as_of") == day) if frame.height else frame
+
+
+def _on_day(result: ScoreResult, day: dt.date) -> ScoreResult:
+    """The rows of one snapshot day of a scoring result."""
+    def keep(frame):
+        return None if frame is None else frame.filter(pl.col("as_of") == day)
+
+    contributions = {area: {metric: keep(frame) for metric, frame in metrics.items()}
+                     for area, metrics in result.contributions.items()}
+    return dataclasses.replace(result, scores=keep(result.scores), options=keep(result.options),
+                               summary=keep(result.summary), contributions=contributions,
+                               option_values=keep(result.option_values))
 
 
 STEP_COLUMNS = {"area": pl.String, "metric": pl.String, "track": pl.String, "step": pl.String,

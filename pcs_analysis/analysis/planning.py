@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from pcs_analysis.analysis.explanation import Explanation, explain
+from pcs_analysis.analysis.explanation import Explanation, explain_days
 from pcs_analysis.analysis.status import windows_of
 from pcs_analysis.config import DEFAULT_LEAD_DAYS
 from pcs_analysis.engine.points import follows_scores
@@ -154,11 +154,10 @@ def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | 
     if others not in ("as_is", "forecast"):
         raise PcsError(f"others must be 'as_is' or 'forecast', got {others!r}")
     warnings = tuple(month_warnings(mine, rules, target_day))
-    today = explain(mine, partner_id, as_of=day, rules=rules, areas=area_names)
+    # Today's state, and the state the plan must lift: the target day's (its data month, the
+    # certifications that count that day), not the state on as_of; both from one scoring pass.
+    today, at_target = explain_days(mine, partner_id, [day, target_day], rules=rules, areas=area_names)
     now = today.result
-    # The state the plan must lift: the target day's (its data month, the certifications that
-    # count that day), not the state on as_of.
-    at_target = explain(mine, partner_id, as_of=target_day, rules=rules, areas=area_names)
     candidates = _candidate_tracks(at_target.result.summary, rules, area_names, tracks or {})
     # the rules in force on the target day decide what the plan must reach
     slots, certs = _slots(rules.on(target_day), area_names)
