@@ -195,3 +195,24 @@ def test_enrolled_in_one_area_and_qualified_in_another_is_enrolled_in_both():
     renewal = qualification(enrolled_in_security("2026-03-15", dt.date(2026, 10, 9)), as_of="2027-03-02",
                             areas=["modern_work", "security"])
     assert renewal.status.filter(pl.col("area") == "modern_work")["status"].to_list() == [RENEWAL_DUE]
+
+
+def test_days_sharing_a_certification_state_score_as_each_day_alone(sample_data):
+    """People metrics are evaluated once per certification state (days on which every
+    certification's dates compare the same way) and repeated for its days: the same figures as
+    scoring each day on its own, on days where certifications start and stop counting."""
+    import datetime as dt
+
+    from pcs_analysis.engine.context import person_state_days
+    from pcs_analysis.engine.scoring import score
+    from pcs_analysis.rules import load_rules
+    from pcs_analysis.rules.periods import snapshots
+    rules = load_rules()
+    mine = sample_data.only_partners(["P005", "P011"])
+    days = [dt.date(2026, 5, 1) + dt.timedelta(days=7 * i) for i in range(30)]
+    states = person_state_days(mine, rules, snapshots(days, rules.refresh))
+    assert states is not None and 1 < states["state_as_of"].n_unique() < len(days)
+    together = score(mine, as_of=days, rules=rules).scores
+    alone = pl.concat([score(mine, as_of=day, rules=rules).scores for day in days])
+    keys = ["partner_id", "as_of", "area", "track", "metric"]
+    assert together.sort(keys).equals(alone.sort(keys))

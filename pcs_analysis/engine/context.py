@@ -3,6 +3,9 @@ the snapshots need, certification keys, shared seat bands) for every metric kind
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
+
 import polars as pl
 
 from pcs_analysis.inputs.prepare import prepare_usage
@@ -10,11 +13,13 @@ from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook
 from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.kinds.frames import YEAR, Context, band_key
+from pcs_analysis.rules.kinds.people import people_slots
 from pcs_analysis.rules.kinds.tenants import area_usage_rows, eligible_workload_rows, seat_bands
 
 
 def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
-                  snapshots: pl.DataFrame, *, prepared: pl.DataFrame | None = None) -> Context:
+                  snapshots: pl.DataFrame, *, prepared: pl.DataFrame | None = None,
+                  person_days: pl.DataFrame | None = None) -> Context:
     """Prepare the inputs once per area: usage restricted to the months the snapshots need
     (the scored months, the year before them, and the seat-band look-back) and materialized,
     so every metric reads the same prepared table. `prepared`: the usage table already
@@ -37,9 +42,38 @@ def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
     if first_day.height < snapshots.height:
         day_map = snapshots.join(first_day, on="month_index").select("month_as_of", "as_of").lazy()
     return Context(usage=usage, certifications=certifications, snapshots=snapshots.lazy(),
-                   rules=rules, area=area, bands=bands, day_map=day_map)
+                   rules=rules, area=area, bands=bands, day_map=day_map,
+                   person_days=None if person_days is None else person_days.lazy())
 
 
+def person_state_days(data: PartnerData, rules: Rulebook, snapshots: pl.DataFrame) -> pl.DataFrame | None:
+    """Snapshot days grouped by certification state: two days are in the same state when every
+    date a people metric compares with the day (earned, expiry, counts-through) and with its
+    skilling cut-off (earned) falls on the same side of both, so every certification counts, or
+    not, for the same reason on both. (`state_as_of`, `as_of`) pairs; None when every day is
+    its own state (a single day, or dates between every two days)."""
+    if snapshots.height < 2:
+        return None
+    dates = data.certifications.select(pl.concat([pl.col("earned_on"), pl.col("expires_on")]).unique().drop_nulls())
+    day_dates = sorted(set(dates.collect().to_series().to_list()) | _counts_through(rules))
+    earned = sorted(set(data.certifications.select(pl.col("earned_on").unique().drop_nulls()).collect()
+                        .to_series().to_list()))
+    keys = [(bisect.bisect_left(day_dates, d), bisect.bisect_right(day_dates, d),
+             bisect.bisect_left(earned, c), bisect.bisect_right(earned, c))
+            for d, c in snapshots.select("as_of", "skill_cutoff").iter_rows()]
+    if len(set(keys)) == len(keys):
+        return None
+    first: dict[tuple, dt.date] = {}
+    pairs = []
+    for key, day in sorted(zip(keys, snapshots["as_of"].to_list(), strict=True), key=lambda kd: kd[1]):
+        pairs.append((first.setdefault(key, day), day))
+    return pl.DataFrame(pairs, schema={"state_as_of": pl.Date, "as_of": pl.Date}, orient="row")
+
+
+def _counts_through(rules: Rulebook) -> set[dt.date]:
+    """Every `counts_through` date of the people metrics' certification lists."""
+    return {c.counts_through for area in rules.areas.values() for metric in area.metrics for leaf in metric.leaves()
+            if leaf.counts_people for _, certs in people_slots(leaf) for c in certs if c.counts_through is not None}
 def leaves(area: AreaRules) -> list[Metric]:
     """Every metric of the area that reads data (the parts of a sum of parts)."""
     return [leaf for metric in area.metrics for leaf in metric.leaves()]

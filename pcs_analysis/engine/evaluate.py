@@ -56,19 +56,21 @@ def evaluated(contexts: list[Context]) -> list[dict[str, pl.DataFrame]]:
 
 def by_day(ctx: Context, contributions: dict[str, pl.LazyFrame] | dict[str, pl.DataFrame]) -> dict[str, pl.LazyFrame]:
     """Contribution rows (usage metrics by data month) for every snapshot day."""
-    return {name: (frame.lazy() if ctx.area.metric(name).counts_people else ctx.to_days(frame.lazy()))
+    return {name: (ctx.person_to_days(frame.lazy()) if ctx.area.metric(name).counts_people
+                   else ctx.to_days(frame.lazy()))
             for name, frame in contributions.items()}
 
 
 def _contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
-    """Contribution rows, usage metrics by data month (see `Context.by_month`)."""
-    monthly = ctx.by_month()
+    """Contribution rows, usage metrics by data month (see `Context.by_month`), people metrics by
+    certification state (`Context.by_person_state`)."""
+    monthly, states = ctx.by_month(), ctx.by_person_state()
     out = {}
     for metric in ctx.area.metrics:
         if metric.parts:
             out[metric.name] = pl.concat([frame for _, frame in part_contributions(monthly, metric)])
         else:
-            out[metric.name] = _contributions_of(ctx if metric.counts_people else monthly, metric)
+            out[metric.name] = _contributions_of(states if metric.counts_people else monthly, metric)
     return out
 
 
@@ -85,7 +87,8 @@ def _values(ctx: Context, metric: Metric, rows: pl.DataFrame | None = None) -> p
     if rows is not None:
         return _values_of_rows(ctx, metric, rows.lazy())
     if metric.counts_people:
-        return _value_of(ctx, metric, _contributions_of(ctx, metric))
+        states = ctx.by_person_state()
+        return ctx.person_to_days(_value_of(states, metric, _contributions_of(states, metric)))
     monthly = ctx.by_month()
     if not metric.parts:
         values = _value_of(monthly, metric, _contributions_of(monthly, metric))
@@ -100,7 +103,7 @@ def _values(ctx: Context, metric: Metric, rows: pl.DataFrame | None = None) -> p
 
 def _values_of_rows(ctx: Context, metric: Metric, rows: pl.LazyFrame) -> pl.LazyFrame:
     if metric.counts_people:
-        return _value_of(ctx, metric, rows)
+        return ctx.person_to_days(_value_of(ctx.by_person_state(), metric, rows))
     monthly = ctx.by_month()
     if not metric.parts:
         return ctx.to_days(_value_of(monthly, metric, rows))

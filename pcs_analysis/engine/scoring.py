@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from pcs_analysis.engine.classification import classify, unclassified
-from pcs_analysis.engine.context import build_context
+from pcs_analysis.engine.context import build_context, person_state_days
 from pcs_analysis.engine.evaluate import by_day, evaluated, metric_values
 from pcs_analysis.engine.points import (
     EQUAL_TOTALS,
@@ -147,7 +147,9 @@ def _score_days(data: PartnerData, days: list[dt.date], rules: Rulebook, area_na
     partners = data.partner_id_frame()
     option_frames, classifications, contributions = [], {}, {}
     prepared = prepare_usage(data, rules).collect()
-    contexts = {name: build_context(data, rules, rules.area(name), points_in_time, prepared=prepared)
+    person_days = person_state_days(data, rules, points_in_time)
+    contexts = {name: build_context(data, rules, rules.area(name), points_in_time, prepared=prepared,
+                                    person_days=person_days)
                 for name in area_names}
     # Every area's contribution rows in one pass of the engine (its threads share the work).
     held = evaluated(list(contexts.values()))

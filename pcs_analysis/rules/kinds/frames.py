@@ -54,6 +54,10 @@ class Context:
     #: links each month's first day (`month_as_of`) to every snapshot day showing it; None when
     #: every snapshot shows a month of its own.
     day_map: pl.LazyFrame | None = None
+    #: Days on which every certification compares the same way (earned, visible, expired,
+    #: retired) share one evaluation of the people metrics: `person_days` links each such state's
+    #: first day (`state_as_of`) to every snapshot day in it; None when every day is its own state.
+    person_days: pl.LazyFrame | None = None
 
     def seat_bands(self, metric: Metric) -> pl.LazyFrame:
         return self.bands[band_key(metric)]
@@ -66,6 +70,22 @@ class Context:
         months = self.snapshots.join(self.day_map.select(pl.col("month_as_of").alias("as_of")).unique(),
                                      on="as_of", how="semi")
         return replace(self, snapshots=months, day_map=None)
+
+    def by_person_state(self) -> Context:
+        """The context whose snapshots are one day per certification state (for people metrics,
+        which depend on how each certification's dates compare with the day only)."""
+        if self.person_days is None:
+            return self
+        states = self.snapshots.join(self.person_days.select(pl.col("state_as_of").alias("as_of")).unique(),
+                                     on="as_of", how="semi")
+        return replace(self, snapshots=states, person_days=None, day_map=None)
+
+    def person_to_days(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """Rows computed by certification state (`by_person_state`) repeated for every day of it."""
+        if self.person_days is None:
+            return frame
+        return frame.rename({"as_of": "state_as_of"}).join(self.person_days, on="state_as_of", how="inner") \
+            .drop("state_as_of")
 
     def to_days(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """Rows computed by month (`by_month`) repeated for every snapshot day showing that month."""
