@@ -24,6 +24,7 @@ _WHERE = {
     "pcs_analysis.errors": ("DataValidationError", "PcsError", "Problem", "RulebookError", "UnknownPartnerError"),
     "pcs_analysis.analysis.explanation": ("Explanation", "explain"),
     "pcs_analysis.analysis.forecasts": ("Forecast", "Rates", "forecast"),
+    "pcs_analysis.analysis.impact": ("Impact", "impact"),
     "pcs_analysis.inputs.read": ("CanonicalTables", "PartnerData", "read_data", "validate_frame"),
     "pcs_analysis.analysis.planning": ("CertificationPlan", "plan_certifications"),
     "pcs_analysis.analysis.recommendations": ("recommend",),
@@ -63,6 +64,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and editors: the names `__getattr__` resolves (a test keeps both lists equal)
     from pcs_analysis.analysis.explanation import Explanation, explain
     from pcs_analysis.analysis.forecasts import Forecast, Rates, forecast
+    from pcs_analysis.analysis.impact import Impact, impact
     from pcs_analysis.analysis.planning import CertificationPlan, plan_certifications
     from pcs_analysis.analysis.recommendations import recommend
     from pcs_analysis.analysis.sensitivities import Sensitivity, get_parameter, sensitivity, set_parameter

@@ -397,6 +397,29 @@ def whatif_cmd(data_dir: DataDir,
     _written(out, {"whatif_summary": result.summary, "whatif_metrics": result.metrics})
 
 
+@app.command("impact")
+@_friendly
+def impact_cmd(data_dir: DataDir,
+               from_version: Annotated[str, typer.Option("--from", help="The rulebook in force, e.g. 2023-06.")],
+               to_version: Annotated[str, typer.Option("--to", help="The rulebook to compare with, e.g. 2026-05.")],
+               as_of: AsOf = None, out: _out("impact.csv, impact_metrics.csv and impact_summary.csv") = None,
+               no_lag: NoLag = False, area: Areas = None, quiet: Quiet = False) -> None:
+    """What another rulebook does to the portfolio: every partner and area scored under both,
+    with both totals and statuses, who gains and who loses a designation, and the metrics that
+    move, each with the settings that changed for it."""
+    from pcs_analysis.analysis.impact import impact
+    from pcs_analysis.inputs.read import read_data
+    from pcs_analysis.present.terminal import format_impact
+    from pcs_analysis.rules import load_rules
+
+    before, after = load_rules(from_version), load_rules(to_version)
+    data = read_data(data_dir, rules=after)
+    result = impact(data, as_of=_as_of(as_of), from_rules=before, to_rules=after, areas=area or None,
+                    lag=not no_lag)
+    say(format_impact(result))
+    _written(out, {"impact": result.partners, "impact_metrics": result.metrics, "impact_summary": result.summary})
+
+
 @app.command("tracks")
 @_friendly
 def tracks_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")],

@@ -277,3 +277,25 @@ def _compact_recommendations(table: pl.DataFrame) -> str:
         action = f"; next: {best['recommendation'][0]}" if best.height else ""
         lines.append(f"{pid} / {area}: {needed[0] if needed else 'no figures'}{action}")
     return "\n".join(lines) if lines else "no recommendations"
+
+
+def format_impact(result) -> str:
+    """A rule change's impact (`impact`): per area, the partners designated under each rulebook
+    and who gains or loses; then each partner that gains or loses, with its totals."""
+    s = result.summary
+    lines = [f"{result.from_version} -> {result.to_version}, as of {result.as_of}: designations per area "
+             "(qualified on a day of the window)", ""]
+    rows = [[r["area"], str(r["partners"]), str(r["designated_from"]), str(r["designated_to"]), f"+{r['gain']}",
+             f"-{r['lose']}", f"{r['total_change_mean']:+.1f}"] for r in s.iter_rows(named=True)]
+    lines.append(_table(["area", "partners", result.from_version, result.to_version, "gain", "lose",
+                         "mean total change"], rows, right={1, 2, 3, 4, 5, 6}))
+    moved = result.partners.filter(pl.col("designation").is_in(["gains", "loses"])).sort(
+        "designation", "area", "total_change", descending=[False, False, True])
+    if moved.height:
+        lines += ["", "partners that gain or lose a designation:"]
+        rows = [[r["partner_id"], _clip(r["partner_name"], 30), r["area"], r["designation"],
+                 f"{points(r['total_from'])} -> {points(r['total_to'])}", _clip(r["metrics_changed"].replace(";", ", "),
+                                                                              60)]
+                for r in moved.iter_rows(named=True)]
+        lines.append(_table(["partner", "name", "area", "designation", "total today", "metrics that move"], rows))
+    return "\n".join(lines)
