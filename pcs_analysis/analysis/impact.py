@@ -66,6 +66,20 @@ class Impact:
     metrics: pl.DataFrame
     summary: pl.DataFrame
 
+    def moved(self) -> pl.DataFrame:
+        """The partners that gain or lose a designation, largest change of the total first."""
+        return self.partners.filter(pl.col("designation").is_in([GAINS, LOSES])).sort(
+            "designation", "area", "total_change", descending=[False, False, True])
+
+    def moving_metrics(self) -> pl.DataFrame:
+        """Per area and metric, the partners whose points change and the mean change, with the
+        settings that changed for the metric."""
+        moving = self.metrics.filter(pl.col("points_change").abs() > 1e-9)
+        return (moving.group_by("area", "metric", maintain_order=True)
+                .agg(pl.len().alias("partners"), pl.col("points_change").mean().round(2).alias("mean_change"),
+                     pl.col("rule_changes").first())
+                .sort("area", "partners", descending=[False, True]))
+
 
 def impact(data: PartnerData, *, as_of: dt.date | str, from_rules: Rulebook, to_rules: Rulebook,
            areas: Iterable[str] | None = None, lag: bool = True) -> Impact:

@@ -289,11 +289,10 @@ def format_impact(result) -> str:
              f"-{r['lose']}", f"{r['total_change_mean']:+.1f}"] for r in s.iter_rows(named=True)]
     lines.append(_table(["area", "partners", result.from_version, result.to_version, "gain", "lose",
                          "mean total change"], rows, right={1, 2, 3, 4, 5, 6}))
-    moved = result.partners.filter(pl.col("designation").is_in(["gains", "loses"])).sort(
-        "designation", "area", "total_change", descending=[False, False, True])
+    moved = result.moved()
     if moved.height:
         lines += ["", "partners that gain or lose a designation:"]
-        rows = [[r["partner_id"], _clip(r["partner_name"], 30), r["area"], r["designation"],
+        rows = [[r["partner_id"], _clip(r["partner_name"], 32), r["area"], r["designation"],
                  f"{points(r['total_from'])} -> {points(r['total_to'])}", _clip(r["metrics_changed"].replace(";", ", "),
                                                                               60)]
                 for r in moved.iter_rows(named=True)]

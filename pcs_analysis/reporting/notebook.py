@@ -49,6 +49,7 @@ PARAMETERS: Mapping[str, Mapping[str, Param]] = {
                               "second_values": Param(str, "its values, comma-separated")},
     "track_choice": {**_COMMON, "partner_id": Param(str, "the partner", is_id=True),
                      "area": Param(str, "the area whose tracks are compared", choices=AREAS)},
+    "rule_impact": {**_COMMON, "from_version": Param(str, "the rulebook in force, compared with rules_version")},
     "certification_planning": {**_COMMON, "partner_id": Param(str, "the partner", is_id=True),
                                "areas": Param(str, "areas to qualify in, comma-separated"),
                                "target": Param(str, "the day to qualify on, YYYY-MM-DD (empty: default)"),
