@@ -125,3 +125,34 @@ def test_a_wrong_table_name_in_a_scenario_file_names_the_expected_one(tmp_path, 
     path.write_text(text)
     with pytest.raises(PcsError, match=expected):
         read_scenarios(path)
+
+
+def test_scenarios_written_as_toml_read_back_as_they_are(tmp_path):
+    import datetime as dt
+
+    from pcs_analysis.analysis.whatif import (
+        AddCertifiedPeople,
+        AddCustomer,
+        Associate,
+        ExpireCertification,
+        GrowActiveUsers,
+        LoseCustomer,
+        Scenario,
+        SetUsage,
+        scenarios_toml,
+    )
+    scenarios = [
+        Scenario('a "quoted" plan — ünïcode', (
+            AddCertifiedPeople("P005", "Microsoft 365 Certified: Enterprise Administrator Expert", count=2),
+            AddCustomer("P005", "NEW-1", "Exchange Online", "CPOR", dt.date(2026, 10, 1), paid_units=150,
+                        active_units=80),
+            Associate("P005", "T1", "PAL", replace=True, workloads=("Azure SQL Database", "Key Vault")),
+            GrowActiveUsers("P005", 12.5, tenant_id="T2"),
+        )),
+        Scenario("losses", (LoseCustomer("P005", "T3", from_month=dt.date(2026, 9, 1)),
+                            SetUsage("P005", "T4", revenue_usd=1234.5),
+                            ExpireCertification("P005", "p1", "Some Certification", dt.date(2026, 11, 1)))),
+    ]
+    path = tmp_path / "scenarios.toml"
+    path.write_text(scenarios_toml(scenarios), encoding="utf-8")
+    assert read_scenarios(path) == scenarios

@@ -507,7 +507,36 @@ def _action(spec: dict[str, Any], where: str) -> Action:
     unknown = sorted(set(spec) - fields)
     if unknown:
         raise PcsError(f"{where}: unknown key {unknown[0]!r} for {kind} (allowed: {', '.join(sorted(fields))})")
+    spec = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()}   # lists as the tuples they are
     try:
         return cls(**spec)
     except TypeError as exc:
         raise PcsError(f"{where}: {exc}") from None
+
+
+def scenarios_toml(scenarios: Sequence[Scenario]) -> str:
+    """Scenarios as a scenario file (`read_scenarios` reads it back as they are); an action's
+    settings left at their default are not written."""
+    lines: list[str] = []
+    for scenario in scenarios:
+        lines += ["[[scenario]]", f"name = {_toml(scenario.name)}", ""]
+        for action in scenario.actions:
+            kind = next(k for k, cls in ACTION_TYPES.items() if type(action) is cls)
+            lines += ["[[scenario.action]]", f'type = "{kind}"']
+            lines += [f"{f.name} = {_toml(getattr(action, f.name))}" for f in dataclasses.fields(action)
+                      if getattr(action, f.name) is not None and getattr(action, f.name) != f.default]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _toml(value: Any) -> str:
+    """A TOML value: strings quoted (JSON escapes are TOML's), dates bare, lists bracketed."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date | int | float):
+        return value.isoformat() if isinstance(value, dt.date) else repr(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
