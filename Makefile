@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := pcs-analysis
 AS_OF  ?= 2026-11-21
 
-.PHONY: setup browser demo test lint bench bench-reports sample-data golden notebook-outputs readings screenshots lab clean
+.PHONY: setup browser demo test lint bench bench-reports sample-data golden notebook-outputs readings screenshots lab app clean
 
 setup: $(STAMP)
 
@@ -69,6 +69,11 @@ notebook-outputs: setup
 LAB_ARGS ?=
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) $(LAB_ARGS)
+
+# The scenario planner as a web page (Voilà) for one partner of the sample; Ctrl-C stops it.
+PARTNER ?= P005
+app: setup
+	$(BIN)/pcs app data/sample --partner $(PARTNER) --as-of $(AS_OF)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis reports/demo bench/data bench/out

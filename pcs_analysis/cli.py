@@ -420,6 +420,33 @@ def impact_cmd(data_dir: DataDir,
     _written(out, {"impact": result.partners, "impact_metrics": result.metrics, "impact_summary": result.summary})
 
 
+@app.command("app")
+@_friendly
+def app_cmd(data_dir: DataDir,
+            partner: Annotated[str, typer.Option("--partner", help="The partner the planner is about.")],
+            as_of: AsOf = None, rules: Rules = None,
+            port: Annotated[int | None, typer.Option("--port", help="Port on 127.0.0.1 (default: a free one).")] = None,
+            save_to: Annotated[Path, typer.Option("--save-to", help="The scenario file the page's Save button "
+                                                  "writes.")] = Path("scenario.toml"),
+            quiet: Quiet = False) -> None:
+    """Serve the scenario planner as a web page (Voilà, 127.0.0.1, with a token, no code shown):
+    add actions and watch the partner's six score cards move; Ctrl-C stops it."""
+    from pcs_analysis.analysis import folders as api
+    from pcs_analysis.reporting.app import serve, wait_until_up
+
+    day = _as_of(as_of)
+    api.load_folder(data_dir, rules_version=rules, partners=[partner])   # bad input is said here, not on the page
+    with serve(data_dir=data_dir, partner_id=partner, as_of=day, rules_version=rules, save_to=save_to,
+               port=port) as running:
+        wait_until_up(running)
+        say(f"the scenario planner for {partner} as of {day}: {running.url}")
+        say("open it in a browser; Ctrl-C stops it")
+        running.process.wait()
+        if running.process.returncode:
+            raise PcsError(f"Voilà stopped (exit {running.process.returncode}): "
+                           f"{running.log.read_text(errors='replace')[-1500:]}")
+
+
 @app.command("tracks")
 @_friendly
 def tracks_cmd(data_dir: DataDir, partner_id: Annotated[str, typer.Argument(help="The partner.")],

@@ -21,6 +21,8 @@ EXPECTED = {
     "threshold_sensitivity.ipynb": (1, True),
     "track_choice.ipynb": (1, True),
     "certification_planning.ipynb": (1, True),
+    "rule_impact.ipynb": (0, False),
+    "scenario_planner.ipynb": (0, True),
 }
 
 

@@ -109,4 +109,12 @@ def plan_explorer(data: PartnerData, partner_id: str, *, as_of: dt.date, areas: 
     return widgets.VBox([default_cost, hires, output])
 
 
-__all__ = ["plan_explorer", "sensitivity_explorer", "track_explorer"]
+def scenario_planner(data: PartnerData, partner_id: str, *, as_of: dt.date, rules: Rulebook,
+                     save_to: str = "scenario.toml") -> widgets.VBox:
+    """The scenario planner (`present.planner`): build a scenario action by action, rescored live."""
+    from pcs_analysis.present.planner import scenario_planner as planner
+
+    return planner(data, partner_id, as_of=as_of, rules=rules, save_to=save_to)
+
+
+__all__ = ["plan_explorer", "scenario_planner", "sensitivity_explorer", "track_explorer"]

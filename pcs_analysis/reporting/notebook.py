@@ -49,6 +49,8 @@ PARAMETERS: Mapping[str, Mapping[str, Param]] = {
                               "second_values": Param(str, "its values, comma-separated")},
     "track_choice": {**_COMMON, "partner_id": Param(str, "the partner", is_id=True),
                      "area": Param(str, "the area whose tracks are compared", choices=AREAS)},
+    "scenario_planner": {**_COMMON, "partner_id": Param(str, "the partner", is_id=True),
+                         "save_to": Param(str, "the scenario file the Save button writes")},
     "rule_impact": {**_COMMON, "from_version": Param(str, "the rulebook in force, compared with rules_version")},
     "certification_planning": {**_COMMON, "partner_id": Param(str, "the partner", is_id=True),
                                "areas": Param(str, "areas to qualify in, comma-separated"),
