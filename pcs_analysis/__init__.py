@@ -40,8 +40,9 @@ _WHERE = {
                                      "GrowActiveUsers", "LoseCustomer", "Scenario", "SetUsage", "WhatIf",
                                      "what_if"),
 }
-#: Modules an analyst reaches as `pcs.charts` and `pcs.widgets`.
-_SUBMODULES = {"charts": "pcs_analysis.present.charts", "widgets": "pcs_analysis.present.widgets"}
+#: Modules an analyst reaches as `pcs.charts`, `pcs.tables` and `pcs.widgets`.
+_SUBMODULES = {"charts": "pcs_analysis.present.charts", "tables": "pcs_analysis.present.tables",
+               "widgets": "pcs_analysis.present.widgets"}
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = list(_MODULE_OF)
 

@@ -159,10 +159,12 @@ class PartnerReport:
 
     def check_text(self) -> str:
         """A stable text form of the report's figures (what the notebook's checks compare)."""
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=160):
-            return "\n".join(str(frame) for frame in (
-                self.summary.select("area", "track", pl.col("total").round(2), "is_qualified", "missing_metrics"),
-                self.status.select("area", "status", "days_qualified", "days_observed")))
+        from pcs_analysis.present.tables import text
+
+        area = pl.col("area").replace(self.titles)
+        return "\n\n".join(text(frame.with_columns(area)) for frame in (
+            self.summary.select("area", "track", "total", "is_qualified", "missing_metrics"),
+            self.status.select("area", "status", "days_qualified", "days_observed")))
 
     def draw(self) -> PartnerReport:
         """The same report with its charts drawn as static SVG (for reading offline), in the
