@@ -33,6 +33,7 @@ from pcs_analysis.engine.scoring import score
 from pcs_analysis.inputs.customers import customer_labels
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.output import write_text
+from pcs_analysis.present.tables import TRACKS
 from pcs_analysis.rules import Rulebook
 from pcs_analysis.rules.kinds.people import people_slots
 from pcs_analysis.rules.periods import month_start, parse_date, scored_month
@@ -170,8 +171,9 @@ class ScenarioPlanner:
             change = r["total_after"] - r["total_before"]
             verdict = "qualifies" if r["is_qualified_after"] else "does not qualify"
             badge = "pcs-qualified" if r["is_qualified_after"] else "pcs-progress"
-            track = (r["track_after"] if r["track_after"] == r["track_before"]
-                     else f"{r['track_before']} → {r['track_after']}")
+            track = (TRACKS.get(r["track_after"], r["track_after"]) if r["track_after"] == r["track_before"]
+                     else f"{TRACKS.get(r['track_before'], r['track_before'])} → "
+                          f"{TRACKS.get(r['track_after'], r['track_after'])}")
             title = html.escape(self.rules.area(r["area"]).title)
             parts.append(
                 f"<div class='pcs-card' data-area='{r['area']}'><h3>{title}</h3>"
@@ -220,7 +222,8 @@ def scenario_planner(data: PartnerData, partner_id: str, *, as_of: dt.date | str
     import ipywidgets as widgets
     from IPython.display import display
 
-    from pcs_analysis.present.html import STYLE, table
+    from pcs_analysis.present.html import STYLE
+    from pcs_analysis.present.tables import show
 
     planner = ScenarioPlanner(data, partner_id, as_of=as_of, rules=rules)
     cards, listing, status = widgets.HTML(), widgets.HTML(), widgets.HTML()
@@ -233,11 +236,9 @@ def scenario_planner(data: PartnerData, partner_id: str, *, as_of: dt.date | str
         listing.value = planner.actions_html()
         metrics.clear_output(wait=True)
         with metrics:
-            display(table(planner.changed_metrics(), labels={
-                "area": "Area", "track": "Track", "metric": "Metric", "points_before": "Points now",
-                "points_after": "With the scenario", "points_change": "Change"},
-                decimals={"points_before": 1, "points_after": 1, "points_change": 1},
-                title="Metrics the scenario changes", table_id="planner-metrics"))
+            display(show(planner.changed_metrics().select("area", "track", "metric", "points_before", "points_after",
+                                                          "points_change"),
+                         rules=planner.rules, title="Metrics the scenario changes", table_id="planner-metrics"))
 
     def on_click(make):
         def handler(_) -> None:
@@ -256,9 +257,10 @@ def scenario_planner(data: PartnerData, partner_id: str, *, as_of: dt.date | str
         go.on_click(on_click(make))
         return widgets.VBox([*controls, go])
 
-    cert = widgets.Dropdown(options=planner.certifications, description="certification")
+    wide = widgets.Layout(width="640px")
+    cert = widgets.Dropdown(options=planner.certifications, description="certification", layout=wide)
     count = widgets.BoundedIntText(value=1, min=1, max=100, description="people")
-    workload = widgets.Dropdown(options=planner.workloads, description="workload")
+    workload = widgets.Dropdown(options=planner.workloads, description="workload", layout=wide)
     association = widgets.Dropdown(options=associations, description="association")
     paid = widgets.BoundedIntText(value=0, min=0, max=10**7, description="paid seats")
     active = widgets.BoundedIntText(value=0, min=0, max=10**7, description="active users")
@@ -268,7 +270,8 @@ def scenario_planner(data: PartnerData, partner_id: str, *, as_of: dt.date | str
     grown = widgets.Dropdown(options=[("every customer", None), *tenants], description="customer")
     moved = widgets.Dropdown(options=tenants, description="customer")
     moved_to = widgets.Dropdown(options=associations, description="to")
-    expiring = widgets.Dropdown(options=[(f"{p}: {c}", (p, c)) for p, c in planner.held], description="held")
+    expiring = widgets.Dropdown(options=[(f"{p}: {c}", (p, c)) for p, c in planner.held], description="held",
+                                layout=wide)
     tabs = widgets.Tab(children=[
         button("Certify", lambda: planner.certify(cert.value, count.value), cert, count),
         button("Win customer", lambda: planner.new_customer(workload.value, association.value, paid.value,

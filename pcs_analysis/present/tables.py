@@ -39,6 +39,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "metrics_changed": ("Metrics that move", "text"), "mean_change": ("Mean change (points)", "points"),
     "rule_changes": ("Settings changed", "text"), "has_designation_from": ("Designated (from)", "bool"),
     "has_designation_to": ("Designated (to)", "bool"),
+    "points_before": ("Points before", "points"), "points_after": ("Points after", "points"),
+    "points_change": ("Change (points)", "points"), "value_before": ("Value before", "points"),
+    "value_after": ("Value after", "points"),
 }
 TRACKS = {"smb": "SMB", "enterprise": "Enterprise"}
 
