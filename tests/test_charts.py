@@ -37,13 +37,15 @@ def test_theme_is_registered_and_helpers_do_not_configure(sample_data):
     alt.theme.enable("default")
 
 
-def test_history_tracks_and_portfolio_charts(sample_data):
+def test_history_tracks_and_portfolio_charts(sample_data, rules):
     h = history(sample_data.only_partners(["P001"]), as_of=AS_OF, areas=["modern_work"])
-    spec = charts.history_chart(h.summary, bar=70).to_dict()
+    spec = charts.history_chart(h.summary, bar=70, titles=charts.area_titles(rules)).to_dict()
     assert spec["layer"][0]["encoding"]["x"]["field"] == "month" and len(values(spec)) == 6
+    assert {r["area"] for r in values(spec)} == {"Modern Work"}
     t = track_choice(sample_data, "P005", as_of=AS_OF, areas=["modern_work"], max_steps=1)
     spec = charts.tracks_chart(t.side_by_side).to_dict()
-    assert {r["track"] for r in values(spec)} == {"enterprise", "smb"}
+    assert {r["track"] for r in values(spec)} == {"Enterprise", "SMB"}
+    assert "net customer adds" in {r["metric"] for r in values(spec)}
     summary = score(sample_data, as_of=AS_OF).summary
     spec = charts.portfolio_distribution(summary).to_dict()
     assert spec["facet"]["field"] == "area" and spec["columns"] == 3 and len(values(spec)) == summary.height

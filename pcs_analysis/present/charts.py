@@ -6,6 +6,8 @@ are passed in from the rulebook, never written here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import altair as alt
 import polars as pl
 
@@ -62,9 +64,15 @@ def score_card(scores: pl.DataFrame, *, bar: float, title: str = "") -> alt.Laye
     return alt.layer(maximum, points, title=f"{title}: {heading}" if title else heading)
 
 
-def history_chart(history: pl.DataFrame, *, bar: float) -> alt.LayerChart:
-    """Totals per month and area (rows of `History.summary`), with the qualifying bar."""
-    data = history.select("month", "area", "total", "is_qualified")
+def area_titles(rules) -> dict[str, str]:
+    """Each area's title in a rulebook (what the charts' legends and panels show)."""
+    return {name: area.title for name, area in rules.areas.items()}
+
+
+def history_chart(history: pl.DataFrame, *, bar: float, titles: Mapping[str, str] | None = None) -> alt.LayerChart:
+    """Totals per month and area (rows of `History.summary`), with the qualifying bar; areas by
+    their `titles` where given."""
+    data = history.select("month", pl.col("area").replace(dict(titles or {})), "total", "is_qualified")
     lines = alt.Chart(data).mark_line(point=True).encode(
         x=alt.X("month:T", title="month"), y=alt.Y("total:Q", title="points (of 100)"),
         color=alt.Color("area:N", title="area"),
@@ -78,7 +86,8 @@ def tracks_chart(side_by_side: pl.DataFrame) -> alt.Chart:
     points = [c for c in side_by_side.columns if c.startswith("points_")]
     data = side_by_side.select("area", "metric", *points).unpivot(
         index=["area", "metric"], on=points, variable_name="track", value_name="points").with_columns(
-        pl.col("track").str.replace("points_", ""))
+        pl.col("track").str.replace("points_", "").replace({"smb": "SMB", "enterprise": "Enterprise"}),
+        pl.col("metric").str.replace_all("_", " "))
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("points:Q", title="points"), y=alt.Y("metric:N", title=None, sort=None),
         yOffset="track:N", color=alt.Color("track:N", title="track"),
@@ -134,10 +143,10 @@ def forecast_fan(months: pl.DataFrame, *, bar: float) -> alt.LayerChart:
     return alt.layer(band, median, rule)
 
 
-def portfolio_distribution(summary: pl.DataFrame) -> alt.FacetChart:
+def portfolio_distribution(summary: pl.DataFrame, titles: Mapping[str, str] | None = None) -> alt.FacetChart:
     """How the partners' totals spread per area (`ScoreResult.summary`), qualified or not: one
-    small panel per area, three to a row, totals from 0 to 100."""
-    data = summary.select("area", "total", "is_qualified").with_columns(
+    small panel per area (by its `titles` where given), three to a row, totals from 0 to 100."""
+    data = summary.select(pl.col("area").replace(dict(titles or {})), "total", "is_qualified").with_columns(
         pl.when(pl.col("is_qualified")).then(pl.lit("qualified")).otherwise(pl.lit("not qualified"))
         .alias("state"))
     bars = alt.Chart(data).mark_bar().encode(

@@ -100,7 +100,7 @@ class PartnerReport:
             return _svg(self.svg["history"])
         from pcs_analysis.present import charts
 
-        return charts.history_chart(self.history, bar=self.bars["all"])
+        return charts.history_chart(self.history, bar=self.bars["all"], titles=self.titles)
 
     def headline(self):
         """Per area: status, total against the bar, points still needed, metrics below the
