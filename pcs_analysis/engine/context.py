@@ -74,6 +74,8 @@ def _counts_through(rules: Rulebook) -> set[dt.date]:
     """Every `counts_through` date of the people metrics' certification lists."""
     return {c.counts_through for area in rules.areas.values() for metric in area.metrics for leaf in metric.leaves()
             if leaf.counts_people for _, certs in people_slots(leaf) for c in certs if c.counts_through is not None}
+
+
 def leaves(area: AreaRules) -> list[Metric]:
     """Every metric of the area that reads data (the parts of a sum of parts)."""
     return [leaf for metric in area.metrics for leaf in metric.leaves()]
