@@ -139,16 +139,12 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
     base = score(data, as_of=day, rules=rules, areas=area_names, lag=lag)
     usage, certs = _prepared(data, rules)
     names = _customer_names(usage)
-    candidates = {name: _area_candidates(data, base, usage, certs, rules, name, day, lag, names)
-                  for name in area_names}
-    # Every candidate of every area is a virtual partner of one scoring pass (the pass's fixed
-    # cost is paid once, not once per area); each is then read in its own area.
-    vids = {name: [f"{c.partner_id}{_SEP}{n}.{i}" for i, c in enumerate(candidates[name])]
-            for n, name in enumerate(area_names)}
-    after = _score_virtual(candidates, vids, data, usage, certs, rules, day, lag)
     frames = []
+    # One scoring pass per area over its candidates (virtual partners): a pass over every area's
+    # candidates at once scores each candidate in all six areas, and measured slower.
     for done, name in enumerate(area_names, start=1):
-        frames.append(_compared(candidates[name], vids[name], base, after, name))
+        candidates = _area_candidates(data, base, usage, certs, rules, name, day, lag, names)
+        frames.append(_measure(candidates, base, data, usage, certs, rules, name, day, lag))
         frames.append(_to_qualify(base.summary.filter(pl.col("area") == name)))
         if on_area is not None:
             on_area(name, done, len(area_names))
@@ -269,41 +265,24 @@ def _to_qualify(summary: pl.DataFrame) -> pl.DataFrame:
 def _measure(candidates: list[Candidate], base, data: PartnerData, usage: pl.DataFrame, certs: pl.DataFrame,
              rules: Rulebook, area: str, day: dt.date, lag: bool, keep_index: bool = False) -> pl.DataFrame:
     """Score every candidate as a virtual partner and compare with the partner's real totals."""
+    if not candidates:
+        return pl.DataFrame()
     vids = [f"{c.partner_id}{_SEP}{i}" for i, c in enumerate(candidates)]
-    after = _score_virtual({area: candidates}, {area: vids}, data, usage, certs, rules, day, lag)
-    return _compared(candidates, vids, base, after, area, keep_index)
-
-
-def _score_virtual(candidates: dict[str, list[Candidate]], vids: dict[str, list[str]], data: PartnerData,
-                   usage: pl.DataFrame, certs: pl.DataFrame, rules: Rulebook, day: dt.date, lag: bool):
-    """One scoring pass over every area's candidates, each a virtual partner (its id in `vids`)
-    carrying its changed copy of the partner's tables; None when there is no candidate."""
+    # The copies carry only the usage rows the area reads: the others change no figure of it.
+    keys, products = rules.area(area).workload_reads()
+    rows = usage.filter(pl.col("workload_key").is_in(sorted(keys)) | pl.col("product").is_in(sorted(products)))
     usage_columns, cert_columns = data.usage.collect_schema().names(), data.certifications.collect_schema().names()
-    usage_parts, cert_parts = [], []
-    for area, some in candidates.items():
-        if not some:
-            continue
-        # The copies carry only the usage rows the area reads: the others change no figure of it.
-        keys, products = rules.area(area).workload_reads()
-        rows = usage.filter(pl.col("workload_key").is_in(sorted(keys)) | pl.col("product").is_in(sorted(products)))
-        u, k = _copies(some, vids[area], rows.select(usage_columns), certs.select(cert_columns), day, rules, lag)
-        usage_parts.append(u)
-        cert_parts.append(k)
-    if not usage_parts:
-        return None
-    virtual = PartnerData(pl.concat(usage_parts, how="vertical_relaxed"), pl.concat(cert_parts, how="vertical_relaxed"),
-                          enrollments=data.enrollments.collect().head(0).lazy(),
-                          partners=data.partners.collect().head(0).lazy())
-    return score(virtual, as_of=day, rules=rules, areas=[a for a, some in candidates.items() if some], lag=lag)
+    virtual = PartnerData(
+        *_copies(candidates, vids, rows.select(usage_columns), certs.select(cert_columns), day, rules, lag),
+        enrollments=data.enrollments.collect().head(0).lazy(), partners=data.partners.collect().head(0).lazy())
+    after = score(virtual, as_of=day, rules=rules, areas=[area], lag=lag)
+    return _compared(candidates, vids, base, after, area, keep_index)
 
 
 def _compared(candidates: list[Candidate], vids: list[str], base, after, area: str,
               keep_index: bool = False) -> pl.DataFrame:
     """The candidates' totals after (`after`, their virtual partners' scores, read in `area`)
     against the partner's real totals: the points each changes, ranked."""
-    if not candidates:
-        return pl.DataFrame()
-    after = dataclasses.replace(after, summary=after.summary.filter(pl.col("area") == area))
     # Totals per track after the change, and the kept track's.
     tracks_after = _track_totals(after)
     before = _track_totals(base).filter(pl.col("area") == area)
