@@ -176,3 +176,17 @@ def test_the_people_that_open_the_prerequisite_steps_are_recommended_and_explain
     assert after["points_after"].to_list() == [4.0]
     path = track_choice(data, "P1", as_of=AS_OF, areas=["data_ai"]).paths.filter(pl.col("track") == "enterprise")
     assert path["is_qualified"].to_list()[-1] and path["total"].to_list()[:2] == [60.0, 64.0]
+
+
+def test_an_enrolled_partners_risk_is_measured_on_the_track_its_enrollment_keeps(sample_data):
+    """P011 is enrolled in Infrastructure on the SMB track (kept until the anniversary): a
+    candidate's copy keeps the enrollment, so losing a customer costs what `what_if` says, not
+    the loss on a track the copy would otherwise switch to."""
+    from pcs_analysis.analysis.whatif import LoseCustomer, Scenario, what_if
+    mine = sample_data.only_partners(["P011"])
+    risks = recommend(mine, as_of="2026-11-21", areas=["infrastructure"])
+    lost = risks.filter((pl.col("kind") == "customer_lost") & pl.col("recommendation").str.contains("P011-A000"))
+    replay = what_if(mine, [Scenario("lose", (LoseCustomer("P011", "P011-A000"),))], as_of="2026-11-21",
+                     areas=["infrastructure"])
+    assert replay.summary["track_before"][0] == replay.summary["track_after"][0] == "smb"
+    assert lost["points_change"][0] == pytest.approx(replay.summary["total_change"][0]) == -20

@@ -272,9 +272,14 @@ def _measure(candidates: list[Candidate], base, data: PartnerData, usage: pl.Dat
     keys, products = rules.area(area).workload_reads()
     rows = usage.filter(pl.col("workload_key").is_in(sorted(keys)) | pl.col("product").is_in(sorted(products)))
     usage_columns, cert_columns = data.usage.collect_schema().names(), data.certifications.collect_schema().names()
+    # Each copy keeps its partner's enrollments and track overrides: they decide the kept track.
+    copies = pl.DataFrame({"vid": vids, "partner_id": [c.partner_id for c in candidates]})
+    enrollments, partners = (copies.join(table.collect(), on="partner_id", how="inner", maintain_order="left")
+                             .drop("partner_id").rename({"vid": "partner_id"}).lazy()
+                             for table in (data.enrollments, data.partners))
     virtual = PartnerData(
         *_copies(candidates, vids, rows.select(usage_columns), certs.select(cert_columns), day, rules, lag),
-        enrollments=data.enrollments.collect().head(0).lazy(), partners=data.partners.collect().head(0).lazy())
+        enrollments=enrollments, partners=partners)
     after = score(virtual, as_of=day, rules=rules, areas=[area], lag=lag)
     return _compared(candidates, vids, base, after, area, keep_index)
 
