@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from pcs_analysis.config import SAMPLE_DIR  # noqa: E402
 from pcs_analysis.reporting.bulk import run_reports  # noqa: E402
-from tests.browser import chrome, jupyterlab, run_notebook, wait  # noqa: E402
+from tests.browser import chrome, jupyterlab, planner_card, planner_certify, run_notebook, wait  # noqa: E402
 
 DOCS = ROOT / "docs"
 #: Close the news toast and bring the first chart into view.
@@ -69,7 +69,6 @@ def lab(tmp_path: Path, notebook: str, image: str, show_js: str) -> list[str]:
 def planner(tmp_path: Path) -> list[str]:
     """The planner served by `pcs app` (Voila), after one action."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     from pcs_analysis.reporting.app import serve, wait_until_up
 
@@ -78,10 +77,8 @@ def planner(tmp_path: Path) -> list[str]:
         browser = chrome(tmp_path / "profile-app", window="1300,1100")
         try:
             browser.get(app.url)
-            wait(lambda: browser.find_elements(By.CSS_SELECTOR, ".pcs-card .pcs-total-after"), 180, "the cards")
-            Select(browser.find_element(By.CSS_SELECTOR, ".widget-dropdown select")).select_by_visible_text(EXPERT)
-            [certify] = [b for b in browser.find_elements(By.TAG_NAME, "button") if b.text == "Certify"]
-            certify.click()
+            wait(lambda: planner_card(browser, "modern_work"), 180, "the cards")
+            planner_certify(browser, EXPERT)
             wait(lambda: browser.find_elements(By.CSS_SELECTOR, ".pcs-actions li"), 60, "the scenario")
             time.sleep(1)
             browser.save_screenshot(str(DOCS / "planner.png"))

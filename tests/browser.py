@@ -129,3 +129,21 @@ def run_notebook(browser, base: str, token: str, notebook: str, *, seconds: floa
     wait(finished, seconds, f"every cell of {notebook} to run")
     time.sleep(2)  # let the renderers draw the last outputs
     return browser.execute_script(NOTEBOOK_STATE_JS)
+
+
+def planner_card(browser, area: str) -> str | None:
+    """The total with the scenario on the planner page's card of `area` (None before it is drawn)."""
+    from selenium.webdriver.common.by import By
+
+    found = browser.find_elements(By.CSS_SELECTOR, f".pcs-card[data-area='{area}'] .pcs-total-after")
+    return found[0].text if found else None
+
+
+def planner_certify(browser, certification: str) -> None:
+    """On the planner page: choose `certification` in the first tab and click Certify."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element(By.CSS_SELECTOR, ".widget-dropdown select")).select_by_visible_text(certification)
+    [certify] = [b for b in browser.find_elements(By.TAG_NAME, "button") if b.text == "Certify"]
+    certify.click()

@@ -11,7 +11,7 @@ import pytest
 
 from pcs_analysis.analysis.whatif import AddCertifiedPeople, Scenario, what_if
 from pcs_analysis.config import SAMPLE_DIR
-from tests.browser import chrome, wait
+from tests.browser import chrome, planner_card, planner_certify, wait
 from tests.test_cli import run
 
 AS_OF = dt.date(2026, 11, 21)
@@ -40,9 +40,6 @@ def test_the_page_needs_its_token(app):
 
 
 def test_a_moved_control_changes_the_card_to_the_engines_total(app, tmp_path, sample_data, rules):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
-
     expected = what_if(sample_data, [Scenario("x", (AddCertifiedPeople("P005", EXPERT),))], as_of=AS_OF,
                        rules=rules, areas=["modern_work"]).summary.row(0, named=True)
     browser = chrome(tmp_path / "chromium-app")
@@ -50,14 +47,11 @@ def test_a_moved_control_changes_the_card_to_the_engines_total(app, tmp_path, sa
         browser.get(app.url)
 
         def card():
-            found = browser.find_elements(By.CSS_SELECTOR, ".pcs-card[data-area='modern_work'] .pcs-total-after")
-            return found[0].text if found else None
+            return planner_card(browser, "modern_work")
 
         assert wait(card, 180, "the score cards") == f"{expected['total_before']:.1f}"
         assert "import pcs_analysis" not in browser.page_source and "checked(" not in browser.page_source
-        Select(browser.find_element(By.CSS_SELECTOR, ".widget-dropdown select")).select_by_visible_text(EXPERT)
-        [certify] = [b for b in browser.find_elements(By.TAG_NAME, "button") if b.text == "Certify"]
-        certify.click()
+        planner_certify(browser, EXPERT)
         wait(lambda: card() == f"{expected['total_after']:.1f}", 60, "the card to show the new total")
         assert expected["total_after"] > expected["total_before"]
         browser.save_screenshot(str(tmp_path / "planner.png"))

@@ -72,3 +72,12 @@ def test_pcs_impact_prints_who_gains_and_loses_and_writes_three_tables(tmp_path)
     assert "2023-06 -> 2026-05" in done.stdout and "security" in done.stdout and "gains" in done.stdout
     assert sorted(p.name for p in out.iterdir()) == ["impact.csv", "impact_metrics.csv", "impact_summary.csv"]
     assert pl.read_csv(out / "impact_summary.csv")["gain"].to_list() == [8]
+
+
+def test_an_area_one_rulebook_lacks_is_named(sample_data, rules):
+    import dataclasses
+
+    from pcs_analysis.errors import PcsError
+    fewer = dataclasses.replace(rules, version="fewer", areas={k: v for k, v in rules.areas.items() if k != "security"})
+    with pytest.raises(PcsError, match=r"security \(not in fewer\)"):
+        impact(sample_data.only_partners(["P005"]), as_of=AS_OF, from_rules=fewer, to_rules=rules)

@@ -81,3 +81,11 @@ def test_the_widgets_buttons_add_undo_and_save(sample_data, rules, tmp_path):
     assert read_scenarios(tmp_path / "s.toml") == [box.planner.scenario()]
     undo.click()
     assert not box.planner.actions and cards.value == before
+
+
+def test_a_refused_action_is_taken_back_and_the_earlier_ones_kept(planner):
+    planner.add(planner.certify(EXPERT, 1))
+    total = planner.cards()["total_after"].to_list()
+    with pytest.raises(Exception, match="has no tenant 'NO-SUCH'"):
+        planner.add(planner.lose("NO-SUCH"))
+    assert len(planner.actions) == 1 and planner.cards()["total_after"].to_list() == total

@@ -11,9 +11,11 @@ from pcs_analysis.analysis.whatif import (
     AddCertifiedPeople,
     AddCustomer,
     Associate,
+    ExpireCertification,
     GrowActiveUsers,
     LoseCustomer,
     Scenario,
+    SetUsage,
     apply,
     read_scenarios,
     what_if,
@@ -156,3 +158,15 @@ def test_scenarios_written_as_toml_read_back_as_they_are(tmp_path):
     path = tmp_path / "scenarios.toml"
     path.write_text(scenarios_toml(scenarios), encoding="utf-8")
     assert read_scenarios(path) == scenarios
+
+
+@pytest.mark.parametrize("action", [
+    LoseCustomer("P1", "NO-SUCH"), GrowActiveUsers("P1", 10.0, tenant_id="NO-SUCH"),
+    SetUsage("P1", "NO-SUCH", paid_units=5),
+    ExpireCertification("P1", "nobody", "Microsoft 365 Certified: Teams Administrator Associate",
+                        dt.date(2026, 11, 1))])
+def test_an_action_that_changes_no_row_is_an_error_not_a_no_op(action):
+    """A tenant or a person the partner does not have (a typo in a scenario file) is said, naming
+    the partner and what it lacks, instead of scoring the scenario unchanged."""
+    with pytest.raises(PcsError, match=r"partner 'P1' has no (tenant 'NO-SUCH'|person 'nobody')"):
+        apply(almost_qualified(), [action], as_of=AS_OF)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pcs_analysis.analysis.status import qualification
+from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import Rulebook
 from pcs_analysis.rules.inspect import diff_rules
@@ -109,8 +110,12 @@ def impact(data: PartnerData, *, as_of: dt.date | str, from_rules: Rulebook, to_
     (47.68, 67.34)
     """
     day = parse_date(as_of)
-    area_names = [a for a in (areas if areas is not None else to_rules.areas)
-                  if a in from_rules.areas and a in to_rules.areas]
+    asked = list(areas) if areas is not None else list(to_rules.areas)
+    missing = [f"{a} (not in {', '.join(r.version for r in (from_rules, to_rules) if a not in r.areas)})"
+               for a in asked if a not in from_rules.areas or a not in to_rules.areas]
+    if missing:
+        raise PcsError(f"impact compares areas both rulebooks cover: {'; '.join(missing)}")
+    area_names = asked
     sides = {}
     for side, rules in (("from", from_rules), ("to", to_rules)):
         status = qualification(data, as_of=day, rules=rules, areas=area_names, lag=lag)

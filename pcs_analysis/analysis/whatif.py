@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -279,10 +280,18 @@ def _workload_is(names: Iterable[str], rules: Rulebook, usage: pl.DataFrame) -> 
     return pl.col("workload").is_in(sorted(n for n in present if rules.workload_key(n) in wanted))
 
 
-def _associate(action: Associate, usage, certs, *, day, month, rules, lag):
+def _require_tenant(action: Action, usage: pl.DataFrame) -> None:
+    """An action naming a tenant the partner does not have changes nothing: an error, not a no-op."""
+    if action.tenant_id is None:
+        return
     mine = (pl.col("partner_id") == action.partner_id) & (pl.col("tenant_id") == action.tenant_id)
     if not usage.filter(mine).height:
-        raise PcsError(f"Associate: partner {action.partner_id!r} has no tenant {action.tenant_id!r}")
+        raise PcsError(f"{type(action).__name__}: partner {action.partner_id!r} has no tenant {action.tenant_id!r}")
+
+
+def _associate(action: Associate, usage, certs, *, day, month, rules, lag):
+    _require_tenant(action, usage)
+    mine = (pl.col("partner_id") == action.partner_id) & (pl.col("tenant_id") == action.tenant_id)
     if action.workloads:
         mine = mine & _workload_is(action.workloads, rules, usage)
     if action.from_associations:
@@ -298,6 +307,7 @@ def _associate(action: Associate, usage, certs, *, day, month, rules, lag):
 
 
 def _grow_active_users(action: GrowActiveUsers, usage, certs, *, day, month, rules, lag):
+    _require_tenant(action, usage)
     where = (pl.col("partner_id") == action.partner_id) & (pl.col("month") == month)
     if action.tenant_id is not None:
         where = where & (pl.col("tenant_id") == action.tenant_id)
@@ -311,12 +321,14 @@ def _grow_active_users(action: GrowActiveUsers, usage, certs, *, day, month, rul
 
 
 def _lose_customer(action: LoseCustomer, usage, certs, *, day, month, rules, lag):
+    _require_tenant(action, usage)
     start = action.from_month or month
     return usage.filter(~((pl.col("partner_id") == action.partner_id) & (pl.col("tenant_id") == action.tenant_id)
                           & (pl.col("month") >= start))), certs
 
 
 def _set_usage(action: SetUsage, usage, certs, *, day, month, rules, lag):
+    _require_tenant(action, usage)
     where = ((pl.col("partner_id") == action.partner_id) & (pl.col("tenant_id") == action.tenant_id)
              & (pl.col("month") == (action.month or month)))
     if action.workload is not None:
@@ -334,6 +346,9 @@ def _expire_certification(action: ExpireCertification, usage, certs, *, day, mon
            & (rules.certification_key_expr(pl.col("certification")) == rules.certification_key(action.certification)))
     if action.earned_on is not None:
         hit = hit & (pl.col("earned_on") == action.earned_on)
+    if not certs.filter(hit).height:
+        raise PcsError(f"ExpireCertification: partner {action.partner_id!r} has no person {action.person_id!r} "
+                       f"holding {action.certification!r}")
     return usage, certs.with_columns(pl.when(hit).then(pl.lit(action.expires_on)).otherwise(pl.col("expires_on"))
                                      .alias("expires_on"))
 
@@ -531,8 +546,6 @@ def scenarios_toml(scenarios: Sequence[Scenario]) -> str:
 
 def _toml(value: Any) -> str:
     """A TOML value: strings quoted (JSON escapes are TOML's), dates bare, lists bracketed."""
-    import json
-
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date | int | float):

@@ -54,10 +54,9 @@ def person_state_days(data: PartnerData, rules: Rulebook, snapshots: pl.DataFram
     its own state (a single day, or dates between every two days)."""
     if snapshots.height < 2:
         return None
-    dates = data.certifications.select(pl.concat([pl.col("earned_on"), pl.col("expires_on")]).unique().drop_nulls())
-    day_dates = sorted(set(dates.collect().to_series().to_list()) | _counts_through(rules))
-    earned = sorted(set(data.certifications.select(pl.col("earned_on").unique().drop_nulls()).collect()
-                        .to_series().to_list()))
+    held = data.certifications.select("earned_on", "expires_on").unique().collect()
+    earned = sorted(set(held["earned_on"].drop_nulls().to_list()))
+    day_dates = sorted(set(earned) | set(held["expires_on"].drop_nulls().to_list()) | _counts_through(rules))
     keys = [(bisect.bisect_left(day_dates, d), bisect.bisect_right(day_dates, d),
              bisect.bisect_left(earned, c), bisect.bisect_right(earned, c))
             for d, c in snapshots.select("as_of", "skill_cutoff").iter_rows()]

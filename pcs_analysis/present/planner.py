@@ -72,9 +72,14 @@ class ScenarioPlanner:
     # --- the scenario ---------------------------------------------------------------------
 
     def add(self, action: Action) -> WhatIf | None:
-        """Add an action and rescore."""
+        """Add an action and rescore; an action the engine refuses is taken back and raised."""
         self.actions.append(action)
-        return self.rescore()
+        try:
+            return self.rescore()
+        except Exception:
+            self.actions.pop()
+            self.rescore()
+            raise
 
     def undo(self) -> WhatIf | None:
         """Drop the last action and rescore."""
@@ -246,8 +251,6 @@ def scenario_planner(data: PartnerData, partner_id: str, *, as_of: dt.date | str
                 planner.add(make())
                 status.value = ""
             except Exception as exc:  # a refused action is said on the page, not raised into the void
-                planner.actions.pop() if planner.actions else None
-                planner.rescore()
                 status.value = f"<span class='pcs-muted'>not applied: {html.escape(str(exc))}</span>"
             refresh()
         return handler

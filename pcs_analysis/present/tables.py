@@ -89,7 +89,7 @@ def text(frame: pl.DataFrame, *, rules: Rulebook | None = None) -> str:
     """`frame` as a plain-text table with the same labels and number formats as `show`."""
     shown = readable(frame, rules)
     headers = [_label(c) for c in shown.columns]
-    rows = [[_cell(shown.schema[c], v) for c, v in zip(shown.columns, row, strict=True)] for row in shown.iter_rows()]
+    rows = [[_cell(v) for v in row] for row in shown.iter_rows()]
     right = {i for i, t in enumerate(shown.schema.values()) if t.is_numeric()}
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
@@ -100,7 +100,7 @@ def text(frame: pl.DataFrame, *, rules: Rulebook | None = None) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def _cell(dtype: pl.DataType, value: object) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
