@@ -19,31 +19,46 @@ from pcs_analysis.rules.kinds.tenants import area_usage_rows, eligible_workload_
 
 def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,
                   snapshots: pl.DataFrame, *, prepared: pl.DataFrame | None = None,
-                  person_days: pl.DataFrame | None = None) -> Context:
+                  person_days: pl.DataFrame | None = None, shared: dict | None = None) -> Context:
     """Prepare the inputs once per area: usage restricted to the months the snapshots need
     (the scored months, the year before them, and the seat-band look-back) and materialized,
     so every metric reads the same prepared table. `prepared`: the usage table already
-    prepared (`prepare_usage`) for several areas."""
+    prepared (`prepare_usage`) for several areas.
+
+    `shared`: a dictionary the contexts of one scoring pass (one data, rulebook and set of
+    snapshots) share; start with an empty one.
+    Areas that read the same rows (the three Azure areas read every Azure row) then hold the
+    very same usage table, seat bands and snapshot frames, so that `evaluated` computes a metric
+    they define alike once for all of them."""
+    shared = {} if shared is None else shared
     first = snapshots["month_index"].min() - YEAR - max(lookback_months(m) for m in leaves(area))
     last = snapshots["month_index"].max()
-    source = prepared.lazy() if prepared is not None else prepare_usage(data, rules)
-    usage = (area_usage_rows(source, area)
-             .filter(pl.col("month_index").is_between(first, last)).collect().lazy())
-    certifications = data.certifications.with_columns(
-        rules.certification_key_expr(pl.col("certification")).alias("certification_key")
-    )
+    reads = ("usage", area.workload_reads(), first, last)
+    if reads not in shared:
+        source = prepared.lazy() if prepared is not None else prepare_usage(data, rules)
+        shared[reads] = (area_usage_rows(source, area)
+                         .filter(pl.col("month_index").is_between(first, last)).collect().lazy())
+    usage = shared[reads]
+    if "certifications" not in shared:
+        shared["certifications"] = data.certifications.with_columns(
+            rules.certification_key_expr(pl.col("certification")).alias("certification_key"))
     bands: dict[tuple, pl.LazyFrame] = {}
     for metric in leaves(area):
-        if any(r.seat_band for r in metric.tracks.values()) and band_key(metric) not in bands:
-            rows = eligible_workload_rows(usage, metric)
-            bands[band_key(metric)] = seat_bands(rows, metric).collect().lazy()
-    first_day = snapshots.group_by("month_index").agg(pl.col("as_of").min().alias("month_as_of"))
-    day_map = None
-    if first_day.height < snapshots.height:
-        day_map = snapshots.join(first_day, on="month_index").select("month_as_of", "as_of").lazy()
-    return Context(usage=usage, certifications=certifications, snapshots=snapshots.lazy(),
-                   rules=rules, area=area, bands=bands, day_map=day_map,
-                   person_days=None if person_days is None else person_days.lazy())
+        key = band_key(metric)
+        if any(r.seat_band for r in metric.tracks.values()) and key not in bands:
+            if (reads, key) not in shared:
+                shared[reads, key] = seat_bands(eligible_workload_rows(usage, metric), metric).collect().lazy()
+            bands[key] = shared[reads, key]
+    days = ("days", id(snapshots), id(person_days))
+    if days not in shared:
+        first_day = snapshots.group_by("month_index").agg(pl.col("as_of").min().alias("month_as_of"))
+        day_map = None
+        if first_day.height < snapshots.height:
+            day_map = snapshots.join(first_day, on="month_index").select("month_as_of", "as_of").lazy()
+        shared[days] = (snapshots.lazy(), day_map, None if person_days is None else person_days.lazy())
+    snapshot_frame, day_map, person_frame = shared[days]
+    return Context(usage=usage, certifications=shared["certifications"], snapshots=snapshot_frame,
+                   rules=rules, area=area, bands=bands, day_map=day_map, person_days=person_frame)
 
 
 def person_state_days(data: PartnerData, rules: Rulebook, snapshots: pl.DataFrame) -> pl.DataFrame | None:

@@ -12,7 +12,7 @@ import polars as pl
 
 from pcs_analysis.rules import AreaRules, Metric
 from pcs_analysis.rules.kinds import kind_of
-from pcs_analysis.rules.kinds.frames import Context
+from pcs_analysis.rules.kinds.frames import Context, band_key
 
 VALUE_KEYS = ["partner_id", "as_of", "track", "metric", "option"]
 
@@ -50,8 +50,32 @@ def evaluated(contexts: list[Context]) -> list[dict[str, pl.DataFrame]]:
     computed together and held: a metric's value and its explanation then read the same rows,
     and no query plan repeats a metric's work (`metric_values(..., contributions=)`, `by_day`)."""
     lazy = [_contributions(ctx) for ctx in contexts]
-    frames = iter(pl.collect_all([frame for metrics in lazy for frame in metrics.values()]))
-    return [{name: next(frames) for name in metrics} for metrics in lazy]
+    # A metric that several areas define alike over the very same rows (`build_context`'s
+    # `shared`: the three Azure areas' usage metrics) is computed once for all of them.
+    first: list[tuple[Context, Metric, int]] = []
+    queries, slots = [], []
+    for i, (ctx, metrics) in enumerate(zip(contexts, lazy, strict=True)):
+        for name, frame in metrics.items():
+            metric = ctx.area.metric(name)
+            same = None if metric.counts_people else next(
+                (slot for other, m, slot in first if _same_rows(other, ctx, m, metric)), None)
+            if same is None:
+                same = len(queries)
+                queries.append(frame)
+                first.append((ctx, metric, same))
+            slots.append((i, name, same))
+    frames = pl.collect_all(queries)
+    held: list[dict[str, pl.DataFrame]] = [{} for _ in contexts]
+    for i, name, slot in slots:
+        held[i][name] = frames[slot]
+    return held
+
+
+def _same_rows(a: Context, b: Context, metric_a: Metric, metric_b: Metric) -> bool:
+    """Whether two tenant metrics give the same contribution rows: defined alike and reading the
+    same usage table, seat bands and snapshots (the same objects, see `build_context`)."""
+    return (metric_a == metric_b and a.usage is b.usage and a.snapshots is b.snapshots
+            and a.day_map is b.day_map and a.bands.get(band_key(metric_a)) is b.bands.get(band_key(metric_b)))
 
 
 def by_day(ctx: Context, contributions: dict[str, pl.LazyFrame] | dict[str, pl.DataFrame]) -> dict[str, pl.LazyFrame]:

@@ -148,8 +148,9 @@ def _score_days(data: PartnerData, days: list[dt.date], rules: Rulebook, area_na
     option_frames, classifications, contributions = [], {}, {}
     prepared = prepare_usage(data, rules).collect()
     person_days = person_state_days(data, rules, points_in_time)
+    shared: dict = {}
     contexts = {name: build_context(data, rules, rules.area(name), points_in_time, prepared=prepared,
-                                    person_days=person_days)
+                                    person_days=person_days, shared=shared)
                 for name in area_names}
     # Every area's contribution rows in one pass of the engine (its threads share the work).
     held = evaluated(list(contexts.values()))
