@@ -7,8 +7,6 @@ import dataclasses
 import datetime as dt
 import functools
 import re
-import tomllib
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +16,6 @@ from pcs_analysis.config import AREAS, DEFAULT_RULES_VERSION, RULES_DIR
 from pcs_analysis.errors import RulebookError
 from pcs_analysis.names import alias_keys, name_key
 from pcs_analysis.rules.kinds import KINDS
-from pcs_analysis.rules.kinds.settings import SettingError
 from pcs_analysis.rules.model import (
     CATEGORIES,
     AreaRules,
@@ -38,71 +35,9 @@ from pcs_analysis.rules.model import (
     ValueBand,
     WorkloadRevenueClassification,
 )
-
-_MISSING = object()
+from pcs_analysis.rules.schema import Doc, SettingError, build, fields, read
 
 _COMMON_METRIC_KEYS = {"kind", "category", "max_points", "tracks"}
-
-
-class _Doc:
-    """A parsed TOML file with typed accessors that fail naming the file and the key."""
-
-    def __init__(self, path: Path, data: dict[str, Any] | None = None, edition: str = ""):
-        self.path = path
-        self.edition = edition
-        if data is not None:
-            self.data = data
-            return
-        try:
-            with path.open("rb") as handle:
-                self.data = tomllib.load(handle)
-        except FileNotFoundError:
-            raise RulebookError(f"{path}: rulebook file not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise RulebookError(f"{path}: not valid TOML ({exc})") from None
-
-    def fail(self, key: str, message: str) -> RulebookError:
-        return RulebookError(f"{self.path}: key '{key}'{self.edition}: {message}")
-
-    def get(self, table: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...],
-            default: Any = _MISSING) -> Any:
-        full = f"{path}.{key}" if path else key
-        if key not in table:
-            if default is _MISSING:
-                raise self.fail(full, "is required")
-            return default
-        value = table[key]
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            raise self.fail(full, f"expected {_type_name(kind)}, got a boolean")
-        if not isinstance(value, kind):
-            raise self.fail(full, f"expected {_type_name(kind)}, got {type(value).__name__} {value!r}")
-        return value
-
-    def number(self, table: Mapping[str, Any], key: str, path: str, *, positive: bool = False,
-               default: Any = _MISSING) -> Any:
-        value = self.get(table, key, path, (int, float), default)
-        if value is not default and positive and not value > 0:
-            raise self.fail(f"{path}.{key}", f"must be greater than 0, got {value!r}")
-        return value
-
-    def strings(self, table: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
-        values = self.get(table, key, path, list)
-        if not values or not all(isinstance(v, str) and v.strip() for v in values):
-            raise self.fail(f"{path}.{key}", "expected a non-empty list of non-empty strings")
-        return tuple(values)
-
-    def only(self, table: Mapping[str, Any], path: str, allowed: set[str]) -> None:
-        unknown = sorted(set(table) - allowed)
-        if unknown:
-            where = f"{path}." if path else ""
-            raise self.fail(f"{where}{unknown[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
-
-
-def _type_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {int: "a number", float: "a number", str: "a string", list: "a list",
-             dict: "a table", bool: "true or false", dt.date: "a date"}
-    return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
 
 
 def list_versions() -> list[str]:
@@ -164,23 +99,24 @@ def _load(version: str, base: Path) -> Rulebook:
     if not folder.is_dir():
         known = ", ".join(sorted(p.name for p in base.iterdir() if p.is_dir())) if base.is_dir() else "none"
         raise RulebookError(f"{folder}: no such rulebook version '{version}' (known: {known})")
-    doc = _Doc(folder / "program.toml")
+    doc = Doc(folder / "program.toml")
     data = doc.data
     doc.only(data, "", {"version", "title", "sources", "qualification", "refresh", "window",
                         "associations", "products", "names", "aliases", "certifications"})
     if doc.get(data, "version", "", str) != version:
         raise doc.fail("version", f"says {data['version']!r} but the folder is '{version}'")
-    qualification = _qualification(doc, doc.get(data, "qualification", "", dict), "qualification")
-    refresh = _refresh(doc, doc.get(data, "refresh", "", dict))
+    qualification = read(doc, Qualification, doc.get(data, "qualification", "", dict), "qualification")
+    refresh = read(doc, Refresh, doc.get(data, "refresh", "", dict), "refresh")
     window = doc.get(data, "window", "", dict)
     doc.only(window, "window", {"months_before_current", "renewal_window_months", "history_months", "alignment"})
     for key in ("renewal_window_months", "history_months"):
         if key in window and (not isinstance(window[key], int) or window[key] < 1):
             raise doc.fail(f"window.{key}", "must be a whole number of months, 1 or more")
-    alignment = _choice(doc, window, "alignment", "window", ("month", "day"))
+    alignment = doc.choice(window, "alignment", "window", ("month", "day"), "month")
     certifications_t = doc.get(data, "certifications", "", dict, {})
     doc.only(certifications_t, "certifications", {"expiry"})
-    expiry = _choice(doc, certifications_t, "expiry", "certifications", ("last_day_counts", "first_day_not_counted"))
+    expiry = doc.choice(certifications_t, "expiry", "certifications", ("last_day_counts", "first_day_not_counted"),
+                        "last_day_counts")
     associations = doc.strings(doc.get(data, "associations", "", dict), "types", "associations")
     names_t = doc.get(data, "names", "", dict, {})
     prefixes = tuple(doc.get(names_t, "certification_prefixes", "names", list, []))
@@ -225,7 +161,7 @@ def _load(version: str, base: Path) -> Rulebook:
     for area in AREAS:
         path = folder / f"{area}.toml"
         if path.is_file():
-            areas[area] = _area(_Doc(path), rulebook)
+            areas[area] = _area(Doc(path), rulebook)
     extra = sorted(p.stem for p in folder.glob("*.toml") if p.stem not in (*AREAS, "program", "readings"))
     if extra:
         raise RulebookError(f"{folder / (extra[0] + '.toml')}: not a known solution area "
@@ -254,38 +190,17 @@ def azure_name_aliases(services: tuple[str, ...]) -> dict[str, str]:
     return aliases
 
 
-def _refresh(doc: _Doc, table: Mapping[str, Any]) -> Refresh:
-    doc.only(table, "refresh", {"performance_day_of_month", "skilling_lag_days"})
-    refresh = Refresh(
-        performance_day_of_month=doc.get(table, "performance_day_of_month", "refresh", int),
-        skilling_lag_days=doc.get(table, "skilling_lag_days", "refresh", int),
-    )
-    if not 1 <= refresh.performance_day_of_month <= 28:
-        raise doc.fail("refresh.performance_day_of_month", "must be a day between 1 and 28")
-    if refresh.skilling_lag_days < 0:
-        raise doc.fail("refresh.skilling_lag_days", "must be 0 or more")
-    return refresh
-
-
 def _readings(path: Path) -> tuple[Reading, ...]:
     """readings.toml: [[reading]] tables (optional file)."""
     if not path.is_file():
         return ()
-    doc = _Doc(path)
+    doc = Doc(path)
     doc.only(doc.data, "", {"reading"})
-    out = []
-    for i, table in enumerate(doc.get(doc.data, "reading", "", list, [])):
-        where = f"reading[{i}]"
-        if not isinstance(table, dict):
-            raise doc.fail(where, "expected a table")
-        doc.only(table, where, {"topic", "setting", "value", "alternative", "source", "reason", "test"})
-        required = {key: doc.get(table, key, where, str) for key in ("topic", "setting", "value", "source",
-                                                                         "reason", "test")}
-        out.append(Reading(**required, alternative=doc.get(table, "alternative", where, str, "")))
-    return tuple(out)
+    return tuple(read(doc, Reading, table, f"reading[{i}]")
+                 for i, table in enumerate(doc.get(doc.data, "reading", "", list, [])))
 
 
-def _tagged_products(doc: _Doc, data: Mapping[str, Any], workload_sets: Mapping[str, tuple[str, ...]],
+def _tagged_products(doc: Doc, data: Mapping[str, Any], workload_sets: Mapping[str, tuple[str, ...]],
                      rates: Mapping[str, Any], rulebook: Rulebook) -> dict[str, str]:
     """[workload_products]: a workload list (or `rate_card`, every rate-card workload) -> the
     product family its workloads belong to."""
@@ -316,25 +231,12 @@ def _workload_products(folder: Path, catalog: Mapping[str, str], areas: Mapping[
     return merged
 
 
-def _qualification(doc: _Doc, table: Mapping[str, Any], path: str) -> Qualification:
-    doc.only(table, path, {"min_total_points", "min_metric_points", "min_metric_comparison", "points_rounding"})
-    comparison = doc.get(table, "min_metric_comparison", path, str)
-    if comparison not in ("gt", "ge"):
-        raise doc.fail(f"{path}.min_metric_comparison", f"must be 'gt' or 'ge', got {comparison!r}")
-    return Qualification(
-        min_total_points=doc.number(table, "min_total_points", path, positive=True),
-        min_metric_points=doc.number(table, "min_metric_points", path),
-        min_metric_comparison=comparison,
-        points_rounding=_choice(doc, table, "points_rounding", path, ("exact", "floor", "one_decimal")),
-    )
-
-
-def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
+def _area(doc: Doc, rulebook: Rulebook) -> AreaRules:
     """An area file: its rules as first published, with the editions its [[changes]] make."""
     data = dict(doc.data)
     changes = doc.get(data, "changes", "", list, [])
     data.pop("changes", None)
-    first = _area_edition(_Doc(doc.path, data), rulebook)
+    first = _area_edition(Doc(doc.path, data), rulebook)
     dated, edited, last = [], copy.deepcopy(data), None
     for n, table in enumerate(changes):
         where = f"changes[{n}]"
@@ -349,7 +251,7 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
             raise doc.fail(f"{where}.set", "names no setting")
         for path, value in settings.items():
             _set_path(doc, edited, path, value, f"{where}.set")
-        rules = _area_edition(_Doc(doc.path, copy.deepcopy(edited), f" (as changed from {effective})"), rulebook)
+        rules = _area_edition(Doc(doc.path, copy.deepcopy(edited), f" (as changed from {effective})"), rulebook)
         dated.append(RuleChange(effective=effective, settings=dict(settings), rules=rules,
                                 source=doc.get(table, "source", where, str),
                                 quote=doc.get(table, "quote", where, str)))
@@ -357,7 +259,7 @@ def _area(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     return dataclasses.replace(first, changes=tuple(dated)) if dated else first
 
 
-def _set_path(doc: _Doc, data: dict[str, Any], path: str, value: Any, where: str) -> None:
+def _set_path(doc: Doc, data: dict[str, Any], path: str, value: Any, where: str) -> None:
     """Set the value at a dotted TOML path of the area file; every table on the way must exist."""
     *tables, key = path.split(".")
     holder: Any = data
@@ -368,7 +270,7 @@ def _set_path(doc: _Doc, data: dict[str, Any], path: str, value: Any, where: str
     holder[key] = value
 
 
-def _area_edition(doc: _Doc, rulebook: Rulebook) -> AreaRules:
+def _area_edition(doc: Doc, rulebook: Rulebook) -> AreaRules:
     data = doc.data
     doc.only(data, "", {"area", "title", "sources", "track_selection", "track_classification", "tracks",
                         "seat_bands", "workloads", "certifications", "rate_card", "metrics", "qualification",
@@ -381,7 +283,8 @@ def _area_edition(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     if selection not in _CLASSIFICATIONS:
         raise doc.fail("track_selection", f"unknown track selection {selection!r} "
                        "(known: higher_total, customer_segment_share, workload_revenue)")
-    classification = _CLASSIFICATIONS[selection](doc, data, tracks, rulebook)
+    classification = (_classification(doc, data, tracks, rulebook, _CLASSIFICATIONS[selection])
+                      if _CLASSIFICATIONS[selection] else None)
     bands = _seat_bands(doc, data)
     workload_sets, display = _workload_lists(doc, data, rulebook)
     cert_lists = {
@@ -391,7 +294,7 @@ def _area_edition(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     rates = _rate_card(doc, doc.get(data, "rate_card", "", dict, {}), rulebook, display)
     qualification = rulebook.qualification
     if "qualification" in data:
-        qualification = _qualification(doc, doc.get(data, "qualification", "", dict), "qualification")
+        qualification = read(doc, Qualification, doc.get(data, "qualification", "", dict), "qualification")
     lists = _AreaLists(tracks=tracks, bands=bands, workload_sets=workload_sets,
                        cert_lists=cert_lists, rates=rates, rulebook=rulebook)
     metric_tables = doc.get(data, "metrics", "", dict)
@@ -417,75 +320,32 @@ def _area_edition(doc: _Doc, rulebook: Rulebook) -> AreaRules:
     )
 
 
-def _by_workload_revenue(doc: _Doc, data: Mapping[str, Any], tracks: tuple[str, ...],
-                         rulebook: Rulebook) -> WorkloadRevenueClassification:
-    table = doc.get(data, "track_classification", "", dict)
-    path = "track_classification"
-    doc.only(table, path, {"min_workloads", "above_revenue_usd", "count", "months_back", "without_revenue",
-                           "association_rows"})
-    months_back = doc.get(table, "months_back", path, list)
-    if not months_back or not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0 for m in months_back):
-        raise doc.fail(f"{path}.months_back", "expected a non-empty list of whole numbers of months (0 or more)")
-    classification = WorkloadRevenueClassification(
-        min_workloads=doc.get(table, "min_workloads", path, int),
-        above_revenue_usd=float(doc.number(table, "above_revenue_usd", path)),
-        count=_choice(doc, table, "count", path, ("tenant_workload", "distinct_workloads")),
-        months_back=tuple(months_back),
-        without_revenue=(_choice(doc, table, "without_revenue", path, ("smb", "undecided"))
-                         if "without_revenue" in table else "smb"),
-        association_rows=(_choice(doc, table, "association_rows", path, ("largest", "summed"))
-                          if "association_rows" in table else "largest"),
-    )
-    if set(tracks) != {classification.enterprise_track, classification.other_track}:
-        raise doc.fail("tracks", "workload_revenue needs the tracks enterprise and smb")
-    return classification
-
-
-def _by_segment_share(doc: _Doc, data: Mapping[str, Any], tracks: tuple[str, ...],
-                      rulebook: Rulebook) -> TrackClassification:
-    table = doc.get(data, "track_classification", "", dict)
-    path = "track_classification"
-    doc.only(table, path, {"smb_share_min", "smb_segments", "product", "unknown_segment", "customers"})
-    classification = TrackClassification(
-        smb_share_min=doc.number(table, "smb_share_min", path, positive=True),
-        smb_segments=doc.strings(table, "smb_segments", path),
-        product=doc.get(table, "product", path, str),
-        unknown_segment=_choice(doc, table, "unknown_segment", path, ("excluded", "not_smb")),
-        customers=(_choice(doc, table, "customers", path, ("every_tenant", "with_revenue"))
-                   if "customers" in table else "every_tenant"),
-    )
-    if classification.product not in rulebook.products:
-        raise doc.fail(f"{path}.product", f"unknown product {classification.product!r}")
-    if set(tracks) != {classification.smb_track, classification.other_track}:
-        raise doc.fail("tracks", "customer_segment_share needs the tracks enterprise and smb")
+def _classification(doc: Doc, data: Mapping[str, Any], tracks: tuple[str, ...], rulebook: Rulebook,
+                    cls: type) -> TrackClassification | WorkloadRevenueClassification:
+    """The [track_classification] table of a selection that reads one; its tracks must be the
+    two it names."""
+    classification = read(doc, cls, doc.get(data, "track_classification", "", dict), "track_classification")
+    product = getattr(classification, "product", None)
+    if product is not None and product not in rulebook.products:
+        raise doc.fail("track_classification.product", f"unknown product {product!r}")
+    named = {getattr(classification, f) for f in ("smb_track", "enterprise_track", "other_track")
+             if hasattr(classification, f)}
+    if set(tracks) != named:
+        raise doc.fail("tracks", f"{doc.data['track_selection']} needs the tracks {' and '.join(sorted(named))}")
     return classification
 
 
 #: `track_selection` -> how its classification table is read (None: the higher total decides).
-_CLASSIFICATIONS = {"higher_total": lambda doc, data, tracks, rulebook: None,
-                    "customer_segment_share": _by_segment_share, "workload_revenue": _by_workload_revenue}
+_CLASSIFICATIONS = {"higher_total": None, "customer_segment_share": TrackClassification,
+                    "workload_revenue": WorkloadRevenueClassification}
 
 
-def _seat_bands(doc: _Doc, data: Mapping[str, Any]) -> dict[str, SeatBand]:
-    bands = {}
-    for name, table in doc.get(data, "seat_bands", "", dict, {}).items():
-        path = f"seat_bands.{name}"
-        if not isinstance(table, dict):
-            raise doc.fail(path, "expected a table")
-        doc.only(table, path, {"min_paid_units", "max_paid_units", "promoted_within_months"})
-        band = SeatBand(
-            name=name,
-            min_paid_units=doc.get(table, "min_paid_units", path, int),
-            max_paid_units=doc.get(table, "max_paid_units", path, int, None),
-            promoted_within_months=doc.get(table, "promoted_within_months", path, int, None),
-        )
-        if band.max_paid_units is not None and band.max_paid_units < band.min_paid_units:
-            raise doc.fail(f"{path}.max_paid_units", "is below min_paid_units")
-        bands[name] = band
-    return bands
+def _seat_bands(doc: Doc, data: Mapping[str, Any]) -> dict[str, SeatBand]:
+    return {name: read(doc, SeatBand, table, f"seat_bands.{name}", fixed={"name": name})
+            for name, table in doc.get(data, "seat_bands", "", dict, {}).items()}
 
 
-def _workload_lists(doc: _Doc, data: Mapping[str, Any],
+def _workload_lists(doc: Doc, data: Mapping[str, Any],
                     rulebook: Rulebook) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """The [workloads] lists by name, and each workload key's name as the lists first write it."""
     workload_sets: dict[str, tuple[str, ...]] = {}
@@ -498,7 +358,7 @@ def _workload_lists(doc: _Doc, data: Mapping[str, Any],
     return workload_sets, display
 
 
-def _rate_card(doc: _Doc, table: Mapping[str, Any], rulebook: Rulebook,
+def _rate_card(doc: Doc, table: Mapping[str, Any], rulebook: Rulebook,
                display: dict[str, str]) -> dict[str, Rate]:
     """Workload key -> rate-card line. A line may include other workloads (e.g. Customer
     Engagement includes Sales and Customer Service); their usage counts as the line's.
@@ -524,28 +384,14 @@ def _rate_card(doc: _Doc, table: Mapping[str, Any], rulebook: Rulebook,
     return rates
 
 
-def _certifications(doc: _Doc, table: Mapping[str, Any], level: str,
+def _certifications(doc: Doc, table: Mapping[str, Any], level: str,
                     rulebook: Rulebook) -> tuple[Certification, ...]:
     path = f"certifications.{level}"
     entries = doc.get(table, level, "certifications", list)
     if not entries:
         raise doc.fail(path, "expected a non-empty list")
-    out = []
-    for i, entry in enumerate(entries):
-        where = f"{path}[{i}]"
-        if not isinstance(entry, dict):
-            raise doc.fail(where, "expected a table such as { name = \"...\" }")
-        doc.only(entry, where, {"name", "retires_on", "counts_through"})
-        name = doc.get(entry, "name", where, str)
-        cert = Certification(
-            name=name,
-            key=rulebook.certification_key(name),
-            retires_on=doc.get(entry, "retires_on", where, dt.date, None),
-            counts_through=doc.get(entry, "counts_through", where, dt.date, None),
-        )
-        if cert.retires_on and cert.counts_through and cert.counts_through < cert.retires_on:
-            raise doc.fail(f"{where}.counts_through", "is before retires_on")
-        out.append(cert)
+    out = [read(doc, Certification, entry, f"{path}[{i}]") for i, entry in enumerate(entries)]
+    out = [replace(c, key=rulebook.certification_key(c.name)) for c in out]
     keys = [c.key for c in out]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
     if dupes:
@@ -565,18 +411,11 @@ class _AreaLists:
     rulebook: Rulebook
 
 
-def _choice(doc: _Doc, table: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...]) -> str:
-    value = doc.get(table, key, path, str, choices[0])
-    if value not in choices:
-        raise doc.fail(f"{path}.{key}", f"must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
-    return value
-
-
 def _workload_keys(lists: _AreaLists, names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(lists.rulebook.workload_key(w) for w in names)
 
 
-def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *,
+def _metric(doc: Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *,
             parent: Mapping[str, Any] | None = None) -> Metric:
     path = f"metrics.{name}"
     kind = doc.get(table, "kind", path, str)
@@ -614,63 +453,30 @@ def _metric(doc: _Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *
 
 # --- a kind's settings: the fields of its settings class, read by type or by `read` --------
 
-def _settings(doc: _Doc, cls: type, table: Mapping[str, Any], path: str, lists: _AreaLists,
+def _settings(doc: Doc, cls: type, table: Mapping[str, Any], path: str, lists: _AreaLists,
               context: Mapping[str, Any]) -> KindSettings:
     """The settings of a metric of one kind, read field by field (see `rules.kinds.settings`)."""
-    hints = _hints(cls)
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if "key" not in f.metadata:
-            continue      # filled by the reader of another field
-        key = f.metadata["key"] or f.name
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if key in table or required:
-            read = _READERS[f.metadata["read"]] if f.metadata["read"] else _scalar
-            values.update(read(doc, table, key, path, lists, f, hints[f.name], context))
+    readers = {name: functools.partial(reader, lists=lists, context=context) for name, reader in _READERS.items()}
+    values = fields(doc, cls, table, path, readers=readers)
     try:
         values = cls.resolve(values, lists.rates)
     except SettingError as exc:
         raise doc.fail(f"{path}.{exc.key}", str(exc)) from None
-    return cls(**values)
+    return build(doc, cls, values, path)
 
 
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _scalar(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint, context) -> dict[str, Any]:
-    """A boolean, a whole number (at least `minimum`), a number (a share in (0, 1]) or one of a
-    Literal's choices; `int | None` reads a whole number."""
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    if typing.get_origin(hint) is typing.Literal:
-        return {f.name: _choice(doc, table, key, path, typing.get_args(hint))}
-    kind = args[0] if args else hint
-    if kind is bool:
-        return {f.name: doc.get(table, key, path, bool)}
-    if kind is int:
-        value = doc.get(table, key, path, int)
-        if f.metadata["minimum"] is not None and value < f.metadata["minimum"]:
-            raise doc.fail(f"{path}.{key}", f"must be {f.metadata['minimum']} or more")
-        return {f.name: value}
-    value = doc.number(table, key, path, positive=f.metadata["share"])
-    if f.metadata["share"] and value > 1:
-        raise doc.fail(f"{path}.{key}", "is a share between 0 and 1")
-    return {f.name: value}
-
-
-def _workload_list(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint, context) -> dict[str, Any]:
+def _workload_list(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
     set_name = doc.get(table, key, path, str)
     if set_name not in lists.workload_sets:
         raise doc.fail(f"{path}.{key}", f"no workload list named {set_name!r} under [workloads]")
     return {"workload_set": set_name, "workloads": _workload_keys(lists, lists.workload_sets[set_name])}
 
 
-def _workload_names(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint, context) -> dict[str, Any]:
+def _workload_names(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
     return {f.name: _workload_keys(lists, tuple(doc.get(table, key, path, list, [])))}
 
 
-def _products(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint, context) -> dict[str, Any]:
+def _products(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
     products = doc.strings(table, key, path)
     unknown = [p for p in products if p not in lists.rulebook.products]
     if unknown:
@@ -678,8 +484,7 @@ def _products(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint,
     return {f.name: products}
 
 
-def _workload_associations(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint,
-                           context) -> dict[str, Any]:
+def _workload_associations(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
     by_workload: dict[str, tuple[str, ...]] = {}
     for set_name in doc.get(table, key, path, dict):
         where = f"{path}.{key}"
@@ -692,16 +497,14 @@ def _workload_associations(doc: _Doc, table, key: str, path: str, lists: _AreaLi
     return {f.name: by_workload}
 
 
-def _certification_list(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint,
-                        context) -> dict[str, Any]:
+def _certification_list(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
     level = doc.get(table, key, path, str)
     if level not in lists.cert_lists:
         raise doc.fail(f"{path}.{key}", f"no certification list {level!r} under [certifications]")
     return {"certification_level": level, "certifications": lists.cert_lists[level]}
 
 
-def _certification_lists(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint,
-                         context) -> dict[str, Any]:
+def _certification_lists(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
     levels = doc.strings(table, key, path)
     for level in levels:
         if level not in lists.cert_lists:
@@ -709,7 +512,7 @@ def _certification_lists(doc: _Doc, table, key: str, path: str, lists: _AreaList
     return {"step_levels": levels, "steps": tuple(lists.cert_lists[level] for level in levels)}
 
 
-def _parts(doc: _Doc, table, key: str, path: str, lists: _AreaLists, f, hint, context) -> dict[str, Any]:
+def _parts(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
     """The parts of a sum of parts, each a metric of its own kind with one option per track."""
     part_tables = doc.get(table, key, path, dict)
     if len(part_tables) < 2:
@@ -731,7 +534,7 @@ _READERS = {"workload_list": _workload_list, "workload_names": _workload_names, 
             "certification_lists": _certification_lists, "parts": _parts}
 
 
-def _parts_metric(doc: _Doc, name: str, kind: str, settings: KindSettings, lists: _AreaLists, category: str,
+def _parts_metric(doc: Doc, name: str, kind: str, settings: KindSettings, lists: _AreaLists, category: str,
                   max_points: float) -> Metric:
     """A metric whose parts (e.g. Azure and Microsoft 365) are computed separately and summed.
     Its options are the parts; its tracks take each part's full-marks value."""
@@ -746,7 +549,7 @@ def _parts_metric(doc: _Doc, name: str, kind: str, settings: KindSettings, lists
     return Metric(name=name, kind=kind, category=category, max_points=max_points, tracks=tracks, settings=settings)
 
 
-def _track(doc: _Doc, path: str, track: str, table: Any, kind: str, lists: _AreaLists,
+def _track(doc: Doc, path: str, track: str, table: Any, kind: str, lists: _AreaLists,
            max_points: float) -> TrackRule:
     if not isinstance(table, dict):
         raise doc.fail(path, "expected a table")
@@ -767,7 +570,7 @@ def _track(doc: _Doc, path: str, track: str, table: Any, kind: str, lists: _Area
     return TrackRule(track=track, options=_options(doc, path, table, allowed, lists), **extra)
 
 
-def _stepped_track(doc: _Doc, path: str, track: str, table: Mapping[str, Any], max_points: float) -> TrackRule:
+def _stepped_track(doc: Doc, path: str, track: str, table: Mapping[str, Any], max_points: float) -> TrackRule:
     """A track of people in steps: the prerequisite steps, and one option of people for the maximum."""
     people = doc.get(table, "prerequisite_people", path, int)
     if people < 1:
@@ -784,7 +587,7 @@ def _stepped_track(doc: _Doc, path: str, track: str, table: Mapping[str, Any], m
                      prerequisite_people=people, prerequisite_points=points)
 
 
-def _options(doc: _Doc, path: str, table: Mapping[str, Any], allowed: frozenset[str],
+def _options(doc: Doc, path: str, table: Mapping[str, Any], allowed: frozenset[str],
              lists: _AreaLists) -> tuple[Option, ...]:
     """A track's association options: named ones, or one from its associations and full marks."""
     if "options" not in table:
@@ -802,7 +605,7 @@ def _options(doc: _Doc, path: str, table: Mapping[str, Any], allowed: frozenset[
     return options
 
 
-def _value_band(doc: _Doc, table: Mapping[str, Any], path: str, *, required: bool) -> ValueBand | None:
+def _value_band(doc: Doc, table: Mapping[str, Any], path: str, *, required: bool) -> ValueBand | None:
     has_min, has_above = "min_value" in table, "above_value" in table
     if has_min and has_above:
         raise doc.fail(path, "give either min_value (at least) or above_value (more than), not both")
@@ -813,34 +616,21 @@ def _value_band(doc: _Doc, table: Mapping[str, Any], path: str, *, required: boo
             raise doc.fail(path, "max_value needs min_value or above_value")
         return None
     key = "min_value" if has_min else "above_value"
-    band = ValueBand(
-        minimum=float(doc.number(table, key, path)),
-        above=has_above,
-        maximum=(None if "max_value" not in table else float(doc.number(table, "max_value", path))),
-        promoted_within_months=doc.get(table, "promoted_within_months", path, int, None),
-    )
-    if band.minimum < 0:
-        raise doc.fail(f"{path}.{key}", "must be 0 or more")
-    if band.maximum is not None and band.maximum < band.minimum:
-        raise doc.fail(f"{path}.max_value", f"is below {key}")
-    if band.promoted_within_months is not None and band.maximum is None:
-        raise doc.fail(f"{path}.promoted_within_months", "a promotion rule needs max_value")
-    return band
+    return build(doc, ValueBand, {
+        "minimum": float(doc.number(table, key, path)), "above": has_above,
+        "maximum": None if "max_value" not in table else float(doc.number(table, "max_value", path)),
+        "promoted_within_months": doc.get(table, "promoted_within_months", path, int, None)}, path)
 
 
-def _check_associations(doc: _Doc, path: str, associations: tuple[str, ...], rulebook: Rulebook) -> None:
+def _check_associations(doc: Doc, path: str, associations: tuple[str, ...], rulebook: Rulebook) -> None:
     unknown = [a for a in associations if a not in rulebook.association_types]
     if unknown:
         raise doc.fail(path, f"unknown association type {unknown[0]!r} "
                        f"(program.toml lists: {', '.join(rulebook.association_types)})")
 
 
-def _option(doc: _Doc, path: str, name: str | None, spec: Any, rulebook: Rulebook,
+def _option(doc: Doc, path: str, name: str | None, spec: Any, rulebook: Rulebook,
             allow_empty: bool = False) -> Option:
-    if not isinstance(spec, dict):
-        raise doc.fail(path, "expected a table")
-    doc.only(spec, path, {"associations", "full_marks_at"})
-    associations = tuple(spec.get("associations", [])) if allow_empty else doc.strings(spec, "associations", path)
-    _check_associations(doc, f"{path}.associations", associations, rulebook)
-    return Option(name=name, associations=associations,
-                  full_marks_at=doc.number(spec, "full_marks_at", path, positive=True))
+    option = read(doc, Option, spec, path, fixed={"name": name, **({"associations": ()} if allow_empty else {})})
+    _check_associations(doc, f"{path}.associations", option.associations, rulebook)
+    return option

@@ -13,20 +13,24 @@ from typing import Any, Literal
 import polars as pl
 
 from pcs_analysis.names import canonical_key_expr, name_key
+from pcs_analysis.rules import schema
+from pcs_analysis.rules.schema import SettingError, setting
 
 CATEGORIES: tuple[str, ...] = ("performance", "skilling", "customer_success")
+#: The latest day of a month on which a refresh can fall (every month has it).
+LAST_REFRESH_DAY = 28
 
 
 @dataclass(frozen=True)
 class Qualification:
     """What it takes to qualify in an area: the total bar and the per-metric minimum."""
 
-    min_total_points: float
-    min_metric_points: float
-    min_metric_comparison: Literal["gt", "ge"]
+    min_total_points: float = setting(positive=True)
+    min_metric_points: float = setting()
+    min_metric_comparison: Literal["gt", "ge"] = setting()
     #: How a metric's points are rounded: kept exact, floored to whole points, or rounded to one
     #: decimal as the published examples print them.
-    points_rounding: Literal["exact", "floor", "one_decimal"] = "exact"
+    points_rounding: Literal["exact", "floor", "one_decimal"] = setting("exact")
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,12 @@ class Refresh:
     """When data become visible: month M on `performance_day_of_month` of M+1; a
     certification `skilling_lag_days` after it is earned."""
 
-    performance_day_of_month: int
-    skilling_lag_days: int
+    performance_day_of_month: int = setting()
+    skilling_lag_days: int = setting(minimum=0)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.performance_day_of_month <= LAST_REFRESH_DAY:
+            raise SettingError("performance_day_of_month", f"must be a day between 1 and {LAST_REFRESH_DAY}")
 
 
 @dataclass(frozen=True)
@@ -43,11 +51,15 @@ class SeatBand:
     """A tenant is in the band when one eligible workload has paid units in [min, max]."""
 
     name: str
-    min_paid_units: int
-    max_paid_units: int | None = None
+    min_paid_units: int = setting()
+    max_paid_units: int | None = setting(None)
     #: Promotion rule: a tenant in the band during this many months before the month scored
     #: stays eligible for it even when it has grown past `max_paid_units`.
-    promoted_within_months: int | None = None
+    promoted_within_months: int | None = setting(None)
+
+    def __post_init__(self) -> None:
+        if self.max_paid_units is not None and self.max_paid_units < self.min_paid_units:
+            raise SettingError("max_paid_units", "is below min_paid_units")
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,15 @@ class ValueBand:
     #: Promotion rule, as for seat bands: a unit in the band during this many months before the
     #: month scored stays eligible for it when its measure has grown past `maximum`.
     promoted_within_months: int | None = None
+
+    def __post_init__(self) -> None:
+        low = "above_value" if self.above else "min_value"
+        if self.minimum < 0:
+            raise SettingError(low, "must be 0 or more")
+        if self.maximum is not None and self.maximum < self.minimum:
+            raise SettingError("max_value", f"is below {low}")
+        if self.promoted_within_months is not None and self.maximum is None:
+            raise SettingError("promoted_within_months", "a promotion rule needs max_value")
 
     def describe(self, unit: str = "") -> str:
         low = f"{'more than' if self.above else 'at least'} {self.minimum:,g}{unit}"
@@ -78,11 +99,15 @@ class Rate:
 
 @dataclass(frozen=True)
 class Certification:
-    name: str
-    key: str
-    retires_on: dt.date | None = None
+    name: str = setting()
+    key: str = ""
+    retires_on: dt.date | None = setting(None)
     #: Last day on which a certification earned before retirement still counts.
-    counts_through: dt.date | None = None
+    counts_through: dt.date | None = setting(None)
+
+    def __post_init__(self) -> None:
+        if self.retires_on and self.counts_through and self.counts_through < self.retires_on:
+            raise SettingError("counts_through", "is before retires_on")
 
 
 @dataclass(frozen=True)
@@ -91,8 +116,8 @@ class Option:
     types it pools and the value that earns the metric's maximum."""
 
     name: str | None
-    associations: tuple[str, ...]
-    full_marks_at: float
+    associations: tuple[str, ...] = setting()
+    full_marks_at: float = setting(positive=True)
 
 
 @dataclass(frozen=True)
@@ -158,15 +183,15 @@ class TrackClassification:
     """customer_segment_share: a partner is SMB when at least `smb_share_min` of its customers
     (tenants with `product` rows in the scored month) have a segment in `smb_segments`."""
 
-    smb_share_min: float
-    smb_segments: tuple[str, ...]
-    product: str
+    smb_share_min: float = setting(positive=True)
+    smb_segments: tuple[str, ...] = setting()
+    product: str = setting()
     #: Customers without a segment: left out of the share ("excluded") or counted as not SMB
     #: ("not_smb").
-    unknown_segment: Literal["excluded", "not_smb"] = "excluded"
+    unknown_segment: Literal["excluded", "not_smb"] = setting("excluded")
     #: Who the customers are: every tenant with rows of `product` in the month ("every_tenant"),
     #: or only those with revenue above zero ("with_revenue").
-    customers: Literal["every_tenant", "with_revenue"] = "every_tenant"
+    customers: Literal["every_tenant", "with_revenue"] = setting("every_tenant")
     smb_track: str = "smb"
     other_track: str = "enterprise"
 
@@ -183,17 +208,17 @@ class WorkloadRevenueClassification:
     pairs ("tenant_workload") or as distinct workloads over all tenants ("distinct_workloads").
     """
 
-    min_workloads: int
-    above_revenue_usd: float
-    count: Literal["tenant_workload", "distinct_workloads"]
-    months_back: tuple[int, ...]
+    min_workloads: int = setting()
+    above_revenue_usd: float = setting(as_float=True)
+    months_back: tuple[int, ...] = setting(minimum=0)
+    count: Literal["tenant_workload", "distinct_workloads"] = setting("tenant_workload")
     enterprise_track: str = "enterprise"
     other_track: str = "smb"
     #: A partner with no workload revenue in the classification months: "smb" (S4: SMB "if the
     #: partner has four or fewer unique workloads contributing more than $5,000": none is four
     #: or fewer) or "undecided" (both tracks scored, the higher total kept).
-    without_revenue: Literal["smb", "undecided"] = "smb"
-    association_rows: Literal["largest", "summed"] = "largest"
+    without_revenue: Literal["smb", "undecided"] = setting("smb")
+    association_rows: Literal["largest", "summed"] = setting("largest")
 
 
 @dataclass(frozen=True)
@@ -261,13 +286,13 @@ class Reading:
     """A reading of the sources that decides figures: the sentence, the reading taken and why,
     the setting that flips it (empty: fixed in the engine) and the test that pins it."""
 
-    topic: str
-    setting: str
-    value: str
-    source: str
-    reason: str
-    test: str
-    alternative: str = ""
+    topic: str = schema.setting()
+    setting: str = schema.setting()
+    value: str = schema.setting()
+    source: str = schema.setting()
+    reason: str = schema.setting()
+    test: str = schema.setting()
+    alternative: str = schema.setting("")
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import polars as pl
 
-from pcs_analysis.rules.kinds.settings import rulebook_keys
 from pcs_analysis.rules.model import AreaRules, Certification, Metric, TrackRule
+from pcs_analysis.rules.schema import rulebook_keys
 
 if TYPE_CHECKING:
     from pcs_analysis.rules.kinds.frames import Context

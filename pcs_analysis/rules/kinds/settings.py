@@ -1,15 +1,15 @@
 """The settings of a metric kind: a frozen dataclass whose fields are the rulebook's keys.
 
-A field read from the rulebook carries its key and, unless its type says how (a boolean, a whole
-number, a number, one of a `Literal`'s choices), the list it names (`read`). Fields without a key
-are filled by the reader of another (a workload list's name fills `workload_set` and
-`workloads`). A settings class may `resolve` what one field implies for another.
+Its fields are read as every rulebook dataclass is (`rules.schema`): a field read from the
+rulebook carries its key and, unless its type says how, the list it names (`read`). Fields
+without a key are filled by the reader of another (a workload list's name fills `workload_set`
+and `workloads`). A settings class may `resolve` what one field implies for another.
 
 Every settings class answers the questions the whole package asks of a metric (which workloads,
 products, rate-card lines and certifications it reads) with empty answers when it reads none:
 those are class attributes here, not settings a kind without them could be given.
 
->>> from pcs_analysis.rules.kinds.settings import rulebook_keys
+>>> from pcs_analysis.rules.schema import rulebook_keys
 >>> from pcs_analysis.rules.kinds.active_usage_growth import Settings
 >>> sorted(rulebook_keys(Settings))
 ['credit_from_association', 'workloads']
@@ -17,45 +17,13 @@ those are class attributes here, not settings a kind without them could be given
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
 from pcs_analysis.rules.model import Certification, KindSettings, Rate
-
-
-def setting(default: Any = dataclasses.MISSING, *, key: str | None = None, read: str | None = None,
-            minimum: int | None = None, share: bool = False, factory: Any = dataclasses.MISSING) -> Any:
-    """A field read from the rulebook under `key` (default: the field's name).
-
-    `read` names how a non-scalar value is read: "workload_list", "workload_names", "products",
-    "certification_list", "certification_lists", "workload_associations". `minimum` bounds a
-    whole number; `share` makes a number a share in (0, 1]. Without a default the key is required.
-    """
-    metadata = {"key": key, "read": read, "minimum": minimum, "share": share}
-    if factory is not dataclasses.MISSING:
-        return field(default_factory=factory, metadata=metadata)
-    if default is dataclasses.MISSING:
-        return field(metadata=metadata)
-    if isinstance(default, (dict, list, set)):
-        raise TypeError("use an immutable default")
-    return field(default=default, metadata=metadata)
-
-
-def rulebook_keys(cls: type) -> frozenset[str]:
-    """The rulebook keys a settings class reads."""
-    return frozenset(f.metadata["key"] or f.name for f in dataclasses.fields(cls) if "key" in f.metadata)
-
-
-class SettingError(ValueError):
-    """A setting that contradicts another: the key to name and what is wrong."""
-
-    def __init__(self, key: str, message: str):
-        super().__init__(message)
-        self.key = key
-
+from pcs_analysis.rules.schema import SettingError, setting
 
 _NONE: Mapping = MappingProxyType({})
 
