@@ -64,6 +64,31 @@ def test_parameters_are_read_and_written_by_path(rules):
             get_parameter(rules, "modern_work", bad)
 
 
+def test_a_variant_is_read_and_checked_as_the_rulebook_file_is(rules):
+    """A parameter is set in the area's file and the file read again by the loader: a value the
+    file could not hold fails as the file would, naming the file, the key and the variant."""
+    from pcs_analysis import RulebookError, load_rules
+
+    with pytest.raises(RulebookError) as info:
+        set_parameter(rules, "security", "deployments.azure.smb.max_value", "lots")
+    assert "security.toml: key 'metrics.deployments.parts.azure.tracks.smb.max_value'" in str(info.value)
+    assert "as varied: metrics.deployments.parts.azure.tracks.smb.max_value = 'lots'" in str(info.value)
+    varied = r"' \(as varied: .*\): "
+    with pytest.raises(RulebookError, match="seat_bands.smb.max_paid_units" + varied + "is below min_paid_units"):
+        set_parameter(rules, "modern_work", "seat_bands.smb.max_paid_units", 5)
+    with pytest.raises(RulebookError, match="promoted_within_months" + varied + "a promotion rule needs max_value"):
+        set_parameter(rules, "security", "deployments.azure.enterprise.promoted_within_months", 6)
+    # A setting the file gives another way (points per person) is replaced by the one varied.
+    older = load_rules("2023-06")
+    people = "intermediate_certifications.enterprise.full_marks_at"
+    assert get_parameter(older, "data_ai", people) == 10    # 40 points at 4 points per person
+    assert get_parameter(set_parameter(older, "data_ai", people, 8), "data_ai", people) == 8
+    # Above or at least: the one varied replaces the other.
+    above = set_parameter(rules, "security", "deployments.azure.smb.above_value", 100)
+    band = above.area("security").metric("deployments").parts[0].tracks["smb"].value_band
+    assert (band.minimum, band.above) == (100.0, True)
+
+
 def test_variant_values_keep_their_type_and_sort_as_numbers(sample_data, rules, tmp_path):
     """Numbers stay numbers: sorting variants by a numeric setting gives 5, 11, 20, 100 (as text
     it gave 100, 11, 20, 5); the CLI's values, typed as text, are numbers too."""
@@ -82,3 +107,19 @@ def test_variant_values_keep_their_type_and_sort_as_numbers(sample_data, rules, 
     variants = pl.read_csv(tmp_path / "sensitivity_variants.csv")
     assert variants.schema["min_total_points"] == pl.Float64
     assert variants.sort("min_total_points")["min_total_points"].to_list() == [65.5, 70.0, 100.0]
+
+
+def test_a_rulebook_changed_by_hand_is_not_varied_from_its_file(rules):
+    """Varying re-reads the area's file: an area changed by hand since it was read would lose
+    that change in silence, so it is refused."""
+    import dataclasses
+
+    from pcs_analysis import RulebookError
+
+    area = rules.area("modern_work")
+    by_hand = dataclasses.replace(rules, areas={**rules.areas, "modern_work": dataclasses.replace(
+        area, keep_enrolled_track=not area.keep_enrolled_track)})
+    with pytest.raises(RulebookError, match="changed after it was read"):
+        set_parameter(by_hand, "modern_work", "min_total_points", 60)
+    assert set_parameter(rules, "modern_work", "min_total_points", 60).area("modern_work") \
+        .qualification.min_total_points == 60

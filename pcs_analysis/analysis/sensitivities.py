@@ -41,6 +41,7 @@ from pcs_analysis.engine.points import (
 from pcs_analysis.engine.scoring import ScoreResult, score
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, TrackRule, load_rules
+from pcs_analysis.rules.load import REMOVE, read_area
 from pcs_analysis.rules.periods import parse_date, snapshots
 
 #: Parameters applied at the points stage (no metric is recomputed).
@@ -116,6 +117,11 @@ def set_parameter(rules: Rulebook, area: str, path: str, value: Any) -> Rulebook
     - `<metric>.<track>.<option>.full_marks_at`;
     - in a sum of parts, `<metric>.<part>....` as above.
 
+    The value is set in the area's file at the setting's TOML path, and the file is read again by
+    the loader (`rules.load.read_area`): a variant is checked as a rulebook is (a value of the
+    wrong type, a band's maximum below its minimum, ... raise `RulebookError` naming the file,
+    the key and the variant), and it holds on every day, after the file's dated changes.
+
     Parameters
     ----------
     rules : Rulebook
@@ -139,19 +145,8 @@ def set_parameter(rules: Rulebook, area: str, path: str, value: Any) -> Rulebook
     65
     """
     area_rules = rules.area(area)
-    parts = _parts(path)
-    if parts[0] == "seat_bands" and len(parts) != 3:
-        raise ValueError(f"parameter {path!r}: expected seat_bands.<band>.<setting>")
-
-    def changed(edition: AreaRules) -> AreaRules:
-        if parts[0] == "seat_bands":
-            return _replace_bands(edition, parts[1], parts[2], value, path)
-        return _replace_in_area(edition, parts, value, path)
-
-    # the value holds on every day: in the rules as first published and in each dated edition
-    changes = tuple(dataclasses.replace(c, rules=changed(c.rules)) for c in area_rules.changes)
-    return dataclasses.replace(rules, areas={**rules.areas, area: dataclasses.replace(changed(area_rules),
-                                                                                      changes=changes)})
+    changed = read_area(area_rules, rules, _variant(area_rules, _parts(path), value, path))
+    return dataclasses.replace(rules, areas={**rules.areas, area: changed})
 
 
 def _locate(area: AreaRules, parts: list[str], path: str) -> tuple[Any, str]:
@@ -161,6 +156,8 @@ def _locate(area: AreaRules, parts: list[str], path: str) -> tuple[Any, str]:
             return area.qualification, parts[0]
         raise ValueError(f"parameter {path!r}: unknown area-level setting")
     if parts[0] == "seat_bands":
+        if len(parts) != 3:
+            raise ValueError(f"parameter {path!r}: expected seat_bands.<band>.<setting>")
         for metric in _leaves(area):
             for rule in metric.tracks.values():
                 if rule.seat_band is not None and rule.seat_band.name == parts[1]:
@@ -232,73 +229,40 @@ def _check_field(holder: Any, field: str, path: str) -> None:
         raise ValueError(f"parameter {path!r}: {type(holder).__name__} has no setting {field!r}")
 
 
-def _replace_bands(area: AreaRules, band: str, field: str, value: Any, path: str) -> AreaRules:
-    found = False
-
-    def fix_metric(metric: Metric) -> Metric:
-        nonlocal found
-        if metric.parts:
-            return metric.with_settings(parts=tuple(fix_metric(p) for p in metric.parts))
-        tracks = {}
-        for t, rule in metric.tracks.items():
-            if rule.seat_band is not None and rule.seat_band.name == band:
-                _check_field(rule.seat_band, field, path)
-                found = True
-                rule = dataclasses.replace(rule, seat_band=dataclasses.replace(rule.seat_band, **{field: value}))
-            tracks[t] = rule
-        return dataclasses.replace(metric, tracks=tracks)
-
-    new = dataclasses.replace(area, metrics=tuple(fix_metric(m) for m in area.metrics))
-    if not found:
-        raise ValueError(f"parameter {path!r}: no seat band {band!r} in {area.area}")
-    return new
-
-
-def _replace_in_area(area: AreaRules, parts: list[str], value: Any, path: str) -> AreaRules:
+def _variant(area: AreaRules, parts: list[str], value: Any, path: str) -> list[tuple[str, Any]]:
+    """A parameter as settings of the area's file: (TOML path, value) pairs that `read_area`
+    sets before it reads the file again, as it reads it at first."""
+    holder, field = _locate(area, parts, path)    # the path names a setting
     if len(parts) == 1:
-        _locate(area, parts, path)
-        return dataclasses.replace(area, qualification=dataclasses.replace(area.qualification, **{parts[0]: value}))
-    top = area.metric(parts[0]) if parts[0] in {m.name for m in area.metrics} else None
+        table = {f.name: getattr(area.qualification, f.name) for f in dataclasses.fields(holder)}
+        return [("qualification", table), (f"qualification.{field}", value)]
+    if parts[0] == "seat_bands":
+        return [(path, value)]
     metric, rest = _metric_and_rest(area, parts, path)
-    new_metric = _replace_in_metric(metric, rest, value, path)
-    if top is not None and top.parts and metric is not top:
-        new_parts = tuple(new_metric if p is metric else p for p in top.parts)
-        new_top = dataclasses.replace(top.with_settings(parts=new_parts), tracks=_parts_tracks(top, new_parts))
-    else:
-        new_top = new_metric
-    return dataclasses.replace(area, metrics=tuple(new_top if m.name == parts[0] else m for m in area.metrics))
+    base = f"metrics.{parts[0]}" + ("" if metric is area.metric(parts[0]) else f".parts.{metric.name}")
+    if len(rest) == 1:
+        key = next((f.metadata["key"] or f.name for f in dataclasses.fields(metric.settings)
+                    if f.name == field and "key" in f.metadata), field)
+        return [(f"{base}.{key}", value)]
+    track = f"{base}.tracks.{rest[0]}"
+    if len(rest) == 3:
+        return [(f"{track}.options.{rest[1]}.full_marks_at", value)]
+    if rest[1] == "full_marks_at":
+        table = _table(area.source[1] if area.source else {}, track)
+        if "options" in table:
+            return [(f"{track}.options.{next(iter(table['options']))}.full_marks_at", value)]
+        # People in steps may give points per person instead: full marks replace them.
+        return [(f"{track}.points_per_person", REMOVE), (f"{track}.full_marks_at", value)]
+    if rest[1] in ("min_value", "above_value"):
+        other = "above_value" if rest[1] == "min_value" else "min_value"
+        return [(f"{track}.{other}", REMOVE), (f"{track}.{rest[1]}", value)]
+    return [(f"{track}.{rest[1]}", value)]
 
 
-def _parts_tracks(top: Metric, parts: tuple[Metric, ...]) -> dict:
-    """A sum of parts' options mirror its parts' full-marks values."""
-    tracks = {}
-    for t, rule in top.tracks.items():
-        options = tuple(dataclasses.replace(o, full_marks_at=p.tracks[t].options[0].full_marks_at)
-                        for o, p in zip(rule.options, parts, strict=True))
-        tracks[t] = dataclasses.replace(rule, options=options)
-    return tracks
-
-
-def _replace_in_metric(metric: Metric, rest: list[str], value: Any, path: str) -> Metric:
-    holder, field = _locate_in_metric(metric, rest, path)
-    if holder is metric:
-        if field == "max_points":
-            return dataclasses.replace(metric, max_points=value)
-        return metric.with_settings(**{field: value})
-    rule = metric.tracks[rest[0]]
-    if holder is rule:
-        new_rule = dataclasses.replace(rule, **{field: value})
-    elif holder is rule.value_band:
-        changes = {field: value}
-        if rest[1] == "above_value":
-            changes["above"] = True
-        elif rest[1] == "min_value":
-            changes["above"] = False
-        new_rule = dataclasses.replace(rule, value_band=dataclasses.replace(rule.value_band, **changes))
-    else:
-        options = tuple(dataclasses.replace(o, full_marks_at=value) if o is holder else o for o in rule.options)
-        new_rule = dataclasses.replace(rule, options=options)
-    return dataclasses.replace(metric, tracks={**metric.tracks, rest[0]: new_rule})
+def _table(data: Mapping[str, Any], path: str) -> Mapping[str, Any]:
+    for name in path.split("."):
+        data = data.get(name, {}) if isinstance(data, Mapping) else {}
+    return data
 
 
 def is_points_stage(path: str) -> bool:

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -231,12 +231,30 @@ def _workload_products(folder: Path, catalog: Mapping[str, str], areas: Mapping[
     return merged
 
 
-def _area(doc: Doc, rulebook: Rulebook) -> AreaRules:
+#: A variant's value that removes the key (`read_area`).
+REMOVE = object()
+
+
+def read_area(area: AreaRules, rulebook: Rulebook, variant: Sequence[tuple[str, Any]]) -> AreaRules:
+    """The area read again from the text it was read from, with `variant` set in it: (TOML path
+    of the area file, value) pairs, in order, set in every edition (the value holds on every day,
+    after the file's dated changes); the value `REMOVE` removes a key. The result is checked as
+    the file itself is, and errors name the variant."""
+    if area.source is None:
+        raise RulebookError(f"area {area.area!r} was not read from a file: its settings cannot be varied")
+    path, data, before = area.source
+    if _area(Doc(path, data), rulebook, before) != area:
+        raise RulebookError(f"area {area.area!r} was changed after it was read (dataclasses.replace): "
+                            "vary its settings with set_parameter only")
+    return _area(Doc(path, data), rulebook, (*before, *variant))
+
+
+def _area(doc: Doc, rulebook: Rulebook, variant: tuple[tuple[str, Any], ...] = ()) -> AreaRules:
     """An area file: its rules as first published, with the editions its [[changes]] make."""
     data = dict(doc.data)
     changes = doc.get(data, "changes", "", list, [])
     data.pop("changes", None)
-    first = _area_edition(Doc(doc.path, data), rulebook)
+    first = _edition(doc, data, rulebook, variant, "")
     dated, edited, last = [], copy.deepcopy(data), None
     for n, table in enumerate(changes):
         where = f"changes[{n}]"
@@ -251,23 +269,39 @@ def _area(doc: Doc, rulebook: Rulebook) -> AreaRules:
             raise doc.fail(f"{where}.set", "names no setting")
         for path, value in settings.items():
             _set_path(doc, edited, path, value, f"{where}.set")
-        rules = _area_edition(Doc(doc.path, copy.deepcopy(edited), f" (as changed from {effective})"), rulebook)
+        rules = _edition(doc, edited, rulebook, variant, f" (as changed from {effective})")
         dated.append(RuleChange(effective=effective, settings=dict(settings), rules=rules,
                                 source=doc.get(table, "source", where, str),
                                 quote=doc.get(table, "quote", where, str)))
         last = effective
-    return dataclasses.replace(first, changes=tuple(dated)) if dated else first
+    return dataclasses.replace(first, changes=tuple(dated), source=(doc.path, doc.data, variant))
+
+
+def _edition(doc: Doc, data: dict[str, Any], rulebook: Rulebook, variant: tuple[tuple[str, Any], ...],
+             label: str) -> AreaRules:
+    """One edition of an area file (`data`: the file as changed up to it), with the variant set."""
+    data = copy.deepcopy(data)
+    for path, value in variant:
+        _set_path(doc, data, path, value, "variant")
+    if variant:
+        label += " (as varied: " + ", ".join(f"{p} = {'removed' if v is REMOVE else repr(v)}" for p, v in variant) + ")"
+    edition = _area_edition(Doc(doc.path, data, label), rulebook)
+    return dataclasses.replace(edition, source=(doc.path, data, ()))
 
 
 def _set_path(doc: Doc, data: dict[str, Any], path: str, value: Any, where: str) -> None:
-    """Set the value at a dotted TOML path of the area file; every table on the way must exist."""
+    """Set (or, with `REMOVE`, remove) the value at a dotted TOML path of the area file; every
+    table on the way must exist."""
     *tables, key = path.split(".")
     holder: Any = data
     for n, name in enumerate(tables):
         holder = holder.get(name) if isinstance(holder, dict) else None
         if not isinstance(holder, dict):
             raise doc.fail(f"{where}.\"{path}\"", f"the file has no table '{'.'.join(tables[:n + 1])}'")
-    holder[key] = value
+    if value is REMOVE:
+        holder.pop(key, None)
+    else:
+        holder[key] = value
 
 
 def _area_edition(doc: Doc, rulebook: Rulebook) -> AreaRules:

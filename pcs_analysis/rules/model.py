@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
@@ -240,6 +241,10 @@ class AreaRules:
     #: Settings that change on a day inside the rulebook's life ([[changes]]), oldest first; each
     #: holds the area as it reads from that day.
     changes: tuple[RuleChange, ...] = ()
+    #: What the area was read from: the file, its TOML data and the variant set in it (see
+    #: `rules.load.read_area`, which reads a changed setting as the file is read).
+    source: tuple[Path, Mapping[str, Any], tuple[tuple[str, Any], ...]] | None = field(
+        default=None, compare=False, repr=False)
 
     def on(self, day: dt.date) -> AreaRules:
         """The area's rules in force on `day`: the edition of the last change effective by then."""
