@@ -29,9 +29,15 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pcs_analysis.analysis.sensitivities import _metric_points
 from pcs_analysis.analysis.status import qualification
-from pcs_analysis.engine.points import TOTAL_DECIMALS, above_minimum, follows_scores, qualifies, track_preference
+from pcs_analysis.engine.points import (
+    TOTAL_DECIMALS,
+    above_minimum,
+    follows_scores,
+    metric_points,
+    qualifies,
+    track_preference,
+)
 from pcs_analysis.engine.scoring import ScoreResult, score
 from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData
@@ -40,7 +46,14 @@ from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.kinds.certified_people_in_steps import step_values_from_counts
 from pcs_analysis.rules.kinds.frames import YEAR
 from pcs_analysis.rules.kinds.people import SCORING_STEP, step_labels
-from pcs_analysis.rules.periods import month_index, month_start, parse_date
+from pcs_analysis.rules.periods import (
+    month_index,
+    month_start,
+    parse_date,
+    published_on,
+    refresh_days_after,
+    scored_month,
+)
 
 
 @dataclass(frozen=True)
@@ -162,7 +175,7 @@ def forecast(data: PartnerData, partner_id: str, *, as_of: dt.date | str, areas:
     status = qualification(mine, as_of=day, rules=rules, areas=area_names, lag=lag).status
     now = score(mine, as_of=day, rules=rules, areas=area_names, lag=lag)
     data_month = month_index(now.summary["month"][0])
-    past_days = [_published(m, rules) for m in range(data_month - YEAR + 1, data_month + 1)]
+    past_days = [published_on(m, rules.refresh) for m in range(data_month - YEAR + 1, data_month + 1)]
     past = score(mine, as_of=past_days, rules=rules, areas=area_names, lag=lag)
     each = [_area_forecast(mine, partner_id, area, day, paths, seed, months, rates, rules, lag,
                            status.filter(pl.col("area") == area).row(0, named=True), now, past, data_month)
@@ -186,8 +199,7 @@ def _area_forecast(mine: PartnerData, partner_id: str, area: str, day: dt.date, 
     if not future:
         raise PcsError("no refresh day between as_of and the end of the window")
     rng = np.random.default_rng(seed)
-    future_months = [month_index(d) - (1 if (not lag or d.day >= rules.refresh.performance_day_of_month) else 2)
-                     for d in future]
+    future_months = [scored_month(d, rules.refresh, lag=lag) for d in future]
     options = now.option_values.filter(pl.col("area") == area).select(
         "track", "metric", "option", "max_points", "full_marks_at", "combine", "metric_order", "track_order",
         "option_order")
@@ -204,32 +216,20 @@ def _area_forecast(mine: PartnerData, partner_id: str, area: str, day: dt.date, 
         rate_rows += used
     values = pl.concat(frames, how="diagonal_relaxed").join(options, on=["track", "metric", "option"], how="inner",
                                                             nulls_equal=True)
-    points = _metric_points(values.with_columns(pl.lit(partner_id).alias("partner_id")),
+    points = metric_points(values.with_columns(pl.lit(partner_id).alias("partner_id")),
                             area_rules.qualification, ["path", "k"])
     return _summarize(points, area_rules, now.summary.filter(pl.col("area") == area).row(0, named=True), status,
                       future, future_months, paths, rate_rows)
 
 
-def _published(month: int, rules: Rulebook) -> dt.date:
-    """The refresh day on which data month `month` is published."""
-    return month_start(month + 1).replace(day=rules.refresh.performance_day_of_month)
-
-
 def _refresh_days(day: dt.date, status: dict, months: int | None, rules: Rulebook) -> list[dt.date]:
     end = status["window_end"] if status["is_enrolled"] and months is None else None
     count = months if months is not None else 6
-    days = []
-    m = month_index(day)
-    while True:
-        d = month_start(m).replace(day=rules.refresh.performance_day_of_month)
-        m += 1
-        if d <= day:
-            continue
-        if (end is not None and d > end) or (end is None and len(days) >= count):
+    days: list[dt.date] = []
+    for on in refresh_days_after(day, rules.refresh):
+        if (end is not None and on > end) or (end is None and len(days) >= count) or len(days) > 24:
             break
-        days.append(d)
-        if len(days) > 24:
-            break
+        days.append(on)
     return days
 
 

@@ -46,7 +46,7 @@ from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.inputs.unread import month_warnings
 from pcs_analysis.rules import Certification, Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
-from pcs_analysis.rules.periods import parse_date
+from pcs_analysis.rules.periods import month_end, months_spanned, parse_date
 
 #: Monte Carlo paths of the forecast behind `others="forecast"`.
 FORECAST_PATHS = 2000
@@ -270,7 +270,7 @@ def _forecast_others(data: PartnerData, partner_id: str, area: str, track: str, 
     """Median points of the non-skilling metrics on the last refresh day up to the target."""
     from pcs_analysis.analysis.forecasts import forecast
 
-    months = max(1, (target.year - day.year) * 12 + target.month - day.month + 1)
+    months = max(1, months_spanned(day, target))
     result = forecast(data, partner_id, as_of=day, areas=[area], months=months, seed=seed, paths=FORECAST_PATHS,
                       rules=rules)
     rows = result.metrics.filter((pl.col("track") == track) & ~pl.col("metric").is_in(skilling)
@@ -315,7 +315,7 @@ def _default_target(data: PartnerData, rules: Rulebook, areas: list[str], day: d
     if enrolled.height:
         return enrolled["window_end"].min()
     ready = day + dt.timedelta(days=lead + rules.refresh.skilling_lag_days)
-    return (ready.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return month_end(ready)
 
 
 def _people(data: PartnerData, at_target, staff: Iterable[str], new_hires: int) -> list[str]:

@@ -48,7 +48,7 @@ from pcs_analysis.inputs.prepare import name_columns
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
-from pcs_analysis.rules.periods import month_start, parse_date, scored_month
+from pcs_analysis.rules.periods import month_start, parse_date, refresh_days_after, scored_month
 
 RECOMMENDATION_COLUMNS = [
     "partner_id", "area", "track", "is_kept_track", "type", "kind", "metric", "subject", "points_change",
@@ -201,7 +201,7 @@ def _area_candidates(data: PartnerData, base, usage: pl.DataFrame, certs: pl.Dat
     area = rules.area(name)
     month = month_start(scored_month(day, rules.refresh, lag=lag))
     lag_days = rules.refresh.skilling_lag_days if lag else 0
-    next_refresh = _next_refresh(day, rules)
+    next_refresh = next(refresh_days_after(day, rules.refresh))
     windows = windows_of(data, rules, [name], day)
     window_end = dict(windows.filter(pl.col("is_enrolled")).select("partner_id", "window_end").iter_rows())
     usage_of, certs_of = _by_partner(usage), _by_partner(certs)
@@ -238,11 +238,6 @@ def _by_partner(frame: pl.DataFrame):
     return lambda pid: parts.get((pid,), empty)
 
 
-def _next_refresh(day: dt.date, rules: Rulebook) -> dt.date:
-    refresh = day.replace(day=rules.refresh.performance_day_of_month)
-    if refresh <= day:
-        refresh = month_start(day.year * 12 + day.month).replace(day=rules.refresh.performance_day_of_month)
-    return refresh
 
 
 def _to_qualify(summary: pl.DataFrame) -> pl.DataFrame:

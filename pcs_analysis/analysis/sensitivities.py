@@ -34,8 +34,7 @@ from pcs_analysis.engine.points import (
     above_minimum,
     follows_scores,
     is_preferred,
-    parts_points_expr,
-    points_expr,
+    metric_points,
     qualifies,
 )
 from pcs_analysis.engine.scoring import ScoreResult, score
@@ -429,13 +428,13 @@ def _points_stage(values: pl.DataFrame, area: AreaRules, params: list[str], comb
         if p.endswith(".max_points") or p.endswith(".full_marks_at"):
             by_metric.setdefault(p.split(".")[0], []).append(p)
     keys = ["partner_id", "track"]
-    unaffected = _metric_points(values.filter(~pl.col("metric").is_in(list(by_metric))), q, [])
+    unaffected = metric_points(values.filter(~pl.col("metric").is_in(list(by_metric))), q, [])
     base = (values.select(*keys).unique()
             .join(unaffected.group_by(keys).agg(pl.col("points").sum().alias("total"),
                                                 pl.col("points").min().alias("lowest")), on=keys, how="left")
             .with_columns(pl.col("total").fill_null(0.0), pl.col("lowest").fill_null(float("inf"))))
     variants = table.select("variant", *[pl.col(p) for p in params])
-    metric_points = {}
+    varied = {}
     for metric, metric_params in by_metric.items():
         distinct = variants.select(metric_params).unique()
         rows = values.filter(pl.col("metric") == metric).join(distinct, how="cross")
@@ -443,7 +442,7 @@ def _points_stage(values: pl.DataFrame, area: AreaRules, params: list[str], comb
             column = "max_points" if p.endswith(".max_points") else "full_marks_at"
             rows = rows.with_columns(pl.when(_option_filter(area, p)).then(pl.col(p).cast(pl.Float64))
                                      .otherwise(pl.col(column)).alias(column))
-        metric_points[metric] = _metric_points(rows, q, metric_params).select(
+        varied[metric] = metric_points(rows, q, metric_params).select(
             *keys, *metric_params, pl.col("points").alias("_points"))
     # The variant's bar, minimum and comparison where they vary, through the one qualification rule.
     bar = pl.col("min_total_points").cast(pl.Float64) if "min_total_points" in params else None
@@ -457,7 +456,7 @@ def _points_stage(values: pl.DataFrame, area: AreaRules, params: list[str], comb
     for track in area.tracks:
         totals = base.filter(pl.col("track") == track).drop("track").join(variants, how="cross")
         for metric, metric_params in by_metric.items():
-            points = metric_points[metric].filter(pl.col("track") == track).drop("track")
+            points = varied[metric].filter(pl.col("track") == track).drop("track")
             totals = totals.join(points, on=["partner_id", *metric_params], how="left").with_columns(
                 (pl.col("total") + pl.col("_points")).alias("total"),
                 pl.min_horizontal("lowest", "_points").alias("lowest")).drop("_points")
@@ -491,21 +490,6 @@ def _kept_track(per_track: list[tuple[str, pl.DataFrame]], area: AreaRules, fixe
         qualified = pl.when(track == name).then(pl.col(f"qualified_{name}")).otherwise(qualified)
     return kept.select("variant", "partner_id", track.alias("track"), total.alias("total"),
                        qualified.alias("is_qualified"))
-
-
-def _metric_points(rows: pl.DataFrame, q, extra_keys: list[str]) -> pl.DataFrame:
-    """Points per partner x track x metric (x parameter values): the best option, or the sum of
-    a metric's parts; the formulas of `engine.points` as scoring applies them."""
-    rows = rows.with_columns(points_expr(pl.col("value"), q, base=pl.col("base_points"),
-                                         is_open=pl.col("is_open")).alias("points"))
-    keys = ["partner_id", "track", "metric", *extra_keys]
-    best = rows.filter(pl.col("combine") == "best").group_by(keys).agg(pl.col("points").max())
-    parts = rows.filter(pl.col("combine") != "best").group_by(keys).agg(
-        pl.col("combine").first(), pl.col("max_points").first(), pl.col("full_marks_at").first(),
-        pl.col("points").sum().alias("sum_points"), pl.col("value").sum().alias("sum_values"))
-    parts = parts.with_columns(parts_points_expr(q, summed_values=pl.col("sum_values")).alias("points")).select(
-        *keys, "points")
-    return pl.concat([best, parts])
 
 
 def _option_filter(area: AreaRules, path: str) -> pl.Expr:

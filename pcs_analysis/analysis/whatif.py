@@ -42,7 +42,7 @@ from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.names import name_key_expr
 from pcs_analysis.rules import Rulebook, load_rules
-from pcs_analysis.rules.periods import month_start, parse_date, scored_month
+from pcs_analysis.rules.periods import month_index, month_start, months_spanned, parse_date, scored_month
 
 
 @dataclass(frozen=True)
@@ -359,11 +359,9 @@ _APPLY = {AddCertifiedPeople: _add_people, AddCustomer: _add_customer, Associate
 
 
 def _months(start: dt.date, last: dt.date) -> list[dt.date]:
-    first = start.year * 12 + start.month - 1
-    end = last.year * 12 + last.month - 1
-    if first > end:
+    if months_spanned(start, last) < 1:
         raise PcsError(f"AddCustomer: start_month {start} is after the scored month {last}")
-    return [month_start(m) for m in range(first, end + 1)]
+    return [month_start(m) for m in range(month_index(start), month_index(last) + 1)]
 
 
 def what_if(data: PartnerData, scenarios: Sequence[Scenario], *, as_of: dt.date | str,

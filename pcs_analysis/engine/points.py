@@ -104,6 +104,23 @@ def combine_parts(parts: pl.DataFrame, rules: Rulebook) -> pl.DataFrame:
     return pl.concat(frames).drop("sum_points")
 
 
+def metric_points(rows: pl.DataFrame, q: Qualification, extra_keys: list[str]) -> pl.DataFrame:
+    """Points per partner x track x metric (x `extra_keys`: a variant, a forecast path) from option
+    rows with `value`, `base_points`, `is_open`, `combine`, `max_points` and `full_marks_at`: the
+    best option's points, or the sum of a metric's parts, as `best_options` and `combine_parts`
+    give them in scoring (points only: what sensitivities and forecasts add up by the thousand)."""
+    rows = rows.with_columns(points_expr(pl.col("value"), q, base=pl.col("base_points"),
+                                         is_open=pl.col("is_open")).alias("points"))
+    keys = ["partner_id", "track", "metric", *extra_keys]
+    best = rows.filter(pl.col("combine") == "best").group_by(keys).agg(pl.col("points").max())
+    parts = rows.filter(pl.col("combine") != "best").group_by(keys).agg(
+        pl.col("combine").first(), pl.col("max_points").first(), pl.col("full_marks_at").first(),
+        pl.col("points").sum().alias("sum_points"), pl.col("value").sum().alias("sum_values"))
+    parts = parts.with_columns(parts_points_expr(q, summed_values=pl.col("sum_values")).alias("points")).select(
+        *keys, "points")
+    return pl.concat([best, parts])
+
+
 def best_options(options: pl.DataFrame) -> pl.DataFrame:
     """The option that counts for each metric: most points, then highest value, then the
     rulebook's order ("you can earn points only for one association type per metric")."""

@@ -155,3 +155,12 @@ def portfolio_distribution(summary: pl.DataFrame, titles: Mapping[str, str] | No
         y=alt.Y("count():Q", title="partners"),
         color=alt.Color("state:N", title=None, scale=alt.Scale(domain=["qualified", "not qualified"])))
     return bars.properties(width=220, height=110).facet(facet=alt.Facet("area:N", title=None), columns=3)
+
+
+def to_svg(chart: alt.Chart) -> str:
+    """The chart as static SVG, drawn by vl-convert. The charts' specs are checked against the
+    schema by the tests, so drawing skips altair's validation (a third of the cost)."""
+    import vl_convert
+
+    version = "_".join(alt.SCHEMA_VERSION.split(".")[:2])
+    return vl_convert.vegalite_to_svg(chart.to_dict(validate=False), vl_version=version)

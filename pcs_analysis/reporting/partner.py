@@ -173,7 +173,7 @@ class PartnerReport:
 
         charts.alt.theme.enable(charts.THEME)
         drawn = {"score_cards": self.score_cards(), "history": self.history_chart()}
-        return replace(self, svg={name: _to_svg(chart) for name, chart in drawn.items()})
+        return replace(self, svg={name: charts.to_svg(chart) for name, chart in drawn.items()})
 
     def save(self, folder: str | Path) -> Path:
         """Write the report to `folder` (replaced whole, atomically)."""
@@ -283,16 +283,6 @@ def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: in
         reports[pid] = PartnerReport(partner_id=pid, partner_name=names.get(pid) or "", as_of=as_of,
                                      rules_version=rules.version, top=top, bars=bars, titles=titles, **tables)
     return reports
-
-
-def _to_svg(chart) -> str:
-    """The chart as static SVG, drawn by vl-convert. The charts' specs are checked against the
-    schema by the tests, so drawing skips altair's validation (a third of the cost)."""
-    import altair as alt
-    import vl_convert
-
-    version = "_".join(alt.SCHEMA_VERSION.split(".")[:2])
-    return vl_convert.vegalite_to_svg(chart.to_dict(validate=False), vl_version=version)
 
 
 def _svg(markup: str):

@@ -62,12 +62,11 @@ def write_index(out: Path, data, rules, as_of: dt.date, manifest: pl.DataFrame) 
 
 def _distribution_svg(status: pl.DataFrame, titles: dict[str, str]) -> str:
     from pcs_analysis.present import charts
-    from pcs_analysis.reporting.partner import _to_svg
 
     charts.alt.theme.enable(charts.THEME)
     summary = status.select(pl.col("area").replace(titles), pl.col("total_today").alias("total"),
                             pl.col("is_qualified_today").alias("is_qualified"))
-    return _to_svg(charts.portfolio_distribution(summary))
+    return charts.to_svg(charts.portfolio_distribution(summary))
 
 
 _INDEX_SCRIPT = """<script>

@@ -7,7 +7,7 @@ month indexes (year * 12 + month - 1) so that "the same month last year" is `m -
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import polars as pl
 
@@ -101,6 +101,41 @@ def snapshots(as_of: Iterable[dt.date] | dt.date, refresh: Refresh, *, lag: bool
 
 def month_end(day: dt.date) -> dt.date:
     return month_start(month_index(day) + 1) - dt.timedelta(days=1)
+
+
+def months_spanned(first: dt.date, last: dt.date) -> int:
+    """How many months from `first`'s month to `last`'s, both counted (0 or less: `last`'s month
+    is before `first`'s).
+
+    >>> months_spanned(dt.date(2026, 11, 30), dt.date(2027, 1, 1))
+    3
+    """
+    return month_index(last) - month_index(first) + 1
+
+
+def refresh_day(month: int, refresh: Refresh) -> dt.date:
+    """The refresh day in month index `month` (performance data are published that day)."""
+    return month_start(month).replace(day=refresh.performance_day_of_month)
+
+
+def published_on(data_month: int, refresh: Refresh) -> dt.date:
+    """The refresh day on which data month `data_month` is published (in the month after it)."""
+    return refresh_day(data_month + 1, refresh)
+
+
+def refresh_days_after(day: dt.date, refresh: Refresh) -> Iterator[dt.date]:
+    """The refresh days after `day`, in order, without end.
+
+    >>> from pcs_analysis.rules import load_rules
+    >>> days = refresh_days_after(dt.date(2026, 11, 20), load_rules().refresh)
+    >>> [next(days).isoformat(), next(days).isoformat()]
+    ['2026-12-20', '2027-01-20']
+    """
+    month = month_index(day)
+    while True:
+        if (on := refresh_day(month, refresh)) > day:
+            yield on
+        month += 1
 
 
 def history_days(as_of: dt.date, months: int) -> list[dt.date]:
