@@ -53,11 +53,16 @@ def test_history_tracks_and_portfolio_charts(sample_data, rules):
 
 def test_sensitivity_plan_and_forecast_charts(sample_data):
     s = sensitivity(sample_data, as_of=AS_OF, areas=["modern_work"],
-                    grid={"min_total_points": [60, 70], "min_metric_comparison": ["gt", "ge"]})
+                    grid={"min_total_points": [60, 70, 80], "min_metric_comparison": ["gt", "ge"]})
     spec = charts.sensitivity_heatmap(s.variants, "min_total_points", "min_metric_comparison").to_dict()
-    assert len(values(spec)) == 4
+    assert len(values(spec)) == 6
+    # The bar moved either way flips partners: lower bars drawn left (negative), higher right,
+    # each as many partners as the margins name.
     spec = charts.margin_tornado(s.margins).to_dict()
-    assert all(r["signed"] < 0 for r in values(spec) if r["direction"] == "lower")
+    bars = {(r["parameter"], r["direction"]): r["signed"] for r in values(spec)}
+    bar = s.margins.filter(pl.col("parameter") == "min_total_points")
+    assert bars[("min_total_points", "lower")] == -bar["flips_below"].is_not_null().sum() < 0
+    assert bars[("min_total_points", "higher")] == bar["flips_above"].is_not_null().sum() > 0
     p = plan_certifications(sample_data, "P005", as_of="2026-11-01", areas=["modern_work"], target="2026-11-30",
                             default_lead_days=5)
     spec = charts.plan_timeline(p.plan).to_dict()

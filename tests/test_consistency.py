@@ -255,4 +255,10 @@ def test_a_new_kind_is_its_own_module_and_a_line_of_the_registry(tmp_path, monke
         weighted.filter(pick).select("partner_id", "track", pl.col("value").alias("weighted")),
         on=["partner_id", "track"])
     assert both.height and (both["weighted"] == both["value"] * 3).all()
-    assert explain(sample_data, "P005", as_of=AS_OF, rules=rules, areas=["modern_work"]).people.height
+    # The explanation shows the kind's own rows: each counted person adds the weight, and they
+    # add up to the value scored.
+    people = explain(sample_data, "P005", as_of=AS_OF, rules=rules, areas=["modern_work"]).people
+    counted = people.filter((pl.col("metric") == metric.name) & pl.col("is_counted"))
+    assert counted.height and (counted["contribution"] == 3.0).all()
+    scored = weighted.filter(pick & (pl.col("partner_id") == "P005"))["value"].unique().to_list()
+    assert scored == [counted["contribution"].sum()]

@@ -8,7 +8,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +16,20 @@ from pcs_analysis.config import AREAS, DEFAULT_RULES_VERSION, RULES_DIR
 from pcs_analysis.errors import RulebookError
 from pcs_analysis.names import alias_keys, name_key
 from pcs_analysis.rules.kinds import KINDS
+from pcs_analysis.rules.lists import AreaLists
 from pcs_analysis.rules.model import (
     CATEGORIES,
     AreaRules,
-    Certification,
     KindSettings,
     Metric,
     Option,
     Qualification,
-    Rate,
     Reading,
     Refresh,
     Rulebook,
     RuleChange,
-    SeatBand,
     TrackClassification,
     TrackRule,
-    ValueBand,
     WorkloadRevenueClassification,
 )
 from pcs_analysis.rules.schema import Doc, SettingError, build, fields, read
@@ -312,25 +309,16 @@ def _area_edition(doc: Doc, rulebook: Rulebook) -> AreaRules:
     area = doc.get(data, "area", "", str)
     if area != doc.path.stem:
         raise doc.fail("area", f"says {area!r} but the file is '{doc.path.name}'")
-    tracks = doc.strings(data, "tracks", "")
+    lists = AreaLists.read(doc, data, rulebook)
     selection = doc.get(data, "track_selection", "", str)
     if selection not in _CLASSIFICATIONS:
         raise doc.fail("track_selection", f"unknown track selection {selection!r} "
                        "(known: higher_total, customer_segment_share, workload_revenue)")
-    classification = (_classification(doc, data, tracks, rulebook, _CLASSIFICATIONS[selection])
+    classification = (_classification(doc, data, lists.tracks, rulebook, _CLASSIFICATIONS[selection])
                       if _CLASSIFICATIONS[selection] else None)
-    bands = _seat_bands(doc, data)
-    workload_sets, display = _workload_lists(doc, data, rulebook)
-    cert_lists = {
-        level: _certifications(doc, data["certifications"], level, rulebook)
-        for level in doc.get(data, "certifications", "", dict, {})
-    }
-    rates = _rate_card(doc, doc.get(data, "rate_card", "", dict, {}), rulebook, display)
     qualification = rulebook.qualification
     if "qualification" in data:
         qualification = read(doc, Qualification, doc.get(data, "qualification", "", dict), "qualification")
-    lists = _AreaLists(tracks=tracks, bands=bands, workload_sets=workload_sets,
-                       cert_lists=cert_lists, rates=rates, rulebook=rulebook)
     metric_tables = doc.get(data, "metrics", "", dict)
     if not metric_tables:
         raise doc.fail("metrics", "an area needs at least one metric")
@@ -344,13 +332,13 @@ def _area_edition(doc: Doc, rulebook: Rulebook) -> AreaRules:
         title=doc.get(data, "title", "", str),
         sources=tuple(doc.get(data, "sources", "", list, [])),
         track_selection=selection,
-        tracks=tracks,
+        tracks=lists.tracks,
         metrics=tuple(metrics),
         qualification=qualification,
-        workload_names=display,
+        workload_names=lists.display,
         classification=classification,
         keep_enrolled_track=doc.get(data, "keep_enrolled_track", "", bool, False),
-        workload_products=_tagged_products(doc, data, workload_sets, rates, rulebook),
+        workload_products=_tagged_products(doc, data, lists.workload_sets, lists.rates, rulebook),
     )
 
 
@@ -374,82 +362,7 @@ _CLASSIFICATIONS = {"higher_total": None, "customer_segment_share": TrackClassif
                     "workload_revenue": WorkloadRevenueClassification}
 
 
-def _seat_bands(doc: Doc, data: Mapping[str, Any]) -> dict[str, SeatBand]:
-    return {name: read(doc, SeatBand, table, f"seat_bands.{name}", fixed={"name": name})
-            for name, table in doc.get(data, "seat_bands", "", dict, {}).items()}
-
-
-def _workload_lists(doc: Doc, data: Mapping[str, Any],
-                    rulebook: Rulebook) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
-    """The [workloads] lists by name, and each workload key's name as the lists first write it."""
-    workload_sets: dict[str, tuple[str, ...]] = {}
-    display: dict[str, str] = {}
-    for name in doc.get(data, "workloads", "", dict, {}):
-        names = doc.strings(data["workloads"], name, "workloads")
-        workload_sets[name] = names
-        for workload in names:
-            display.setdefault(rulebook.workload_key(workload), workload)
-    return workload_sets, display
-
-
-def _rate_card(doc: Doc, table: Mapping[str, Any], rulebook: Rulebook,
-               display: dict[str, str]) -> dict[str, Rate]:
-    """Workload key -> rate-card line. A line may include other workloads (e.g. Customer
-    Engagement includes Sales and Customer Service); their usage counts as the line's.
-    Adds the workloads' display names to `display`."""
-    rates: dict[str, Rate] = {}
-    for unit, spec in table.items():
-        path = f"rate_card.{unit}"
-        if not isinstance(spec, dict):
-            raise doc.fail(path, "expected a table such as { rate = 200, per = \"MAU\" }")
-        doc.only(spec, path, {"rate", "per", "includes"})
-        rate = Rate(unit=unit, unit_key=rulebook.workload_key(unit),
-                    rate=float(doc.number(spec, "rate", path, positive=True)))
-        doc.get(spec, "per", path, str, "")
-        names = (unit, *doc.get(spec, "includes", path, list, []))
-        for workload in names:
-            if not isinstance(workload, str) or not workload.strip():
-                raise doc.fail(f"{path}.includes", "expected a list of workload names")
-            wkey = rulebook.workload_key(workload)
-            if wkey in rates:
-                raise doc.fail(path, f"workload {workload!r} is on two rate-card lines")
-            rates[wkey] = rate
-            display.setdefault(wkey, workload)
-    return rates
-
-
-def _certifications(doc: Doc, table: Mapping[str, Any], level: str,
-                    rulebook: Rulebook) -> tuple[Certification, ...]:
-    path = f"certifications.{level}"
-    entries = doc.get(table, level, "certifications", list)
-    if not entries:
-        raise doc.fail(path, "expected a non-empty list")
-    out = [read(doc, Certification, entry, f"{path}[{i}]") for i, entry in enumerate(entries)]
-    out = [replace(c, key=rulebook.certification_key(c.name)) for c in out]
-    keys = [c.key for c in out]
-    dupes = sorted({k for k in keys if keys.count(k) > 1})
-    if dupes:
-        raise doc.fail(path, f"lists the same certification twice: {dupes[0]!r}")
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class _AreaLists:
-    """What an area file defines once and its metrics refer to by name."""
-
-    tracks: tuple[str, ...]
-    bands: Mapping[str, SeatBand]
-    workload_sets: Mapping[str, tuple[str, ...]]
-    cert_lists: Mapping[str, tuple[Certification, ...]]
-    rates: Mapping[str, Rate]
-    rulebook: Rulebook
-
-
-def _workload_keys(lists: _AreaLists, names: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(lists.rulebook.workload_key(w) for w in names)
-
-
-def _metric(doc: Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *,
+def _metric(doc: Doc, name: str, table: Mapping[str, Any], lists: AreaLists, *,
             parent: Mapping[str, Any] | None = None) -> Metric:
     path = f"metrics.{name}"
     kind = doc.get(table, "kind", path, str)
@@ -487,10 +400,10 @@ def _metric(doc: Doc, name: str, table: Mapping[str, Any], lists: _AreaLists, *,
 
 # --- a kind's settings: the fields of its settings class, read by type or by `read` --------
 
-def _settings(doc: Doc, cls: type, table: Mapping[str, Any], path: str, lists: _AreaLists,
+def _settings(doc: Doc, cls: type, table: Mapping[str, Any], path: str, lists: AreaLists,
               context: Mapping[str, Any]) -> KindSettings:
     """The settings of a metric of one kind, read field by field (see `rules.kinds.settings`)."""
-    readers = {name: functools.partial(reader, lists=lists, context=context) for name, reader in _READERS.items()}
+    readers = {**lists.readers(), "parts": functools.partial(_parts, lists=lists, context=context)}
     values = fields(doc, cls, table, path, readers=readers)
     try:
         values = cls.resolve(values, lists.rates)
@@ -499,54 +412,7 @@ def _settings(doc: Doc, cls: type, table: Mapping[str, Any], path: str, lists: _
     return build(doc, cls, values, path)
 
 
-def _workload_list(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
-    set_name = doc.get(table, key, path, str)
-    if set_name not in lists.workload_sets:
-        raise doc.fail(f"{path}.{key}", f"no workload list named {set_name!r} under [workloads]")
-    return {"workload_set": set_name, "workloads": _workload_keys(lists, lists.workload_sets[set_name])}
-
-
-def _workload_names(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
-    return {f.name: _workload_keys(lists, tuple(doc.get(table, key, path, list, [])))}
-
-
-def _products(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
-    products = doc.strings(table, key, path)
-    unknown = [p for p in products if p not in lists.rulebook.products]
-    if unknown:
-        raise doc.fail(f"{path}.{key}", f"unknown product {unknown[0]!r} (known: {', '.join(lists.rulebook.products)})")
-    return {f.name: products}
-
-
-def _workload_associations(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
-    by_workload: dict[str, tuple[str, ...]] = {}
-    for set_name in doc.get(table, key, path, dict):
-        where = f"{path}.{key}"
-        if set_name not in lists.workload_sets:
-            raise doc.fail(f"{where}.{set_name}", f"no workload list named {set_name!r} under [workloads]")
-        associations = doc.strings(table[key], set_name, where)
-        _check_associations(doc, f"{where}.{set_name}", associations, lists.rulebook)
-        for workload in _workload_keys(lists, lists.workload_sets[set_name]):
-            by_workload[workload] = associations
-    return {f.name: by_workload}
-
-
-def _certification_list(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
-    level = doc.get(table, key, path, str)
-    if level not in lists.cert_lists:
-        raise doc.fail(f"{path}.{key}", f"no certification list {level!r} under [certifications]")
-    return {"certification_level": level, "certifications": lists.cert_lists[level]}
-
-
-def _certification_lists(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
-    levels = doc.strings(table, key, path)
-    for level in levels:
-        if level not in lists.cert_lists:
-            raise doc.fail(f"{path}.{key}", f"no certification list {level!r} under [certifications]")
-    return {"step_levels": levels, "steps": tuple(lists.cert_lists[level] for level in levels)}
-
-
-def _parts(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, context) -> dict[str, Any]:
+def _parts(doc: Doc, table, key: str, path: str, f, *, lists: AreaLists, context) -> dict[str, Any]:
     """The parts of a sum of parts, each a metric of its own kind with one option per track."""
     part_tables = doc.get(table, key, path, dict)
     if len(part_tables) < 2:
@@ -563,12 +429,7 @@ def _parts(doc: Doc, table, key: str, path: str, f, *, lists: _AreaLists, contex
     return {f.name: tuple(parts)}
 
 
-_READERS = {"workload_list": _workload_list, "workload_names": _workload_names, "products": _products,
-            "workload_associations": _workload_associations, "certification_list": _certification_list,
-            "certification_lists": _certification_lists, "parts": _parts}
-
-
-def _parts_metric(doc: Doc, name: str, kind: str, settings: KindSettings, lists: _AreaLists, category: str,
+def _parts_metric(doc: Doc, name: str, kind: str, settings: KindSettings, lists: AreaLists, category: str,
                   max_points: float) -> Metric:
     """A metric whose parts (e.g. Azure and Microsoft 365) are computed separately and summed.
     Its options are the parts; its tracks take each part's full-marks value."""
@@ -583,88 +444,39 @@ def _parts_metric(doc: Doc, name: str, kind: str, settings: KindSettings, lists:
     return Metric(name=name, kind=kind, category=category, max_points=max_points, tracks=tracks, settings=settings)
 
 
-def _track(doc: Doc, path: str, track: str, table: Any, kind: str, lists: _AreaLists,
+def _track(doc: Doc, path: str, track: str, table: Any, kind: str, lists: AreaLists,
            max_points: float) -> TrackRule:
+    """A track table: its seat band (by name), its kind's own settings, its options."""
     if not isinstance(table, dict):
         raise doc.fail(path, "expected a table")
-    allowed = KINDS[kind].track_keys
-    doc.only(table, path, allowed)
-    extra: dict[str, Any] = {}
-    if "seat_band" in allowed:
-        band_name = doc.get(table, "seat_band", path, str)
-        if band_name not in lists.bands:
-            raise doc.fail(f"{path}.seat_band", f"no seat band {band_name!r} under [seat_bands]")
-        extra["seat_band"] = lists.bands[band_name]
-    if "min_value" in allowed:
-        extra["value_band"] = _value_band(doc, table, path, required=KINDS[kind].value_band_required)
-    if "min_baseline" in allowed:
-        extra["min_baseline"] = float(doc.number(table, "min_baseline", path, default=0.0))
-    if "prerequisite_people" in allowed:
-        return _stepped_track(doc, path, track, table, max_points)
-    return TrackRule(track=track, options=_options(doc, path, table, allowed, lists), **extra)
-
-
-def _stepped_track(doc: Doc, path: str, track: str, table: Mapping[str, Any], max_points: float) -> TrackRule:
-    """A track of people in steps: the prerequisite steps, and one option of people for the maximum."""
-    people = doc.get(table, "prerequisite_people", path, int)
-    if people < 1:
-        raise doc.fail(f"{path}.prerequisite_people", "must be 1 or more")
-    if ("points_per_person" in table) == ("full_marks_at" in table):
-        raise doc.fail(path, "give either points_per_person or full_marks_at (people for the maximum)")
-    points = float(doc.number(table, "prerequisite_points", path))
-    if "points_per_person" in table:
-        # Linear points per person, expressed like every other option: the value for full marks.
-        full_marks_at = max_points / doc.number(table, "points_per_person", path, positive=True)
-    else:
-        full_marks_at = doc.number(table, "full_marks_at", path, positive=True)
-    return TrackRule(track=track, options=(Option(name=None, associations=(), full_marks_at=full_marks_at),),
-                     prerequisite_people=people, prerequisite_points=points)
+    spec = KINDS[kind]
+    doc.only(table, path, spec.track_keys)
+    own = spec.read_track(doc, table, path, max_points) if spec.read_track else {}
+    if "seat_band" in spec.track_keys:
+        own["seat_band"] = lists.seat_band(doc, table, path)
+    options = own.pop("options", None) or _options(doc, path, table, spec.track_keys, lists)
+    return TrackRule(track=track, options=options, **own)
 
 
 def _options(doc: Doc, path: str, table: Mapping[str, Any], allowed: frozenset[str],
-             lists: _AreaLists) -> tuple[Option, ...]:
+             lists: AreaLists) -> tuple[Option, ...]:
     """A track's association options: named ones, or one from its associations and full marks."""
     if "options" not in table:
         with_associations = "associations" in allowed
         spec = {k: table[k] for k in ("associations", "full_marks_at") if k in table}
         if not with_associations:
             spec["associations"] = []
-        return (_option(doc, path, None, spec, lists.rulebook, allow_empty=not with_associations),)
+        return (_option(doc, path, None, spec, lists, allow_empty=not with_associations),)
     if "associations" in table or "full_marks_at" in table:
         raise doc.fail(path, "give either options or associations + full_marks_at, not both")
-    options = tuple(_option(doc, f"{path}.options.{name}", name, spec, lists.rulebook)
+    options = tuple(_option(doc, f"{path}.options.{name}", name, spec, lists)
                     for name, spec in doc.get(table, "options", path, dict).items())
     if not options:
         raise doc.fail(f"{path}.options", "needs at least one option")
     return options
 
 
-def _value_band(doc: Doc, table: Mapping[str, Any], path: str, *, required: bool) -> ValueBand | None:
-    has_min, has_above = "min_value" in table, "above_value" in table
-    if has_min and has_above:
-        raise doc.fail(path, "give either min_value (at least) or above_value (more than), not both")
-    if not (has_min or has_above):
-        if required:
-            raise doc.fail(f"{path}.min_value", "is required (or above_value)")
-        if "max_value" in table or "promoted_within_months" in table:
-            raise doc.fail(path, "max_value needs min_value or above_value")
-        return None
-    key = "min_value" if has_min else "above_value"
-    return build(doc, ValueBand, {
-        "minimum": float(doc.number(table, key, path)), "above": has_above,
-        "maximum": None if "max_value" not in table else float(doc.number(table, "max_value", path)),
-        "promoted_within_months": doc.get(table, "promoted_within_months", path, int, None)}, path)
-
-
-def _check_associations(doc: Doc, path: str, associations: tuple[str, ...], rulebook: Rulebook) -> None:
-    unknown = [a for a in associations if a not in rulebook.association_types]
-    if unknown:
-        raise doc.fail(path, f"unknown association type {unknown[0]!r} "
-                       f"(program.toml lists: {', '.join(rulebook.association_types)})")
-
-
-def _option(doc: Doc, path: str, name: str | None, spec: Any, rulebook: Rulebook,
-            allow_empty: bool = False) -> Option:
+def _option(doc: Doc, path: str, name: str | None, spec: Any, lists: AreaLists, allow_empty: bool = False) -> Option:
     option = read(doc, Option, spec, path, fixed={"name": name, **({"associations": ()} if allow_empty else {})})
-    _check_associations(doc, f"{path}.associations", option.associations, rulebook)
+    lists.check_associations(doc, f"{path}.associations", option.associations)
     return option

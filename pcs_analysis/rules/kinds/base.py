@@ -9,7 +9,7 @@ people slots it has, and recommendations the changes that raise it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,6 +21,7 @@ from pcs_analysis.rules.schema import rulebook_keys
 
 if TYPE_CHECKING:
     from pcs_analysis.rules.kinds.frames import Context
+    from pcs_analysis.rules.schema import Doc
 
 #: Contribution rows of a metric (see `frames`): the facts behind its value.
 Contributions = Callable[["Context", Metric], pl.LazyFrame]
@@ -98,6 +99,10 @@ def growth_in_units(leaf: Metric, rule: TrackRule, baseline: np.ndarray,
     return current - baseline, np.ones_like(current, dtype=bool)
 
 
+#: See `Kind.read_track`.
+TrackReader = Callable[["Doc", Mapping[str, Any], str, float], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Kind:
     """A metric kind. Only `name`, `summary` and `settings` are required; the defaults describe a
@@ -116,8 +121,10 @@ class Kind:
     counts_people: bool = False
     #: May be a part of a sum of parts (parts read usage rows).
     can_be_part: bool = True
-    #: The track tables must give a value band.
-    value_band_required: bool = False
+    #: The kind's own settings of a track table (a value band, a gate, prerequisite steps ...):
+    #: (doc, track table, its TOML path, the metric's maximum) -> TrackRule fields; "options"
+    #: among them stands for the track's association options.
+    read_track: TrackReader | None = None
     #: Months before a compared month the kind reads beyond its windows and bands.
     lookback: Callable[[Metric], int] = no_lookback
     #: The metric settings `rules show` lists for the kind, in order: early (after `kind`), late

@@ -3,7 +3,9 @@ scoring step's points needing every step met."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -18,7 +20,8 @@ from pcs_analysis.rules.kinds.people import (
     step_labels,
 )
 from pcs_analysis.rules.kinds.settings import People, setting
-from pcs_analysis.rules.model import Certification, Metric
+from pcs_analysis.rules.model import Certification, Metric, Option
+from pcs_analysis.rules.schema import Doc
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +94,25 @@ def step_needs(metric: Metric, track: str) -> dict[str, int]:
     return {label: metric.tracks[track].prerequisite_people for label in step_labels(metric)}
 
 
+def read_track(doc: Doc, table: Mapping[str, Any], path: str, max_points: float) -> dict[str, Any]:
+    """A track of people in steps: the people each prerequisite step needs and the points a met
+    step earns, and one option of people for the maximum (given as people, or as points per
+    person)."""
+    people = doc.get(table, "prerequisite_people", path, int)
+    if people < 1:
+        raise doc.fail(f"{path}.prerequisite_people", "must be 1 or more")
+    if ("points_per_person" in table) == ("full_marks_at" in table):
+        raise doc.fail(path, "give either points_per_person or full_marks_at (people for the maximum)")
+    if "points_per_person" in table:
+        # Linear points per person, expressed like every other option: the value for full marks.
+        full_marks_at = max_points / doc.number(table, "points_per_person", path, positive=True)
+    else:
+        full_marks_at = doc.number(table, "full_marks_at", path, positive=True)
+    return {"options": (Option(name=None, associations=(), full_marks_at=full_marks_at),),
+            "prerequisite_people": people,
+            "prerequisite_points": float(doc.number(table, "prerequisite_points", path))}
+
+
 KIND = Kind(
     name="certified_people_in_steps",
     summary="people in a scoring step, after prerequisite steps",
@@ -100,6 +122,7 @@ KIND = Kind(
     value=stepped_values,
     counts_people=True,
     can_be_part=False,
+    read_track=read_track,
     propose=propose_steps,
     people_slots=people_slots,
     step_needs=step_needs,

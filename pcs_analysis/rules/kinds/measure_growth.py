@@ -4,8 +4,9 @@ absolute, behind the track's gate."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -18,6 +19,7 @@ from pcs_analysis.rules.kinds.measures import (
     in_units,
     measure_rows,
     spread,
+    value_band,
     window_lookback,
     windowed,
     with_band,
@@ -25,6 +27,7 @@ from pcs_analysis.rules.kinds.measures import (
 from pcs_analysis.rules.kinds.settings import MeasureRows, setting
 from pcs_analysis.rules.kinds.tenants import TENANT
 from pcs_analysis.rules.model import Metric, TrackRule
+from pcs_analysis.rules.schema import Doc
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,6 +134,12 @@ def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
                  f"at {r['tenant_id']} (+10 %)", sink.change_row(r, active_units=(r["active_units"] or 0) + extra))
 
 
+def read_track(doc: Doc, table: Mapping[str, Any], path: str, max_points: float) -> dict[str, Any]:
+    """A track's value band, if it gives one, and its gate (`min_baseline`, 0: none)."""
+    return {"value_band": value_band(doc, table, path, required=False),
+            "min_baseline": float(doc.number(table, "min_baseline", path, default=0.0))}
+
+
 KIND = Kind(
     name="measure_growth",
     summary="growth of the measure over the customer base, behind a gate",
@@ -141,6 +150,7 @@ KIND = Kind(
     lookback=lookback,
     shown=(*MEASURE_SHOWN, "growth", "growth_basis", "gate_applies_to"),
     shown_per_track=("min_baseline",),
+    read_track=read_track,
     forecast_sums=True,
     forecast_value=forecast_value,
     propose=propose,

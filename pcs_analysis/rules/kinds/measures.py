@@ -8,11 +8,15 @@ the order of summation; they are divided back only for comparisons and output.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import polars as pl
 
 from pcs_analysis.rules.kinds.frames import Context
 from pcs_analysis.rules.kinds.tenants import TENANT, eligible_workload_rows, option_rows, promoted_expr
-from pcs_analysis.rules.model import Metric
+from pcs_analysis.rules.model import Metric, ValueBand
+from pcs_analysis.rules.schema import Doc, build
 
 #: The value band keys of a measure kind's track tables.
 BAND_KEYS = frozenset({"min_value", "above_value", "max_value", "promoted_within_months"})
@@ -92,6 +96,25 @@ def with_band(table: pl.LazyFrame, metric: Metric, keys: list[str]) -> pl.LazyFr
         pl.when(pl.col("is_above_band")).then(pl.lit("above_band")).otherwise(pl.lit("below_band"))
         .alias("band_reason"),
     ).drop("in_raw_band", "is_above_band", "band_min", "band_above", "band_max", "band_months")
+
+
+def value_band(doc: Doc, table: Mapping[str, Any], path: str, *, required: bool) -> ValueBand | None:
+    """A track's value band: at least `min_value` (or more than `above_value`), at most
+    `max_value`, with a promotion rule; None when the track gives none and none is required."""
+    has_min, has_above = "min_value" in table, "above_value" in table
+    if has_min and has_above:
+        raise doc.fail(path, "give either min_value (at least) or above_value (more than), not both")
+    if not (has_min or has_above):
+        if required:
+            raise doc.fail(f"{path}.min_value", "is required (or above_value)")
+        if "max_value" in table or "promoted_within_months" in table:
+            raise doc.fail(path, "max_value needs min_value or above_value")
+        return None
+    key = "min_value" if has_min else "above_value"
+    return build(doc, ValueBand, {
+        "minimum": float(doc.number(table, key, path)), "above": has_above,
+        "maximum": None if "max_value" not in table else float(doc.number(table, "max_value", path)),
+        "promoted_within_months": doc.get(table, "promoted_within_months", path, int, None)}, path)
 
 
 def window_lookback(metric: Metric) -> int:

@@ -11,7 +11,14 @@ import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
 from pcs_analysis.rules.kinds.frames import COUNTED, Context, tenant_frame, year_on_year
-from pcs_analysis.rules.kinds.measures import BAND_KEYS, MEASURE_SHOWN, window_lookback, windowed, with_band
+from pcs_analysis.rules.kinds.measures import (
+    BAND_KEYS,
+    MEASURE_SHOWN,
+    value_band,
+    window_lookback,
+    windowed,
+    with_band,
+)
 from pcs_analysis.rules.kinds.settings import MeasureRows, setting
 from pcs_analysis.rules.kinds.tenants import TENANT, first_association
 from pcs_analysis.rules.model import Metric
@@ -63,7 +70,7 @@ KIND = Kind(
     settings=Settings,
     track_keys=frozenset({"associations", "options", "full_marks_at"}) | BAND_KEYS,
     contributions=threshold_count_growth,
-    value_band_required=True,
+    read_track=lambda doc, table, path, max_points: {"value_band": value_band(doc, table, path, required=True)},
     lookback=window_lookback,
     shown=(*MEASURE_SHOWN, "unit"),
     propose=propose,
