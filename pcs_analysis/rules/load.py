@@ -25,14 +25,13 @@ from pcs_analysis.rules.model import (
     Option,
     Qualification,
     Reading,
-    Refresh,
     Rulebook,
     RuleChange,
     TrackClassification,
     TrackRule,
     WorkloadRevenueClassification,
 )
-from pcs_analysis.rules.schema import Doc, SettingError, build, fields, read
+from pcs_analysis.rules.schema import Doc, SettingError, build, fields, read, tables
 
 _COMMON_METRIC_KEYS = {"kind", "category", "max_points", "tracks"}
 
@@ -97,63 +96,23 @@ def _load(version: str, base: Path) -> Rulebook:
         known = ", ".join(sorted(p.name for p in base.iterdir() if p.is_dir())) if base.is_dir() else "none"
         raise RulebookError(f"{folder}: no such rulebook version '{version}' (known: {known})")
     doc = Doc(folder / "program.toml")
-    data = doc.data
-    doc.only(data, "", {"version", "title", "sources", "qualification", "refresh", "window",
-                        "associations", "products", "names", "aliases", "certifications"})
-    if doc.get(data, "version", "", str) != version:
-        raise doc.fail("version", f"says {data['version']!r} but the folder is '{version}'")
-    qualification = read(doc, Qualification, doc.get(data, "qualification", "", dict), "qualification")
-    refresh = read(doc, Refresh, doc.get(data, "refresh", "", dict), "refresh")
-    window = doc.get(data, "window", "", dict)
-    doc.only(window, "window", {"months_before_current", "renewal_window_months", "history_months", "alignment"})
-    for key in ("renewal_window_months", "history_months"):
-        if key in window and (not isinstance(window[key], int) or window[key] < 1):
-            raise doc.fail(f"window.{key}", "must be a whole number of months, 1 or more")
-    alignment = doc.choice(window, "alignment", "window", ("month", "day"), "month")
-    certifications_t = doc.get(data, "certifications", "", dict, {})
-    doc.only(certifications_t, "certifications", {"expiry"})
-    expiry = doc.choice(certifications_t, "expiry", "certifications", ("last_day_counts", "first_day_not_counted"),
-                        "last_day_counts")
-    associations = doc.strings(doc.get(data, "associations", "", dict), "types", "associations")
-    names_t = doc.get(data, "names", "", dict, {})
-    prefixes = tuple(doc.get(names_t, "certification_prefixes", "names", list, []))
-    aliases = doc.get(data, "aliases", "", dict, {})
+    values = tables(doc, Rulebook, doc.data, extra_keys=frozenset({"aliases"}))
+    if values["version"] != version:
+        raise doc.fail("version", f"says {values['version']!r} but the folder is '{version}'")
+    associations, services = values["association_types"], values["azure_services"]
+    aliases = doc.get(doc.data, "aliases", "", dict, {})
     doc.only(aliases, "aliases", {"workloads", "certifications", "associations"})
     workload_aliases = alias_keys(doc.get(aliases, "workloads", "aliases", dict, {}))
-    certification_aliases = alias_keys(doc.get(aliases, "certifications", "aliases", dict, {}),
-                                       prefixes=prefixes)
     association_aliases = {name_key(k): v for k, v in doc.get(aliases, "associations", "aliases", dict, {}).items()}
     association_aliases.update({name_key(a): a for a in associations})
     bad = sorted(v for v in association_aliases.values() if v not in associations)
     if bad:
         raise doc.fail("aliases.associations", f"maps to {bad[0]!r}, which is not in associations.types")
-    products_t = doc.get(data, "products", "", dict)
-    doc.only(products_t, "products", {"types", "azure_catalog", "infer_azure_from_revenue"})
-    services = tuple(doc.strings(products_t, "azure_catalog", "products"))
     workload_aliases = {**azure_name_aliases(services), **workload_aliases}
-    catalog = {name_key(w): "azure" for w in services}
-    catalog = {workload_aliases.get(k, k): p for k, p in catalog.items()}
-    rulebook = Rulebook(
-        version=version,
-        title=doc.get(data, "title", "", str),
-        sources=tuple(doc.get(data, "sources", "", list, [])),
-        qualification=qualification,
-        refresh=refresh,
-        window_months_before_current=doc.get(window, "months_before_current", "window", int),
-        renewal_window_months=doc.get(window, "renewal_window_months", "window", int, 1),
-        history_months=doc.get(window, "history_months", "window", int, 6),
-        window_alignment=alignment,
-        certification_expiry=expiry,
-        association_types=associations,
-        certification_prefixes=prefixes,
-        workload_aliases=workload_aliases,
-        certification_aliases=certification_aliases,
-        areas={},
-        association_aliases=association_aliases,
-        products=doc.strings(products_t, "types", "products"),
-        azure_services=services,
-        infer_azure_from_revenue=doc.get(products_t, "infer_azure_from_revenue", "products", bool, False),
-    )
+    catalog = {workload_aliases.get(k, k): "azure" for k in (name_key(w) for w in services)}
+    rulebook = Rulebook(**values, workload_aliases=workload_aliases, association_aliases=association_aliases,
+                        certification_aliases=alias_keys(doc.get(aliases, "certifications", "aliases", dict, {}),
+                                                         prefixes=values["certification_prefixes"]))
     areas = {}
     for area in AREAS:
         path = folder / f"{area}.toml"

@@ -304,42 +304,43 @@ class Reading:
 class Rulebook:
     """Every rule of one published version: program-wide settings and the areas it covers."""
 
-    version: str
-    title: str
-    sources: tuple[str, ...]
-    qualification: Qualification
-    refresh: Refresh
-    window_months_before_current: int
-    association_types: tuple[str, ...]
-    certification_prefixes: tuple[str, ...]
-    #: key of an old name -> key of the rulebook name
-    workload_aliases: Mapping[str, str]
-    certification_aliases: Mapping[str, str]
-    areas: Mapping[str, AreaRules]
+    version: str = setting()
+    title: str = setting()
+    qualification: Qualification = setting()
+    refresh: Refresh = setting()
+    window_months_before_current: int = setting(key="months_before_current", table="window")
+    association_types: tuple[str, ...] = setting(key="types", table="associations")
+    #: product families of the usage table's `product` column
+    products: tuple[str, ...] = setting(key="types", table="products")
+    #: The Azure catalog's service names (level 2), as written.
+    azure_services: tuple[str, ...] = setting(key="azure_catalog", table="products")
+    #: key of an old name -> key of the rulebook name (aliases.workloads, certifications)
+    workload_aliases: Mapping[str, str] = field(default_factory=dict)
+    certification_aliases: Mapping[str, str] = field(default_factory=dict)
+    areas: Mapping[str, AreaRules] = field(default_factory=dict)
+    sources: tuple[str, ...] = setting(())
+    certification_prefixes: tuple[str, ...] = setting((), table="names")
     #: key of a Partner Center attribution type -> canonical association type
     association_aliases: Mapping[str, str] = field(default_factory=dict)
-    #: product families of the usage table's `product` column
-    products: tuple[str, ...] = ()
     #: Months, ending with the anniversary month, in which an enrolled partner is "Renewal due".
-    renewal_window_months: int = 1
+    renewal_window_months: int = setting(1, table="window", minimum=1)
     #: Months shown on the scoring history page (the current month and the ones before it).
-    history_months: int = 6
+    history_months: int = setting(6, table="window", minimum=1)
     #: Where a not-enrolled partner's window starts: the first day of the month
     #: `window_months_before_current` months back ("month", 2024 text), or the same day of that
     #: month ("day", the 2023 example "August 15 ... March 15").
-    window_alignment: Literal["month", "day"] = "month"
+    window_alignment: Literal["month", "day"] = setting("month", key="alignment", table="window")
     #: What `expires_on` means: the last day a certification counts ("last_day_counts": Learn
     #: shows an active credential as "Expires on <date>"), or the first day it no longer counts.
-    certification_expiry: Literal["last_day_counts", "first_day_not_counted"] = "last_day_counts"
+    certification_expiry: Literal["last_day_counts", "first_day_not_counted"] = setting(
+        "last_day_counts", key="expiry", table="certifications")
 
     #: Workload key -> product family: the Azure catalog and the areas' tagged lists; what a row
     #: without a `product` is read as.
     workload_products: Mapping[str, str] = field(default_factory=dict)
-    #: The Azure catalog's service names (level 2), as written.
-    azure_services: tuple[str, ...] = ()
     #: A row without a product whose workload no list names, with revenue and no seat units, is
     #: read as Azure (the Azure areas count "All Azure Service Level 2 services") and reported.
-    infer_azure_from_revenue: bool = False
+    infer_azure_from_revenue: bool = setting(False, table="products")
     #: The readings of the sources this rulebook takes (readings.toml).
     readings: tuple[Reading, ...] = ()
 

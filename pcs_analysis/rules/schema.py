@@ -38,18 +38,19 @@ from pcs_analysis.errors import RulebookError
 MISSING = dataclasses.MISSING
 
 
-def setting(default: Any = MISSING, *, key: str | None = None, read: str | None = None,
+def setting(default: Any = MISSING, *, key: str | None = None, table: str = "", read: str | None = None,
             minimum: int | None = None, share: bool = False, positive: bool = False, as_float: bool = False,
             factory: Any = MISSING) -> Any:
-    """A field read from the rulebook under `key` (default: the field's name).
+    """A field read from the rulebook under `key` (default: the field's name), in the file's
+    `table` when the dataclass is a whole file (see `tables`).
 
     `read` names the caller's reader of a value its type cannot say how to read (see `read`).
     `minimum` bounds a whole number (or each of a list of them); `positive` makes a number
     greater than 0 and `share` a share in (0, 1]; `as_float` keeps a number as a float. Without
     a default the key is required.
     """
-    metadata = {"key": key, "read": read, "minimum": minimum, "share": share, "positive": positive,
-                "as_float": as_float}
+    metadata = {"key": key, "table": table, "read": read, "minimum": minimum, "share": share,
+                "positive": positive, "as_float": as_float}
     if factory is not MISSING:
         return dataclasses.field(default_factory=factory, metadata=metadata)
     if default is MISSING:
@@ -152,19 +153,46 @@ Reader = Callable[[Doc, Mapping[str, Any], str, str, dataclasses.Field], dict[st
 
 
 def fields(doc: Doc, cls: type, table: Mapping[str, Any], path: str, *,
-           readers: Mapping[str, Reader] | None = None, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The values of `cls`'s keyed fields found in `table` (a required one must be there)."""
+           readers: Mapping[str, Reader] | None = None, skip: frozenset[str] = frozenset(),
+           of_table: str | None = None) -> dict[str, Any]:
+    """The values of `cls`'s keyed fields found in `table` (a required one must be there); with
+    `of_table`, only the fields of that table of a file (see `tables`)."""
     hints = _hints(cls)
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if "key" not in f.metadata or f.name in skip:
+    for f in _keyed(cls):
+        if f.name in skip or (of_table is not None and f.metadata["table"] != of_table):
             continue
         key = f.metadata["key"] or f.name
-        required = f.default is MISSING and f.default_factory is MISSING
-        if key in table or required:
+        if key in table or _required(f):
             reader = (readers or {})[f.metadata["read"]] if f.metadata["read"] else _scalar(hints[f.name])
             values.update(reader(doc, table, key, path, f))
     return values
+
+
+def tables(doc: Doc, cls: type, data: Mapping[str, Any], *, extra_keys: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The values of a dataclass that is a whole file: fields of its top level, and of its tables
+    (`setting(table=...)`), each table holding only its fields' keys; a table is required when
+    one of its fields is. `extra_keys`: the caller's top-level keys."""
+    by_table: dict[str, list[dataclasses.Field]] = {}
+    for f in _keyed(cls):
+        by_table.setdefault(f.metadata["table"], []).append(f)
+    top = {f.metadata["key"] or f.name for f in by_table.get("", [])}
+    doc.only(data, "", top | {t for t in by_table if t} | extra_keys)
+    values: dict[str, Any] = {}
+    for name, group in by_table.items():
+        table = data if not name else doc.get(data, name, "", dict, MISSING if any(map(_required, group)) else {})
+        if name:
+            doc.only(table, name, {f.metadata["key"] or f.name for f in group})
+        values.update(fields(doc, cls, table, name, of_table=name))
+    return values
+
+
+def _keyed(cls: type) -> list[dataclasses.Field]:
+    return [f for f in dataclasses.fields(cls) if "key" in f.metadata]
+
+
+def _required(f: dataclasses.Field) -> bool:
+    return f.default is MISSING and f.default_factory is MISSING
 
 
 def read(doc: Doc, cls: type, table: Any, path: str, *, readers: Mapping[str, Reader] | None = None,
@@ -199,6 +227,9 @@ def _scalar(hint: Any) -> Reader:
     # `X | None`: an X (or nothing, the default).
     kind = next(a for a in typing.get_args(hint) if a is not type(None)) if origin in (typing.Union, types.UnionType) \
         else hint
+    if dataclasses.is_dataclass(kind):
+        return lambda doc, table, key, path, f: {
+            f.name: read(doc, kind, doc.get(table, key, path, dict), f"{path}.{key}" if path else key)}
     if typing.get_origin(kind) is tuple:
         return _whole_numbers if typing.get_args(kind)[0] is int else _strings
     return {bool: _plain(bool), str: _plain(str), dt.date: _plain(dt.date), int: _whole}.get(kind, _number)
