@@ -40,7 +40,7 @@ from pcs_analysis.engine.points import (
 from pcs_analysis.engine.scoring import ScoreResult, score
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, TrackRule, load_rules
-from pcs_analysis.rules.load import REMOVE, read_area
+from pcs_analysis.rules.areas import REMOVE, read_area
 from pcs_analysis.rules.periods import parse_date, snapshots
 
 #: Parameters applied at the points stage (no metric is recomputed).
@@ -117,7 +117,7 @@ def set_parameter(rules: Rulebook, area: str, path: str, value: Any) -> Rulebook
     - in a sum of parts, `<metric>.<part>....` as above.
 
     The value is set in the area's file at the setting's TOML path, and the file is read again by
-    the loader (`rules.load.read_area`): a variant is checked as a rulebook is (a value of the
+    the loader (`rules.areas.read_area`): a variant is checked as a rulebook is (a value of the
     wrong type, a band's maximum below its minimum, ... raise `RulebookError` naming the file,
     the key and the variant), and it holds on every day, after the file's dated changes.
 

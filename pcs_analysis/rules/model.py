@@ -242,7 +242,7 @@ class AreaRules:
     #: holds the area as it reads from that day.
     changes: tuple[RuleChange, ...] = ()
     #: What the area was read from: the file, its TOML data and the variant set in it (see
-    #: `rules.load.read_area`, which reads a changed setting as the file is read).
+    #: `rules.areas.read_area`, which reads a changed setting as the file is read).
     source: tuple[Path, Mapping[str, Any], tuple[tuple[str, Any], ...]] | None = field(
         default=None, compare=False, repr=False)
 
