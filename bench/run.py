@@ -199,7 +199,7 @@ API = textwrap.dedent("""
             start = time.perf_counter(); call(); times.append(time.perf_counter() - start)
         best[name] = min(times)
     many = data.only_partners(data.partner_ids()[: int(sys.argv[2])])
-    start = time.perf_counter(); rows = recommend(many, as_of=as_of).height
+    start = time.perf_counter(); rows = recommend(many, as_of=as_of).table.height
     best["recommend"] = time.perf_counter() - start
     best["recommend_rows"] = rows
     print(json.dumps(best))

@@ -27,7 +27,7 @@ _WHERE = {
     "pcs_analysis.analysis.impact": ("Impact", "impact"),
     "pcs_analysis.inputs.read": ("CanonicalTables", "PartnerData", "read_data", "validate_frame"),
     "pcs_analysis.analysis.planning": ("CertificationPlan", "plan_certifications"),
-    "pcs_analysis.analysis.recommendations": ("recommend",),
+    "pcs_analysis.analysis.recommendations": ("Recommendations", "recommend"),
     "pcs_analysis.reporting.partner": ("PartnerReport", "partner_report"),
     "pcs_analysis.rules": ("Rulebook", "list_versions", "load_rules"),
     "pcs_analysis.inputs.sample": ("generate_sample",),
@@ -67,7 +67,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names `__getattr__` reso
     from pcs_analysis.analysis.forecasts import Forecast, Rates, forecast
     from pcs_analysis.analysis.impact import Impact, impact
     from pcs_analysis.analysis.planning import CertificationPlan, plan_certifications
-    from pcs_analysis.analysis.recommendations import recommend
+    from pcs_analysis.analysis.recommendations import Recommendations, recommend
     from pcs_analysis.analysis.sensitivities import Sensitivity, get_parameter, sensitivity, set_parameter
     from pcs_analysis.analysis.status import History, Qualification, history, qualification
     from pcs_analysis.analysis.track_comparison import TrackChoice, track_choice

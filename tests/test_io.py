@@ -68,3 +68,18 @@ def test_the_product_column_is_optional(tmp_path):
     usage = read_data(tmp_path).usage.collect()
     assert usage["product"].null_count() == usage.height
     assert usage.drop("product").equals(read_data(SAMPLE_DIR).usage.collect().drop("product"))
+
+
+def test_unread_inputs_takes_the_rulebook_by_keyword_and_the_old_call_warns():
+    from pcs_analysis import load_rules, read_data
+    from pcs_analysis.config import SAMPLE_DIR
+    from pcs_analysis.inputs.unread import unread_inputs
+
+    data, rules = read_data(SAMPLE_DIR), load_rules("2023-06")
+    by_keyword = unread_inputs(data, rules=rules)
+    with pytest.warns(DeprecationWarning, match="give the rulebook by keyword"):
+        assert unread_inputs(data, rules).equals(by_keyword)
+    # The default is the current rulebook, which reads names the 2023 one does not.
+    assert unread_inputs(data).height <= by_keyword.height
+    with pytest.raises(TypeError, match="by keyword"):
+        unread_inputs(data, rules, rules=rules)

@@ -267,7 +267,7 @@ def test_customer_names_are_carried_and_shown_with_the_id_where_two_share_one(tm
     not_counted = e.tenants.filter(~pl.col("is_counted") & (pl.col("metric") == "deployments")
                                    & (pl.col("track") == "enterprise"))
     assert not_counted["customer"].to_list() == ["Northwind Traders"]
-    texts = recommend(data, as_of="2026-11-21", rules=load_rules(), areas=["data_ai"])["recommendation"].to_list()
+    texts = recommend(data, as_of="2026-11-21", rules=load_rules(), areas=["data_ai"]).table["recommendation"].to_list()
     assert "losing Fabrikam Retail would cost 14.0 points" in texts
     assert "losing Tailspin Toys (aaaa0000-0000-4000-8000-000000000102) would cost 12.0 points" in texts
     report = build_reports(data, as_of=dt.date(2026, 11, 21), rules=load_rules())[PARTNER]

@@ -223,7 +223,7 @@ def test_unread_workloads_and_certifications_are_reported_with_names_and_counts(
                                                                               workload="Exchnage Online"),
             usage_row("T3", M, 500, 10)]
     certs = [cert_row("a", "Microsoft 365 Certified: Teams Adminstrator Associate", "2025-01-01")]
-    unread = unread_inputs(make_data(rows, certs), rules)
+    unread = unread_inputs(make_data(rows, certs), rules=rules)
     assert unread.rows(named=True) == [
         {"kind": "workload", "name": "Exchnage Online", "rows": 2, "partners": 2, "example_partners": "P1, P2",
          "closest_known": "Exchange Online"},
@@ -357,8 +357,8 @@ def test_recommendations_are_the_same_without_a_product_column(sample_data):
     mine = sample_data.only_partners(["P005"])
     without = dataclasses.replace(mine, usage=mine.usage.with_columns(pl.lit(None, pl.String).alias("product")))
     areas = ["data_ai", "security"]
-    a = pcs.recommend(mine, as_of=AS_OF, areas=areas)
-    b = pcs.recommend(without, as_of=AS_OF, areas=areas)
+    a = pcs.recommend(mine, as_of=AS_OF, areas=areas).table
+    b = pcs.recommend(without, as_of=AS_OF, areas=areas).table
     assert a.filter(pl.col("type") == "action").height > 0
     assert a.equals(b)
 
@@ -371,7 +371,7 @@ def test_a_real_credential_no_list_holds_gets_no_misleading_suggestion(rules):
 
     certs = [cert_row("a", "Microsoft Certified: Dynamics 365 Sales Functional Consultant Associate", "2025-01-01"),
              cert_row("b", "Microsoft Certified: Dynamics 365 Finance Functional Consultnat Associate", "2025-01-01")]
-    unread = unread_inputs(make_data([usage_row("T3", M, 500, 10)], certs), rules)
+    unread = unread_inputs(make_data([usage_row("T3", M, 500, 10)], certs), rules=rules)
     assert dict(unread.select("name", "closest_known").iter_rows()) == {
         "Microsoft Certified: Dynamics 365 Finance Functional Consultnat Associate":
             "Microsoft Certified: Dynamics 365 Finance Functional Consultant Associate",
@@ -402,7 +402,7 @@ def test_azure_rows_are_not_lost_for_want_of_a_catalog_name(rules):
     inferred = score(data, as_of=AS_OF, rules=rules, areas=["infrastructure"])
     assert inferred.scores.equals(with_product.scores)
     assert metric(inferred, "deployments", "smb")[0] == 4      # SQL Database, Storage, Azure Quantum, Key Vualt
-    unread = unread_inputs(data, rules)
+    unread = unread_inputs(data, rules=rules)
     assert unread.select("kind", "name", "rows", "closest_known").rows() == [
         ("workload", "Exchnage Online", 1, "Exchange Online"),
         ("inferred", "Azure Quantum", 1, None),

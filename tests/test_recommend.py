@@ -6,6 +6,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
+import pcs_analysis as pcs
 from pcs_analysis.analysis.recommendations import recommend
 from pcs_analysis.engine.scoring import score
 from tests.builders import cert_row, make_data, usage_row
@@ -15,7 +16,7 @@ AS_OF = "2026-11-21"
 
 
 def mw(data):
-    return recommend(data, as_of=AS_OF, areas=["modern_work"])
+    return recommend(data, as_of=AS_OF, areas=["modern_work"]).table
 
 
 def kept_total(data):
@@ -95,8 +96,10 @@ def test_association_gap_with_the_points_an_association_would_add():
 
 
 def test_sample_recommendations_are_ranked_per_partner_and_track(sample_data):
-    r = recommend(sample_data.only_partners(["P001", "P005"]), as_of=AS_OF, areas=["security", "business_applications"])
-    actions = r.filter(pl.col("type") == "action")
+    result = recommend(sample_data.only_partners(["P001", "P005"]), as_of=AS_OF,
+                       areas=["security", "business_applications"])
+    r, actions = result.table, result.actions
+    assert actions.equals(r.filter(pl.col("type") == "action"))
     assert actions.height > 0 and (actions["points_change"] > 0).all()
     # Ranks run 1, 2, ... in each partner's area and track, and points never grow down the ranks.
     for _, group in actions.group_by("partner_id", "area", "track"):
@@ -158,7 +161,7 @@ def test_the_people_that_open_the_prerequisite_steps_are_recommended_and_explain
     assert ("the points need every step met on the enterprise track: step 1 has 1 of the 2 people it needs; "
             "step 2 has 0 of the 2 people it needs") in text
 
-    table = recommend(data, as_of=AS_OF, areas=["data_ai"])
+    table = recommend(data, as_of=AS_OF, areas=["data_ai"]).table
     opening = table.filter((pl.col("kind") == "open_steps") & (pl.col("track") == "enterprise"))
     assert opening.height == 1 and opening["points_change"].to_list() == [4.0]
     assert opening["recommendation"][0].startswith(
@@ -187,9 +190,21 @@ def test_an_enrolled_partners_risk_is_measured_on_the_track_its_enrollment_keeps
     the loss on a track the copy would otherwise switch to."""
     from pcs_analysis.analysis.whatif import LoseCustomer, Scenario, what_if
     mine = sample_data.only_partners(["P011"])
-    risks = recommend(mine, as_of="2026-11-21", areas=["infrastructure"])
+    risks = recommend(mine, as_of="2026-11-21", areas=["infrastructure"]).table
     lost = risks.filter((pl.col("kind") == "customer_lost") & pl.col("recommendation").str.contains("P011-A000"))
     replay = what_if(mine, [Scenario("lose", (LoseCustomer("P011", "P011-A000"),))], as_of="2026-11-21",
                      areas=["infrastructure"])
     assert replay.summary["track_before"][0] == replay.summary["track_after"][0] == "smb"
     assert lost["points_change"][0] == pytest.approx(replay.summary["total_change"][0]) == -20
+
+
+def test_the_result_read_as_the_table_still_answers_with_a_deprecation_warning(sample_data):
+    """`recommend` returned the table itself until this release: code reading the result as a
+    frame keeps working for one release, warned."""
+    result = recommend(sample_data.only_partners(["P005"]), as_of=AS_OF, areas=["modern_work"])
+    assert isinstance(result, pcs.Recommendations) and isinstance(result.table, pl.DataFrame)
+    with pytest.warns(DeprecationWarning, match="read its rows from `.table`"):
+        assert result.height == result.table.height
+    with pytest.warns(DeprecationWarning):
+        assert result["type"].to_list() == result.table["type"].to_list()
+    assert result.risks.equals(result.table.filter(pl.col("type") == "risk"))

@@ -24,13 +24,29 @@ def bulk(sample_data):
 
 
 def test_a_report_prepared_in_bulk_equals_the_live_one(bulk):
-    live = partner_report(data_dir=SAMPLE_DIR, partner_id="P005", as_of=AS_OF)
+    live = partner_report(SAMPLE_DIR, "P005", as_of=AS_OF)
     prepared = bulk["P005"]
     for name in TABLES:
         assert getattr(prepared, name).equals(getattr(live, name)), name
     assert prepared.title == live.title and prepared.bars == live.bars
     assert set(prepared.summary["area"]) == set(load_rules().areas)
     assert "partner_id" not in prepared.summary.columns        # one partner's rows only
+
+
+def test_the_report_takes_data_or_a_folder_and_its_former_keywords_warn(bulk, sample_data):
+    """Like every analysis: the data (or a folder of them) first, then the keywords; the names
+    the parameters had before this release still work, warned."""
+    from pcs_analysis import UnknownPartnerError
+
+    live = partner_report(sample_data, "P005", as_of=AS_OF, rules=load_rules())
+    assert live.summary.equals(bulk["P005"].summary)
+    with pytest.warns(DeprecationWarning, match="now partner_report"):
+        old = partner_report(data_dir=SAMPLE_DIR, partner_id="P005", as_of=AS_OF, rules_version="2026-05")
+    assert old.summary.equals(live.summary)
+    with pytest.raises(TypeError, match="both data and data_dir"):
+        partner_report(SAMPLE_DIR, "P005", as_of=AS_OF, data_dir=SAMPLE_DIR)
+    with pytest.raises(UnknownPartnerError, match="P999"):
+        partner_report(sample_data, "P999", as_of=AS_OF)
 
 
 def test_saved_and_loaded_with_its_charts(bulk, tmp_path):
@@ -43,12 +59,12 @@ def test_saved_and_loaded_with_its_charts(bulk, tmp_path):
     for name in TABLES:
         assert getattr(back, name).equals(getattr(drawn, name)), name
     assert back.score_cards().data == drawn.svg["score_cards"]
-    again = partner_report(data_dir="", partner_id="P013", as_of=AS_OF, prepared=folder)
+    again = partner_report(None, "P013", as_of=AS_OF, prepared=folder)
     assert again.summary.equals(drawn.summary)
     with pytest.raises(PcsError, match="prepared for P013"):
-        partner_report(data_dir="", partner_id="P003", as_of=AS_OF, prepared=folder)
+        partner_report(None, "P003", as_of=AS_OF, prepared=folder)
     with pytest.raises(PcsError, match="prepared for P013"):
-        partner_report(data_dir="", partner_id="P013", as_of=AS_OF, top=5, prepared=folder)
+        partner_report(None, "P013", as_of=AS_OF, top=5, prepared=folder)
     with pytest.raises(PcsError, match="not a prepared partner report"):
         load(tmp_path)
 

@@ -71,9 +71,9 @@ def test_rerun_skips_done_partners_and_retries_failed_ones(run, tmp_path):
 def test_a_failing_partner_does_not_stop_the_others(tmp_path):
     notebook = tmp_path / "broken.ipynb"
     text = (SAMPLE_DIR.parents[1] / "notebooks" / "partner_report.ipynb").read_text()
-    notebook.write_text(text.replace('report = pcs.partner_report(**params)',
-                                     'report = pcs.partner_report(**params)\\n'
-                                     'assert params[\\"partner_id\\"] != \\"P003\\", \\"boom\\"'))
+    notebook.write_text(text.replace('"report = pcs.partner_report(',
+                                     '"assert params[\\"partner_id\\"] != \\"P003\\", \\"boom\\"\\n",\n'
+                                     '"report = pcs.partner_report('))
     manifest = run_reports(SAMPLE_DIR, as_of=AS_OF, out=tmp_path / "out", partners=["P003", "P013"],
                            workers=2, notebook=notebook)
     rows = {r["partner_id"]: r for r in manifest.iter_rows(named=True)}
@@ -178,10 +178,10 @@ def _sleepy(tmp_path, seconds):
     """The report notebook, made to hang for P003."""
     notebook = tmp_path / "sleepy.ipynb"
     text = (SAMPLE_DIR.parents[1] / "notebooks" / "partner_report.ipynb").read_text()
-    notebook.write_text(text.replace('report = pcs.partner_report(**params)',
-                                     'report = pcs.partner_report(**params)\\n'
-                                     'import time\\n'
-                                     f'time.sleep({seconds} if params[\\"partner_id\\"] == \\"P003\\" else 0)'))
+    notebook.write_text(text.replace('"report = pcs.partner_report(',
+                                     '"import time\\n",\n'
+                                     f'"time.sleep({seconds} if params[\\"partner_id\\"] == \\"P003\\" else 0)\\n",\n'
+                                     '"report = pcs.partner_report('))
     return notebook
 
 

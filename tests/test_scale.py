@@ -27,7 +27,7 @@ def at_once(tmp_path_factory):
     """The four files as scoring every partner in one pass writes them."""
     out = tmp_path_factory.mktemp("at_once")
     data = read_data(SAMPLE_DIR)
-    result, unread = score(data, as_of=AS_OF), unread_inputs(data, load_rules())
+    result, unread = score(data, as_of=AS_OF), unread_inputs(data, rules=load_rules())
     write_csvs(out, {"scores": result.scores, "summary": result.summary, "options": result.options,
                      "unread_inputs": unread})
     return {name: (out / f"{name}.csv").read_bytes() for name in FILES}

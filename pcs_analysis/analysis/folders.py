@@ -31,7 +31,7 @@ def explain_folder(data_dir: str | Path, partner_id: str, *, as_of: dt.date | st
 
 def checked_unread(data: PartnerData, rules: Rulebook, *, strict: bool, where: str | Path) -> pl.DataFrame:
     """The inputs no rule reads; with `strict`, their presence is an error naming them."""
-    unread = unread_inputs(data, rules)
+    unread = unread_inputs(data, rules=rules)
     if strict and not_read(unread).height:
         raise PcsError(f"{where}: --strict: inputs no rule reads\n{describe_unread(unread)}")
     return unread
@@ -70,4 +70,4 @@ def recommend_folder(data_dir: str | Path, *, as_of: dt.date | str, rules_versio
                      on_area: Callable[[str, int, int], None] | None = None):
     """What `pcs recommend` computes: ranked actions, gaps and risks per partner and area."""
     data, rules = load_folder(data_dir, rules_version=rules_version, partners=partners)
-    return recommend(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None, on_area=on_area)
+    return recommend(data, as_of=as_of, rules=rules, lag=lag, areas=areas or None, on_area=on_area).table

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import polars as pl
 
@@ -98,9 +100,57 @@ class _Scope:
         return self.names.get(tenant, tenant)
 
 
+@dataclass(frozen=True)
+class Recommendations:
+    """What `recommend` found.
+
+    Attributes
+    ----------
+    table
+        One row per partner, area and recommendation (`RECOMMENDATION_COLUMNS`), by `type`: the
+        points still needed ("to_qualify"), ranked actions ("action"), association gaps ("gap")
+        and risks ("risk"), each measured by rescoring its what-if actions.
+    """
+
+    table: pl.DataFrame
+
+    @property
+    def actions(self) -> pl.DataFrame:
+        return self.table.filter(pl.col("type") == "action")
+
+    @property
+    def gaps(self) -> pl.DataFrame:
+        return self.table.filter(pl.col("type") == "gap")
+
+    @property
+    def risks(self) -> pl.DataFrame:
+        return self.table.filter(pl.col("type") == "risk")
+
+    def __getattr__(self, name: str) -> Any:
+        # `recommend` returned the table itself until this release: its attributes still answer.
+        if name.startswith("__") or name == "table":
+            raise AttributeError(name)
+        _returned_the_table()
+        return getattr(self.table, name)
+
+    def __getitem__(self, key: Any) -> Any:
+        _returned_the_table()
+        return self.table[key]
+
+    def __len__(self) -> int:
+        _returned_the_table()
+        return len(self.table)
+
+
+def _returned_the_table() -> None:
+    warnings.warn("recommend() returns Recommendations: read its rows from `.table` (or .actions, .gaps, "
+                  ".risks); using the result as the table itself stops working in the next release",
+                  DeprecationWarning, stacklevel=3)
+
+
 def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None = None,
               areas: Iterable[str] | None = None, lag: bool = True,
-              on_area: Callable[[str, int, int], None] | None = None) -> pl.DataFrame:
+              on_area: Callable[[str, int, int], None] | None = None) -> Recommendations:
     """Ranked recommendations and risks for every partner and area of `data`.
 
     Parameters
@@ -120,9 +170,9 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
 
     Returns
     -------
-    polars.DataFrame
-        One row per partner, area and recommendation (`RECOMMENDATION_COLUMNS`): points to qualify,
-        ranked actions and gaps, and risks, each measured by rescoring its what-if actions.
+    Recommendations
+        Its `table`: one row per partner, area and recommendation (`RECOMMENDATION_COLUMNS`): points
+        to qualify, ranked actions and gaps, and risks, each measured by rescoring its what-if actions.
 
     Examples
     --------
@@ -130,7 +180,7 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
     >>> from pcs_analysis.config import SAMPLE_DIR
     >>> data = read_data(SAMPLE_DIR).only_partners(["P005"])
     >>> r = recommend(data, as_of="2026-11-21", areas=["modern_work"])
-    >>> r.filter(r["type"] == "action")["points_change"].max() > 0
+    >>> r.actions["points_change"].max() > 0
     True
     """
     day = parse_date(as_of)
@@ -149,14 +199,14 @@ def recommend(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None
         if on_area is not None:
             on_area(name, done, len(area_names))
     if not frames:
-        return pl.DataFrame(schema={c: pl.String for c in RECOMMENDATION_COLUMNS})
+        return Recommendations(pl.DataFrame(schema={c: pl.String for c in RECOMMENDATION_COLUMNS}))
     out = pl.concat(frames, how="diagonal_relaxed")
     order = {a: i for i, a in enumerate(area_names)}
     type_order = {"to_qualify": 0, "action": 1, "gap": 2, "risk": 3}
-    return (out.with_columns(pl.col("area").replace_strict(order).alias("_a"),
-                             pl.col("type").replace_strict(type_order).alias("_t"))
-            .sort("partner_id", "_a", "_t", pl.col("is_kept_track").not_(), "rank", nulls_last=True)
-            .select(RECOMMENDATION_COLUMNS))
+    return Recommendations(out.with_columns(pl.col("area").replace_strict(order).alias("_a"),
+                                            pl.col("type").replace_strict(type_order).alias("_t"))
+                           .sort("partner_id", "_a", "_t", pl.col("is_kept_track").not_(), "rank", nulls_last=True)
+                           .select(RECOMMENDATION_COLUMNS))
 
 
 def measured_actions(data: PartnerData, *, as_of: dt.date | str, area: str, rules: Rulebook | None = None,

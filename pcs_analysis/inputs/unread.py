@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import warnings
 
 import polars as pl
 
 from pcs_analysis.inputs.csvfiles import shorten
 from pcs_analysis.inputs.prepare import usage_names
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.rules import Rulebook
+from pcs_analysis.rules import Rulebook, load_rules
 from pcs_analysis.rules.periods import month_start, parse_date, scored_month
 
 UNREAD_COLUMNS = ["kind", "name", "rows", "partners", "example_partners", "closest_known"]
@@ -51,7 +52,7 @@ def unknown_certification_rows(certifications: pl.LazyFrame, rules: Rulebook) ->
     return certifications.filter(~key.is_in(list(known_certifications(rules))))
 
 
-def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
+def unread_inputs(data: PartnerData, *positional: Rulebook, rules: Rulebook | None = None) -> pl.DataFrame:
     """Workloads and certifications of `data` that no area of `rules` reads.
 
     One row per name (`kind` is "workload" or "certification", or "inferred" for a workload read
@@ -62,8 +63,10 @@ def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
     ----------
     data : PartnerData
         The partners' data (`read_data`).
-    rules : Rulebook
-        The rulebook whose areas are asked.
+    rules : Rulebook, optional
+        The rulebook whose areas are asked (default: the current one, `load_rules()`). Given as
+        the second positional argument, as before this release, it is read with a deprecation
+        warning.
 
     Returns
     -------
@@ -75,9 +78,16 @@ def unread_inputs(data: PartnerData, rules: Rulebook) -> pl.DataFrame:
     --------
     >>> from pcs_analysis import load_rules, read_data
     >>> from pcs_analysis.config import SAMPLE_DIR
-    >>> unread_inputs(read_data(SAMPLE_DIR), load_rules()).columns
+    >>> unread_inputs(read_data(SAMPLE_DIR), rules=load_rules()).columns
     ['kind', 'name', 'rows', 'partners', 'example_partners', 'closest_known']
     """
+    if positional:
+        if len(positional) > 1 or rules is not None:
+            raise TypeError("unread_inputs(data, *, rules=None) takes the rulebook once, by keyword")
+        warnings.warn("unread_inputs(data, rules): give the rulebook by keyword, unread_inputs(data, rules=...); "
+                      "the positional form stops working in the next release", DeprecationWarning, stacklevel=2)
+        rules = positional[0]
+    rules = rules or load_rules()
     key, product, inferred = usage_names(data.usage, rules)
     kind = (pl.when(~is_read_expr(rules, key, product)).then(pl.lit("workload"))
             .when(inferred).then(pl.lit("inferred")))

@@ -14,9 +14,10 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -207,35 +208,80 @@ def load(folder: str | Path) -> PartnerReport:
                          top=meta["top"], bars=meta["bars"], svg=meta["svg"], titles=meta["titles"], **tables)
 
 
-def partner_report(*, data_dir: str | Path, partner_id: str, as_of: dt.date | str, rules_version: str | None = None,
-                   top: int = 3, chart_renderer: str = "svg", prepared: str | Path = "") -> PartnerReport:
+def partner_report(data: PartnerData | str | Path | None = None, partner_id: str | None = None, *,
+                   as_of: dt.date | str, rules: Rulebook | str | None = None, top: int = 3,
+                   chart_renderer: str = "svg", prepared: str | Path = "", data_dir: str | Path | None = None,
+                   rules_version: str | None = None) -> PartnerReport:
     """One partner's report: loaded from `prepared` (a folder saved by `pcs reports`), which must
-    be this partner's on this day, or else computed live from `data_dir`.
+    be this partner's on this day, or else computed live.
+
+    Parameters
+    ----------
+    data : PartnerData, or a data folder
+        The partners' data (`read_data`), or the folder of the canonical tables, of which only
+        this partner's rows are read (not read at all with `prepared`).
+    partner_id : str
+        The partner the report is about.
+    as_of : date or str
+        The day Partner Center would show (YYYY-MM-DD).
+    rules : Rulebook or str, optional
+        The rulebook, or its version name (default: the newest).
+    top : int, default 3
+        Actions and risks shown per area and track.
+    chart_renderer : str, default "svg"
+        "svg" (static, offline) or "default" (interactive, loads vega from a CDN).
+    prepared : str or Path, optional
+        This partner's report as `pcs reports` saved it.
+    data_dir, rules_version
+        The names `data` and `rules` had before this release: still read, with a deprecation
+        warning, for one release.
 
     Examples
     --------
     >>> import datetime as dt
     >>> from pcs_analysis.config import SAMPLE_DIR
-    >>> r = partner_report(data_dir=SAMPLE_DIR, partner_id="P005", as_of=dt.date(2026, 11, 21))
+    >>> r = partner_report(SAMPLE_DIR, "P005", as_of=dt.date(2026, 11, 21))
     >>> r.summary.filter(r.summary["area"] == "security")["is_qualified"].to_list()
     [True]
     """
+    from pcs_analysis.rules import Rulebook
     from pcs_analysis.rules.periods import parse_date
 
+    data, rules = _renamed(data, data_dir, "data_dir", "data"), _renamed(rules, rules_version, "rules_version", "rules")
+    if partner_id is None:
+        raise TypeError("partner_report() needs the partner_id")
     as_of = parse_date(as_of)
+    version = rules.version if isinstance(rules, Rulebook) else rules
     if prepared:
         report = load(prepared)
-        wanted = (partner_id, as_of, rules_version or report.rules_version, top)
+        wanted = (partner_id, as_of, version or report.rules_version, top)
         if (report.partner_id, report.as_of, report.rules_version, report.top) != wanted:
             raise PcsError(f"{prepared}: prepared for {report.partner_id} on {report.as_of} (rulebook "
                            f"{report.rules_version}, top {report.top}), not for {partner_id} on {as_of} (top {top})")
         return report
     from pcs_analysis.analysis.folders import load_folder
+    from pcs_analysis.inputs.read import PartnerData
     from pcs_analysis.present import charts
+    from pcs_analysis.rules import load_rules
 
-    data, rules = load_folder(data_dir, rules_version=rules_version, partners=[partner_id])
+    if isinstance(data, PartnerData):
+        data.require_partners([partner_id], what="partner_report")
+        data, rules = data.only_partners([partner_id]), rules if isinstance(rules, Rulebook) else load_rules(rules)
+    else:
+        data, rules = load_folder(data, rules_version=version, partners=[partner_id])
     charts.use_theme(chart_renderer)
     return build_reports(data, as_of=as_of, rules=rules, top=top)[partner_id]
+
+
+def _renamed(value: Any, old: Any, old_name: str, new_name: str) -> Any:
+    """A parameter given under the name it had before this release: read, with a warning."""
+    if old is None:
+        return value
+    if value is not None:
+        raise TypeError(f"partner_report() got both {new_name} and {old_name} (its former name)")
+    warnings.warn(f"partner_report({old_name}=...) is now partner_report({new_name}=...); the former name stops "
+                  "working in the next release", DeprecationWarning, stacklevel=3)
+    return old
 
 
 def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: int = 3) -> dict[str, PartnerReport]:
@@ -263,7 +309,7 @@ def build_reports(data: PartnerData, *, as_of: dt.date, rules: Rulebook, top: in
         "status": qualification(data, as_of=as_of, rules=rules, areas=areas).status
         .select("partner_id", "area", "status", "days_qualified", "days_observed", "window_start", "window_end",
                 "is_enrolled", "anniversary_on"),
-        "recommendations": recommend(data, as_of=as_of, rules=rules, areas=areas)
+        "recommendations": recommend(data, as_of=as_of, rules=rules, areas=areas).table
         .filter((pl.col("rank") <= top) | (pl.col("type") == "to_qualify"))
         .select("partner_id", "area", "track", "type", "points_change", "recommendation"),
         "history": history(data, as_of=as_of, rules=rules, areas=areas).summary,

@@ -92,7 +92,7 @@ def score_chunk(job: ScoreJob) -> ChunkDone:
     for name in OUTPUTS:
         getattr(result, name).write_csv(Path(job.staging) / f"{name}.{job.number:05d}.part",
                                         include_header=job.number == 0, date_format=DATE_FORMAT)
-    return ChunkDone(job.number, summary=result.summary, unread=unread_inputs(data, rules),
+    return ChunkDone(job.number, summary=result.summary, unread=unread_inputs(data, rules=rules),
                      months=usage_months(data))
 
 
