@@ -12,7 +12,7 @@ import pytest
 from pcs_analysis.analysis.whatif import AddCertifiedPeople, Scenario, what_if
 from pcs_analysis.config import SAMPLE_DIR
 from tests.browser import chrome, planner_card, planner_certify, wait
-from tests.test_cli import run
+from tests.builders import run
 
 AS_OF = dt.date(2026, 11, 21)
 EXPERT = "Microsoft 365 Certified: Enterprise Administrator Expert"

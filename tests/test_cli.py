@@ -2,22 +2,13 @@
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from pcs_analysis.config import SAMPLE_DIR
-
-PCS = [str(Path(sys.executable).with_name("pcs"))]
-
-
-def run(*args, check=True):
-    proc = subprocess.run([*PCS, *map(str, args)], capture_output=True, text=True, timeout=300)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
+from tests.builders import PCS, run
 
 
 def test_score_writes_scores_and_summary(tmp_path):

@@ -17,7 +17,9 @@ import pytest
 from pcs_analysis import load_rules, score, sensitivity
 from pcs_analysis.analysis import forecasts
 from pcs_analysis.analysis.sensitivities import get_parameter, set_parameter
+from pcs_analysis.engine.points import metric_points
 from pcs_analysis.rules.kinds import KINDS
+from pcs_analysis.rules.periods import month_index, published_on
 
 AS_OF = "2026-11-21"
 PARTNERS = 24
@@ -111,8 +113,8 @@ def _forecast_of_scored_month(data, partner_id: str, area: str, rules) -> pl.Dat
     uncertainty): the level it starts from against that month's baseline."""
     mine = data.only_partners([partner_id])
     now = score(mine, as_of=AS_OF, rules=rules, areas=[area])
-    data_month = forecasts.month_index(now.summary["month"][0])
-    past = score(mine, as_of=[forecasts._published(m, rules) for m in range(data_month - 12, data_month + 1)],
+    data_month = month_index(now.summary["month"][0])
+    past = score(mine, as_of=[published_on(m, rules.refresh) for m in range(data_month - 12, data_month + 1)],
                  rules=rules, areas=[area])
     options = now.option_values.select("track", "metric", "option", "max_points", "full_marks_at", "combine",
                                        "metric_order", "track_order", "option_order")
@@ -120,8 +122,8 @@ def _forecast_of_scored_month(data, partner_id: str, area: str, rules) -> pl.Dat
               for metric in rules.area(area).metrics if not metric.counts_people]
     values = pl.concat(frames, how="diagonal_relaxed").join(options, on=["track", "metric", "option"],
                                                             nulls_equal=True)
-    points = forecasts._metric_points(values.with_columns(pl.lit(partner_id).alias("partner_id")),
-                                      rules.area(area).qualification, ["path", "k"])
+    points = metric_points(values.with_columns(pl.lit(partner_id).alias("partner_id")),
+                           rules.area(area).qualification, ["path", "k"])
     scored = now.scores.filter(~pl.col("metric").is_in([m.name for m in rules.area(area).metrics
                                                         if m.counts_people]))
     return scored.select("track", "metric", pl.col("points").alias("scored")).join(
@@ -159,27 +161,27 @@ def test_the_planners_qualification_equals_scorings(sample_data, area, setting, 
     planner checks its own prediction and raises otherwise) and each of its certifications is
     needed: its constraint is neither looser nor stricter than scoring's."""
     from pcs_analysis import plan_certifications
-    from tests.test_plans_carried_out import AS_OF as PLAN_AS_OF
-    from tests.test_plans_carried_out import TARGET, _virtual, _with_certifications
+    from tests.builders import PLAN_AS_OF, PLAN_TARGET, virtual, with_certifications
 
     rules = set_parameter(RULES, area, setting, value)
     variants, expected = [], {}
     for partner_id in sample_data.partner_ids()[:12]:
         mine = sample_data.only_partners([partner_id])
-        plan = plan_certifications(mine, partner_id, as_of=PLAN_AS_OF, areas=[area], target=TARGET, rules=rules)
+        plan = plan_certifications(mine, partner_id, as_of=PLAN_AS_OF, areas=[area], target=PLAN_TARGET,
+                                   rules=rules)
         if plan.status != "optimal":
             continue
         rows = [{"partner_id": None, "person_id": r["person_id"], "certification": r["certification"],
                  "earned_on": r["earn_by"], "expires_on": None} for r in plan.plan.iter_rows(named=True)]
         for k, kept in [("all", rows)] + [(f"drop{i}", rows[:i] + rows[i + 1:]) for i in range(len(rows))]:
             vid = f"{partner_id}#{k}"
-            variants.append(_with_certifications(_virtual(sample_data, partner_id, vid),
-                                                 [{**r, "partner_id": vid} for r in kept]))
+            variants.append(with_certifications(virtual(sample_data, partner_id, vid),
+                                                [{**r, "partner_id": vid} for r in kept]))
             expected[vid] = k == "all"
     assert variants, "no plan to check"
     combined = type(sample_data)(*[pl.concat([getattr(v, f) for v in variants], how="vertical_relaxed")
                                    for f in ("usage", "certifications", "enrollments", "partners")])
-    summary = score(combined, as_of=TARGET, rules=rules, areas=[area]).summary
+    summary = score(combined, as_of=PLAN_TARGET, rules=rules, areas=[area]).summary
     wrong = summary.filter(pl.col("is_qualified") != pl.col("partner_id").replace_strict(expected))
     assert wrong.is_empty(), wrong.select("partner_id", "track", "total", "is_qualified", "missing_metrics")
 

@@ -6,8 +6,7 @@ import polars as pl
 import pytest
 
 from pcs_analysis.analysis.forecasts import Rates, forecast
-from tests.builders import cert_row
-from tests.test_status import ADVANCED, almost_qualified
+from tests.builders import ADVANCED, almost_qualified, cert_row
 
 AS_OF = "2026-11-21"
 STILL = Rates(arrivals=0, losses=0, growth_mean=0, growth_sd=0, attrition=0, new_people=0)

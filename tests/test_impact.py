@@ -7,7 +7,7 @@ import pytest
 from pcs_analysis.analysis.impact import impact
 from pcs_analysis.analysis.status import qualification
 from pcs_analysis.engine.scoring import score
-from tests.test_cli import run
+from tests.builders import run
 
 AS_OF = "2026-11-21"
 

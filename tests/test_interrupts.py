@@ -22,7 +22,7 @@ import pytest
 from pcs_analysis.config import SAMPLE_DIR
 from pcs_analysis.errors import PcsError
 from pcs_analysis.output import COMMIT, LOCK, STAGE_PREFIX, exclusive, recover
-from tests.test_cli import PCS, run
+from tests.builders import FIXTURES, PCS, run
 
 AS_OF = ["--as-of", "2026-11-21"]
 OUTPUTS = ["options.csv", "scores.csv", "summary.csv", "unread_inputs.csv"]
@@ -98,7 +98,6 @@ def test_score_killed_before_its_commit_leaves_the_folder_as_it_was_and_the_next
 
 
 def test_import_and_sample_data_commit_all_their_tables_at_once(tmp_path):
-    from tests.test_partner_center import FIXTURES
     out = tmp_path / "canonical"
     run("import", "partner-center", FIXTURES, out, "-q")
     (out / "usage.csv").write_text("old usage\n")

@@ -126,8 +126,7 @@ def test_a_numeric_partner_id_is_taken_as_text(notebook):
 
 def test_papermill_runs_the_report_for_a_numeric_partner_id(tmp_path):
     """The Partner Center import's numeric PGAMpnId, given with `-p` as a user types it."""
-    from tests.test_cli import run
-    from tests.test_partner_center import FIXTURES
+    from tests.builders import FIXTURES, run
     run("import", "partner-center", FIXTURES, tmp_path / "data")
     out = tmp_path / "report.ipynb"
     papermill_cli = str(Path(sys.executable).with_name("papermill"))

@@ -2,16 +2,14 @@
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from pcs_analysis import DataValidationError, PcsError, load_rules, score
 from pcs_analysis.inputs.partner_center import import_partner_center
-from tests.builders import AS_OF, metric
+from tests.builders import AS_OF, FIXTURES, metric, run
 
-FIXTURES = Path(__file__).parent / "fixtures" / "partner_center"
 PARTNER = "4455667"
 
 
@@ -95,7 +93,6 @@ def test_empty_folder_is_a_clear_error(tmp_path):
 
 
 def test_cli_import_then_score(tmp_path):
-    from tests.test_cli import run
     proc = run("import", "partner-center", FIXTURES, tmp_path / "canonical")
     assert "skipped workload 'Power BI Pro' (1 rows)" in proc.stdout
     run("score", tmp_path / "canonical", "--as-of", "2026-11-21", "--out", tmp_path / "out", "-q")
@@ -185,7 +182,6 @@ def test_an_unknown_certification_title_is_reported_by_the_import(tmp_path):
 
 
 def test_a_reimport_keeps_the_enrollments_and_partner_overrides_the_user_typed(tmp_path):
-    from tests.test_cli import run
     out = tmp_path / "canonical"
     first = run("import", "partner-center", FIXTURES, out)
     assert "enrollments.csv written with no rows" in first.stdout
@@ -210,7 +206,6 @@ def test_a_reimport_keeps_the_enrollments_and_partner_overrides_the_user_typed(t
 
 
 def test_a_reimport_refuses_a_broken_typed_table_and_writes_nothing(tmp_path):
-    from tests.test_cli import run
     out = tmp_path / "canonical"
     run("import", "partner-center", FIXTURES, out)
     usage_before = (out / "usage.csv").read_bytes()
@@ -258,7 +253,6 @@ def test_customer_names_are_carried_and_shown_with_the_id_where_two_share_one(tm
     from pcs_analysis.analysis.explanation import explain
     from pcs_analysis.analysis.recommendations import recommend
     from pcs_analysis.reporting.partner import build_reports
-    from tests.test_cli import run
     tables, _ = imported
     names = tables.usage.select("tenant_id", "customer_name").unique()
     assert names.filter(pl.col("customer_name").is_null()).height == 0

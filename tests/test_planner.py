@@ -48,7 +48,7 @@ def test_undo_returns_to_the_partner_as_it_is(planner):
 
 def test_a_saved_scenario_is_read_back_by_pcs_whatif(planner, tmp_path):
     from pcs_analysis.config import SAMPLE_DIR
-    from tests.test_cli import run
+    from tests.builders import run
     planner.add(planner.certify(EXPERT, 1))
     planner.add(planner.move("P005-T005", "DPOR"))
     path = planner.save(tmp_path / "session.toml")

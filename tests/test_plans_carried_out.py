@@ -7,30 +7,15 @@ day, the data scored on the target day), and, with positive costs, each certific
 shown to be needed.
 """
 
-import dataclasses
 
 import polars as pl
 import pytest
 
 from pcs_analysis import load_rules, plan_certifications, score
 from pcs_analysis.inputs.read import PartnerData
+from tests.builders import PLAN_AS_OF, PLAN_TARGET, virtual, with_certifications
 
-AS_OF, TARGET = "2026-11-01", "2026-11-30"
-
-
-def _with_certifications(data: PartnerData, rows: list[dict]) -> PartnerData:
-    """`data` plus certification rows, each under the partner id it names."""
-    certs = data.certifications.collect()
-    extra = pl.DataFrame(rows, schema=certs.schema) if rows else certs.clear()
-    return dataclasses.replace(data, certifications=pl.concat([certs, extra]).lazy())
-
-
-def _virtual(data: PartnerData, partner_id: str, vid: str) -> PartnerData:
-    """The partner's data under another id (so many variants score in one pass)."""
-    mine = data.only_partners([partner_id])
-    rename = pl.col("partner_id").replace({partner_id: vid})
-    return PartnerData(usage=mine.usage.with_columns(rename), certifications=mine.certifications.with_columns(rename),
-                       enrollments=mine.enrollments.with_columns(rename), partners=mine.partners.with_columns(rename))
+AS_OF, TARGET = PLAN_AS_OF, PLAN_TARGET
 
 
 @pytest.mark.parametrize("area", load_rules().areas)
@@ -48,7 +33,7 @@ def test_every_optimal_plan_qualifies_when_carried_out_and_needs_each_certificat
         # The plan carried out, then each certification left out in turn.
         for k, kept in [("all", rows)] + [(f"drop{i}", rows[:i] + rows[i + 1:]) for i in range(len(rows))]:
             vid = f"{partner_id}#{k}"
-            variants.append(_with_certifications(_virtual(sample_data, partner_id, vid),
+            variants.append(with_certifications(virtual(sample_data, partner_id, vid),
                                                  [{**r, "partner_id": vid} for r in kept]))
             expected[vid] = (True, stated["total_rescored"]) if k == "all" else (False, None)
     if not variants:

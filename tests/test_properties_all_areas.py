@@ -1,59 +1,11 @@
 """Invariants of scoring every area on random Microsoft 365, Azure and Dynamics data (Hypothesis)."""
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from pcs_analysis.engine.scoring import score
-from tests.builders import AS_OF, azure_row, cert_row, dynamics_row, make_data, usage_row
-
-MONTHS = ["2025-09-01", "2025-10-01", "2026-03-01", "2026-09-01", "2026-10-01"]
-M365 = ["Exchange Online", "Intune", "Microsoft Defender for Office 365", "Microsoft Defender for Identity"]
-AZURE = ["Azure SQL Database", "Key Vault", "Sentinel", "Virtual Machines", "Azure Firewall"]
-DYNAMICS = ["Sales", "Customer Service", "Business Central", "Power Apps", "Customer Insights"]
-CERTS = [
-    "Teams Administrator Associate", "Azure Administrator Associate", "Azure Solutions Architect Expert",
-    "Azure Database Administrator Associate", "Azure Network Engineer Associate",
-    "Azure Security Engineer Associate", "Security Operations Analyst Associate", "Cybersecurity Architect Expert",
-    "Power Platform Developer Associate", "Power Platform Solution Architect Expert",
-]
-
-m365_row = st.builds(
-    lambda p, t, m, w, a, paid, share: usage_row(f"M{t}", m, paid, int(paid * share), partner=f"P{p}",
-                                                 workload=w, association=a),
-    st.integers(1, 2), st.integers(1, 4), st.sampled_from(MONTHS), st.sampled_from(M365),
-    st.sampled_from(["CPOR", "DPOR", "CSP_T1"]), st.integers(0, 800), st.floats(0, 1))
-azure = st.builds(
-    lambda p, t, m, s, a, acr, seg: azure_row(f"A{t}", m, acr, service=s, partner=f"P{p}", association=a,
-                                              segment=seg),
-    st.integers(1, 2), st.integers(1, 4), st.sampled_from(MONTHS), st.sampled_from(AZURE),
-    st.sampled_from(["PAL", "CSP_T1", "DPOR", "CPOR"]), st.floats(0, 20_000).map(lambda x: round(x, 2)),
-    st.sampled_from([None, "SMB", "Enterprise"]))
-dynamics = st.builds(
-    lambda p, t, m, w, a, mau, revenue: dynamics_row(f"D{t}", m, w, active=mau, revenue=revenue, partner=f"P{p}",
-                                                     association=a),
-    st.integers(1, 2), st.integers(1, 4), st.sampled_from(MONTHS), st.sampled_from(DYNAMICS),
-    st.sampled_from(["PAL", "DPOR", "CPOR_REVREC", "CPOR_OSU", "CSP_T2"]), st.integers(0, 300),
-    st.floats(0, 9000).map(lambda x: round(x, 2)))
-cert = st.builds(
-    lambda p, person, c, earned: cert_row(f"x{person}", c, earned, partner=f"P{p}"),
-    st.integers(1, 2), st.integers(1, 5), st.sampled_from(CERTS), st.sampled_from(["2024-05-01", "2026-11-15"]))
-
-
-def unique(rows, keys):
-    return list({tuple(r[k] for k in keys): r for r in rows}.values())
-
-
-USAGE_KEY = ["partner_id", "tenant_id", "month", "workload", "association"]
-CERT_KEY = ["partner_id", "person_id", "certification", "earned_on"]
-data_st = st.tuples(
-    st.lists(st.one_of(m365_row, azure, dynamics), max_size=40).map(lambda rows: unique(rows, USAGE_KEY)),
-    st.lists(cert, max_size=12).map(lambda rows: unique(rows, CERT_KEY)))
-SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def run(usage, certs, rules):
-    return score(make_data(usage, certs), as_of=AS_OF, rules=rules)
+from tests.builders import CERTS, SETTINGS, cert_row, data_st
+from tests.builders import score_generated as run
 
 
 @SETTINGS

@@ -4,7 +4,8 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.test_properties_all_areas import SETTINGS, data_st, run
+from tests.builders import SETTINGS, data_st
+from tests.builders import score_generated as run
 
 
 @SETTINGS

@@ -9,8 +9,7 @@ import pytest
 import pcs_analysis as pcs
 from pcs_analysis.analysis.recommendations import recommend
 from pcs_analysis.engine.scoring import score
-from tests.builders import cert_row, make_data, usage_row
-from tests.test_status import ADVANCED, almost_qualified
+from tests.builders import ADVANCED, almost_qualified, cert_row, make_data, usage_row
 
 AS_OF = "2026-11-21"
 
@@ -123,7 +122,7 @@ def test_moving_a_tenant_to_the_better_association_option():
 
 
 def test_enrolled_partner_risks_reach_to_the_end_of_the_renewal_window():
-    from tests.test_status import enrolled
+    from tests.builders import enrolled
     expiring = cert_row("adv", ADVANCED, "2026-01-10", "2027-03-15")
     data = almost_qualified([expiring])
     assert mw(data).filter(pl.col("kind") == "certification_expires").height == 0   # months away

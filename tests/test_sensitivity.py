@@ -95,7 +95,7 @@ def test_variant_values_keep_their_type_and_sort_as_numbers(sample_data, rules, 
     import polars as pl
 
     from pcs_analysis.config import SAMPLE_DIR
-    from tests.test_cli import run
+    from tests.builders import run
     grid = {"net_customer_adds.smb.full_marks_at": [100, 11, 20, 5], "min_metric_comparison": [">=", ">"]}
     result = sensitivity(sample_data, as_of=AS_OF, areas=["modern_work"], grid=grid, rules=rules)
     assert result.variants.schema["net_customer_adds.smb.full_marks_at"] == pl.Int64

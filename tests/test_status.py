@@ -16,22 +16,7 @@ from pcs_analysis.analysis.status import (
     qualification,
 )
 from pcs_analysis.engine.scoring import score
-from pcs_analysis.inputs.read import PartnerData
-from tests.builders import cert_row, make_data, usage_row
-
-ADVANCED = "Microsoft 365 Certified: Enterprise Administrator Expert"
-INTERMEDIATE = "Teams Administrator Associate"
-
-
-def almost_qualified(extra_certs=()):
-    """Modern Work, Enterprise track, in every month from 2025-12 to 2026-10: five new customers
-    (20 points), five deployments (25), 650 more active users via CPOR (19.5) and one
-    intermediate person (2.5) = 67 points, with the advanced metric at zero. One advanced person
-    (7.5) makes it qualify."""
-    rows = [usage_row(f"T{t}", f"{y}-{m:02d}-01", 301, 130)
-            for t in range(5) for y, m in [(2025, 12)] + [(2026, k) for k in range(1, 11)]]
-    certs = [cert_row("int", INTERMEDIATE, "2024-01-01"), *extra_certs]
-    return make_data(rows, certs)
+from tests.builders import ADVANCED, almost_qualified, cert_row, enrolled
 
 
 def one_day(day: dt.date):
@@ -71,13 +56,6 @@ def test_qualified_on_exactly_one_day_with_a_certification_expiring_the_day_afte
 def test_the_window_rolls_forward_at_the_start_of_a_month(as_of, status, days):
     row, _ = status_row(almost_qualified([one_day(dt.date(2026, 6, 30))]), as_of)
     assert (row["status"], row["days_qualified"]) == (status, days)
-
-
-def enrolled(data: PartnerData, enrolled_on: str, anniversary_on: str) -> PartnerData:
-    table = pl.DataFrame({"partner_id": ["P1"], "area": ["modern_work"],
-                          "enrolled_on": [dt.date.fromisoformat(enrolled_on)],
-                          "anniversary_on": [dt.date.fromisoformat(anniversary_on)]})
-    return dataclasses.replace(data, enrollments=table.lazy())
 
 
 @pytest.mark.parametrize(("as_of", "status"), [

@@ -91,3 +91,18 @@ def test_months_and_refresh_days_are_counted_in_rules_periods_only():
 ])
 def test_the_month_guard_finds_month_arithmetic(source, found):
     assert _month_arithmetic(ast.parse(source)) == found
+
+
+#: The test helpers every test module may import.
+TEST_HELPERS = {"tests.builders", "tests.browser", "tests.golden", "tests.notebook_outputs"}
+
+
+def test_test_modules_share_helpers_only_through_the_helper_modules():
+    """A test module imports no other test module: what several share lives in `tests/builders.py`
+    (or the browser, golden and notebook-output helpers)."""
+    folder = PACKAGE_DIR.parent / "tests"
+    found = [f"{path.name}:{node.lineno} imports {node.module}"
+             for path in sorted(folder.glob("*.py")) for node in _imports(ast.parse(path.read_text()))
+             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests.")
+             and node.module not in TEST_HELPERS]
+    assert not found, "\n".join(found)

@@ -4,7 +4,7 @@ import pytest
 
 from pcs_analysis.analysis.track_comparison import track_choice
 from pcs_analysis.engine.scoring import score
-from tests.test_status import almost_qualified
+from tests.builders import almost_qualified
 
 AS_OF = "2026-11-21"
 

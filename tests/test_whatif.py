@@ -21,8 +21,7 @@ from pcs_analysis.analysis.whatif import (
     what_if,
 )
 from pcs_analysis.engine.scoring import score
-from tests.builders import make_data, usage_row
-from tests.test_status import ADVANCED, almost_qualified
+from tests.builders import ADVANCED, almost_qualified, make_data, usage_row
 
 AS_OF = "2026-11-21"
 MW = ["modern_work"]
