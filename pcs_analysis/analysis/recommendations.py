@@ -612,7 +612,7 @@ def _risks(scope: _Scope) -> list[Candidate]:
     bands = {rule.seat_band for leaf in leaves for t, rule in leaf.tracks.items()
              if t == scope.kept_track and rule.seat_band is not None}
     for band in bands:
-        in_band = rows.filter(pl.col("paid_units").is_between(band.min_paid_units, band.max_paid_units or 10**12))
+        in_band = rows.filter(band.holds(pl.col("paid_units")))
         for tenant in sorted(in_band["tenant_id"].unique().to_list()):
             if band.max_paid_units is not None:
                 out.append(Candidate(

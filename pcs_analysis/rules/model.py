@@ -62,6 +62,11 @@ class SeatBand:
         if self.max_paid_units is not None and self.max_paid_units < self.min_paid_units:
             raise SettingError("max_paid_units", "is below min_paid_units")
 
+    def holds(self, paid: pl.Expr) -> pl.Expr:
+        """Whether `paid` units are inside the band: at least its minimum, at most its maximum."""
+        inside = paid >= self.min_paid_units
+        return inside if self.max_paid_units is None else inside & (paid <= self.max_paid_units)
+
 
 @dataclass(frozen=True)
 class ValueBand:

@@ -62,11 +62,8 @@ def seat_bands(rows: pl.LazyFrame, metric: Metric) -> pl.LazyFrame:
 
 def _band(per_month: pl.LazyFrame, band: SeatBand) -> pl.LazyFrame:
     paid = pl.col("paid")
-    inside = paid >= band.min_paid_units
-    above = pl.lit(False)
-    if band.max_paid_units is not None:
-        inside = inside & (paid <= band.max_paid_units)
-        above = paid > band.max_paid_units
+    inside = band.holds(paid)
+    above = pl.lit(False) if band.max_paid_units is None else paid > band.max_paid_units
     table = per_month.with_columns(inside.alias("in_raw_band"), above.alias("is_above_band")).group_by(
         [*TENANT, "month_index"]).agg(
         pl.col("in_raw_band").any(), pl.col("is_above_band").any(), paid.max().alias("max_paid"))
