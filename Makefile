@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := pcs-analysis
 AS_OF  ?= 2026-11-21
 
-.PHONY: setup browser demo test lint bench bench-reports sample-data golden notebook-outputs readings screenshots lab app clean
+.PHONY: setup browser demo test test-fast lint bench bench-reports sample-data golden notebook-outputs readings screenshots lab app clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,10 @@ demo: setup
 
 test: setup browser
 	$(BIN)/python -m pytest -n 2 --dist loadscope
+
+# The suite without the tests marked slow (kernels, browsers, clusters, many scoring passes).
+test-fast: setup
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check pcs_analysis tests bench notebooks docs/screenshots.py

@@ -14,6 +14,8 @@ from pcs_analysis.config import SAMPLE_DIR
 from tests.browser import chrome, planner_card, planner_certify, wait
 from tests.builders import run
 
+pytestmark = pytest.mark.slow  # Voilà in a browser
+
 AS_OF = dt.date(2026, 11, 21)
 EXPERT = "Microsoft 365 Certified: Enterprise Administrator Expert"
 

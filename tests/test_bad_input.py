@@ -184,6 +184,7 @@ VALID = {"month 9999", "earned in year 1", "header only", "byte order mark", "wi
          "huge workload name"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutation", sorted(CANONICAL))
 def test_every_command_refuses_a_bad_canonical_input_cleanly(tmp_path, mutation):
     data = tmp_path / "data"

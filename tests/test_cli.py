@@ -31,6 +31,7 @@ def test_score_writes_scores_and_summary(tmp_path):
     assert "qualify" in proc.stdout and "P001" in proc.stdout
 
 
+@pytest.mark.slow
 def test_score_in_chunks_on_workers_writes_the_same_files(tmp_path):
     run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "once", "-q")
     proc = run("score", SAMPLE_DIR, "--as-of", "2026-11-21", "--out", tmp_path / "chunks", "--chunk-rows", "6000",
@@ -180,6 +181,7 @@ def test_sensitivity_and_whatif_commands(tmp_path):
     assert summary.height == 2 and "67.3 -> 82.3 (+15.0), qualified" in proc.stdout
 
 
+@pytest.mark.slow
 def test_tracks_plan_and_forecast_commands(tmp_path):
     proc = run("tracks", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--area", "modern_work", "--out", tmp_path / "t")
     assert "modern_work / smb: 67.3 points now; qualifies after 1 step(s)" in proc.stdout
@@ -301,6 +303,7 @@ def test_as_of_defaults_to_today_and_says_so():
     assert f"score shown on {dt.date.today()}" in proc.stdout
 
 
+@pytest.mark.slow
 def test_recommend_says_its_progress_and_prints_one_line_per_area_for_many_partners():
     proc = run("recommend", SAMPLE_DIR, "--as-of", "2026-11-21", "--area", "modern_work", "--area", "security")
     assert "recommend: modern_work measured (1 of 2 areas)" in proc.stderr
@@ -321,6 +324,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly():
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "error:" not in stderr
 
 
+@pytest.mark.slow
 def test_a_long_run_on_a_terminal_says_it_is_still_working():
     """stderr a terminal (a pseudo-terminal here): a run of more than 3 s says so every 10 s."""
     import os

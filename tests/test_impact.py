@@ -17,6 +17,7 @@ def change(sample_data, rules, rules_2023):
     return impact(sample_data, as_of=AS_OF, from_rules=rules_2023, to_rules=rules)
 
 
+@pytest.mark.slow
 def test_each_side_is_its_own_rulebooks_scoring_and_status(change, sample_data, rules, rules_2023):
     for suffix, book in (("from", rules_2023), ("to", rules)):
         status = qualification(sample_data, as_of=AS_OF, rules=book).status

@@ -24,6 +24,8 @@ from pcs_analysis.errors import PcsError
 from pcs_analysis.output import COMMIT, LOCK, STAGE_PREFIX, exclusive, recover
 from tests.builders import FIXTURES, PCS, run
 
+pytestmark = pytest.mark.slow  # every test starts and stops processes and kernels
+
 AS_OF = ["--as-of", "2026-11-21"]
 OUTPUTS = ["options.csv", "scores.csv", "summary.csv", "unread_inputs.csv"]
 

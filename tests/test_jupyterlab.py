@@ -13,6 +13,8 @@ import pytest
 
 from tests.browser import chrome, jupyterlab, run_notebook
 
+pytestmark = pytest.mark.slow  # JupyterLab in a browser
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 #: Notebook -> (charts at least, live controls expected).
 EXPECTED = {

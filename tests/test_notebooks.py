@@ -13,6 +13,8 @@ import pytest
 from pcs_analysis import PcsError
 from pcs_analysis.reporting.notebook import PARAMETERS, check_given, checked
 
+pytestmark = pytest.mark.slow  # papermill kernels
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 

@@ -15,6 +15,8 @@ from pcs_analysis import load_rules, plan_certifications, score
 from pcs_analysis.inputs.read import PartnerData
 from tests.builders import PLAN_AS_OF, PLAN_TARGET, virtual, with_certifications
 
+pytestmark = pytest.mark.slow  # a plan per partner and area, carried out
+
 AS_OF, TARGET = PLAN_AS_OF, PLAN_TARGET
 
 

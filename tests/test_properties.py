@@ -1,11 +1,14 @@
 """Invariants of scoring on random data (Hypothesis)."""
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import AS_OF, cert_row, make_data, usage_row
 from tests.builders import score_modern_work as score
+
+pytestmark = pytest.mark.slow  # many generated examples
 
 MONTHS = ["2025-06-01", "2025-10-01", "2026-03-01", "2026-10-01"]
 ASSOCIATIONS = ["CPOR", "DPOR", "CSP_T1", "CSP_T2", "PAL"]

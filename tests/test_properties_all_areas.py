@@ -1,11 +1,14 @@
 """Invariants of scoring every area on random Microsoft 365, Azure and Dynamics data (Hypothesis)."""
 
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.builders import CERTS, SETTINGS, cert_row, data_st
 from tests.builders import score_generated as run
+
+pytestmark = pytest.mark.slow  # many generated examples
 
 
 @SETTINGS

@@ -1,11 +1,14 @@
 """Invariants of scoring every area: independence of row order and of the other partners."""
 
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.builders import SETTINGS, data_st
 from tests.builders import score_generated as run
+
+pytestmark = pytest.mark.slow  # many generated examples
 
 
 @SETTINGS

@@ -15,6 +15,8 @@ from pcs_analysis.config import SAMPLE_DIR
 from pcs_analysis.reporting.bulk import run_reports, safe_name
 from tests.browser import chrome
 
+pytestmark = pytest.mark.slow  # every test runs report kernels
+
 AS_OF = dt.date(2026, 11, 21)
 
 

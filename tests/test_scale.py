@@ -53,6 +53,7 @@ def _partitioned(tmp_path, parts=3):
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rows_per_chunk, workers", [(10**9, 1), (4_000, 1), (9_000, 2)])
 def test_chunks_write_the_same_bytes_as_scoring_at_once(tmp_path, at_once, rows_per_chunk, workers):
     run = score_portfolio(SAMPLE_DIR, tmp_path / "out", as_of=AS_OF, rows_per_chunk=rows_per_chunk,
@@ -101,6 +102,7 @@ def test_a_range_of_partners_reads_only_their_rows(tmp_path):
         [f"P0{i}" for i in range(10, 20)]).usage.collect().height
 
 
+@pytest.mark.slow
 def test_a_problem_in_one_chunk_names_the_file_rows_and_leaves_no_output(tmp_path):
     folder = _partitioned(tmp_path)
     part = folder / "usage" / "part-00002.parquet"
@@ -133,6 +135,7 @@ def test_a_key_repeated_across_files_is_named_in_both(tmp_path):
     assert all("another file" in p.message for p in caught.value.problems)
 
 
+@pytest.mark.slow
 def test_rows_without_a_partner_id_are_reported_when_chunked(tmp_path):
     folder = _partitioned(tmp_path)
     part = folder / "usage" / "part-00001.parquet"
@@ -144,6 +147,7 @@ def test_rows_without_a_partner_id_are_reported_when_chunked(tmp_path):
     assert [(p.file, p.column, p.rows) for p in caught.value.problems] == [(str(part), "partner_id", (4,))]
 
 
+@pytest.mark.slow
 def test_the_same_chunks_run_on_a_dask_cluster(tmp_path, at_once):
     from distributed import LocalCluster
 
@@ -174,6 +178,7 @@ def test_the_generated_dataset_is_written_block_by_block(tmp_path):
     assert (folder / "usage" / "notes.txt").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_a_usage_csv_is_read_once_for_all_chunks(tmp_path, at_once, monkeypatch):
     """Chunks of a CSV folder read the rows split from the file in one pass, not the whole file
     each: the file's own reader is never called on it, and the bytes are those of one pass."""
@@ -192,6 +197,7 @@ def test_a_usage_csv_is_read_once_for_all_chunks(tmp_path, at_once, monkeypatch)
     assert _files(tmp_path / "out") == at_once
 
 
+@pytest.mark.slow
 def test_a_problem_in_a_split_csv_names_its_lines(tmp_path):
     folder = tmp_path / "data"
     shutil.copytree(SAMPLE_DIR, folder)

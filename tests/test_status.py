@@ -175,6 +175,7 @@ def test_enrolled_in_one_area_and_qualified_in_another_is_enrolled_in_both():
     assert renewal.status.filter(pl.col("area") == "modern_work")["status"].to_list() == [RENEWAL_DUE]
 
 
+@pytest.mark.slow
 def test_days_sharing_a_certification_state_score_as_each_day_alone(sample_data):
     """People metrics are evaluated once per certification state (days on which every
     certification's dates compare the same way) and repeated for its days: the same figures as
