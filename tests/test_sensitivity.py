@@ -83,6 +83,10 @@ def test_a_variant_is_read_and_checked_as_the_rulebook_file_is(rules):
     people = "intermediate_certifications.enterprise.full_marks_at"
     assert get_parameter(older, "data_ai", people) == 10    # 40 points at 4 points per person
     assert get_parameter(set_parameter(older, "data_ai", people, 8), "data_ai", people) == 8
+    # A sum of parts' option is its part: both say the new full marks.
+    both = set_parameter(rules, "security", "deployments.enterprise.azure.full_marks_at", 7)
+    assert get_parameter(both, "security", "deployments.azure.enterprise.full_marks_at") == 7
+    assert get_parameter(both, "security", "deployments.enterprise.azure.full_marks_at") == 7
     # Above or at least: the one varied replaces the other.
     above = set_parameter(rules, "security", "deployments.azure.smb.above_value", 100)
     band = above.area("security").metric("deployments").parts[0].tracks["smb"].value_band

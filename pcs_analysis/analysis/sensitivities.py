@@ -244,6 +244,10 @@ def _variant(area: AreaRules, parts: list[str], value: Any, path: str) -> list[t
                     if f.name == field and "key" in f.metadata), field)
         return [(f"{base}.{key}", value)]
     track = f"{base}.tracks.{rest[0]}"
+    if len(rest) == 3 and metric.parts:
+        # A sum of parts' option is a part: its full marks are the part's own, on that track.
+        track = f"{base}.parts.{rest[1]}.tracks.{rest[0]}"
+        return [(f"{track}.full_marks_at", value)]
     if len(rest) == 3:
         return [(f"{track}.options.{rest[1]}.full_marks_at", value)]
     if rest[1] == "full_marks_at":
