@@ -36,7 +36,7 @@ from pcs_analysis.engine.points import (
     follows_scores,
     metric_points,
     qualifies,
-    track_preference,
+    tracks_in_order,
 )
 from pcs_analysis.engine.scoring import ScoreResult, score
 from pcs_analysis.errors import PcsError
@@ -356,9 +356,7 @@ def _summarize(points: pl.DataFrame, area, now: dict, status: dict, future: list
     ranked = per_track.with_columns(
         (pl.col("track") == fixed if fixed else pl.lit(False)).alias("is_fixed"),
         pl.col("track").replace_strict(order, return_dtype=pl.Int32).alias("track_order"))
-    preference, directions = track_preference()
-    kept = (ranked.sort(["path", "k", "is_fixed", *preference], descending=[False, False, True, *directions])
-            .group_by("path", "k", maintain_order=True).first())
+    kept = tracks_in_order(ranked, ["path", "k"], ["is_fixed"]).group_by("path", "k", maintain_order=True).first()
     coming = kept.group_by("path").agg(pl.col("is_qualified").any())["is_qualified"].mean()
     already = bool(status["days_qualified"] > 0)
     months = kept.group_by("k").agg(

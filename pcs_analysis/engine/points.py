@@ -142,6 +142,16 @@ def track_preference() -> tuple[list[str], list[bool]]:
     return ["is_qualified", "total", "track_order"], [True, True, False]
 
 
+def tracks_in_order(frame: pl.DataFrame, keys: list[str], fixed: list[str] = ()) -> pl.DataFrame:
+    """The rows of `frame` (one per track and `keys`) in the order the tracks are kept: first a
+    track one of the boolean columns `fixed` marks (a partner's override, an enrolled or a
+    classified track, in that order), then `track_preference`. The first row of each group of
+    `keys` is the track kept (`group_by(keys, maintain_order=True).first()`)."""
+    preference, directions = track_preference()
+    return frame.sort([*keys, *fixed, *preference],
+                      descending=[False] * len(keys) + [True] * len(fixed) + directions)
+
+
 def is_preferred(qualified: pl.Expr, total: pl.Expr, than_qualified: pl.Expr, than_total: pl.Expr) -> pl.Expr:
     """Whether a track (`qualified`, `total`) is kept over one earlier in the rulebook's order
     (`than_qualified`, `than_total`): `track_preference` for frames with a column per track."""

@@ -28,7 +28,7 @@ from pcs_analysis.engine.points import (
     combine_parts,
     points_expr,
     qualifies,
-    track_preference,
+    tracks_in_order,
 )
 from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
@@ -314,20 +314,17 @@ def _choose_track(per_track: pl.DataFrame, area: AreaRules, partners: pl.DataFra
         overrides = partners.select("partner_id", pl.col(override_col).alias("override")).drop_nulls()
     else:
         overrides = pl.DataFrame(schema={"partner_id": pl.String, "override": pl.String})
-    preference, directions = track_preference()
     # A partner without a classification row: the area's default (`unclassified`), if it has one.
     default_track, default_basis = unclassified(area)
-    ranked = (
+    ranked = tracks_in_order(
         per_track.join(overrides, on="partner_id", how="left")
         .join(enrolled, on=keys, how="left")
         .join(classification, on=keys, how="left")
         .with_columns(pl.col("classified_track").fill_null(pl.lit(default_track, pl.String)))
         .with_columns((pl.col("track") == pl.col("override")).fill_null(False).alias("is_override"),
                       (pl.col("track") == pl.col("enrolled_track")).fill_null(False).alias("is_enrolled"),
-                      (pl.col("track") == pl.col("classified_track")).fill_null(False).alias("is_classified"))
-        .sort([*keys, "is_override", "is_enrolled", "is_classified", *preference],
-              descending=[False, False, True, True, True, *directions])
-    )
+                      (pl.col("track") == pl.col("classified_track")).fill_null(False).alias("is_classified")),
+        keys, ["is_override", "is_enrolled", "is_classified"])
     kept = ranked.group_by(keys, maintain_order=True).first()
     other = (ranked.group_by(keys, maintain_order=True).agg(pl.all().slice(1, 1).first())
              .select(*keys, pl.col("track").alias("other_track"),
