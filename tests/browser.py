@@ -36,9 +36,12 @@ return {
 """
 
 
-def chrome(profile: Path, *, offline: bool = False, window: str = "1400,1000", log_network: bool = False):
+def chrome(profile: Path, *, offline: bool = False, window: str = "1400,1000", log_network: bool = False,
+           page_load: str = "normal"):
     """Headless Debian Chromium; `offline` refuses every request to the network (a proxy that
-    does not exist, and DevTools' network emulation set to offline)."""
+    does not exist, and DevTools' network emulation set to offline). `page_load` "none": `get`
+    returns at once, and the caller waits for what it needs with its own time budget (a page
+    that a server renders while it runs, such as Voilà's, loads for as long as that takes)."""
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
         raise RuntimeError("Debian's chromium and chromium-driver are needed: `make test` installs them "
@@ -49,6 +52,7 @@ def chrome(profile: Path, *, offline: bool = False, window: str = "1400,1000", l
 
     options = Options()
     options.binary_location = chromium
+    options.page_load_strategy = page_load
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", f"--window-size={window}"]
     if offline:

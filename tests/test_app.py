@@ -44,7 +44,9 @@ def test_the_page_needs_its_token(app):
 def test_a_moved_control_changes_the_card_to_the_engines_total(app, tmp_path, sample_data, rules):
     expected = what_if(sample_data, [Scenario("x", (AddCertifiedPeople("P005", EXPERT),))], as_of=AS_OF,
                        rules=rules, areas=["modern_work"]).summary.row(0, named=True)
-    browser = chrome(tmp_path / "chromium-app")
+    # Voilà runs the notebook while it sends the page: `get` does not wait for the page to load
+    # (under a loaded machine that took longer than the driver's 120 s); the cards are waited for.
+    browser = chrome(tmp_path / "chromium-app", page_load="none")
     try:
         browser.get(app.url)
 
