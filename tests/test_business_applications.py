@@ -93,8 +93,9 @@ def test_customer_adds_greater_than_reading(rules):
     # §6 item 15: the formula says "> 1500 USD", the definitions "at least".
     area = rules.area(AREA)
     m = area.metric("net_customer_adds")
-    strict = dataclasses.replace(m.tracks["enterprise"], value_band=dataclasses.replace(
-        m.tracks["enterprise"].value_band, above=True))
+    track = m.tracks["enterprise"]
+    strict = dataclasses.replace(track, settings=dataclasses.replace(
+        track.settings, value_band=dataclasses.replace(track.value_band, above=True)))
     m2 = dataclasses.replace(m, tracks={**m.tracks, "enterprise": strict})
     variant = dataclasses.replace(rules, areas={**rules.areas, AREA: dataclasses.replace(
         area, metrics=tuple(m2 if x.name == m.name else x for x in area.metrics))})

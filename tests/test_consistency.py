@@ -49,21 +49,20 @@ def _variants() -> list[tuple[str, str, str, object]]:
     for area in RULES.areas.values():
         for metric in area.metrics:
             for leaf in metric.leaves():
-                prefix = f"{metric.name}.{leaf.name}" if metric.parts else metric.name
+                prefix = f"{metric.name}.{leaf.name}" if metric.composite else metric.name
                 kind = KINDS[leaf.kind]
                 track = area.tracks[0]
                 rule = leaf.tracks[track]
                 settings = sorted({f.name for f in dataclasses.fields(kind.settings) if "key" in f.metadata
                                    and f.metadata["read"] is None} - {"measure"})
                 paths = [f"{prefix}.{s}" for s in settings]
-                paths += [f"{prefix}.{track}.{s}" for s in ("min_baseline", "prerequisite_people",
-                                                          "prerequisite_points")
-                          if s in kind.track_keys or s in ("prerequisite_people", "prerequisite_points")
-                          and rule.prerequisite_people is not None]
-                if rule.value_band is not None:
-                    paths.append(f"{prefix}.{track}.{'above_value' if rule.value_band.above else 'min_value'}")
+                # The kind's own track settings that the track gives (a band's lower end, a gate,
+                # prerequisite people and points).
+                given = rule.settings.parameters() if rule.settings is not None else {}
+                paths += [f"{prefix}.{track}.{s}" for s, v in given.items()
+                          if v is not None and s not in ("max_value", "promoted_within_months")]
                 option = rule.options[0]
-                paths.append(f"{prefix}.{track}.{option.name}.full_marks_at" if option.name and not metric.parts
+                paths.append(f"{prefix}.{track}.{option.name}.full_marks_at" if option.name and not metric.composite
                              else f"{prefix}.{track}.full_marks_at")
                 for path in paths:
                     setting = path.rsplit(".", 1)[1]

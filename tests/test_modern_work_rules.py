@@ -259,3 +259,15 @@ def test_explain_lists_only_rows_the_area_reads_that_a_metric_rejects(rules):
     assert set(mw.filter(pl.col("tenant_id") == "T1")["metric"]) == {"net_customer_adds"}  # UG/deployments count it
     azure = e.ignored.filter(pl.col("area") == "data_ai")
     assert set(azure["tenant_id"]) == {"A1"} and azure["why"].str.contains("association type CPOR").all()
+
+
+def test_ignored_rows_are_in_one_order_on_every_run(rules):
+    """A rejected workload under several association types: the rows are ordered by association
+    too (the file `pcs explain --out` writes is the same on every run)."""
+    rows = [usage_row("T1", M, 500, 10, workload="Teams Premium", association=a) for a in ("CSP_T1", "PAL", "CPOR")]
+    keys = ["metric", "track", "tenant_id", "workload", "month", "association"]
+    for _ in range(5):
+        e = explain(make_data(rows), "P1", as_of=AS_OF, rules=rules)
+        mw = e.ignored.filter(pl.col("area") == "modern_work")
+        assert mw.height >= 3
+        assert mw.equals(mw.sort(keys, maintain_order=True))

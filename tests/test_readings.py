@@ -200,7 +200,7 @@ def test_microsoft_learn_titles_resolve_to_the_rulebook_lists(rules, area):
     from pcs_analysis.names import canonical_key_expr
 
     keys = {c.key for m in rules.area(area).metrics for leaf in m.leaves()
-            for c in (*leaf.certifications, *[c for step in leaf.steps for c in step])}
+            for c in leaf.all_certifications}
     titles = pl.Series("title", LEARN_TITLES[area])
     resolved = pl.select(canonical_key_expr(pl.lit(titles), aliases=rules.certification_aliases,
                                             prefixes=rules.certification_prefixes)).to_series().to_list()

@@ -4,6 +4,7 @@ only, no module reaches into another's private names, and time is counted in one
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -106,3 +107,57 @@ def test_test_modules_share_helpers_only_through_the_helper_modules():
              if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests.")
              and node.module not in TEST_HELPERS]
     assert not found, "\n".join(found)
+
+
+#: What particular kinds have (`rules/kinds/`): a composite metric's parts, prerequisite steps
+#: and their people and points, value bands, gates. Outside the kinds' modules the package asks
+#: the kind (`Kind` hooks, `TrackSettings`, `Metric.leaves`), never the field.
+KIND_FIELDS = {"parts_combine", "step_levels", "prerequisite_people", "prerequisite_points", "value_band",
+               "min_baseline"}
+#: Kind fields whose names other objects share (a path's parts, an explanation's steps): a read
+#: off a metric, a leaf, a rule or their settings.
+SHARED_FIELDS = {"parts", "steps"}
+METRIC_LIKE = {"metric", "leaf", "part", "parent", "m", "rule", "settings"}
+#: The kinds' labels of their people slots (`rules/kinds/people.py`).
+STEP_LABEL = re.compile(r"^(scoring|step \d+)$")
+
+
+def _metric_like(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id in METRIC_LIKE) or (
+        isinstance(node, ast.Attribute) and node.attr in METRIC_LIKE)
+
+
+def _kind_knowledge(tree: ast.Module) -> list[tuple[int, str]]:
+    """Attribute reads of a kind's fields (`metric.parts`, `rule.value_band`), a step's label
+    ("scoring", "step 1") and a test of one (`label.startswith("step")`)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and (
+                node.attr in KIND_FIELDS or (node.attr in SHARED_FIELDS and _metric_like(node.value))):
+            found.append((node.lineno, f".{node.attr}"))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and STEP_LABEL.match(node.value):
+            found.append((node.lineno, repr(node.value)))
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "startswith"
+                and any(isinstance(a, ast.Constant) and a.value == "step" for a in node.args)):
+            found.append((node.lineno, "startswith('step')"))
+    return found
+
+
+def test_only_the_kinds_know_their_own_fields():
+    """The engine, explanations, planner, forecasts, recommendations, sensitivity, `rules show`
+    and the terminal read a kind's settings and words through the kind."""
+    found = [f"{where}:{line} reads {what}" for where, tree in _modules()
+             if not where.startswith("rules/kinds/") for line, what in _kind_knowledge(tree)]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(("source", "found"), [
+    ("if metric.parts: pass", [(1, ".parts")]), ("x = rule.value_band", [(1, ".value_band")]),
+    ("ok = slot.step.startswith('step')", [(1, "startswith('step')")]), ("s = 'scoring'", [(1, "'scoring'")]),
+    ("y = rule.prerequisite_people", [(1, ".prerequisite_people")]), ("n = len(leaf.steps)", [(1, ".steps")]),
+    ("s = 'step 2'", [(1, "'step 2'")]), ("x = self.metric.parts", [(1, ".parts")]),
+    ("leaves = metric.leaves()", []), ("s = 'steps and the glossary'", []), ("p = path.parts", []),
+    ("rows = e.steps", []), ("c = pl.col('step')", []),
+])
+def test_the_kind_guard_finds_kind_fields(source, found):
+    assert _kind_knowledge(ast.parse(source)) == found

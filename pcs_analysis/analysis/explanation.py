@@ -17,7 +17,7 @@ from pcs_analysis.engine.scoring import ScoreResult, score
 from pcs_analysis.inputs.customers import customer_labels
 from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.rules import AreaRules, Metric, Rulebook, SeatBand, load_rules
+from pcs_analysis.rules import AreaRules, Metric, Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
 from pcs_analysis.rules.kinds.frames import YEAR
 from pcs_analysis.rules.kinds.tenants import area_usage_rows, eligible_workload_expr
@@ -169,23 +169,28 @@ def contribution_reasons(result: ScoreResult, rules: Rulebook, area_names: list[
     counted and, in words, why not: the `tenants` and `people` of an `Explanation`. `customers`
     (`customer_labels`) names each tenant in the column `customer` (default: its id)."""
     tenants, people, settings = [], [], []
+    tenant_metrics, people_metrics = [], []
     for name in area_names:
         for metric in rules.area(name).metrics:
             frame = result.contributions[name][metric.name].with_columns(pl.lit(name).alias("area"))
             if metric.counts_people:
                 people.append(frame)
+                people_metrics.append(metric)
             else:
-                part = pl.col("option") if metric.parts else pl.lit("")
+                part = pl.col("option") if metric.composite else pl.lit("")
                 tenants.append(frame.with_columns(part.cast(pl.String).alias("_part")))
                 settings += _sentence_settings(name, metric)
+                tenant_metrics.append(metric)
     # One sentence expression over every row, its metric's settings joined as columns: an
     # expression per metric would cost more than the rows themselves.
-    people = [pl.concat(people).with_columns(_person_reason(rules).alias("why"))] if people else []
+    people = ([pl.concat(people).with_columns(_reason_text(_kinds_reasons(people_metrics, rules)).alias("why"))]
+              if people else [])
     if tenants:
-        table = pl.DataFrame(settings, schema=_SENTENCE_SETTINGS, orient="row").lazy()
+        columns = dict.fromkeys(k for row in settings for k in row)
+        table = pl.DataFrame(settings, schema=dict.fromkeys(columns, pl.String)).lazy()
         tenants = [pl.concat(tenants).join(table, on=["area", "metric", "_part", "track"], how="left",
                                            maintain_order="left")
-                   .with_columns(_tenant_reason().alias("why"))]
+                   .with_columns(_reason_text(_kinds_reasons(tenant_metrics, rules)).alias("why"))]
     return _finish_tenants(tenants, customers), _finish_people(people)
 
 
@@ -223,103 +228,30 @@ def _finish_people(frames: list[pl.LazyFrame]) -> pl.DataFrame:
     )
 
 
-def _band_text(band: SeatBand | None) -> str:
-    if band is None:
-        return ""
-    if band.max_paid_units is None:
-        return f"at least {band.min_paid_units}"
-    return f"{band.min_paid_units} to {band.max_paid_units}"
+def _sentence_settings(area: str, metric: Metric) -> list[dict[str, str | None]]:
+    """The settings the sentences of a metric's tenant rows mention, per track (each leaf of a
+    composite metric on its own): each kind says which (`Kind.sentence_settings`)."""
+    leaves = [(leaf.name if metric.composite else "", leaf) for leaf in metric.leaves()]
+    return [{"area": area, "metric": metric.name, "_part": part, "track": track,
+             **kind_of(leaf).sentence_settings(leaf, rule)}
+            for part, leaf in leaves for track, rule in leaf.tracks.items()]
 
 
-#: The settings a tenant row's sentence mentions, per area, metric, part ("" for a metric
-#: without parts) and track.
-_SENTENCE_SETTINGS = {"area": pl.String, "metric": pl.String, "_part": pl.String, "track": pl.String,
-                      "_band": pl.String, "_needed": pl.String, "_value_band": pl.String, "_measure": pl.String,
-                      "_window": pl.String, "_exclude_months": pl.String}
+def _reason_text(reasons: dict[str, pl.Expr]) -> pl.Expr:
+    """The sentence of each row from its reason code, as the kinds word them (`Kind.reasons`);
+    a code no kind words shows as it is."""
+    text = None
+    for code, sentence in reasons.items():
+        text = (pl.when if text is None else text.when)(pl.col("reason") == code).then(sentence)
+    return pl.col("reason") if text is None else text.otherwise(pl.col("reason"))
 
 
-def _sentence_settings(area: str, metric: Metric) -> list[tuple]:
-    """Rows of `_SENTENCE_SETTINGS` for a metric (each part of a sum of parts on its own)."""
-    leaves = [(part.name, part) for part in metric.parts] if metric.parts else [("", metric)]
-    rows = []
-    for part, leaf in leaves:
-        measure = "MCV" if _setting(leaf, "measure", None) == "consumption_value" else "USD"
-        months = _setting(leaf, "window_months", 1)
-        how = "total" if _setting(leaf, "window_value", None) == "total" else "best month"
-        window = f" over the {months} months to this one ({how})" if months > 1 else ""
-        exclude = _setting(leaf, "exclude_active_at_association_within_months", None)
-        value_bands = _value_band_text(leaf)
-        for track, rule in leaf.tracks.items():
-            rows.append((area, metric.name, part, track, _band_text(rule.seat_band),
-                         f"{(_setting(leaf, 'active_share_min', 0)) * 100:g}%", value_bands.get(track, ""),
-                         measure, window, None if exclude is None else str(exclude)))
-    return rows
-
-
-def _setting(metric: Metric, name: str, default):
-    """A setting the sentences mention, or `default` where the metric's kind has none."""
-    return getattr(metric.settings, name, default)
-
-
-def _value_band_text(metric: Metric) -> dict[str, str]:
-    unit = " MCV" if _setting(metric, "measure", None) == "consumption_value" else ""
-    prefix = "" if unit else "USD "
-    return {track: prefix + rule.value_band.describe(unit) for track, rule in metric.tracks.items()
-            if rule.value_band is not None}
-
-
-def _tenant_reason() -> pl.Expr:
-    """The sentence of each tenant contribution row, from its reason code and the settings of its
-    metric (`_SENTENCE_SETTINGS` columns)."""
-    share_pct = (pl.col("share").fill_null(0.0) * 100).round(1)
-    amount = pl.format("{} {}", pl.col("_measure"), pl.col("amount").round(2))
-    band = pl.col("_band").fill_null("")
-    value_bands = pl.col("_value_band").fill_null("")
-    return (
-        pl.when(pl.col("reason") == "counted").then(
-            pl.when(pl.col("period") == "current").then(pl.lit("counted in the scored month"))
-            .otherwise(pl.lit("counted in the baseline month (subtracted)")))
-        .when(pl.col("reason") == "seat_band").then(pl.format(
-            "outside the {} seat band: largest eligible workload has {} paid units (band: {})",
-            pl.col("track"), pl.col("max_paid").cast(pl.Int64), band))
-        .when(pl.col("reason") == "not_associated_yet").then(pl.format(
-            "association began in {}, after this month", month_start_expr(pl.col("assoc_month"))))
-        .when(pl.col("reason") == "not_counted_in_scored_month").then(pl.format(
-            "associated in {}, after the baseline month, and not counted in the scored month: adds nothing",
-            month_start_expr(pl.col("assoc_month"))))
-        .when(pl.col("reason") == "below_active_share").then(pl.format(
-            "{}% of paid licences active; a deployment needs {}", share_pct, pl.col("_needed")))
-        .when(pl.col("reason") == "active_at_association").then(pl.format(
-            "associated in {} and already at {} active then: excluded for {} months",
-            month_start_expr(pl.col("assoc_month")), pl.col("_needed"), pl.col("_exclude_months")))
-        .when(pl.col("reason") == "below_band").then(pl.format(
-            "{}{}: below the {} band ({})", amount, pl.col("_window"), pl.col("track"), value_bands))
-        .when(pl.col("reason") == "above_band").then(pl.format(
-            "{}{}: above the {} band ({})", amount, pl.col("_window"), pl.col("track"), value_bands))
-        .when(pl.col("reason") == "no_revenue").then(pl.format("no {} in the period", pl.col("_measure")))
-        .otherwise(pl.col("reason"))
-    )
-
-
-def _person_reason(rules: Rulebook) -> pl.Expr:
-    through = (pl.col("expires_on") if rules.certification_expiry == "last_day_counts"
-               else pl.col("expires_on").dt.offset_by("-1d"))
-    return (
-        pl.when((pl.col("reason") == "counted") & pl.col("expires_on").is_not_null())
-        .then(pl.format("counted (counts through {})", through))
-        .when(pl.col("reason") == "counted").then(pl.lit("counted"))
-        .when(pl.col("reason") == "person_already_counted")
-        .then(pl.lit("person already counted for this metric by another certification"))
-        .when(pl.col("reason") == "within_refresh_lag")
-        .then(pl.format("earned {}: not yet visible (skilling refresh lag)", pl.col("earned_on")))
-        .when(pl.col("reason") == "not_yet_earned").then(pl.format("earned later, on {}", pl.col("earned_on")))
-        .when(pl.col("reason") == "expired").then(pl.format("expired: counted through {}", through))
-        .when(pl.col("reason") == "retired")
-        .then(pl.lit("retired certification, past the date it counts through"))
-        .when(pl.col("reason") == "earned_after_retirement")
-        .then(pl.lit("earned after the certification retired"))
-        .otherwise(pl.col("reason"))
-    )
+def _kinds_reasons(metrics: list[Metric], rules: Rulebook) -> dict[str, pl.Expr]:
+    reasons: dict[str, pl.Expr] = {}
+    for metric in metrics:
+        for leaf in metric.leaves():
+            reasons.update(kind_of(leaf).reasons(rules))
+    return reasons
 
 
 def _unusable_rows(usage: pl.LazyFrame, area: AreaRules, label: str, metric: Metric, track: str,
@@ -357,10 +289,10 @@ def _ignored_rows(usage: pl.LazyFrame, area: AreaRules, points_in_time: pl.DataF
     for label, metric in leaves:
         if metric.counts_people:
             continue
-        if metric.parts == () and label != metric.name:
+        if not metric.composite and label != metric.name:
             label = f"{label} ({metric.name})"
         for track, rule in metric.tracks.items():
             frames.append(_unusable_rows(usage, area, label, metric, track, rule))
     if not frames:
         return pl.LazyFrame()
-    return pl.concat(frames).sort("metric", "track", "tenant_id", "workload", "month")
+    return pl.concat(frames).sort("metric", "track", "tenant_id", "workload", "month", "association")

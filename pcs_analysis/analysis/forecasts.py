@@ -43,9 +43,7 @@ from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import Rulebook, load_rules
 from pcs_analysis.rules.kinds import kind_of
-from pcs_analysis.rules.kinds.certified_people_in_steps import step_values_from_counts
 from pcs_analysis.rules.kinds.frames import YEAR
-from pcs_analysis.rules.kinds.people import SCORING_STEP, step_labels
 from pcs_analysis.rules.periods import (
     month_index,
     month_start,
@@ -241,13 +239,12 @@ def _usage(metric, past, area: str, data_month: int, future_months: list[int], r
     # The baselines of the data month's score (some kinds measure a customer from its association).
     baselines = rows.filter((pl.col("period") == "baseline") & pl.col("is_counted")
                             & (pl.col("as_of") == pl.col("as_of").max())).collect()
-    leaves = metric.parts or (metric,)
     frames, used = [], []
-    for leaf in leaves:
-        rows = contributions if not metric.parts else contributions.filter(pl.col("option") == leaf.name)
+    for leaf in metric.leaves():
+        rows = contributions.filter(pl.col("option") == leaf.name) if metric.composite else contributions
         for track, rule in leaf.tracks.items():
             for option in rule.options:
-                name = leaf.name if metric.parts else option.name
+                name = leaf.name if metric.composite else option.name
                 this = (pl.col("track") == track) & pl.col("option").eq_missing(pl.lit(name, pl.String))
                 mine = rows.filter(this)
                 frame, info = _simulate_usage(leaf, mine, data_month, future_months, rng, paths, rates, track,
@@ -313,7 +310,10 @@ def _people(data: PartnerData, metric, coming: ScoreResult, future: list[dt.date
     """People counted on each coming refresh day (known expiries, `coming`: the scores of those
     days), thinned by attrition, plus newly certified people."""
     counted = coming.contributions[area][metric.name].filter(pl.col("is_counted")).collect()
-    labels = [*step_labels(metric), SCORING_STEP] if metric.steps else [None]
+    kind = kind_of(metric)
+    # The metric's people slots (prerequisite steps first); newly certified people arrive in the
+    # last, where the points are scored.
+    labels = [label for label, _ in kind.people_slots(metric)]
     keys = [c.key for c in metric.certifications]
     certs = data.certifications.collect()
     recent = certs.with_columns(rules.certification_key_expr(pl.col("certification")).alias("key")).filter(
@@ -327,17 +327,11 @@ def _people(data: PartnerData, metric, coming: ScoreResult, future: list[dt.date
         known = np.array([part.filter(pl.col("as_of") == d)["person_id"].n_unique() for d in future], dtype=np.int64)
         survive = (1 - rates.attrition) ** np.arange(1, k + 1)
         kept = rng.binomial(np.broadcast_to(known, (paths, k)), np.broadcast_to(survive, (paths, k)))
-        if label in (None, SCORING_STEP) and new_rate > 0:
+        if label == labels[-1] and new_rate > 0:
             kept = kept + np.cumsum(rng.poisson(new_rate, size=(paths, k)), axis=1)
         columns[label or "value"] = kept.reshape(-1)
     base = pl.DataFrame({"path": np.repeat(np.arange(paths), k), "k": np.tile(np.arange(k), paths), **columns})
-    if metric.steps:
-        frame = step_values_from_counts(base.lazy(), metric, ["path", "k"]).collect()
-    else:
-        frame = pl.concat([base.select("path", "k", pl.col("value").cast(pl.Float64), pl.lit(track).alias("track"),
-                                       pl.lit(metric.name).alias("metric"), pl.lit(None, pl.String).alias("option"),
-                                       pl.lit(0.0).alias("base_points"), pl.lit(True).alias("is_open"))
-                           for track in metric.tracks])
+    frame = kind.people_values(base.lazy(), metric, ["path", "k"]).collect()
     info = [{"metric": metric.name, "part_or_option": None, "track": None, "model": "attrition and new people",
              "attrition": rates.attrition, "new_people": new_rate, "estimated": rates.new_people is None}]
     return frame, info

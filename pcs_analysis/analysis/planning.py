@@ -99,8 +99,9 @@ class PlanCheckError(DefectError):
 class _Slot:
     area: str
     metric: str
-    step: str | None          # None: a people metric; "step k" or "scoring"
+    step: str | None          # the kind's label of the slot (None: a metric of one slot)
     keys: tuple[str, ...]     # certification keys that count in the slot
+    prerequisite: bool = False  # a prerequisite step: it opens the metric's points
 
 
 def plan_certifications(data: PartnerData, partner_id: str, *, as_of: dt.date | str, areas: Iterable[str],
@@ -237,8 +238,11 @@ def _slots(rules: Rulebook, areas: list[str]) -> tuple[list[_Slot], dict[str, Ce
     slots, certs = [], {}
     for a in areas:
         for metric in rules.area(a).metrics:
-            for step, certifications in kind_of(metric).people_slots(metric):
-                slots.append(_Slot(a, metric.name, step, tuple(c.key for c in certifications)))
+            kind = kind_of(metric)
+            prerequisites = {label for track in metric.tracks for label in kind.step_needs(metric, track)}
+            for step, certifications in kind.people_slots(metric):
+                slots.append(_Slot(a, metric.name, step, tuple(c.key for c in certifications),
+                                   step in prerequisites))
                 certs.update({c.key: c for c in certifications})
     return slots, certs
 
@@ -459,7 +463,7 @@ def _solve(rules: Rulebook, areas: list[str], tracks: Mapping[str, str], slots: 
     for a, m in sorted(by_metric, key=lambda k: (k[0], k[1])):
         model.var("pts", a, m, continuous=True)
         model.var("w", a, m, continuous=True)
-    z = {i: model.var("z", i) for i, s in enumerate(slots) if s.step and s.step.startswith("step")}
+    z = {i: model.var("z", i) for i, s in enumerate(slots) if s.prerequisite}
     # y[p, s] <= held(p, s) + sum of x[p, c] over the slot's earnable certifications.
     for p in people:
         for i, s in enumerate(slots):
@@ -497,14 +501,17 @@ def _metric_points(model: _Model, metric, track: str, a: str, slot_ids: list[int
         model.constrain({pts: 1.0, **{y[(p, i)]: -rate for p in people}}, -np.inf, 0.0)
         model.constrain({w: 1.0}, 0.0, 0.0)
         return
-    steps = [i for i in slot_ids if slots[i].step.startswith("step")]
-    (scoring,) = [i for i in slot_ids if slots[i].step == "scoring"]
+    kind = kind_of(metric)
+    needs = kind.step_needs(metric, track)
+    steps = [i for i in slot_ids if slots[i].prerequisite]
+    (scoring,) = [i for i in slot_ids if not slots[i].prerequisite]
     for i in steps:
         # z = 1 only with enough people in the step.
-        model.constrain({**{y[(p, i)]: 1.0 for p in people}, z[i]: -float(rule.prerequisite_people)}, 0.0, np.inf)
+        model.constrain({**{y[(p, i)]: 1.0 for p in people}, z[i]: -float(needs[slots[i].step])}, 0.0, np.inf)
         model.constrain({w: 1.0, z[i]: -metric.max_points}, -np.inf, 0.0)
     model.constrain({w: 1.0, **{y[(p, scoring)]: -rate for p in people}}, -np.inf, 0.0)
-    model.constrain({pts: 1.0, w: -1.0, **{z[i]: -rule.prerequisite_points for i in steps}}, -np.inf, 0.0)
+    step_points = kind.step_points(metric, track)
+    model.constrain({pts: 1.0, w: -1.0, **{z[i]: -step_points for i in steps}}, -np.inf, 0.0)
 
 
 def _area_qualifies(model: _Model, q, a: str, by_metric: Mapping[tuple[str, str], list[int]],

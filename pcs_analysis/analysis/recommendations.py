@@ -434,7 +434,7 @@ def _candidates(scope: _Scope) -> list[Candidate]:
     out: list[Candidate] = []
     for metric in scope.area.metrics:
         for leaf in metric.leaves():
-            part = f" ({leaf.name})" if metric.parts else ""
+            part = f" ({leaf.name})" if metric.composite else ""
             for track in scope.area.tracks:
                 out += _actions(scope, metric.name + part, metric.name, leaf, track)
             out += _gaps(scope, metric.name + part, metric.name, leaf)
@@ -590,7 +590,7 @@ def _risks(scope: _Scope) -> list[Candidate]:
     area = scope.area
     # Certifications of the area's lists that stop counting by the horizon.
     keys = {c.key: c for m in area.metrics for leaf in m.leaves()
-            for c in (*leaf.certifications, *[c for step in leaf.steps for c in step])}
+            for c in leaf.all_certifications}
     held = scope.certs.filter(pl.col("certification_key").is_in(list(keys)) & (pl.col("earned_on") <= scope.earned_on))
     for r in held.iter_rows(named=True):
         cert = keys[r["certification_key"]]

@@ -40,7 +40,8 @@ from pcs_analysis.engine.points import (
 from pcs_analysis.engine.scoring import ScoreResult, score
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook, TrackRule, load_rules
-from pcs_analysis.rules.areas import REMOVE, read_area
+from pcs_analysis.rules.areas import read_area
+from pcs_analysis.rules.model import TrackSettings
 from pcs_analysis.rules.periods import parse_date, snapshots
 
 #: Parameters applied at the points stage (no metric is recomputed).
@@ -98,7 +99,7 @@ def get_parameter(rules: Rulebook, area: str, path: str) -> Any:
     1000
     """
     holder, field = _locate(rules.area(area), _parts(path), path)
-    return getattr(holder, field)
+    return holder.parameter(field) if isinstance(holder, TrackSettings) else getattr(holder, field)
 
 
 def set_parameter(rules: Rulebook, area: str, path: str, value: Any) -> Rulebook:
@@ -177,9 +178,9 @@ def _metric_and_rest(area: AreaRules, parts: list[str], path: str) -> tuple[Metr
         raise ValueError(f"parameter {path!r}: {area.area} has no metric {parts[0]!r} "
                          f"(metrics: {', '.join(m.name for m in area.metrics)})") from None
     rest = parts[1:]
-    if metric.parts and rest and rest[0] in {p.name for p in metric.parts}:
-        metric = next(p for p in metric.parts if p.name == rest[0])
-        rest = rest[1:]
+    leaves = {leaf.name: leaf for leaf in metric.leaves()} if metric.composite else {}
+    if rest and rest[0] in leaves:
+        metric, rest = leaves[rest[0]], rest[1:]
     return metric, rest
 
 
@@ -202,30 +203,25 @@ def _locate_in_metric(metric: Metric, rest: list[str], path: str) -> tuple[Any, 
 
 
 def _locate_in_track(rule: TrackRule, field: str, path: str) -> tuple[Any, str]:
-    """A setting of one track: the full marks of its only option, its value band's, or its own."""
+    """A setting of one track: the full marks of its only option, or one of its kind's own
+    settings of the track (`TrackSettings.parameter_names`)."""
     if field == "full_marks_at":
         if len(rule.options) != 1:
             names = ", ".join(o.name or "" for o in rule.options)
             raise ValueError(f"parameter {path!r}: name the option ({names})")
         return rule.options[0], field
-    if field in ("min_value", "above_value", "max_value", "promoted_within_months"):
-        if rule.value_band is None:
-            raise ValueError(f"parameter {path!r}: this metric has no value band")
-        return rule.value_band, {"min_value": "minimum", "above_value": "minimum",
-                                 "max_value": "maximum"}.get(field, field)
-    _check_field(rule, field, path)
-    return rule, field
+    names = rule.settings.parameter_names() if rule.settings is not None else frozenset()
+    if field not in names:
+        known = f" (it has {', '.join(sorted(names))})" if names else ""
+        raise ValueError(f"parameter {path!r}: track {rule.track!r} has no setting {field!r}{known}")
+    return rule.settings, field
 
 
-def _check_field(holder: Any, field: str, path: str) -> None:
-    if isinstance(holder, Metric):
-        settable = {f.name for f in dataclasses.fields(holder.settings) if "key" in f.metadata} - {"parts"}
-        if field != "max_points" and field not in settable:
-            raise ValueError(f"parameter {path!r}: a {holder.kind} metric has no setting {field!r}")
-        return
-    names = {f.name for f in dataclasses.fields(holder)}
-    if field not in names or field in ("name", "track", "options"):
-        raise ValueError(f"parameter {path!r}: {type(holder).__name__} has no setting {field!r}")
+def _check_field(metric: Metric, field: str, path: str) -> None:
+    # A composite metric's leaves are metrics, not a setting a variant gives a value.
+    settable = {f.name for f in dataclasses.fields(metric.settings) if "key" in f.metadata} - {"parts"}
+    if field != "max_points" and field not in settable:
+        raise ValueError(f"parameter {path!r}: a {metric.kind} metric has no setting {field!r}")
 
 
 def _variant(area: AreaRules, parts: list[str], value: Any, path: str) -> list[tuple[str, Any]]:
@@ -238,13 +234,14 @@ def _variant(area: AreaRules, parts: list[str], value: Any, path: str) -> list[t
     if parts[0] == "seat_bands":
         return [(path, value)]
     metric, rest = _metric_and_rest(area, parts, path)
-    base = f"metrics.{parts[0]}" + ("" if metric is area.metric(parts[0]) else f".parts.{metric.name}")
+    parent = area.metric(parts[0])
+    base = f"metrics.{parts[0]}" + ("" if metric is parent else f".parts.{metric.name}")
     if len(rest) == 1:
         key = next((f.metadata["key"] or f.name for f in dataclasses.fields(metric.settings)
                     if f.name == field and "key" in f.metadata), field)
         return [(f"{base}.{key}", value)]
     track = f"{base}.tracks.{rest[0]}"
-    if len(rest) == 3 and metric.parts:
+    if len(rest) == 3 and metric.composite:
         # A sum of parts' option is a part: its full marks are the part's own, on that track.
         track = f"{base}.parts.{rest[1]}.tracks.{rest[0]}"
         return [(f"{track}.full_marks_at", value)]
@@ -254,12 +251,9 @@ def _variant(area: AreaRules, parts: list[str], value: Any, path: str) -> list[t
         table = _table(area.source[1] if area.source else {}, track)
         if "options" in table:
             return [(f"{track}.options.{next(iter(table['options']))}.full_marks_at", value)]
-        # People in steps may give points per person instead: full marks replace them.
-        return [(f"{track}.points_per_person", REMOVE), (f"{track}.full_marks_at", value)]
-    if rest[1] in ("min_value", "above_value"):
-        other = "above_value" if rest[1] == "min_value" else "min_value"
-        return [(f"{track}.{other}", REMOVE), (f"{track}.{rest[1]}", value)]
-    return [(f"{track}.{rest[1]}", value)]
+    rule = metric.tracks[rest[0]]
+    pairs = rule.settings.keys_to_set(rest[1], value) if rule.settings is not None else [(rest[1], value)]
+    return [(f"{track}.{key}", setting) for key, setting in pairs]
 
 
 def _table(data: Mapping[str, Any], path: str) -> Mapping[str, Any]:
@@ -502,7 +496,7 @@ def _option_filter(area: AreaRules, path: str) -> pl.Expr:
     metric = area.metric(parts[0])
     rest = parts[1:-1]
     condition = pl.col("metric") == metric.name
-    if metric.parts and rest and rest[0] in {p.name for p in metric.parts}:
+    if metric.composite and rest and rest[0] in {leaf.name for leaf in metric.leaves()}:
         if parts[-1] == "max_points":
             raise ValueError(f"parameter {path!r}: a part takes its maximum from {metric.name!r}")
         condition = condition & (pl.col("option") == rest[0])

@@ -40,7 +40,7 @@ def _value_of(ctx: Context, metric: Metric, contributions: pl.LazyFrame) -> pl.L
 
 def compute_contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
     """The contribution rows of every metric of the context's area, by metric name. The rows of
-    a sum of parts are its parts' rows, with the part's name as the option. Usage metrics are
+    a composite metric (a sum of parts) are its leaves' rows, with the leaf's name as the option. Usage metrics are
     computed once per data month and repeated for every snapshot day showing it."""
     return by_day(ctx, _contributions(ctx))
 
@@ -91,18 +91,18 @@ def _contributions(ctx: Context) -> dict[str, pl.LazyFrame]:
     monthly, states = ctx.by_month(), ctx.by_person_state()
     out = {}
     for metric in ctx.area.metrics:
-        if metric.parts:
-            out[metric.name] = pl.concat([frame for _, frame in part_contributions(monthly, metric)])
+        if metric.composite:
+            out[metric.name] = pl.concat([frame for _, frame in leaf_contributions(monthly, metric)])
         else:
             out[metric.name] = _contributions_of(states if metric.counts_people else monthly, metric)
     return out
 
 
-def part_contributions(ctx: Context, metric: Metric) -> list[tuple[Metric, pl.LazyFrame]]:
-    """Each part of a sum of parts with its own contribution rows (option: the part's name)."""
-    return [(part, _contributions_of(ctx, part).with_columns(pl.lit(metric.name).alias("metric"),
-                                                             pl.lit(part.name).alias("option")))
-            for part in metric.parts]
+def leaf_contributions(ctx: Context, metric: Metric) -> list[tuple[Metric, pl.LazyFrame]]:
+    """Each leaf of a composite metric with its own contribution rows (option: the leaf's name)."""
+    return [(leaf, _contributions_of(ctx, leaf).with_columns(pl.lit(metric.name).alias("metric"),
+                                                             pl.lit(leaf.name).alias("option")))
+            for leaf in metric.leaves()]
 
 
 def _values(ctx: Context, metric: Metric, rows: pl.DataFrame | None = None) -> pl.LazyFrame:
@@ -114,25 +114,25 @@ def _values(ctx: Context, metric: Metric, rows: pl.DataFrame | None = None) -> p
         states = ctx.by_person_state()
         return ctx.person_to_days(_value_of(states, metric, _contributions_of(states, metric)))
     monthly = ctx.by_month()
-    if not metric.parts:
+    if not metric.composite:
         values = _value_of(monthly, metric, _contributions_of(monthly, metric))
         return ctx.to_days(values)
-    # Each part's value from its own rows (not by filtering the concatenation, which would
-    # evaluate every part once per part).
+    # Each leaf's value from its own rows (not by filtering the concatenation, which would
+    # evaluate every leaf once per leaf).
     return ctx.to_days(pl.concat([
-        _value_of(monthly, part, frame)
-        .with_columns(pl.lit(metric.name).alias("metric"), pl.lit(part.name).alias("option"))
-        for part, frame in part_contributions(monthly, metric)], how="diagonal_relaxed"))
+        _value_of(monthly, leaf, frame)
+        .with_columns(pl.lit(metric.name).alias("metric"), pl.lit(leaf.name).alias("option"))
+        for leaf, frame in leaf_contributions(monthly, metric)], how="diagonal_relaxed"))
 
 
 def _values_of_rows(ctx: Context, metric: Metric, rows: pl.LazyFrame) -> pl.LazyFrame:
     if metric.counts_people:
         return ctx.person_to_days(_value_of(ctx.by_person_state(), metric, rows))
     monthly = ctx.by_month()
-    if not metric.parts:
+    if not metric.composite:
         return ctx.to_days(_value_of(monthly, metric, rows))
-    return ctx.to_days(pl.concat([_value_of(monthly, part, rows.filter(pl.col("option") == part.name))
-                                  for part in metric.parts], how="diagonal_relaxed"))
+    return ctx.to_days(pl.concat([_value_of(monthly, leaf, rows.filter(pl.col("option") == leaf.name))
+                                  for leaf in metric.leaves()], how="diagonal_relaxed"))
 
 
 def metric_values(ctx: Context, partner_ids: pl.LazyFrame,
@@ -166,7 +166,7 @@ def _skeleton(area: AreaRules, partner_ids: pl.LazyFrame, snapshots: pl.LazyFram
                     "max_points": float(metric.max_points), "category": metric.category,
                     "metric_order": metric_order, "track_order": track_order,
                     "option_order": option_order,
-                    "combine": f"sum_{metric.parts_combine}" if metric.parts else "best",
+                    "combine": kind_of(metric).combine(metric),
                 })
     grid = pl.DataFrame(rows, schema={
         "track": pl.String, "metric": pl.String, "option": pl.String, "full_marks_at": pl.Float64,

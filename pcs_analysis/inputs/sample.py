@@ -247,7 +247,7 @@ _AZURE_SERVICES = (
 _AZURE_CERTS = {
     "admin": ("Microsoft Certified: Azure Administrator Associate",),
     "architect": ("Microsoft Certified: Azure Solutions Architect Expert",),
-    "scoring": (
+    "intermediate": (
         "Microsoft Certified: Azure Database Administrator Associate", "Microsoft Certified: Data Analyst Associate",
         "Microsoft Certified: Fabric Data Engineer Associate", "Microsoft Certified: Azure AI Engineer Associate",
         "Microsoft Certified: Azure Network Engineer Associate",
@@ -319,7 +319,7 @@ def _azure_certifications(rng: np.random.Generator, ids: np.ndarray, momentum: n
             if rng.random() < 0.5:
                 held.append(_AZURE_CERTS["architect"][0])
             for _ in range(int(rng.integers(1, 4))):
-                held.append(_AZURE_CERTS["scoring"][rng.integers(len(_AZURE_CERTS["scoring"]))])
+                held.append(_AZURE_CERTS["intermediate"][rng.integers(len(_AZURE_CERTS["intermediate"]))])
             for cert in dict.fromkeys(held):
                 earned = reference - dt.timedelta(days=int(rng.integers(15, 600)))
                 expires = max(earned + dt.timedelta(days=200),

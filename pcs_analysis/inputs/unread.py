@@ -41,7 +41,7 @@ def known_certifications(rules: Rulebook) -> dict[str, str]:
     for area in rules.areas.values():
         for metric in area.metrics:
             for leaf in metric.leaves():
-                for cert in (*leaf.certifications, *[c for step in leaf.steps for c in step]):
+                for cert in leaf.all_certifications:
                     known.setdefault(cert.key, cert.name)
     return known
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import polars as pl
 
 from pcs_analysis.analysis.explanation import Explanation
-from pcs_analysis.rules.kinds.people import SCORING_STEP
 
 NAME_WIDTH = 32
 MISSING_WIDTH = 40
@@ -129,7 +128,7 @@ def _people_lines(e: Explanation, people: pl.DataFrame | None, area: str, track:
     not counted and why, and the steps that withhold the points."""
     steps = people["step"].unique().to_list() if people is not None and people.height else [None]
     steps = list(dict.fromkeys([*needed, *(s for s in steps if s is not None)])) if needed else steps
-    steps.sort(key=lambda step: (step == SCORING_STEP, step or ""))  # prerequisite steps first
+    steps.sort(key=lambda step: (step not in needed, step or ""))  # prerequisite steps first
     lines = []
     for step in steps:
         part = (people if step is None else people.filter(pl.col("step") == step)) if people is not None else None

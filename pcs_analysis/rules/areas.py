@@ -27,13 +27,9 @@ from pcs_analysis.rules.model import (
     TrackRule,
     WorkloadRevenueClassification,
 )
-from pcs_analysis.rules.schema import Doc, SettingError, build, fields, read
+from pcs_analysis.rules.schema import REMOVE, Doc, SettingError, build, fields, read
 
 _COMMON_METRIC_KEYS = {"kind", "category", "max_points", "tracks"}
-
-
-#: A variant's value that removes the key (`read_area`).
-REMOVE = object()
 
 
 def read_area(area: AreaRules, rulebook: Rulebook, variant: Sequence[tuple[str, Any]]) -> AreaRules:
@@ -188,8 +184,8 @@ def _metric(doc: Doc, name: str, table: Mapping[str, Any], lists: AreaLists, *,
         max_points = doc.number(table, "max_points", path, positive=True)
     context = {"name": name, "category": category, "max_points": max_points}
     settings = _settings(doc, spec.settings, table, path, lists, context)
-    if settings.parts:
-        return _parts_metric(doc, name, kind, settings, lists, category, max_points)
+    if settings.leaves:
+        return _composite_metric(name, kind, settings, lists, category, max_points)
     track_tables = doc.get(table, "tracks", path, dict)
     missing = [t for t in lists.tracks if t not in track_tables]
     if missing:
@@ -234,17 +230,16 @@ def _parts(doc: Doc, table, key: str, path: str, f, *, lists: AreaLists, context
     return {f.name: tuple(parts)}
 
 
-def _parts_metric(doc: Doc, name: str, kind: str, settings: KindSettings, lists: AreaLists, category: str,
-                  max_points: float) -> Metric:
-    """A metric whose parts (e.g. Azure and Microsoft 365) are computed separately and summed.
-    Its options are the parts; its tracks take each part's full-marks value."""
-    path = f"metrics.{name}"
+def _composite_metric(name: str, kind: str, settings: KindSettings, lists: AreaLists, category: str,
+                      max_points: float) -> Metric:
+    """A metric made of others (its kind's `leaves`, e.g. the Azure and Microsoft 365 parts of a
+    sum), each computed by its own kind. Its options are the leaves; its tracks take each leaf's
+    full-marks value."""
     tracks = {}
     for track in lists.tracks:
-        options = tuple(Option(name=p.name, associations=p.tracks[track].options[0].associations,
-                               full_marks_at=p.tracks[track].options[0].full_marks_at) for p in settings.parts)
-        if settings.parts_combine == "values" and len({o.full_marks_at for o in options}) > 1:
-            raise doc.fail(f"{path}.parts_combine", "summing values needs the same full_marks_at in every part")
+        options = tuple(Option(name=leaf.name, associations=leaf.tracks[track].options[0].associations,
+                               full_marks_at=leaf.tracks[track].options[0].full_marks_at)
+                        for leaf in settings.leaves)
         tracks[track] = TrackRule(track=track, options=options)
     return Metric(name=name, kind=kind, category=category, max_points=max_points, tracks=tracks, settings=settings)
 

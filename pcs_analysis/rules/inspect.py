@@ -142,9 +142,12 @@ def _read_rows(area: AreaRules, m: str, metric: Metric, *, with_category: bool) 
         yield _row(a, m, "", "", "workload", area.workload_name(key), key)
     for cert in metric.certifications:
         yield _row(a, m, "", "", "certification", _cert_text(cert), cert.key)
-    for i, step in enumerate(metric.steps):
-        for cert in step:
-            yield _row(a, m, "", "", f"step_{i + 1}_certification", _cert_text(cert), cert.key)
+    kind = kind_of(metric)
+    prerequisites = {label for track in metric.tracks for label in kind.step_needs(metric, track)}
+    for label, certifications in kind.people_slots(metric):
+        if label in prerequisites:
+            for cert in certifications:
+                yield _row(a, m, "", "", f"{label.replace(' ', '_')}_certification", _cert_text(cert), cert.key)
 
 
 def _settings_rows(area: AreaRules, m: str, metric: Metric, settings: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
@@ -167,24 +170,24 @@ def _settings_rows(area: AreaRules, m: str, metric: Metric, settings: tuple[str,
 def _metric_rows(area: AreaRules, metric: Metric, parent: str = "") -> Iterator[tuple[str, ...]]:
     a, m = area.area, (f"{parent}.{metric.name}" if parent else metric.name)
     yield _row(a, m, "", "", "kind", metric.kind)
-    if metric.parts:
+    kind = kind_of(metric)
+    if metric.composite:
         yield _row(a, m, "", "", "category", metric.category)
         yield _row(a, m, "", "", "max_points", metric.max_points)
-        yield _row(a, m, "", "", "parts_combine", metric.parts_combine)
-        for part in metric.parts:
-            yield from _metric_rows(area, part, parent=metric.name)
+        yield from _settings_rows(area, m, metric, kind.shown)
+        for leaf in metric.leaves():
+            yield from _metric_rows(area, leaf, parent=metric.name)
         return
-    kind = kind_of(metric)
     yield from _settings_rows(area, m, metric, kind.shown)
     yield from _read_rows(area, m, metric, with_category=not parent)
     yield from _settings_rows(area, m, metric, kind.shown_late)
     for track, rule in metric.tracks.items():
-        yield from _track_rows(a, m, track, rule, kind.shown_per_track)
+        yield from _track_rows(a, m, track, rule)
 
 
-def _track_rows(a: str, m: str, track: str, rule: TrackRule, shown: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-    """A metric's rows of one track: its bands, the kind's per-track settings, prerequisite steps
-    and options."""
+def _track_rows(a: str, m: str, track: str, rule: TrackRule) -> Iterator[tuple[str, ...]]:
+    """A metric's rows of one track: its seat band, its kind's own settings of the track (a value
+    band, a gate, prerequisite steps ...) and its options."""
     def blank(value: object) -> object:
         return "" if value is None else value
 
@@ -193,16 +196,9 @@ def _track_rows(a: str, m: str, track: str, rule: TrackRule, shown: tuple[str, .
         yield _row(a, m, track, "", "seat_band_min_paid_units", band.min_paid_units)
         yield _row(a, m, track, "", "seat_band_max_paid_units", blank(band.max_paid_units))
         yield _row(a, m, track, "", "seat_band_promoted_within_months", blank(band.promoted_within_months))
-    if rule.value_band is not None:
-        vb = rule.value_band
-        yield _row(a, m, track, "", "above_value" if vb.above else "min_value", vb.minimum)
-        yield _row(a, m, track, "", "max_value", blank(vb.maximum))
-        yield _row(a, m, track, "", "promoted_within_months", blank(vb.promoted_within_months))
-    for setting in shown:
-        yield _row(a, m, track, "", setting, getattr(rule, setting))
-    if rule.prerequisite_people is not None:
-        yield _row(a, m, track, "", "prerequisite_people", rule.prerequisite_people)
-        yield _row(a, m, track, "", "prerequisite_points", rule.prerequisite_points)
+    if rule.settings is not None:
+        for key, value in rule.settings.parameters().items():
+            yield _row(a, m, track, "", key, blank(value))
     for option in rule.options:
         name = option.name or ""
         yield _row(a, m, track, name, "full_marks_at", option.full_marks_at)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -126,25 +126,57 @@ class Option:
     full_marks_at: float = setting(positive=True)
 
 
+class TrackSettings:
+    """A kind's own settings of a track table (a value band, a gate, prerequisite steps ...):
+    each kind that has them defines a frozen dataclass of its own (see `rules.kinds`), and
+    answers for them: `rules show` lists `parameters()`, sensitivity varies them."""
+
+    def parameters(self) -> dict[str, Any]:
+        """The settings by their rulebook key, in the order `rules show` lists them."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def parameter_names(self) -> frozenset[str]:
+        """The keys a variant may set (`analysis.sensitivities`)."""
+        return frozenset(self.parameters())
+
+    def parameter(self, key: str) -> Any:
+        """The value of one of `parameter_names`."""
+        return self.parameters()[key]
+
+    def keys_to_set(self, key: str, value: Any) -> list[tuple[str, Any]]:
+        """The (key, value) pairs of the track table that give parameter `key` the value
+        `value` (a value of `schema.REMOVE` removes a key)."""
+        return [(key, value)]
+
+
 @dataclass(frozen=True)
 class TrackRule:
+    """A metric's rule on one track: its options, its seat band, and its kind's own settings
+    (`settings`, read as the rule's attributes inside the kind's module)."""
+
     track: str
     options: tuple[Option, ...]
     seat_band: SeatBand | None = None
-    #: Measure kinds: the band a unit's measure (over the metric's window) must be in.
-    value_band: ValueBand | None = None
-    #: measure_growth: the gate, the least measure the whole customer base needs (see the
-    #: metric's `gate_applies_to`) for any points.
-    min_baseline: float = 0.0
-    #: certified_people_in_steps: people each prerequisite step needs, and the points a met
-    #: step earns (counted towards the metric's maximum).
-    prerequisite_people: int | None = None
-    prerequisite_points: float = 0.0
+    settings: TrackSettings | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names that are not the rule's own fields: its kind's track settings.
+        settings = self.__dict__.get("settings")
+        if name.startswith("__") or settings is None:
+            raise AttributeError(name)
+        try:
+            return getattr(settings, name)
+        except AttributeError:
+            raise AttributeError(f"track {self.track!r} has no setting {name!r}") from None
 
 
 class KindSettings:
     """The settings of a metric's kind: each kind's module (`rules.kinds`) defines a frozen
     dataclass of its own, whose fields are the rulebook's keys for that kind."""
+
+    #: The metrics that make up a composite metric (a sum of parts), read and scored each by
+    #: its own kind; empty for a metric that reads data itself.
+    leaves: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,8 +212,13 @@ class Metric:
         return replace(self, settings=replace(self.settings, **changes))
 
     def leaves(self) -> tuple[Metric, ...]:
-        """The metrics that read data: the parts, or the metric itself."""
-        return self.parts or (self,)
+        """The metrics that read data: those a composite metric is made of, or the metric itself."""
+        return self.settings.leaves or (self,)
+
+    @property
+    def composite(self) -> bool:
+        """Made of other metrics (`leaves`), whose rows carry the leaf's name as their option."""
+        return bool(self.settings.leaves)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ from typing import Any
 from pcs_analysis.errors import RulebookError
 
 MISSING = dataclasses.MISSING
+#: A variant's value that removes the key (`rules.areas.read_area`).
+REMOVE = object()
 
 
 def setting(default: Any = MISSING, *, key: str | None = None, table: str = "", read: str | None = None,

@@ -18,10 +18,13 @@ from pcs_analysis.rules.kinds.frames import (
     read_months,
     signed_periods,
     tenant_frame,
+    tenant_reasons,
+    tenant_sentences,
 )
 from pcs_analysis.rules.kinds.settings import TenantWorkloads, setting
 from pcs_analysis.rules.kinds.tenants import TENANT, eligible_workload_rows, first_association, tenant_option_months
-from pcs_analysis.rules.model import Metric
+from pcs_analysis.rules.model import Metric, Rulebook
+from pcs_analysis.rules.periods import month_start_expr
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +79,12 @@ def active_usage_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     return tenant_frame(signed_periods(current, baseline, reason=reason, value=value), metric)
 
 
+def reasons(rules: Rulebook) -> dict[str, pl.Expr]:
+    return {**tenant_reasons(rules), "not_counted_in_scored_month": pl.format(
+        "associated in {}, after the baseline month, and not counted in the scored month: adds nothing",
+        month_start_expr(pl.col("assoc_month")))}
+
+
 def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
     """Per option, the users that earn one more point at the tenant workload with the most paid
     licences not yet active; and moving tenants between options."""
@@ -115,4 +124,6 @@ KIND = Kind(
     forecast_sums=True,
     forecast_baseline=forecast_baseline,
     propose=propose,
+    reasons=reasons,
+    sentence_settings=tenant_sentences,
 )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import polars as pl
 
-from pcs_analysis.rules.model import AreaRules, Certification, Metric, TrackRule
+from pcs_analysis.rules.model import AreaRules, Certification, Metric, Rulebook, TrackRule
 from pcs_analysis.rules.schema import rulebook_keys
 
 if TYPE_CHECKING:
@@ -89,6 +89,22 @@ def no_steps(metric: Metric, track: str) -> dict[str, int]:
     return {}
 
 
+def no_step_points(metric: Metric, track: str) -> float:
+    return 0.0
+
+
+def no_sentence_settings(metric: Metric, rule: TrackRule) -> dict[str, str | None]:
+    return {}
+
+
+def no_reasons(rules: Rulebook) -> dict[str, pl.Expr]:
+    return {}
+
+
+def best_option(metric: Metric) -> str:
+    return "best"
+
+
 def no_baseline_credit(leaf: Metric, baselines: pl.DataFrame, months: list[int]) -> np.ndarray:
     return np.zeros(len(months))
 
@@ -127,11 +143,14 @@ class Kind:
     read_track: TrackReader | None = None
     #: Months before a compared month the kind reads beyond its windows and bands.
     lookback: Callable[[Metric], int] = no_lookback
-    #: The metric settings `rules show` lists for the kind, in order: early (after `kind`), late
-    #: (after the certification lists) and per track (before the prerequisites).
+    #: The metric settings `rules show` lists for the kind, in order: early (after `kind`) and
+    #: late (after the certification lists); a track's own settings list themselves
+    #: (`TrackSettings.parameters`).
     shown: tuple[str, ...] = ()
     shown_late: tuple[str, ...] = ()
-    shown_per_track: tuple[str, ...] = ()
+    #: How a metric's option rows make its points: "best" (the best option's), or for a
+    #: composite metric "sum_points" / "sum_values" (its leaves' points, or values, summed).
+    combine: Callable[[Metric], str] = best_option
     #: How the forecast moves it: the monthly sum grows lognormally (True), or units arrive and
     #: leave (False); and the value of a forecast level against its baseline.
     forecast_sums: bool = False
@@ -147,6 +166,17 @@ class Kind:
     #: The prerequisite steps of a track and the people each needs (step label -> people): what
     #: opens the metric's points, as explanations and recommendations say it.
     step_needs: Callable[[Metric, str], dict[str, int]] = no_steps
+    #: The points each met prerequisite step earns on a track.
+    step_points: Callable[[Metric, str], float] = no_step_points
+    #: A people metric's values from people counted per slot (a column per slot label, "value"
+    #: for an unlabelled slot) over `keys`: `value`, `base_points` and `is_open` per track, as
+    #: its value function gives them (the forecast counts people this way).
+    people_values: Callable[[pl.LazyFrame, Metric, list[str]], pl.LazyFrame] | None = None
+    #: Why a contribution row counted or not, in words, under a rulebook: reason code -> the
+    #: sentence (an expression over the row's columns and the `sentence_settings` columns).
+    reasons: Callable[[Rulebook], Mapping[str, pl.Expr]] = no_reasons
+    #: The settings a track's sentences mention, as text columns (for example its value band).
+    sentence_settings: Callable[[Metric, TrackRule], dict[str, str | None]] = no_sentence_settings
 
     @property
     def metric_keys(self) -> frozenset[str]:

@@ -8,7 +8,7 @@ import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind
 from pcs_analysis.rules.kinds.frames import Context
-from pcs_analysis.rules.kinds.people import held, people_slots, propose_people
+from pcs_analysis.rules.kinds.people import counted_values, held, people_slots, person_reasons, propose_people
 from pcs_analysis.rules.kinds.settings import People
 from pcs_analysis.rules.model import Metric
 
@@ -33,4 +33,6 @@ KIND = Kind(
     can_be_part=False,
     propose=propose_people,
     people_slots=people_slots,
+    people_values=counted_values,
+    reasons=person_reasons,
 )

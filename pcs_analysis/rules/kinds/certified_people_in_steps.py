@@ -16,12 +16,13 @@ from pcs_analysis.rules.kinds.people import (
     first_valid,
     held,
     people_slots,
+    person_reasons,
     propose_people,
     step_labels,
 )
 from pcs_analysis.rules.kinds.settings import People, setting
-from pcs_analysis.rules.model import Certification, Metric, Option
-from pcs_analysis.rules.schema import Doc
+from pcs_analysis.rules.model import Certification, Metric, Option, TrackSettings
+from pcs_analysis.rules.schema import REMOVE, Doc
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +95,20 @@ def step_needs(metric: Metric, track: str) -> dict[str, int]:
     return {label: metric.tracks[track].prerequisite_people for label in step_labels(metric)}
 
 
+@dataclass(frozen=True)
+class StepTrack(TrackSettings):
+    """A track of people in steps: the people each prerequisite step needs and the points a met
+    step earns (counted towards the metric's maximum)."""
+
+    prerequisite_people: int
+    prerequisite_points: float = 0.0
+
+    def keys_to_set(self, key: str, value: Any) -> list[tuple[str, Any]]:
+        # The maximum is given as people (`full_marks_at`) or as points per person: the first
+        # replaces the second.
+        return [("points_per_person", REMOVE), (key, value)] if key == "full_marks_at" else [(key, value)]
+
+
 def read_track(doc: Doc, table: Mapping[str, Any], path: str, max_points: float) -> dict[str, Any]:
     """A track of people in steps: the people each prerequisite step needs and the points a met
     step earns, and one option of people for the maximum (given as people, or as points per
@@ -109,8 +124,7 @@ def read_track(doc: Doc, table: Mapping[str, Any], path: str, max_points: float)
     else:
         full_marks_at = doc.number(table, "full_marks_at", path, positive=True)
     return {"options": (Option(name=None, associations=(), full_marks_at=full_marks_at),),
-            "prerequisite_people": people,
-            "prerequisite_points": float(doc.number(table, "prerequisite_points", path))}
+            "settings": StepTrack(people, float(doc.number(table, "prerequisite_points", path)))}
 
 
 KIND = Kind(
@@ -126,4 +140,7 @@ KIND = Kind(
     propose=propose_steps,
     people_slots=people_slots,
     step_needs=step_needs,
+    step_points=lambda metric, track: metric.tracks[track].prerequisite_points,
+    people_values=step_values_from_counts,
+    reasons=person_reasons,
 )

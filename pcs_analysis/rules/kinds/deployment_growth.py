@@ -17,10 +17,13 @@ from pcs_analysis.rules.kinds.frames import (
     read_months,
     signed_periods,
     tenant_frame,
+    tenant_reasons,
+    tenant_sentences,
 )
 from pcs_analysis.rules.kinds.settings import TenantWorkloads, setting
 from pcs_analysis.rules.kinds.tenants import TENANT, eligible_workload_rows, first_association, tenant_option_months
-from pcs_analysis.rules.model import Metric
+from pcs_analysis.rules.model import Metric, Rulebook, TrackRule
+from pcs_analysis.rules.periods import month_start_expr
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +74,23 @@ def deployment_growth(ctx: Context, metric: Metric) -> pl.LazyFrame:
     return tenant_frame(signed_periods(current, baseline, reason=reason, value=pl.lit(1.0)), metric)
 
 
+def sentences(metric: Metric, rule: TrackRule) -> dict[str, str | None]:
+    """The seat band, the active share a deployment needs and the exclusion window."""
+    months = metric.exclude_active_at_association_within_months
+    return {**tenant_sentences(metric, rule), "_needed": f"{metric.active_share_min * 100:g}%",
+            "_exclude_months": None if months is None else str(months)}
+
+
+def reasons(rules: Rulebook) -> dict[str, pl.Expr]:
+    share_pct = (pl.col("share").fill_null(0.0) * 100).round(1)
+    return {**tenant_reasons(rules),
+            "below_active_share": pl.format("{}% of paid licences active; a deployment needs {}", share_pct,
+                                            pl.col("_needed")),
+            "active_at_association": pl.format(
+                "associated in {} and already at {} active then: excluded for {} months",
+                month_start_expr(pl.col("assoc_month")), pl.col("_needed"), pl.col("_exclude_months"))}
+
+
 def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
     """Moving tenants between options; per option, the tenant closest to the active share raised
     to it."""
@@ -100,4 +120,6 @@ KIND = Kind(
     contributions=deployment_growth,
     shown_late=("active_share_min", "active_share_basis", "exclude_active_at_association_within_months"),
     propose=propose,
+    reasons=reasons,
+    sentence_settings=sentences,
 )

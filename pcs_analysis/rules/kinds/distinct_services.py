@@ -10,7 +10,7 @@ import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
 from pcs_analysis.rules.kinds.frames import COUNTED, YEAR, Context, tenant_frame
-from pcs_analysis.rules.kinds.measures import in_units, measure_rows
+from pcs_analysis.rules.kinds.measures import in_units, measure_reasons, measure_rows, measure_sentences
 from pcs_analysis.rules.kinds.settings import Reads, setting
 from pcs_analysis.rules.model import Metric, TrackRule
 
@@ -75,4 +75,6 @@ KIND = Kind(
     lookback=lookback,
     forecast_value=forecast_value,
     propose=propose,
+    reasons=measure_reasons,
+    sentence_settings=measure_sentences,
 )

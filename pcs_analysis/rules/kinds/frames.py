@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from pcs_analysis.rules.model import AreaRules, Metric, Rulebook
+from pcs_analysis.rules.model import AreaRules, Metric, Rulebook, SeatBand, TrackRule
+from pcs_analysis.rules.periods import month_start_expr
 
 TENANT_COLUMNS = {
     "partner_id": pl.String, "as_of": pl.Date, "track": pl.String, "metric": pl.String,
@@ -122,6 +123,32 @@ def at_snapshot(table: pl.LazyFrame, snapshots: pl.LazyFrame, *, months_back: in
     return table.join(points, on="month_index", how="inner")
 
 
+
+
+def band_text(band: SeatBand | None) -> str:
+    """A seat band in words ("1 to 300", "at least 301"); empty for none."""
+    if band is None:
+        return ""
+    if band.max_paid_units is None:
+        return f"at least {band.min_paid_units}"
+    return f"{band.min_paid_units} to {band.max_paid_units}"
+
+
+def tenant_sentences(metric: Metric, rule: TrackRule) -> dict[str, str | None]:
+    """The settings the tenant sentences mention: the track's seat band."""
+    return {"_band": band_text(rule.seat_band)}
+
+
+def tenant_reasons(rules: Rulebook) -> dict[str, pl.Expr]:
+    """The sentences of the reasons every tenant kind gives (`eligibility_reason`)."""
+    return {
+        COUNTED: pl.when(pl.col("period") == "current").then(pl.lit("counted in the scored month"))
+        .otherwise(pl.lit("counted in the baseline month (subtracted)")),
+        "seat_band": pl.format("outside the {} seat band: largest eligible workload has {} paid units (band: {})",
+                               pl.col("track"), pl.col("max_paid").cast(pl.Int64), pl.col("_band").fill_null("")),
+        "not_associated_yet": pl.format("association began in {}, after this month",
+                                        month_start_expr(pl.col("assoc_month"))),
+    }
 
 
 def eligibility_reason(*more: tuple[pl.Expr, str]) -> pl.Expr:

@@ -16,8 +16,11 @@ from pcs_analysis.rules.kinds.frames import COUNTED, YEAR, Context, tenant_frame
 from pcs_analysis.rules.kinds.measures import (
     BAND_KEYS,
     MEASURE_SHOWN,
+    BandedTrack,
     in_units,
+    measure_reasons,
     measure_rows,
+    measure_sentences,
     spread,
     value_band,
     window_lookback,
@@ -134,10 +137,28 @@ def propose(sink: Proposals, label: str, leaf: Metric, track: str) -> None:
                  f"at {r['tenant_id']} (+10 %)", sink.change_row(r, active_units=(r["active_units"] or 0) + extra))
 
 
+@dataclass(frozen=True)
+class GatedTrack(BandedTrack):
+    """A track of measure growth: a value band, if it gives one, and its gate."""
+
+    #: The least measure the whole customer base needs (see the metric's `gate_applies_to`)
+    #: for any points; 0: no gate.
+    min_baseline: float = 0.0
+
+    def parameters(self) -> dict[str, Any]:
+        return {**super().parameters(), "min_baseline": self.min_baseline}
+
+    def parameter_names(self) -> frozenset[str]:
+        return super().parameter_names() | {"min_baseline"}
+
+    def parameter(self, key: str) -> Any:
+        return self.min_baseline if key == "min_baseline" else super().parameter(key)
+
+
 def read_track(doc: Doc, table: Mapping[str, Any], path: str, max_points: float) -> dict[str, Any]:
     """A track's value band, if it gives one, and its gate (`min_baseline`, 0: none)."""
-    return {"value_band": value_band(doc, table, path, required=False),
-            "min_baseline": float(doc.number(table, "min_baseline", path, default=0.0))}
+    return {"settings": GatedTrack(value_band(doc, table, path, required=False),
+                                   float(doc.number(table, "min_baseline", path, default=0.0)))}
 
 
 KIND = Kind(
@@ -149,9 +170,10 @@ KIND = Kind(
     value=growth_values,
     lookback=lookback,
     shown=(*MEASURE_SHOWN, "growth", "growth_basis", "gate_applies_to"),
-    shown_per_track=("min_baseline",),
     read_track=read_track,
     forecast_sums=True,
     forecast_value=forecast_value,
     propose=propose,
+    reasons=measure_reasons,
+    sentence_settings=measure_sentences,
 )

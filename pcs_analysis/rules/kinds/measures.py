@@ -9,20 +9,72 @@ the order of summation; they are divided back only for comparisons and output.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from pcs_analysis.rules.kinds.frames import Context
+from pcs_analysis.rules.kinds.frames import Context, tenant_reasons, tenant_sentences
 from pcs_analysis.rules.kinds.tenants import TENANT, eligible_workload_rows, option_rows, promoted_expr
-from pcs_analysis.rules.model import Metric, ValueBand
-from pcs_analysis.rules.schema import Doc, build
+from pcs_analysis.rules.model import Metric, Rulebook, TrackRule, TrackSettings, ValueBand
+from pcs_analysis.rules.schema import REMOVE, Doc, build
 
 #: The value band keys of a measure kind's track tables.
 BAND_KEYS = frozenset({"min_value", "above_value", "max_value", "promoted_within_months"})
 #: The settings `rules show` lists first for a measure kind (rates and workload associations per
 #: line).
 MEASURE_SHOWN = ("measure", "window_months", "window_value", "rates", "workload_associations")
+
+
+@dataclass(frozen=True)
+class BandedTrack(TrackSettings):
+    """A measure kind's track: the value band its units must be in (None: every unit is)."""
+
+    value_band: ValueBand | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        band = self.value_band
+        if band is None:
+            return {}
+        return {"above_value" if band.above else "min_value": band.minimum, "max_value": band.maximum,
+                "promoted_within_months": band.promoted_within_months}
+
+    def keys_to_set(self, key: str, value: Any) -> list[tuple[str, Any]]:
+        # The band's lower end is either `min_value` (at least) or `above_value` (more than).
+        if key in ("min_value", "above_value"):
+            other = "above_value" if key == "min_value" else "min_value"
+            return [(other, REMOVE), (key, value)]
+        return [(key, value)]
+
+    def parameter_names(self) -> frozenset[str]:
+        # Either lower end may be set: the band then says "at least" or "more than".
+        return BAND_KEYS if self.value_band is not None else frozenset()
+
+    def parameter(self, key: str) -> Any:
+        band = self.value_band
+        return {"min_value": band.minimum, "above_value": band.minimum, "max_value": band.maximum,
+                "promoted_within_months": band.promoted_within_months}[key]
+
+
+def measure_sentences(metric: Metric, rule: TrackRule) -> dict[str, str | None]:
+    """The settings a measure row's sentence mentions: the measure, the window and the track's
+    value band."""
+    unit = " MCV" if metric.measure == "consumption_value" else ""
+    months = getattr(metric.settings, "window_months", 1)
+    how = "total" if getattr(metric.settings, "window_value", None) == "total" else "best month"
+    band = getattr(rule.settings, "value_band", None)
+    return {**tenant_sentences(metric, rule), "_measure": "MCV" if unit else "USD",
+            "_window": f" over the {months} months to this one ({how})" if months > 1 else "",
+            "_value_band": "" if band is None else ("" if unit else "USD ") + band.describe(unit)}
+
+
+def measure_reasons(rules: Rulebook) -> dict[str, pl.Expr]:
+    amount = pl.format("{} {}", pl.col("_measure"), pl.col("amount").round(2))
+    bands = pl.col("_value_band").fill_null("")
+    return {**tenant_reasons(rules),
+            "below_band": pl.format("{}{}: below the {} band ({})", amount, pl.col("_window"), pl.col("track"), bands),
+            "above_band": pl.format("{}{}: above the {} band ({})", amount, pl.col("_window"), pl.col("track"), bands),
+            "no_revenue": pl.format("no {} in the period", pl.col("_measure"))}
 
 
 def measure_rows(ctx: Context, metric: Metric, *, by_workload: bool = False) -> pl.LazyFrame:
@@ -96,6 +148,11 @@ def with_band(table: pl.LazyFrame, metric: Metric, keys: list[str]) -> pl.LazyFr
         pl.when(pl.col("is_above_band")).then(pl.lit("above_band")).otherwise(pl.lit("below_band"))
         .alias("band_reason"),
     ).drop("in_raw_band", "is_above_band", "band_min", "band_above", "band_max", "band_months")
+
+
+def banded_track(doc: Doc, table: Mapping[str, Any], path: str, max_points: float) -> dict[str, Any]:
+    """A track whose value band is required (`Kind.read_track`)."""
+    return {"settings": BandedTrack(value_band(doc, table, path, required=True))}
 
 
 def value_band(doc: Doc, table: Mapping[str, Any], path: str, *, required: bool) -> ValueBand | None:

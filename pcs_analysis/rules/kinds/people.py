@@ -7,7 +7,7 @@ import polars as pl
 
 from pcs_analysis.rules.kinds.base import Proposals, Slots
 from pcs_analysis.rules.kinds.frames import COUNTED, PERSON_COLUMNS, Context
-from pcs_analysis.rules.model import Certification, Metric
+from pcs_analysis.rules.model import Certification, Metric, Rulebook
 
 
 def held(ctx: Context, certifications: tuple, metric_name: str, step: str | None) -> pl.LazyFrame:
@@ -58,6 +58,32 @@ def held(ctx: Context, certifications: tuple, metric_name: str, step: str | None
         pl.lit(step, pl.String).alias("step"),
     )
     return held.select(pl.col(c).cast(t) for c, t in PERSON_COLUMNS.items())
+
+
+def person_reasons(rules: Rulebook) -> dict[str, pl.Expr]:
+    """The sentences of a person row's reasons (`held`); "counts through" the certification's
+    last counting day under the rulebook's `certification_expiry`."""
+    through = (pl.col("expires_on") if rules.certification_expiry == "last_day_counts"
+               else pl.col("expires_on").dt.offset_by("-1d"))
+    return {
+        COUNTED: pl.when(pl.col("expires_on").is_not_null())
+        .then(pl.format("counted (counts through {})", through)).otherwise(pl.lit("counted")),
+        "person_already_counted": pl.lit("person already counted for this metric by another certification"),
+        "within_refresh_lag": pl.format("earned {}: not yet visible (skilling refresh lag)", pl.col("earned_on")),
+        "not_yet_earned": pl.format("earned later, on {}", pl.col("earned_on")),
+        "expired": pl.format("expired: counted through {}", through),
+        "retired": pl.lit("retired certification, past the date it counts through"),
+        "earned_after_retirement": pl.lit("earned after the certification retired"),
+    }
+
+
+def counted_values(counts: pl.LazyFrame, metric: Metric, keys: list[str]) -> pl.LazyFrame:
+    """The values of a people metric from the people counted (column `value`) over `keys`: the
+    count on every track, nothing withheld."""
+    return pl.concat([counts.select(*keys, pl.col("value").cast(pl.Float64), pl.lit(track).alias("track"),
+                                    pl.lit(metric.name).alias("metric"), pl.lit(None, pl.String).alias("option"),
+                                    pl.lit(0.0).alias("base_points"), pl.lit(True).alias("is_open"))
+                      for track in metric.tracks])
 
 
 def propose_people(sink: Proposals, label: str, leaf: Metric, track: str) -> None:

@@ -43,6 +43,11 @@ class Reads(KindSettings):
     step_levels: tuple[str, ...] = ()
     parts: tuple[Any, ...] = ()
 
+    @property
+    def all_certifications(self) -> tuple[Certification, ...]:
+        """Every certification the metric reads: its list's, then its prerequisite steps'."""
+        return (*self.certifications, *(c for step in self.steps for c in step))
+
     @classmethod
     def resolve(cls, values: dict[str, Any], rates: Mapping[str, Rate]) -> dict[str, Any]:
         """What one setting implies for another (values read so far, the area's rate card)."""

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pcs_analysis.rules.kinds.base import Kind
 from pcs_analysis.rules.kinds.settings import Reads, setting
+from pcs_analysis.rules.schema import SettingError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -18,9 +19,22 @@ class Settings(Reads):
     #: summed before points ("values").
     parts_combine: Literal["points", "values"] = setting("points")
 
+    def __post_init__(self) -> None:
+        if self.parts_combine == "values":
+            for track in self.parts[0].tracks if self.parts else ():
+                if len({part.tracks[track].options[0].full_marks_at for part in self.parts}) > 1:
+                    raise SettingError("parts_combine", "summing values needs the same full_marks_at in every part")
+
+    @property
+    def leaves(self) -> tuple[Any, ...]:
+        return self.parts
+
+
 KIND = Kind(
     name="sum_of_parts",
     summary="the parts' points (or values) summed",
     settings=Settings,
     can_be_part=False,
+    shown=("parts_combine",),
+    combine=lambda metric: f"sum_{metric.parts_combine}",
 )

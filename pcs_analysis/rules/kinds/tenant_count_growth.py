@@ -7,7 +7,16 @@ from dataclasses import dataclass
 import polars as pl
 
 from pcs_analysis.rules.kinds.base import Kind, Proposals
-from pcs_analysis.rules.kinds.frames import YEAR, Context, eligibility_reason, read_months, tenant_frame, year_on_year
+from pcs_analysis.rules.kinds.frames import (
+    YEAR,
+    Context,
+    eligibility_reason,
+    read_months,
+    tenant_frame,
+    tenant_reasons,
+    tenant_sentences,
+    year_on_year,
+)
 from pcs_analysis.rules.kinds.settings import TenantWorkloads
 from pcs_analysis.rules.kinds.tenants import eligible_workload_rows, first_association, tenant_option_months
 from pcs_analysis.rules.model import Metric
@@ -47,4 +56,6 @@ KIND = Kind(
     track_keys=frozenset({"seat_band", "associations", "options", "full_marks_at"}),
     contributions=tenant_count_growth,
     propose=propose,
+    reasons=tenant_reasons,
+    sentence_settings=tenant_sentences,
 )

@@ -14,7 +14,9 @@ from pcs_analysis.rules.kinds.frames import COUNTED, Context, tenant_frame, year
 from pcs_analysis.rules.kinds.measures import (
     BAND_KEYS,
     MEASURE_SHOWN,
-    value_band,
+    banded_track,
+    measure_reasons,
+    measure_sentences,
     window_lookback,
     windowed,
     with_band,
@@ -70,8 +72,10 @@ KIND = Kind(
     settings=Settings,
     track_keys=frozenset({"associations", "options", "full_marks_at"}) | BAND_KEYS,
     contributions=threshold_count_growth,
-    read_track=lambda doc, table, path, max_points: {"value_band": value_band(doc, table, path, required=True)},
+    read_track=banded_track,
     lookback=window_lookback,
     shown=(*MEASURE_SHOWN, "unit"),
     propose=propose,
+    reasons=measure_reasons,
+    sentence_settings=measure_sentences,
 )
