@@ -12,11 +12,12 @@ import pytest
 from pcs_analysis import load_rules, score
 from pcs_analysis.config import SAMPLE_DIR
 from pcs_analysis.errors import DataValidationError, PcsError
+from pcs_analysis.inputs.chunks import plan_chunks
 from pcs_analysis.inputs.read import PartnerRange, read_data
 from pcs_analysis.inputs.sample import generate_sample, write_sample_dataset
 from pcs_analysis.inputs.unread import unread_inputs
 from pcs_analysis.output import write_csvs
-from pcs_analysis.reporting.scores import plan_chunks, score_portfolio
+from pcs_analysis.reporting.scores import score_portfolio
 
 AS_OF = "2026-11-21"
 FILES = ("scores", "summary", "options", "unread_inputs")

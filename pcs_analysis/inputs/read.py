@@ -126,7 +126,7 @@ class PartnerRange:
     when the usage table is a folder of files, the names of the only files that hold these
     partners (None: every file is read and filtered). `usage_parts`: a folder holding these
     partners' rows of the usage CSV file, as text with their line numbers (`CSV_LINE`), split
-    from it in one pass (`reporting.scores.split_usage_csv`): read instead of the whole file, and
+    from it in one pass (`inputs.chunks.split_usage_csv`): read instead of the whole file, and
     validated as its lines."""
 
     first: str
@@ -213,6 +213,17 @@ def read_table(folder: str | Path, schema: TableSchema, *, rules: Rulebook | Non
 def table_path(folder: str | Path, schema: TableSchema) -> Path | None:
     """The file (or folder of Parquet files) holding a table in a data folder, if any."""
     return next((p for p in _candidates(Path(folder), schema) if p.is_file() or p.is_symlink() or p.is_dir()), None)
+
+
+def table_files(folder: str | Path, schema: TableSchema) -> list[Path]:
+    """The files holding a table in a data folder: its CSV or Parquet file, or the Parquet
+    files of its folder (none when the folder has no such table)."""
+    path = table_path(folder, schema)
+    if path is None:
+        return []
+    if path.is_dir():
+        return dataset_files(path)
+    return [path] if path.is_file() else []
 
 
 def _candidates(folder: Path, schema: TableSchema) -> list[Path]:
