@@ -98,7 +98,10 @@ def dynamics_row(tenant: str, month: str, workload: str, *, active: int = 0, rev
 # --- what many test modules share --------------------------------------------------------
 
 #: The Partner Center downloads of the import tests.
-FIXTURES = Path(__file__).parent / "fixtures" / "partner_center"
+#: The tests' folder and the repository's.
+TESTS_DIR = Path(__file__).resolve().parent
+ROOT = TESTS_DIR.parent
+FIXTURES = TESTS_DIR / "fixtures" / "partner_center"
 PCS = [str(Path(sys.executable).with_name("pcs"))]
 
 

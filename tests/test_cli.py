@@ -2,13 +2,12 @@
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from pcs_analysis.config import SAMPLE_DIR
-from tests.builders import PCS, run
+from tests.builders import PCS, ROOT, run
 
 
 def test_score_writes_scores_and_summary(tmp_path):
@@ -174,7 +173,7 @@ def test_sensitivity_and_whatif_commands(tmp_path):
     bad = run("sensitivity", SAMPLE_DIR, "--as-of", "2026-11-21", "--area", "modern_work", "--param", "x=1",
               "--out", tmp_path / "bad", check=False)
     assert bad.returncode == 2 and "parameter 'x'" in bad.stderr and not (tmp_path / "bad").exists()
-    examples = Path(__file__).parents[1] / "examples" / "scenarios.toml"
+    examples = ROOT / "examples" / "scenarios.toml"
     proc = run("whatif", SAMPLE_DIR, "--as-of", "2026-11-21", "--scenarios", examples, "--area", "modern_work",
                "--out", tmp_path / "w")
     summary = pl.read_csv(tmp_path / "w" / "whatif_summary.csv")
@@ -260,7 +259,7 @@ COMPUTING = {
     "forecast": ["forecast", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--area", "modern_work", "--paths", "200"],
     "tracks": ["tracks", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--area", "modern_work"],
     "whatif": ["whatif", SAMPLE_DIR, "--as-of", "2026-11-21", "--scenarios",
-               Path(__file__).resolve().parents[1] / "examples" / "scenarios.toml", "--area", "modern_work"],
+               ROOT / "examples" / "scenarios.toml", "--area", "modern_work"],
     "plan": ["plan", SAMPLE_DIR, "P005", "--as-of", "2026-11-01", "--area", "modern_work", "--target", "2026-11-30"],
     "sensitivity": ["sensitivity", SAMPLE_DIR, "--as-of", "2026-11-21", "--area", "modern_work", "--param",
                     "min_total_points=60,70", "--partner", "P005"],
@@ -350,7 +349,7 @@ def test_a_long_run_on_a_terminal_says_it_is_still_working():
 
 def test_the_readme_names_the_files_explain_writes(tmp_path):
     import re
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith("| `pcs explain "))
     named = set(re.findall(r"`(\w+\.csv)`", row.split("`--out` writes", 1)[1]))
     run("explain", SAMPLE_DIR, "P005", "--as-of", "2026-11-21", "--out", tmp_path, "-q")

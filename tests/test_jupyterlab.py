@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.browser import chrome, jupyterlab, run_notebook
+from tests.builders import ROOT
 
 pytestmark = pytest.mark.slow  # JupyterLab in a browser
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = ROOT / "notebooks"
 #: Notebook -> (charts at least, live controls expected).
 EXPECTED = {
     "partner_report.ipynb": (2, False),
@@ -70,7 +71,7 @@ def test_make_lab_starts_jupyterlab_also_as_root():
 
     from tests.browser import _answers, _free_port, wait
 
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     port, token = _free_port(), secrets.token_hex(16)
     args = (f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --IdentityProvider.token={token} "
             "--LabApp.news_url= --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")

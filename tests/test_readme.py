@@ -1,9 +1,10 @@
 """The README's Python quickstart runs as written."""
 
 import re
-from pathlib import Path
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+from tests.builders import ROOT
+
+README = ROOT / "README.md"
 
 
 def test_readme_quickstart_runs(capsys):

@@ -102,8 +102,8 @@ def test_test_modules_share_helpers_only_through_the_helper_modules():
     """A test module imports no other test module: what several share lives in `tests/builders.py`
     (or the browser, golden and notebook-output helpers)."""
     folder = PACKAGE_DIR.parent / "tests"
-    found = [f"{path.name}:{node.lineno} imports {node.module}"
-             for path in sorted(folder.glob("*.py")) for node in _imports(ast.parse(path.read_text()))
+    found = [f"{path.relative_to(folder)}:{node.lineno} imports {node.module}"
+             for path in sorted(folder.rglob("*.py")) for node in _imports(ast.parse(path.read_text()))
              if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests.")
              and node.module not in TEST_HELPERS]
     assert not found, "\n".join(found)

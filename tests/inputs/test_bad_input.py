@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from pcs_analysis.cli import app
 from pcs_analysis.config import SAMPLE_DIR
+from tests.builders import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "partner_center"
 AS_OF = ["--as-of", "2026-11-21"]
 RUNNER = CliRunner()
 

@@ -13,7 +13,7 @@ from pcs_analysis.analysis.sensitivities import sensitivity
 from pcs_analysis.analysis.status import qualification
 from pcs_analysis.engine.points import is_preferred
 from pcs_analysis.engine.scoring import score
-from tests.builders import AS_OF, BASE, M, cert_row, make_data, metric, usage_row
+from tests.builders import AS_OF, BASE, ROOT, M, cert_row, make_data, metric, usage_row
 
 INTERMEDIATE = "Microsoft 365 Certified: Teams Administrator Associate"
 ADVANCED = "Microsoft 365 Certified: Enterprise Administrator Expert"
@@ -285,7 +285,6 @@ def test_azure_customers_without_a_segment_are_left_out_and_said(rules):
 @pytest.mark.parametrize("version", ["2023-06", "2026-05"])
 def test_every_reading_names_a_real_setting_with_its_value_and_an_existing_test(version):
     import ast
-    from pathlib import Path
 
     from pcs_analysis.rules import load_rules
     from pcs_analysis.rules.inspect import reading_rows, rules_table
@@ -294,7 +293,7 @@ def test_every_reading_names_a_real_setting_with_its_value_and_an_existing_test(
     table = rules_table(rules)
     readings = reading_rows(rules)
     assert readings.height >= 10
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     for r in readings.iter_rows(named=True):
         if r["setting"]:
             # the value as the rulebook first gives it (a dated change shows in pcs rules show)
@@ -323,12 +322,11 @@ def _address(setting: str, metrics: set[str]) -> pl.Expr:
 
 def test_the_readings_page_is_generated_from_the_rulebooks():
     """docs/readings.md is `make readings`' output; a changed reading regenerates it."""
-    from pathlib import Path
 
     from pcs_analysis.rules import list_versions, load_rules
     from pcs_analysis.rules.inspect import readings_markdown
 
-    page = Path(__file__).resolve().parent.parent / "docs" / "readings.md"
+    page = ROOT / "docs" / "readings.md"
     assert page.read_text(encoding="utf-8") == readings_markdown([load_rules(v) for v in reversed(list_versions())])
 
 

@@ -12,10 +12,11 @@ import pytest
 
 from pcs_analysis import PcsError
 from pcs_analysis.reporting.notebook import PARAMETERS, check_given, checked
+from tests.builders import FIXTURES, ROOT
 
 pytestmark = pytest.mark.slow  # papermill kernels
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
 
@@ -108,7 +109,7 @@ def test_the_code_and_the_notebooks_pass_the_linter():
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     ruff = Path(sys.executable).with_name("ruff")
     proc = subprocess.run([str(ruff), "check", "pcs_analysis", "tests", "bench", "notebooks", "docs/screenshots.py"],
                           cwd=root, capture_output=True, text=True, timeout=120)
@@ -128,7 +129,7 @@ def test_a_numeric_partner_id_is_taken_as_text(notebook):
 
 def test_papermill_runs_the_report_for_a_numeric_partner_id(tmp_path):
     """The Partner Center import's numeric PGAMpnId, given with `-p` as a user types it."""
-    from tests.builders import FIXTURES, run
+    from tests.builders import run
     run("import", "partner-center", FIXTURES, tmp_path / "data")
     out = tmp_path / "report.ipynb"
     papermill_cli = str(Path(sys.executable).with_name("papermill"))

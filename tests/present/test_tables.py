@@ -2,12 +2,12 @@
 name, no dtype row, in HTML and as the plain text the notebooks' checked cells compare."""
 
 import json
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from pcs_analysis.present import tables
+from tests.builders import ROOT
 
 FRAME = pl.DataFrame({"partner_id": ["P1", "P2"], "area": ["modern_work", "data_ai"],
                       "metric": ["net_customer_adds", "usage_growth"], "track": ["smb", "enterprise"],
@@ -31,7 +31,7 @@ def test_the_html_table_has_the_same_labels_and_no_dtype_row(rules):
     assert ">str<" not in page and ">f64<" not in page
 
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -21,7 +21,7 @@ from pcs_analysis.analysis.whatif import (
     what_if,
 )
 from pcs_analysis.engine.scoring import score
-from tests.builders import ADVANCED, almost_qualified, make_data, usage_row
+from tests.builders import ADVANCED, ROOT, almost_qualified, make_data, usage_row
 
 AS_OF = "2026-11-21"
 MW = ["modern_work"]
@@ -101,10 +101,9 @@ def test_scenario_files_and_their_errors(tmp_path):
 
 def test_the_readme_scenario_example_has_every_action_type_and_applies_to_the_sample(tmp_path, sample_data):
     import re
-    from pathlib import Path
 
     from pcs_analysis.analysis.whatif import ACTION_TYPES, what_if
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     [block] = [b for b in re.findall(r"```toml\n(.*?)```", readme, flags=re.S) if "[[scenario]]" in b]
     path = tmp_path / "scenarios.toml"
     path.write_text(block)

@@ -252,7 +252,7 @@ def test_an_output_folder_that_is_a_mount_point_works(tmp_path, mount):
     run("score", SAMPLE_DIR, *AS_OF, "--out", out, "-q")
     assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUTS, "mine.txt"])
     run("sample-data", out / "data", "--partners", "2", "-q")
-    run("import", "partner-center", Path(__file__).parent / "fixtures" / "partner_center", out / "imported", "-q")
+    run("import", "partner-center", FIXTURES, out / "imported", "-q")
 
 
 def test_a_full_disk_and_a_read_only_folder_are_one_clear_line_and_change_nothing(tmp_path, mount):
