@@ -414,7 +414,7 @@ def impact_cmd(data_dir: DataDir,
 
     before, after = load_rules(from_version), load_rules(to_version)
     data = read_data(data_dir, rules=after)
-    result = impact(data, as_of=_as_of(as_of), from_rules=before, to_rules=after, areas=area or None,
+    result = impact(data, as_of=_as_of(as_of), rules=after, compared_to=before, areas=area or None,
                     lag=not no_lag)
     say(format_impact(result))
     _written(out, {"impact": result.partners, "impact_metrics": result.metrics, "impact_summary": result.summary})

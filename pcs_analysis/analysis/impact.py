@@ -13,6 +13,7 @@ designation and for its renewal.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ import polars as pl
 from pcs_analysis.analysis.status import qualification
 from pcs_analysis.errors import PcsError
 from pcs_analysis.inputs.read import PartnerData
-from pcs_analysis.rules import Rulebook
+from pcs_analysis.rules import Rulebook, load_rules
 from pcs_analysis.rules.inspect import diff_rules
 from pcs_analysis.rules.periods import parse_date
 
@@ -82,9 +83,11 @@ class Impact:
                 .sort("area", "partners", descending=[False, True]))
 
 
-def impact(data: PartnerData, *, as_of: dt.date | str, from_rules: Rulebook, to_rules: Rulebook,
-           areas: Iterable[str] | None = None, lag: bool = True) -> Impact:
-    """Score `data` under two rulebooks and compare, per partner and area.
+def impact(data: PartnerData, *, as_of: dt.date | str, rules: Rulebook | None = None,
+           compared_to: Rulebook | None = None, areas: Iterable[str] | None = None, lag: bool = True,
+           from_rules: Rulebook | None = None, to_rules: Rulebook | None = None) -> Impact:
+    """Score `data` under two rulebooks and compare, per partner and area: what `rules` changes
+    against `compared_to` (the result's "from" side is `compared_to`, its "to" side `rules`).
 
     Parameters
     ----------
@@ -92,8 +95,10 @@ def impact(data: PartnerData, *, as_of: dt.date | str, from_rules: Rulebook, to_
         The partners' data (`read_data`).
     as_of : date or str
         The day Partner Center would show (YYYY-MM-DD).
-    from_rules, to_rules : Rulebook
-        The rulebook in force and the one to compare with (`load_rules(VERSION)`).
+    rules : Rulebook, optional
+        The rulebook whose effect is measured (default: the current one, `load_rules()`).
+    compared_to : Rulebook
+        The rulebook it is compared with, for example the one in force (`load_rules(VERSION)`).
     areas : list of str, optional
         The solution areas (default: every area both rulebooks cover).
     lag : bool, default True
@@ -104,11 +109,12 @@ def impact(data: PartnerData, *, as_of: dt.date | str, from_rules: Rulebook, to_
     >>> from pcs_analysis import load_rules, read_data
     >>> from pcs_analysis.config import SAMPLE_DIR
     >>> data = read_data(SAMPLE_DIR).only_partners(["P005"])
-    >>> i = impact(data, as_of="2026-11-21", from_rules=load_rules("2023-06"), to_rules=load_rules("2026-05"),
+    >>> i = impact(data, as_of="2026-11-21", rules=load_rules("2026-05"), compared_to=load_rules("2023-06"),
     ...            areas=["modern_work"])
     >>> i.partners.select("total_from", "total_to").row(0)
     (47.68, 67.34)
     """
+    from_rules, to_rules = _sides(rules, compared_to, from_rules, to_rules)
     day = parse_date(as_of)
     asked = list(areas) if areas is not None else list(to_rules.areas)
     missing = [f"{a} (not in {', '.join(r.version for r in (from_rules, to_rules) if a not in r.areas)})"
@@ -129,6 +135,20 @@ def impact(data: PartnerData, *, as_of: dt.date | str, from_rules: Rulebook, to_
                 .with_columns(pl.col("metrics_changed").fill_null("")).select(PARTNER_COLUMNS))
     return Impact(from_version=from_rules.version, to_version=to_rules.version, as_of=day, partners=partners,
                   metrics=metrics, summary=_summary(partners, area_names))
+
+
+def _sides(rules: Rulebook | None, compared_to: Rulebook | None, from_rules: Rulebook | None,
+           to_rules: Rulebook | None) -> tuple[Rulebook, Rulebook]:
+    """The rulebooks compared ("from", "to"), also from the former keywords `from_rules` and
+    `to_rules`, which keep working this release with a warning."""
+    if from_rules is not None or to_rules is not None:
+        warnings.warn("impact(from_rules=, to_rules=) is deprecated: use impact(compared_to=, rules=); the former "
+                      "keywords stop working in the next release", DeprecationWarning, stacklevel=3)
+        compared_to = compared_to if compared_to is not None else from_rules
+        rules = rules if rules is not None else to_rules
+    if compared_to is None:
+        raise TypeError("impact() needs compared_to: the rulebook to compare with")
+    return compared_to, rules if rules is not None else load_rules()
 
 
 def _partners(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:

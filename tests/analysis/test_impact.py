@@ -14,7 +14,7 @@ AS_OF = "2026-11-21"
 
 @pytest.fixture(scope="module")
 def change(sample_data, rules, rules_2023):
-    return impact(sample_data, as_of=AS_OF, from_rules=rules_2023, to_rules=rules)
+    return impact(sample_data, as_of=AS_OF, rules=rules, compared_to=rules_2023)
 
 
 @pytest.mark.slow
@@ -59,7 +59,7 @@ def test_a_metric_names_the_settings_that_changed_for_it(change):
 
 
 def test_the_same_rulebook_changes_nothing(sample_data, rules):
-    same = impact(sample_data.only_partners(["P001", "P005"]), as_of=AS_OF, from_rules=rules, to_rules=rules)
+    same = impact(sample_data.only_partners(["P001", "P005"]), as_of=AS_OF, rules=rules, compared_to=rules)
     assert (same.partners["total_change"] == 0).all() and (same.metrics["points_change"] == 0).all()
     assert set(same.partners["designation"]) <= {"keeps", "without"}
     assert (same.metrics["rule_changes"] == "").all() and (same.partners["metrics_changed"] == "").all()
@@ -81,4 +81,14 @@ def test_an_area_one_rulebook_lacks_is_named(sample_data, rules):
     from pcs_analysis.errors import PcsError
     fewer = dataclasses.replace(rules, version="fewer", areas={k: v for k, v in rules.areas.items() if k != "security"})
     with pytest.raises(PcsError, match=r"security \(not in fewer\)"):
-        impact(sample_data.only_partners(["P005"]), as_of=AS_OF, from_rules=fewer, to_rules=rules)
+        impact(sample_data.only_partners(["P005"]), as_of=AS_OF, rules=rules, compared_to=fewer)
+
+
+def test_the_former_keywords_still_work_with_a_warning(sample_data, rules, rules_2023):
+    data = sample_data.only_partners(["P005"])
+    now = impact(data, as_of=AS_OF, rules=rules, compared_to=rules_2023, areas=["modern_work"])
+    with pytest.warns(DeprecationWarning, match="compared_to"):
+        former = impact(data, as_of=AS_OF, from_rules=rules_2023, to_rules=rules, areas=["modern_work"])
+    assert former.partners.equals(now.partners) and (former.from_version, former.to_version) == ("2023-06", "2026-05")
+    with pytest.raises(TypeError, match="compared_to"):
+        impact(data, as_of=AS_OF, rules=rules)
