@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from pcs_analysis.engine.context import Context
 from pcs_analysis.rules import AreaRules, TrackClassification, WorkloadRevenueClassification
-from pcs_analysis.rules.kinds.frames import Context
 
 
 def classify(ctx: Context) -> pl.LazyFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -12,9 +13,66 @@ from pcs_analysis.inputs.prepare import prepare_usage
 from pcs_analysis.inputs.read import PartnerData
 from pcs_analysis.rules import AreaRules, Metric, Rulebook
 from pcs_analysis.rules.kinds import kind_of
-from pcs_analysis.rules.kinds.frames import YEAR, Context, band_key
+from pcs_analysis.rules.kinds.frames import YEAR, band_key
 from pcs_analysis.rules.kinds.people import people_slots
 from pcs_analysis.rules.kinds.tenants import area_usage_rows, eligible_workload_rows, seat_bands
+
+
+@dataclass(frozen=True)
+class Context:
+    """The inputs of one area's evaluation, as every metric kind reads them (`rules.kinds.frames.Context`),
+    and the snapshot days that share an evaluation."""
+
+    usage: pl.LazyFrame
+    certifications: pl.LazyFrame
+    snapshots: pl.LazyFrame
+    rules: Rulebook
+    area: AreaRules
+    #: Seat bands per (workload list, track bands), computed once and shared by the metrics.
+    bands: dict[tuple, pl.LazyFrame]
+    #: Days that show the same data month share one evaluation of the usage metrics: `day_map`
+    #: links each month's first day (`month_as_of`) to every snapshot day showing it; None when
+    #: every snapshot shows a month of its own.
+    day_map: pl.LazyFrame | None = None
+    #: Days on which every certification compares the same way (earned, visible, expired,
+    #: retired) share one evaluation of the people metrics: `person_days` links each such state's
+    #: first day (`state_as_of`) to every snapshot day in it; None when every day is its own state.
+    person_days: pl.LazyFrame | None = None
+
+    def seat_bands(self, metric: Metric) -> pl.LazyFrame:
+        return self.bands[band_key(metric)]
+
+    def by_month(self) -> Context:
+        """The context whose snapshots are one day per data month (for usage metrics, which
+        depend on the data month only)."""
+        if self.day_map is None:
+            return self
+        months = self.snapshots.join(self.day_map.select(pl.col("month_as_of").alias("as_of")).unique(),
+                                     on="as_of", how="semi")
+        return replace(self, snapshots=months, day_map=None)
+
+    def by_person_state(self) -> Context:
+        """The context whose snapshots are one day per certification state (for people metrics,
+        which depend on how each certification's dates compare with the day only)."""
+        if self.person_days is None:
+            return self
+        states = self.snapshots.join(self.person_days.select(pl.col("state_as_of").alias("as_of")).unique(),
+                                     on="as_of", how="semi")
+        return replace(self, snapshots=states, person_days=None, day_map=None)
+
+    def person_to_days(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """Rows computed by certification state (`by_person_state`) repeated for every day of it."""
+        if self.person_days is None:
+            return frame
+        return frame.rename({"as_of": "state_as_of"}).join(self.person_days, on="state_as_of", how="inner") \
+            .drop("state_as_of")
+
+    def to_days(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """Rows computed by month (`by_month`) repeated for every snapshot day showing that month."""
+        if self.day_map is None:
+            return frame
+        return frame.rename({"as_of": "month_as_of"}).join(self.day_map, on="month_as_of", how="inner") \
+            .drop("month_as_of")
 
 
 def build_context(data: PartnerData, rules: Rulebook, area: AreaRules,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from pcs_analysis.engine.context import Context
 from pcs_analysis.rules import AreaRules, Metric
 from pcs_analysis.rules.kinds import kind_of
-from pcs_analysis.rules.kinds.frames import Context, band_key
+from pcs_analysis.rules.kinds.frames import band_key
 
 VALUE_KEYS = ["partner_id", "as_of", "track", "metric", "option"]
 
