@@ -220,12 +220,20 @@ def _area_forecast(mine: PartnerData, partner_id: str, area: str, day: dt.date, 
                       future, future_months, paths, rate_rows)
 
 
+#: Refresh days a forecast simulates when it has no window end to run to (`months` not given and
+#: the partner not enrolled in the area), and at most in any case (two years of monthly refreshes).
+DEFAULT_MONTHS = 6
+MAX_MONTHS = 24
+
+
 def _refresh_days(day: dt.date, status: dict, months: int | None, rules: Rulebook) -> list[dt.date]:
+    """The refresh days to simulate: `months` of them, else those to the end of an enrolled
+    partner's window, else `DEFAULT_MONTHS`; never more than `MAX_MONTHS` + 1."""
     end = status["window_end"] if status["is_enrolled"] and months is None else None
-    count = months if months is not None else 6
+    count = months if months is not None else DEFAULT_MONTHS
     days: list[dt.date] = []
     for on in refresh_days_after(day, rules.refresh):
-        if (end is not None and on > end) or (end is None and len(days) >= count) or len(days) > 24:
+        if (end is not None and on > end) or (end is None and len(days) >= count) or len(days) > MAX_MONTHS:
             break
         days.append(on)
     return days
