@@ -9,6 +9,7 @@ opened; each control rescores at once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import shutil
 import socket
@@ -25,6 +26,10 @@ from pcs_analysis.errors import PcsError
 
 NOTEBOOK = PROJECT_DIR / "notebooks" / "scenario_planner.ipynb"
 HOST = "127.0.0.1"
+#: The page loads nothing from elsewhere: Voilà's template links icon fonts and scripts on
+#: public CDNs, which a browser without internet (or behind a firewall that drops them) would
+#: wait for before drawing the page. The browser refuses them at once.
+POLICY = "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; frame-ancestors 'self'"
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,8 @@ def serve(*, data_dir: Path, partner_id: str, as_of: dt.date, rules_version: str
         with log.open("w") as sink:
             process = subprocess.Popen(
                 [voila, str(notebook), "--no-browser", f"--Voila.ip={HOST}", f"--port={port}", f"--token={token}",
-                 "--VoilaConfiguration.show_tracebacks=False", "--strip_sources=True"],
+                 "--VoilaConfiguration.show_tracebacks=False", "--strip_sources=True",
+                 "--Voila.tornado_settings=" + json.dumps({"headers": {"Content-Security-Policy": POLICY}})],
                 cwd=folder, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             yield App(url=f"http://{HOST}:{port}/?token={token}", process=process, log=log)

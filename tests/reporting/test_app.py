@@ -5,6 +5,8 @@ engine gives for the same scenario."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import urllib.request
 
 import pytest
@@ -39,6 +41,8 @@ def test_the_page_needs_its_token(app):
     assert answer.status in (302, 403) and "login" in (answer.getheader("Location") or "login")
     with urllib.request.urlopen(app.url, timeout=30) as page:
         assert page.status == 200 and "Scenario planner" in page.read().decode()
+        # Nothing from elsewhere: the browser refuses the template's CDN links at once.
+        assert page.headers["Content-Security-Policy"].startswith("default-src 'self' ")
 
 
 def test_a_moved_control_changes_the_card_to_the_engines_total(app, tmp_path, sample_data, rules):
@@ -46,7 +50,7 @@ def test_a_moved_control_changes_the_card_to_the_engines_total(app, tmp_path, sa
                        rules=rules, areas=["modern_work"]).summary.row(0, named=True)
     # Voilà runs the notebook while it sends the page: `get` does not wait for the page to load
     # (under a loaded machine that took longer than the driver's 120 s); the cards are waited for.
-    browser = chrome(tmp_path / "chromium-app", page_load="none")
+    browser = chrome(tmp_path / "chromium-app", page_load="none", log_network=True)
     try:
         browser.get(app.url)
 
@@ -59,8 +63,22 @@ def test_a_moved_control_changes_the_card_to_the_engines_total(app, tmp_path, sa
         wait(lambda: card() == f"{expected['total_after']:.1f}", 60, "the card to show the new total")
         assert expected["total_after"] > expected["total_before"]
         browser.save_screenshot(str(tmp_path / "planner.png"))
+        assert _sent_elsewhere(browser, app.url) == []
     finally:
         browser.quit()
+
+
+def _sent_elsewhere(browser, url: str) -> list[str]:
+    """The requests the page sent to another host than the app's (refused by the page's content
+    security policy they are not sent)."""
+    origin = url.split("/?")[0]
+    events = [json.loads(e["message"])["message"] for e in browser.get_log("performance")]
+    asked = {e["params"]["requestId"]: e["params"]["request"]["url"] for e in events
+             if e["method"] == "Network.requestWillBeSent"}
+    refused = {e["params"]["requestId"] for e in events
+               if e["method"] == "Network.loadingFailed" and e["params"].get("blockedReason") == "csp"}
+    return [u for i, u in asked.items() if re.match(r"(https?|wss?)://", u) and i not in refused
+            and not re.match(r"(https?|wss?)://" + re.escape(origin.split("//")[1]), u)]
 
 
 def test_pcs_app_refuses_an_unknown_partner_before_serving():
