@@ -247,11 +247,9 @@ def _reason_text(reasons: dict[str, pl.Expr]) -> pl.Expr:
 
 
 def _kinds_reasons(metrics: list[Metric], rules: Rulebook) -> dict[str, pl.Expr]:
-    reasons: dict[str, pl.Expr] = {}
-    for metric in metrics:
-        for leaf in metric.leaves():
-            reasons.update(kind_of(leaf).reasons(rules))
-    return reasons
+    """The sentences of every reason the kinds of `metrics` (and of their leaves) give."""
+    kinds = {leaf.kind: kind_of(leaf) for metric in metrics for leaf in metric.leaves()}
+    return {code: sentence for kind in kinds.values() for code, sentence in kind.reasons(rules).items()}
 
 
 def _unusable_rows(usage: pl.LazyFrame, area: AreaRules, label: str, metric: Metric, track: str,

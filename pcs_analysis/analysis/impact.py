@@ -206,8 +206,8 @@ def _rule_changes(from_rules: Rulebook, to_rules: Rulebook, area_names: list[str
 def _tracks(rules: Rulebook, area: str) -> set[tuple[str, str]]:
     """(metric or `metric.part`, track) of every track an area's metrics have."""
     return {(name, track) for metric in rules.area(area).metrics
-            for name, leaf in ([(metric.name, metric)]
-                               + [(f"{metric.name}.{p.name}", p) for p in metric.leaves() if metric.composite])
+            for name, leaf in [(metric.name, metric),
+                               *((f"{metric.name}.{part}", m) for part, m in metric.sub_metrics().items())]
             for track in leaf.tracks}
 
 

@@ -239,7 +239,7 @@ def _slots(rules: Rulebook, areas: list[str]) -> tuple[list[_Slot], dict[str, Ce
     for a in areas:
         for metric in rules.area(a).metrics:
             kind = kind_of(metric)
-            prerequisites = {label for track in metric.tracks for label in kind.step_needs(metric, track)}
+            prerequisites = kind.prerequisites(metric)
             for step, certifications in kind.people_slots(metric):
                 slots.append(_Slot(a, metric.name, step, tuple(c.key for c in certifications),
                                    step in prerequisites))

@@ -178,7 +178,7 @@ def _metric_and_rest(area: AreaRules, parts: list[str], path: str) -> tuple[Metr
         raise ValueError(f"parameter {path!r}: {area.area} has no metric {parts[0]!r} "
                          f"(metrics: {', '.join(m.name for m in area.metrics)})") from None
     rest = parts[1:]
-    leaves = {leaf.name: leaf for leaf in metric.leaves()} if metric.composite else {}
+    leaves = metric.sub_metrics()
     if rest and rest[0] in leaves:
         metric, rest = leaves[rest[0]], rest[1:]
     return metric, rest
@@ -496,7 +496,7 @@ def _option_filter(area: AreaRules, path: str) -> pl.Expr:
     metric = area.metric(parts[0])
     rest = parts[1:-1]
     condition = pl.col("metric") == metric.name
-    if metric.composite and rest and rest[0] in {leaf.name for leaf in metric.leaves()}:
+    if rest and rest[0] in metric.sub_metrics():
         if parts[-1] == "max_points":
             raise ValueError(f"parameter {path!r}: a part takes its maximum from {metric.name!r}")
         condition = condition & (pl.col("option") == rest[0])

@@ -143,7 +143,7 @@ def _read_rows(area: AreaRules, m: str, metric: Metric, *, with_category: bool) 
     for cert in metric.certifications:
         yield _row(a, m, "", "", "certification", _cert_text(cert), cert.key)
     kind = kind_of(metric)
-    prerequisites = {label for track in metric.tracks for label in kind.step_needs(metric, track)}
+    prerequisites = kind.prerequisites(metric)
     for label, certifications in kind.people_slots(metric):
         if label in prerequisites:
             for cert in certifications:

@@ -6,7 +6,7 @@ Scenario analysis changes a rulebook with `dataclasses.replace`, never by editin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -126,6 +126,18 @@ class Option:
     full_marks_at: float = setting(positive=True)
 
 
+def _kind_setting(owner: Any, name: str, label: Callable[[], str]) -> Any:
+    """`owner.<name>` for a name that is not one of its own fields (`__getattr__` is called only
+    then): its kind's setting, read off `owner.settings`; `label` names the owner in the error."""
+    settings = owner.__dict__.get("settings")
+    if name.startswith("__") or settings is None:
+        raise AttributeError(name)
+    try:
+        return getattr(settings, name)
+    except AttributeError:
+        raise AttributeError(f"{label()} has no setting {name!r}") from None
+
+
 class TrackSettings:
     """A kind's own settings of a track table (a value band, a gate, prerequisite steps ...):
     each kind that has them defines a frozen dataclass of its own (see `rules.kinds`), and
@@ -160,14 +172,7 @@ class TrackRule:
     settings: TrackSettings | None = None
 
     def __getattr__(self, name: str) -> Any:
-        # Called only for names that are not the rule's own fields: its kind's track settings.
-        settings = self.__dict__.get("settings")
-        if name.startswith("__") or settings is None:
-            raise AttributeError(name)
-        try:
-            return getattr(settings, name)
-        except AttributeError:
-            raise AttributeError(f"track {self.track!r} has no setting {name!r}") from None
+        return _kind_setting(self, name, lambda: f"track {self.track!r}")
 
 
 class KindSettings:
@@ -198,14 +203,7 @@ class Metric:
     counts_people: bool = False
 
     def __getattr__(self, name: str) -> Any:
-        # Called only for names that are not the metric's own fields: its kind's settings.
-        settings = self.__dict__.get("settings")
-        if name.startswith("__") or settings is None:
-            raise AttributeError(name)
-        try:
-            return getattr(settings, name)
-        except AttributeError:
-            raise AttributeError(f"metric {self.name!r} ({self.kind}) has no setting {name!r}") from None
+        return _kind_setting(self, name, lambda: f"metric {self.name!r} ({self.kind})")
 
     def with_settings(self, **changes: Any) -> Metric:
         """A copy with some of its kind's settings changed."""
@@ -219,6 +217,10 @@ class Metric:
     def composite(self) -> bool:
         """Made of other metrics (`leaves`), whose rows carry the leaf's name as their option."""
         return bool(self.settings.leaves)
+
+    def sub_metrics(self) -> dict[str, Metric]:
+        """The metrics a composite metric is made of, by name (none for one that reads data)."""
+        return {leaf.name: leaf for leaf in self.settings.leaves}
 
 
 @dataclass(frozen=True)

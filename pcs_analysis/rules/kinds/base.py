@@ -178,6 +178,10 @@ class Kind:
     #: The settings a track's sentences mention, as text columns (for example its value band).
     sentence_settings: Callable[[Metric, TrackRule], dict[str, str | None]] = no_sentence_settings
 
+    def prerequisites(self, metric: Metric) -> frozenset[str]:
+        """The labels of the metric's people slots that are prerequisite steps (on any track)."""
+        return frozenset(label for track in metric.tracks for label in self.step_needs(metric, track))
+
     @property
     def metric_keys(self) -> frozenset[str]:
         """Keys a metric table of this kind may hold (beyond kind, category, max_points, tracks)."""

@@ -51,9 +51,8 @@ class BandedTrack(TrackSettings):
         return BAND_KEYS if self.value_band is not None else frozenset()
 
     def parameter(self, key: str) -> Any:
-        band = self.value_band
-        return {"min_value": band.minimum, "above_value": band.minimum, "max_value": band.maximum,
-                "promoted_within_months": band.promoted_within_months}[key]
+        # Either lower end names the band's minimum.
+        return self.value_band.minimum if key in ("min_value", "above_value") else self.parameters()[key]
 
 
 def measure_sentences(metric: Metric, rule: TrackRule) -> dict[str, str | None]:
