@@ -62,6 +62,12 @@ class SeatBand:
         if self.max_paid_units is not None and self.max_paid_units < self.min_paid_units:
             raise SettingError("max_paid_units", "is below min_paid_units")
 
+    def describe(self) -> str:
+        """The band in paid units, in words: "11 to 300", "at least 301"."""
+        if self.max_paid_units is None:
+            return f"at least {self.min_paid_units}"
+        return f"{self.min_paid_units} to {self.max_paid_units}"
+
     def holds(self, paid: pl.Expr) -> pl.Expr:
         """Whether `paid` units are inside the band: at least its minimum, at most its maximum."""
         inside = paid >= self.min_paid_units

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import polars as pl
 
-from pcs_analysis.rules.model import AreaRules, Metric, Rulebook, SeatBand, TrackRule
+from pcs_analysis.rules.model import AreaRules, Metric, Rulebook, TrackRule
 from pcs_analysis.rules.periods import month_start_expr
 
 TENANT_COLUMNS = {
@@ -84,18 +84,9 @@ def at_snapshot(table: pl.LazyFrame, snapshots: pl.LazyFrame, *, months_back: in
 
 
 
-def band_text(band: SeatBand | None) -> str:
-    """A seat band in words ("1 to 300", "at least 301"); empty for none."""
-    if band is None:
-        return ""
-    if band.max_paid_units is None:
-        return f"at least {band.min_paid_units}"
-    return f"{band.min_paid_units} to {band.max_paid_units}"
-
-
 def tenant_sentences(metric: Metric, rule: TrackRule) -> dict[str, str | None]:
     """The settings the tenant sentences mention: the track's seat band."""
-    return {"_band": band_text(rule.seat_band)}
+    return {"_band": "" if rule.seat_band is None else rule.seat_band.describe()}
 
 
 def tenant_reasons(rules: Rulebook) -> dict[str, pl.Expr]:
